@@ -1,0 +1,147 @@
+"""The records ingest produces: everything downstream (graph, index, API) reads these.
+
+Line numbers are 1-based and inclusive, as an editor shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True, frozen=True)
+class Evidence:
+    """Where a fact was read: the sentence, the note and the line."""
+
+    text: str
+    path: str
+    line: int
+
+
+@dataclass(slots=True)
+class Block:
+    """One piece of a section's body, in document order.
+
+    kind: "paragraph", "item" (a list item or outline bullet), "code", "table" or "quote".
+    depth: nesting depth of a list item (0 = top-level item); 0 for other kinds.
+    parent: index (in the section's ``blocks``) of the enclosing item, or None.
+    """
+
+    kind: str
+    text: str
+    line: int
+    end_line: int
+    depth: int = 0
+    lang: str = ""
+    parent: int | None = None
+
+
+@dataclass(slots=True)
+class Section:
+    """A heading (or an outline label that heads nested bullets) and the body under it.
+
+    ``concept`` is the id of the concept the heading names, and ``concepts`` the ids of
+    every concept the section defines or mentions; extraction fills both.
+    """
+
+    anchor: str
+    title: str
+    level: int
+    breadcrumb: tuple[str, ...]
+    line: int
+    end_line: int
+    blocks: list[Block] = field(default_factory=list)
+    parent: str | None = None
+    concept: str | None = None
+    concepts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(block.text for block in self.blocks)
+
+
+@dataclass(slots=True)
+class Note:
+    """A parsed note. ``path`` is relative to the folder it was ingested from (POSIX form)."""
+
+    path: str
+    title: str
+    sections: list[Section]
+    meta: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
+    lines: int = 0
+
+    @property
+    def tags(self) -> list[str]:
+        tags = self.meta.get("tags") or []
+        if isinstance(tags, str):
+            tags = [tags]
+        return [str(tag) for tag in tags]
+
+
+@dataclass(slots=True)
+class Concept:
+    """A concept of the user's graph.
+
+    ``sections`` lists (note path, section anchor) pairs where the concept is defined
+    or mentioned, defining sections first.
+    """
+
+    id: str
+    label: str
+    alt_labels: set[str] = field(default_factory=set)
+    translations: dict[str, str] = field(default_factory=dict)
+    definition: Evidence | None = None
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    origin: str = "notes"
+
+
+@dataclass(slots=True, frozen=True)
+class Relation:
+    """One typed, directed assertion ``source --type--> target`` read at one place.
+
+    The same pair may be asserted many times; the graph aggregates them into one edge
+    whose weight is the sum of the weights and whose evidence is the list of places.
+    """
+
+    source: str
+    target: str
+    type: str
+    evidence: Evidence
+    weight: float = 1.0
+
+
+@dataclass(slots=True, frozen=True)
+class FileError:
+    """A file that could not be ingested (or was ingested with a warning)."""
+
+    path: str
+    reason: str
+    fatal: bool = True
+
+
+@dataclass(slots=True)
+class Corpus:
+    """The result of an ingest run: what the graph and the index are built from."""
+
+    notes: list[Note] = field(default_factory=list)
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+# The relation types extraction emits, strongest first; the graph maps each to a
+# predicate (SKOS where one exists, our vocabulary otherwise) and the API ranks by
+# this order. ``broader`` points from the narrower concept to the broader one.
+RELATION_TYPES: dict[str, str] = {
+    "broader": "is a kind of (the target is the broader concept)",
+    "leadsTo": "an explicit chain in the notes, such as A -> B -> C",
+    "manages": "creates, controls or replicates",
+    "uses": "uses, goes through, mounts or references",
+    "runsOn": "runs on or is assigned to",
+    "selects": "selects by label or field",
+    "hasProperty": "has the field or property",
+    "hasValue": "the field takes the value",
+    "inNamespace": "lives in the namespace",
+    "related": "mentioned together (weakest, weighted by how often)",
+}
