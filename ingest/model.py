@@ -139,6 +139,7 @@ RELATION_TYPES: dict[str, str] = {
     "manages": "creates, controls or replicates",
     "uses": "uses, goes through, mounts or references",
     "runsOn": "runs on or is assigned to",
+    "routesTo": "sends traffic to or stands in front of",
     "selects": "selects by label or field",
     "hasProperty": "has the field or property",
     "hasValue": "the field takes the value",
