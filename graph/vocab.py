@@ -32,6 +32,7 @@ class KG(DefinedNamespace):
     manages: URIRef
     uses: URIRef
     runsOn: URIRef
+    routesTo: URIRef
     selects: URIRef
     hasProperty: URIRef
     hasValue: URIRef
@@ -81,6 +82,7 @@ _PREDICATES: dict[str, URIRef] = {
     "manages": KG.manages,
     "uses": KG.uses,
     "runsOn": KG.runsOn,
+    "routesTo": KG.routesTo,
     "selects": KG.selects,
     "hasProperty": KG.hasProperty,
     "hasValue": KG.hasValue,
@@ -94,18 +96,21 @@ _LABELS: dict[str, str] = {
     "manages": "manages",
     "uses": "uses",
     "runsOn": "runs on",
+    "routesTo": "routes to",
     "selects": "selects",
     "hasProperty": "has property",
     "hasValue": "has value",
     "inNamespace": "in namespace",
 }
 
-# Ordered as RELATION_TYPES: strongest first.
+# Ordered as RELATION_TYPES: strongest first. A type ingest adds before it is declared
+# here still gets a kg: predicate (so nothing crashes at import);
+# tests/test_graph.py fails until it is declared properly in KG and the tables above.
 RELATIONS: dict[str, RelationSpec] = {
     name: RelationSpec(
         id=name,
-        predicate=_PREDICATES[name],
-        label=_LABELS[name],
+        predicate=_PREDICATES.get(name, URIRef(KG_NS + name)),
+        label=_LABELS.get(name, name),
         description=description,
         hierarchical=name == "broader",
         co_mention=name == "related",

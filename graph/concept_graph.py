@@ -1,0 +1,632 @@
+"""The precomputed in-memory concept graph the API answers from.
+
+Why not query the RDF dataset directly: rdflib's SPARQL engine costs 7-10 ms per query
+and the API's related/path/suggest calls must answer in about a millisecond. So the
+dataset is read once (a single pass over its quads, no SPARQL) into plain dicts and
+lists: concepts, aggregated edges and adjacency lists, plus sorted label keys for
+prefix search. It is saved as compact JSON so a server starts without rdflib parsing.
+
+Edges aggregate every occurrence of (source, type, target): weight is the sum of the
+occurrence weights and evidence is every occurrence sorted by (path, line).
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import heapq
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rdflib import DCTERMS, RDF, SKOS, Dataset, URIRef
+
+from ingest.text import label_key
+
+from . import vocab
+from .rdf import concept_id_from_uri
+from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
+
+FORMAT_VERSION = 1
+EVIDENCE_CAP = 3  # evidence items per result in related()/paths()
+MAX_DEPTH = 3
+# Dijkstra costs: a typed or hierarchical edge is one step, a co-mention counts as more,
+# so an explained chain is preferred over "mentioned together" shortcuts.
+TYPED_COST = 1.0
+CO_MENTION_COST = 2.5
+
+_SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
+
+
+def _strength(relation: str, weight: float) -> float:
+    """How strong one aggregated edge is: typed/hierarchical in [1, 1.5), co-mention in [0.3, 0.6).
+
+    Typed relations always outrank co-mention; within a tier more (weighted) evidence
+    ranks higher, with diminishing returns.
+    """
+    boost = weight / (weight + 1.0) if weight > 0 else 0.0
+    if RELATIONS[relation].co_mention:
+        return 0.3 + 0.3 * boost
+    return 1.0 + 0.5 * boost
+
+
+class ConceptGraph:
+    """Concepts, aggregated typed edges and lookup indexes; every method returns JSON-able data.
+
+    Unknown ids never raise: they give ``None`` or an empty list.
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        """Index the compact form (see :meth:`to_dict`); use from_dataset/load rather than this."""
+        self.base_uri: str = data.get("base_uri", "")
+        self.note_count: int = int(data.get("notes", 0))
+        self._data = data
+        # id -> compact concept record (dict with keys id,label,alt,tr,def,src)
+        self._concepts: dict[str, dict[str, Any]] = {c["id"]: c for c in data["concepts"]}
+        # edges: [source, type, target, weight, [[text, path, line], ...]]
+        self._edges: list[list[Any]] = data["edges"]
+        self._adj: dict[str, list[tuple[str, int, str]]] = {cid: [] for cid in self._concepts}
+        for index, (source, _type, target, _weight, _ev) in enumerate(self._edges):
+            self._adj[source].append((target, index, "out"))
+            self._adj[target].append((source, index, "in"))
+        self._degree = {cid: len({n for n, _, _ in adj}) for cid, adj in self._adj.items()}
+        self._build_label_index()
+        self._by_label = sorted(
+            self._concepts.values(), key=lambda c: (c["label"].casefold(), c["id"])
+        )
+        self._suggest_memo: dict[tuple[str, str, int], list[dict[str, str]]] = {}
+        self._links_cache: dict[frozenset[str] | None, dict[str, dict[str, Any]]] = {}
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset, base_uri: str) -> ConceptGraph:
+        """Read the dataset built by :func:`graph.rdf.corpus_to_dataset` in one pass over its quads."""
+        concepts: set[str] = set()
+        notes: set[URIRef] = set()
+        pref: dict[str, dict[str, str]] = {}
+        alt: dict[str, set[str]] = {}
+        definition: dict[str, dict[str, Any]] = {}
+        places: dict[str, dict[str, bool]] = {}  # concept -> section IRI -> defined there
+        sections: dict[str, dict[str, Any]] = {}
+        statements: dict[str, dict[str, Any]] = {}
+        direct: set[tuple[str, str, str]] = set()
+
+        def cid(node: Any) -> str | None:
+            return concept_id_from_uri(base_uri, str(node)) if isinstance(node, URIRef) else None
+
+        for s, p, o, _g in ds.quads((None, None, None, None)):
+            if p == RDF.type:
+                if o == SKOS.Concept and (c := cid(s)) is not None:
+                    concepts.add(c)
+                elif o == KG.Note:
+                    notes.add(s)
+                continue
+            if p == SKOS.prefLabel:
+                if (c := cid(s)) is not None:
+                    pref.setdefault(c, {})[o.language or ""] = str(o)
+            elif p == SKOS.altLabel:
+                if (c := cid(s)) is not None:
+                    alt.setdefault(c, set()).add(str(o))
+            elif p == SKOS.definition:
+                if (c := cid(s)) is not None:
+                    definition.setdefault(c, {})["text"] = str(o)
+            elif p == KG.definitionPath:
+                if (c := cid(s)) is not None:
+                    definition.setdefault(c, {})["path"] = str(o)
+            elif p == KG.definitionLine:
+                if (c := cid(s)) is not None:
+                    definition.setdefault(c, {})["line"] = int(o)
+            elif p == KG.definedIn or p == KG.mentionedIn:
+                if (c := cid(s)) is not None:
+                    where = places.setdefault(c, {})
+                    where[str(o)] = where.get(str(o), False) or p == KG.definedIn
+            elif p in (KG.anchor, DCTERMS.title, KG.startLine, KG.path):
+                field = {KG.anchor: "anchor", DCTERMS.title: "title",
+                         KG.startLine: "line", KG.path: "path"}[p]
+                sections.setdefault(str(s), {})[field] = o.toPython()
+                if field == "path":
+                    statements.setdefault(str(s), {})["path"] = str(o)
+            elif p in (RDF.subject, RDF.object, RDF.predicate, KG.weight, KG.evidenceText,
+                       KG.line, KG.relationType):
+                field = {RDF.subject: "s", RDF.object: "o", RDF.predicate: "p", KG.weight: "w",
+                         KG.evidenceText: "text", KG.line: "line", KG.relationType: "type"}[p]
+                statements.setdefault(str(s), {})[field] = o
+            elif p in PREDICATE_TO_RELATION:
+                src, dst = cid(s), cid(o)
+                if src is not None and dst is not None:
+                    direct.add((src, PREDICATE_TO_RELATION[p], dst))
+
+        records: list[dict[str, Any]] = []
+        for c in sorted(concepts):
+            labels = pref.get(c, {})
+            label = labels.get("en") or labels.get("") or next(iter(labels.values()), c)
+            translations = {lang: text for lang, text in sorted(labels.items())
+                            if lang not in ("en", "") and text != label}
+            defn = definition.get(c)
+            src = []
+            for iri, defined in places.get(c, {}).items():
+                sec = sections.get(iri, {})
+                src.append([sec.get("path", ""), sec.get("anchor", ""), int(sec.get("line", 0)),
+                            str(sec.get("title", "")), defined])
+            src.sort(key=lambda r: (not r[4], r[0], r[2], r[1]))
+            records.append({
+                "id": c,
+                "label": label,
+                "alt": sorted(alt.get(c, set()) - {label}),
+                "tr": translations,
+                "def": ([defn.get("text", ""), defn.get("path", ""), int(defn.get("line", 0))]
+                        if defn and "text" in defn else None),
+                "src": src,
+            })
+
+        aggregated: dict[tuple[str, str, str], list[Any]] = {}
+        for st in statements.values():
+            if "s" not in st or "o" not in st:
+                continue
+            src, dst = cid(st["s"]), cid(st["o"])
+            rtype = str(st["type"]) if "type" in st else PREDICATE_TO_RELATION.get(st.get("p"))
+            if src not in concepts or dst not in concepts or rtype not in RELATIONS:
+                continue
+            edge = aggregated.setdefault((src, rtype, dst), [0.0, []])
+            edge[0] += float(st["w"].toPython()) if "w" in st else 1.0
+            edge[1].append([str(st.get("text", "")), st.get("path", ""), int(st.get("line", 0))])
+        # Direct triples nobody reified (e.g. added by hand) still count, without evidence.
+        for key in direct:
+            if key[0] in concepts and key[2] in concepts and key not in aggregated:
+                aggregated[key] = [1.0, []]
+        edges = []
+        for (src, rtype, dst), (weight, evidence) in sorted(
+            aggregated.items(), key=lambda kv: (kv[0][0], RELATION_RANK[kv[0][1]], kv[0][2])
+        ):
+            evidence.sort(key=lambda e: (e[1], e[2], e[0]))
+            edges.append([src, rtype, dst, round(weight, 6), evidence])
+        return cls({
+            "version": FORMAT_VERSION,
+            "base_uri": base_uri,
+            "notes": len(notes),
+            "concepts": records,
+            "edges": edges,
+        })
+
+    def to_dict(self) -> dict[str, Any]:
+        """The compact JSON-able form that :meth:`save` writes."""
+        return self._data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ConceptGraph) and self._data == other._data
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write compact JSON atomically (temp file + rename) so readers never see half a file."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self._data, fh, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, target)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ConceptGraph:
+        """Read a file written by :meth:`save`."""
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path}: concept graph format version {data.get('version')!r}, "
+                f"expected {FORMAT_VERSION}; rebuild it from the dataset"
+            )
+        return cls(data)
+
+    # ------------------------------------------------------------------ indexes
+
+    def _build_label_index(self) -> None:
+        # Exact lookups by normalised key, one dict per tier (id, label, alias).
+        self._id_key: dict[str, str] = {}
+        self._label_key: dict[str, str] = {}
+        self._alias_key: dict[str, str] = {}
+        # (key, tier, -degree, id, matched text); tier 0 = label, 1 = alias.
+        entries: set[tuple[str, int, int, str, str]] = set()
+
+        def better(table: dict[str, str], key: str, cid: str) -> None:
+            if not key:
+                return
+            current = table.get(key)
+            if current is None or (-self._degree[cid], cid) < (-self._degree[current], current):
+                table[key] = cid
+
+        for cid, rec in self._concepts.items():
+            better(self._id_key, label_key(cid), cid)
+            better(self._label_key, label_key(rec["label"]), cid)
+            aliases = list(rec["alt"]) + list(rec["tr"].values())
+            for alias in aliases:
+                better(self._alias_key, label_key(alias), cid)
+            deg = -self._degree[cid]
+            for tier, texts in ((0, [rec["label"]]), (1, aliases)):
+                for text in texts:
+                    for key in {label_key(text), text.strip().lower()}:
+                        if key:
+                            entries.add((key, tier, deg, cid, text))
+        self._suggest_entries = sorted(entries)
+        self._suggest_keys = [e[0] for e in self._suggest_entries]
+
+    def _label(self, cid: str) -> str:
+        return self._concepts[cid]["label"]
+
+    def _ref(self, cid: str) -> dict[str, str]:
+        return {"id": cid, "label": self._concepts[cid]["label"]}
+
+    @staticmethod
+    def _evidence(edge: list[Any], cap: int | None = EVIDENCE_CAP) -> list[dict[str, Any]]:
+        items = edge[4] if cap is None else edge[4][:cap]
+        return [{"text": t, "path": p, "line": n} for t, p, n in items]
+
+    def _allowed(self, relations: Iterable[str] | None) -> set[str] | None:
+        return None if relations is None else {r for r in relations if r in RELATIONS}
+
+    # ------------------------------------------------------------------ lookups
+
+    def resolve(self, key: str) -> str | None:
+        """The concept id a user's spelling means: exact id, then label, then alias/translation."""
+        if not isinstance(key, str):
+            return None
+        if key in self._concepts:
+            return key
+        k = label_key(key)
+        if not k:
+            return None
+        for table in (self._label_key, self._alias_key, self._id_key):
+            cid = table.get(k)
+            if cid is not None:
+                return cid
+        return None
+
+    def concept(self, cid: str) -> dict[str, Any] | None:
+        """Everything the concept page shows, or None for an unknown id."""
+        rec = self._concepts.get(cid)
+        if rec is None:
+            return None
+        broader, narrower, related = [], [], []
+        for other, index, direction in self._adj[cid]:
+            _s, rtype, _t, weight, _ev = self._edges[index]
+            if RELATIONS[rtype].hierarchical:
+                (broader if direction == "out" else narrower).append(self._ref(other))
+            else:
+                related.append({**self._ref(other), "relation": rtype, "direction": direction,
+                                "weight": weight, "_s": _strength(rtype, weight)})
+        related.sort(key=lambda r: (-r.pop("_s"), RELATION_RANK[r["relation"]],
+                                    r["label"].casefold()))
+        by_label = lambda r: (r["label"].casefold(), r["id"])  # noqa: E731
+        defn = rec["def"]
+        return {
+            "id": cid,
+            "uri": f"{self.base_uri}concept/{cid}",
+            "label": rec["label"],
+            "altLabels": list(rec["alt"]),
+            "translations": dict(rec["tr"]),
+            "definition": {"text": defn[0], "path": defn[1], "line": defn[2]} if defn else None,
+            "broader": sorted(broader, key=by_label),
+            "narrower": sorted(narrower, key=by_label),
+            "related": related,
+            "sources": [{"path": p, "anchor": a, "line": n, "title": t}
+                        for p, a, n, t, _defined in rec["src"]],
+        }
+
+    def concepts(self, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, str]]]:
+        """One page of all concepts, sorted by label (case-insensitive): (total, items)."""
+        limit, offset = max(0, int(limit)), max(0, int(offset))
+        page = self._by_label[offset:offset + limit]
+        return len(self._by_label), [{"id": c["id"], "label": c["label"]} for c in page]
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, str]]:
+        """Autocomplete: exact label > exact alias > label prefix > alias prefix, then degree."""
+        if not isinstance(prefix, str) or limit <= 0:
+            return []
+        norm, lower = label_key(prefix), prefix.strip().lower()
+        if not norm and not lower:
+            return []
+        memo_key = (norm, lower, limit)
+        if len(norm) <= _SHORT_PREFIX and memo_key in self._suggest_memo:
+            return [dict(item) for item in self._suggest_memo[memo_key]]
+        best: dict[str, tuple[int, int, str, str]] = {}  # id -> (rank, -degree, casefold, text)
+        for query in {norm, lower}:
+            if not query:
+                continue
+            lo = bisect.bisect_left(self._suggest_keys, query)
+            for i in range(lo, len(self._suggest_entries)):
+                key, tier, neg_degree, cid, text = self._suggest_entries[i]
+                if not key.startswith(query):
+                    break
+                rank = tier if key == query else 2 + tier
+                cand = (rank, neg_degree, self._label(cid).casefold(), text)
+                if cid not in best or cand < best[cid]:
+                    best[cid] = cand
+        top = heapq.nsmallest(limit, best.items(), key=lambda kv: (kv[1][:3], kv[0]))
+        result = [{"id": cid, "label": self._label(cid), "matched": cand[3]} for cid, cand in top]
+        if len(norm) <= _SHORT_PREFIX:
+            self._suggest_memo[memo_key] = result
+            result = [dict(item) for item in result]
+        return result
+
+    def did_you_mean(self, key: str, n: int = 3) -> list[dict[str, str]]:
+        """Close spellings for a miss (404 hints), by difflib ratio on normalised keys."""
+        if not isinstance(key, str):
+            return []
+        k = label_key(key) or key.strip().lower()
+        if not k or n <= 0:
+            return []
+        tables = (self._label_key, self._alias_key, self._id_key)
+        keys = list({key for table in tables for key in table})
+        out: list[dict[str, str]] = []
+        for match in difflib.get_close_matches(k, keys, n=n * 3, cutoff=0.6):
+            cid = next(table[match] for table in tables if match in table)
+            if all(item["id"] != cid for item in out):
+                out.append(self._ref(cid))
+            if len(out) == n:
+                break
+        return out
+
+    # ------------------------------------------------------------------ traversal
+
+    def related(
+        self,
+        cid: str,
+        depth: int = 1,
+        relations: Iterable[str] | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Neighbours within ``depth`` hops (both directions), strongest first.
+
+        For depth > 1 relation, direction and evidence are the last hop's and ``via``
+        lists the intermediate ids. score = strength of that hop / distance.
+        """
+        if cid not in self._concepts or limit <= 0:
+            return []
+        depth = min(max(int(depth), 1), MAX_DEPTH)
+        allowed = self._allowed(relations)
+        # node -> (score, distance, edge index, direction, via)
+        found: dict[str, tuple[float, int, int, str, list[str]]] = {}
+        frontier = [cid]
+        seen = {cid}
+        for distance in range(1, depth + 1):
+            level: dict[str, tuple[float, int, int, str, list[str]]] = {}
+            for node in frontier:
+                via = [] if node == cid else found[node][4] + [node]
+                for other, index, direction in self._adj[node]:
+                    if other in seen:
+                        continue
+                    edge = self._edges[index]
+                    if allowed is not None and edge[1] not in allowed:
+                        continue
+                    score = _strength(edge[1], edge[3]) / distance
+                    current = level.get(other)
+                    if current is None or score > current[0] or (
+                        score == current[0] and RELATION_RANK[edge[1]]
+                        < RELATION_RANK[self._edges[current[2]][1]]
+                    ):
+                        level[other] = (score, distance, index, direction, via)
+            found.update(level)
+            seen.update(level)
+            frontier = sorted(level)
+            if not frontier:
+                break
+        ranked = sorted(
+            found.items(),
+            key=lambda kv: (-kv[1][0], kv[1][1], RELATION_RANK[self._edges[kv[1][2]][1]],
+                            self._label(kv[0]).casefold(), kv[0]),
+        )[:limit]
+        out = []
+        for other, (score, distance, index, direction, via) in ranked:
+            edge = self._edges[index]
+            item = {
+                **self._ref(other),
+                "relation": edge[1],
+                "direction": direction,
+                "distance": distance,
+                "score": round(score, 4),
+                "weight": edge[3],
+                "evidenceCount": len(edge[4]),
+                "evidence": self._evidence(edge),
+            }
+            if distance > 1:
+                item["via"] = list(via)
+            out.append(item)
+        return out
+
+    def _best_links(
+        self, node: str, allowed: set[str] | None
+    ) -> dict[str, tuple[float, float, int, str]]:
+        """Cheapest edge to each neighbour: other -> (cost, -weight, edge index, direction).
+
+        Memoised per relation filter: Dijkstra and Yen ask for the same nodes many times.
+        """
+        cache_key = None if allowed is None else frozenset(allowed)
+        cache = self._links_cache.get(cache_key)
+        if cache is None:
+            if len(self._links_cache) >= 32:
+                self._links_cache.clear()
+            cache = self._links_cache[cache_key] = {}
+        hit = cache.get(node)
+        if hit is not None:
+            return hit
+        links: dict[str, tuple[float, float, int, str]] = {}
+        for other, index, direction in self._adj[node]:
+            edge = self._edges[index]
+            if allowed is not None and edge[1] not in allowed:
+                continue
+            cost = CO_MENTION_COST if RELATIONS[edge[1]].co_mention else TYPED_COST
+            cand = (cost, -edge[3], RELATION_RANK[edge[1]], index, direction)
+            current = links.get(other)
+            if current is None or cand < current:
+                links[other] = cand  # type: ignore[assignment]
+        result = {o: (c[0], c[1], c[3], c[4]) for o, c in links.items()}  # type: ignore[misc]
+        cache[node] = result
+        return result
+
+    def _shortest(
+        self,
+        src: str,
+        dst: str,
+        allowed: set[str] | None,
+        max_len: int,
+        banned_nodes: set[str],
+        banned_links: set[tuple[str, str]],
+    ) -> tuple[float, list[str]] | None:
+        """Dijkstra from src to dst on at most ``max_len`` edges, avoiding the banned parts."""
+        heap: list[tuple[float, int, str, tuple[str, ...]]] = [(0.0, 0, src, (src,))]
+        # States are (node, hops); pops come in cost order, so a node already popped with
+        # no more hops dominates this one (cheaper and at least as much hop budget left).
+        min_hops: dict[str, int] = {}
+        while heap:
+            cost, hops, node, path = heapq.heappop(heap)
+            if node == dst:
+                return cost, list(path)
+            if hops >= max_len or min_hops.get(node, max_len + 1) <= hops:
+                continue
+            min_hops[node] = hops
+            for other, (step, _w, _i, _d) in self._best_links(node, allowed).items():
+                if other in banned_nodes or other in path or (node, other) in banned_links:
+                    continue
+                heapq.heappush(heap, (cost + step, hops + 1, other, path + (other,)))
+        return None
+
+    def _path_cost(self, nodes: list[str], allowed: set[str] | None) -> float:
+        return sum(self._best_links(a, allowed)[b][0] for a, b in zip(nodes, nodes[1:]))
+
+    def paths(
+        self,
+        src: str,
+        dst: str,
+        k: int = 1,
+        relations: Iterable[str] | None = None,
+        max_len: int = 6,
+    ) -> list[dict[str, Any]]:
+        """Up to k shortest explained paths (Yen), typed edges preferred over co-mention.
+
+        Edges are walked in both directions; each reports its true direction.
+        """
+        if src not in self._concepts or dst not in self._concepts or k <= 0 or max_len <= 0:
+            return []
+        k = min(int(k), 10)
+        allowed = self._allowed(relations)
+        if src == dst:
+            return [{"nodes": [self._ref(src)], "edges": [], "cost": 0.0}]
+        first = self._shortest(src, dst, allowed, max_len, set(), set())
+        if first is None:
+            return []
+        found: list[tuple[float, list[str]]] = [first]
+        candidates: list[tuple[float, list[str]]] = []
+        while len(found) < k:
+            prev = found[-1][1]
+            for i in range(len(prev) - 1):
+                spur, root = prev[i], prev[: i + 1]
+                banned_links = {
+                    (p[1][i], p[1][i + 1]) for p in found if p[1][: i + 1] == root and len(p[1]) > i + 1
+                }
+                spur_path = self._shortest(
+                    spur, dst, allowed, max_len - i, set(root[:-1]), banned_links
+                )
+                if spur_path is None:
+                    continue
+                nodes = root[:-1] + spur_path[1]
+                entry = (self._path_cost(nodes, allowed), nodes)
+                if entry not in candidates and all(nodes != f[1] for f in found):
+                    heapq.heappush(candidates, entry)
+            if not candidates:
+                break
+            found.append(heapq.heappop(candidates))
+        return [self._explain(nodes, cost, allowed) for cost, nodes in found]
+
+    def _explain(self, nodes: list[str], cost: float, allowed: set[str] | None) -> dict[str, Any]:
+        edges = []
+        for a, b in zip(nodes, nodes[1:]):
+            _cost, _w, index, direction = self._best_links(a, allowed)[b]
+            edge = self._edges[index]
+            edges.append({
+                "from": a,
+                "to": b,
+                "source": edge[0],
+                "target": edge[2],
+                "relation": edge[1],
+                "direction": direction,
+                "weight": edge[3],
+                "evidence": self._evidence(edge),
+            })
+        return {"nodes": [self._ref(n) for n in nodes], "edges": edges, "cost": round(cost, 4)}
+
+    def neighbourhood(
+        self,
+        focus: str | None = None,
+        depth: int = 1,
+        relations: Iterable[str] | None = None,
+        limit: int = 50,
+        min_weight: float = 0.0,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """A bounded subgraph for drawing: around ``focus``, or the most connected concepts."""
+        empty: dict[str, list[dict[str, Any]]] = {"nodes": [], "edges": []}
+        if limit <= 0:
+            return empty
+        allowed = self._allowed(relations)
+
+        def usable(index: int) -> bool:
+            edge = self._edges[index]
+            return (allowed is None or edge[1] in allowed) and edge[3] >= min_weight
+
+        if focus is None:
+            chosen = [c for c, _ in sorted(self._degree.items(), key=lambda kv: (-kv[1], kv[0]))
+                      if self._degree[c] > 0][:limit]
+        elif focus not in self._concepts:
+            return empty
+        else:
+            depth = min(max(int(depth), 1), MAX_DEPTH)
+            chosen = [focus]
+            seen = {focus}
+            frontier = [focus]
+            for _ in range(depth):
+                level: dict[str, float] = {}
+                for node in frontier:
+                    for other, index, _d in self._adj[node]:
+                        if other in seen or not usable(index):
+                            continue
+                        edge = self._edges[index]
+                        level[other] = max(level.get(other, 0.0), _strength(edge[1], edge[3]))
+                ordered = sorted(level, key=lambda c: (-level[c], -self._degree[c], c))
+                room = limit - len(chosen)
+                ordered = ordered[:room]
+                chosen.extend(ordered)
+                seen.update(ordered)
+                frontier = ordered
+                if len(chosen) >= limit or not frontier:
+                    break
+        members = set(chosen)
+        edges = []
+        for cid in chosen:
+            for other, index, direction in self._adj[cid]:
+                if direction != "out" or other not in members or not usable(index):
+                    continue
+                edge = self._edges[index]
+                edges.append({"source": edge[0], "target": edge[2], "relation": edge[1],
+                              "weight": edge[3]})
+        nodes = [{**self._ref(c), "kind": "focus" if c == focus else "concept",
+                  "degree": self._degree[c]} for c in chosen]
+        return {"nodes": nodes, "edges": edges}
+
+    # ------------------------------------------------------------------ summary
+
+    def relation_types(self) -> list[dict[str, str]]:
+        """The relation types (id, label, description, predicate), strongest first."""
+        return vocab.relation_types()
+
+    def stats(self) -> dict[str, int]:
+        """Counts for the status page: concepts, aggregated edges, notes."""
+        return {"concepts": len(self._concepts), "relations": len(self._edges),
+                "notes": self.note_count}
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._concepts
+
+    def __len__(self) -> int:
+        return len(self._concepts)
