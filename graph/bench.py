@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ox_path = Path(tmp, "ox.nq")
         rl_path = Path(tmp, "rdflib.nq")
-        t, _ = _time(lambda: rdf.save_dataset(ds, ox_path), 3)
+        t, _ = _time(lambda: rdf.save_dataset_oxigraph(ds, ox_path), 3)
         print(f"save pyoxigraph: {t:.2f} s ({ox_path.stat().st_size / 1e6:.1f} MB)")
 
         def rdflib_save() -> None:
@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> None:
 
         def rdflib_load() -> Dataset:
             fresh = Dataset()
-            fresh.parse(str(rl_path), format="nquads")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                fresh.parse(str(rl_path), format="nquads")
             return fresh
 
         t, loaded2 = _time(rdflib_load, 3)
