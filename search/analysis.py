@@ -1,0 +1,167 @@
+"""How text becomes index terms: one definition shared by indexing, querying and snippets.
+
+A *word* is what the tokenizer finds (``ReplicaSet``, ``spec.restartPolicy``,
+``kube-system``, ``파드는``). Each word yields its whole lower-case form plus its parts
+(split at dots, hyphens, underscores, CamelCase and Latin/Hangul boundaries), so
+``replica set`` finds ``ReplicaSet`` and ``restart policy`` finds ``spec.restartPolicy``.
+Parts take consecutive positions (phrases work across them); merged forms sit at the
+position of their first part.
+
+Stemming (Porter) applies to plain ASCII-letter terms only. Other scripts pass through
+:func:`script_term`, the seam where a Korean analyzer (particle stripping, bigrams) will
+plug in; today Hangul is only split into words and lower-cased.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from whoosh.analysis import RegexTokenizer, Token
+from whoosh.analysis.filters import Filter
+from whoosh.lang.porter import stem as _porter_stem
+
+# A word: letters/digits, optionally joined by dots or hyphens (identifiers, field paths).
+WORD_PATTERN = r"\w+(?:[.\-]\w+)*"
+WORD_RE = re.compile(WORD_PATTERN)
+_SEGMENT_SPLIT = re.compile(r"[._\-]+")
+# CamelCase / acronym / Latin-vs-other-script parts of one segment. Digits stay with
+# letters (k8s, v1beta1, ipv4) so version strings don't shatter.
+_PART_RE = re.compile(
+    r"[A-Z0-9]+(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z0-9]+|[^\W\x00-\x7f]+"
+)
+_ASCII_ALPHA = re.compile(r"[a-z]+\Z")
+
+# Words too common to require in an all-words query; they still count in phrases and
+# are still indexed (so "on failure" as a phrase works).
+STOP_WORDS = frozenset(
+    "a an and are as at be by for from if in into is it of on or the their then there "
+    "these this to was were will with".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC-fold text before analysis (full-width letters, ligatures, compatibility forms)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+@lru_cache(maxsize=65536)
+def stem(term: str) -> str:
+    """Porter stem of a lower-case ASCII term; other terms go to :func:`script_term`."""
+    if _ASCII_ALPHA.match(term):
+        return _porter_stem(term)
+    return script_term(term)
+
+
+def script_term(term: str) -> str:
+    """Seam for non-Latin scripts. Hangul is kept as the word (a Korean analyzer later)."""
+    return term
+
+
+@lru_cache(maxsize=65536)
+def split_word(word: str) -> tuple[tuple[str, int], ...]:
+    """The unstemmed terms of one word as (term, relative position) pairs, whole first.
+
+    >>> split_word("spec.restartPolicy")
+    (('spec.restartpolicy', 0), ('spec', 0), ('restartpolicy', 1), ('restart', 1), ('policy', 2))
+    """
+    whole = word.lower()
+    segments = [s for s in _SEGMENT_SPLIT.split(word) if s]
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for segment in segments:
+        parts = _PART_RE.findall(segment) or [segment]
+        if len(parts) > 1 or len(segments) > 1:
+            out.append((segment.lower(), pos))
+        if len(parts) > 1:
+            for part in parts:
+                out.append((part.lower(), pos))
+                pos += 1
+        else:
+            pos += 1
+    if len(out) <= 1:
+        return ((whole, 0),)
+    if out[0][0] != whole:
+        out.insert(0, (whole, 0))
+    # Single segments appear once as "segment" above; drop exact repeats.
+    seen: set[tuple[str, int]] = set()
+    unique = []
+    for item in out:
+        if item not in seen:
+            seen.add(item)
+            unique.append(item)
+    return tuple(unique)
+
+
+def width(word: str) -> int:
+    """How many positions a word occupies (its number of leaf parts)."""
+    terms = split_word(word)
+    return max(p for _, p in terms) + 1
+
+
+@lru_cache(maxsize=65536)
+def word_terms(word: str) -> frozenset[str]:
+    """Every stemmed index term one surface word produces (for highlighting matches)."""
+    return frozenset(stem(t) for t, _ in split_word(word))
+
+
+@lru_cache(maxsize=65536)
+def main_term(word: str) -> str:
+    """The stemmed whole-word term (``Deployments`` -> ``deploy``)."""
+    return stem(word.lower())
+
+
+@lru_cache(maxsize=65536)
+def leaf_terms(word: str) -> tuple[str, ...]:
+    """Stemmed leaf parts in order (``nodeSelector`` -> ``node``, ``selector``)."""
+    terms = split_word(word)
+    by_pos: dict[int, str] = {}
+    for term, pos in terms:
+        by_pos[pos] = term  # later entries at a position are the finer parts
+    return tuple(stem(by_pos[p]) for p in sorted(by_pos))
+
+
+class SplitFilter(Filter):
+    """Whoosh filter: expand each word into whole form + parts, optionally stemmed."""
+
+    def __init__(self, stemming: bool = True) -> None:
+        self.stemming = stemming
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        shift = 0
+        stemming = self.stemming
+        for token in tokens:
+            terms = split_word(token.text)
+            positions = token.positions
+            base = token.pos + shift if positions else 0
+            last = 0
+            for term, rel in terms:
+                token.text = stem(term) if stemming else term
+                if positions:
+                    token.pos = base + rel
+                if rel > last:
+                    last = rel
+                yield token
+            shift += last
+
+
+def text_analyzer() -> Any:
+    """Analyzer for the searchable text fields: words -> whole + parts, stemmed."""
+    return RegexTokenizer(WORD_PATTERN) | SplitFilter(stemming=True)
+
+
+def spelling_analyzer() -> Any:
+    """Analyzer for the spelling field: same words and parts, NOT stemmed.
+
+    Kept separate because fuzzy matching against stemmed terms misbehaves (and edit
+    distances between stems are not the distances users typed).
+    """
+    return RegexTokenizer(WORD_PATTERN) | SplitFilter(stemming=False)
+
+
+def words(text: str) -> list[str]:
+    """The surface words of a text, as the tokenizer sees them."""
+    return WORD_RE.findall(text)
