@@ -1,0 +1,167 @@
+"""Where concepts come from in a note: headings, ``Term: definition`` items, code
+identifiers, CamelCase names and manifest kinds.
+
+Each is a ``Candidate``; extraction turns candidates and the vocabulary into the
+lexicon. Deciding what is *not* a concept matters as much: headings like "Overview",
+"Before you begin" or "States a Pod can have" name sections, not things.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexicon import TOKEN, is_camel, is_identifier
+from .model import Block, Evidence, Note, Section
+
+# Headings that organise a text rather than name a thing.
+GENERIC_HEADINGS = frozenset("""
+overview introduction intro summary background motivation prerequisites requirements
+example examples usage notes note tips tip caveats limitations alternatives troubleshooting
+appendix references reference see also next steps what's next cleanup cleaning up
+conclusion details detail characteristics features feature properties options
+configuration setup installation install contents table of contents faq glossary
+description descriptions purpose goals non-goals objectives concepts basics misc
+miscellaneous other others todo questions answers history changelog status
+before you begin how it works use cases use case best practices common patterns
+related further reading resources links terminology definitions
+""".split("\n"))
+_GENERIC_WORDS = frozenset(w for line in GENERIC_HEADINGS for w in line.split())
+FUNCTION_WORDS = frozenset("""
+a an the to of for with without in on at by from into onto about how what why when where
+which who whose whom is are was were be been being do does did can could should would may
+might must will shall you your we our us i my me it its this that these those there here
+and or but not no yes if then than so as up down out over under via vs per each every all
+some any only also just very more most less least let lets using use make create get set
+run add remove delete update check see try
+""".split())
+TERM_STOPWORDS = frozenset(
+    "example examples e.g eg i.e ie note notes tip warning caution important see also "
+    "for example for instance default value result output input step usage why how".split()
+)
+_KINDS_OF = re.compile(
+    r"^(?:(?:the\s+)?(?:types?|kinds?|sorts?|categories|variants|flavou?rs)\s+of\s+(?:the\s+)?"
+    r"(?P<a>.+?)|(?P<b>.+?)\s+(?:types|kinds|variants))\s*$", re.IGNORECASE)
+_TERM = re.compile(r"^\s*(?:\*\*|__)?(?P<term>[^:\n]{1,60}?)(?:\*\*|__)?\s*:\s+(?P<def>\S.*)$",
+                   re.DOTALL)
+_SPLIT_LIST = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b)\s*")
+_YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
+
+
+@dataclass(slots=True, frozen=True)
+class Candidate:
+    """A label that notes present as a concept.
+
+    origin: heading | term | identifier | camel | manifest.
+    definition: the defining text read with it, if any.
+    """
+
+    label: str
+    origin: str
+    path: str
+    anchor: str
+    definition: Evidence | None = None
+
+
+def kinds_of(title: str) -> str | None:
+    """``Types of Services`` → ``Services``; None when the title is not such a list."""
+    match = _KINDS_OF.match(title.strip().rstrip(":"))
+    if not match:
+        return None
+    return (match.group("a") or match.group("b") or "").strip() or None
+
+
+def heading_labels(title: str) -> list[str]:
+    """The concept labels a heading names (possibly several: ``ConfigMap, Secret``)."""
+    title = title.strip().strip("*_`").strip()
+    if not title or title.endswith("?") or kinds_of(title):
+        return []
+    if is_identifier(title) or is_camel(title):
+        return [title]
+    parts = [p for p in _SPLIT_LIST.split(title) if p]
+    if len(parts) > 1:
+        labels = [p for part in parts for p in heading_labels(part)]
+        return labels if len(labels) == len(parts) else []
+    return [title] if looks_like_name(title) else []
+
+
+def looks_like_name(text: str) -> bool:
+    """A short noun phrase that can name a concept (not a sentence or a generic title)."""
+    words = text.split()
+    if not 1 <= len(words) <= 3 or text.lower() in GENERIC_HEADINGS:
+        return False
+    if any(w.lower() in FUNCTION_WORDS for w in words):
+        return False
+    if all(w.lower() in _GENERIC_WORDS for w in words):
+        return False
+    if not re.fullmatch(r"[\w][\w .\-+#/’']*", text) or re.search(r"\d{3,}", text):
+        return False
+    first = words[0]
+    # sentence-case or title-case phrases, identifiers; Hangul has no case
+    return first[0].isupper() or first[0] >= "가" or is_identifier(first) or first.isupper()
+
+
+def term_of(block: Block) -> tuple[str, str] | None:
+    """``Term: definition`` items → (term, definition); None for other blocks."""
+    if block.kind != "item":
+        return None
+    match = _TERM.match(block.text)
+    if not match:
+        return None
+    term = match.group("term").strip().strip("*_`").strip()
+    definition = match.group("def").strip()
+    if not term or term.lower() in TERM_STOPWORDS or "<" in term or len(term.split()) > 4:
+        return None
+    if is_identifier(term) or is_camel(term) or looks_like_name(term):
+        return term, definition
+    # lower-case single words name things too in notes (``default``, ``kube-system``)
+    if re.fullmatch(r"[a-z][a-z0-9\-]+", term) and term not in FUNCTION_WORDS:
+        return term, definition
+    return None
+
+
+def first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    match = re.search(r"(?<=[.!?])\s+(?=[A-Z가-힣\"(])", text)
+    return text[: match.start()] if match else text
+
+
+def collect(note: Note) -> list[Candidate]:
+    """Every concept candidate in a note, in document order."""
+    out: list[Candidate] = []
+    for section in note.sections:
+        anchor = section.anchor
+        if section is not note.sections[0] or section.level > 1:
+            for label in heading_labels(section.title):
+                out.append(Candidate(label, "heading", note.path, anchor,
+                                     _heading_definition(note, section, label)))
+        for block in section.blocks:
+            if block.kind == "code":
+                for kind in _YAML_KIND.findall(block.text):
+                    out.append(Candidate(kind, "manifest", note.path, anchor))
+                continue
+            term = term_of(block)
+            if term:
+                out.append(Candidate(term[0], "term", note.path, anchor,
+                                     Evidence(first_sentence(term[1]), note.path, block.line)))
+            for match in TOKEN.finditer(block.text):
+                token = match.group()
+                if is_identifier(token):
+                    out.append(Candidate(token, "identifier", note.path, anchor))
+                elif is_camel(token):
+                    out.append(Candidate(token, "camel", note.path, anchor))
+    return out
+
+
+def _heading_definition(note: Note, section: Section, label: str) -> Evidence | None:
+    """The first sentence under a heading that names one concept, if it reads as one."""
+    if len(heading_labels(section.title)) != 1:
+        return None
+    for block in section.blocks:
+        if block.kind not in ("paragraph", "item") or term_of(block):
+            return None
+        sentence = first_sentence(block.text)
+        if len(sentence.split()) >= 3:
+            return Evidence(sentence, note.path, block.line)
+        return None
+    return None

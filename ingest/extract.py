@@ -1,0 +1,496 @@
+"""From parsed notes to concepts and typed relations, each with its evidence.
+
+Two passes. ``build_lexicon`` gathers every concept the vocabulary and the notes name
+(a concept defined in one note is recognised in all of them). ``link_note`` then reads
+one note with that lexicon: which concepts each section names and mentions, and which
+relations its outline, sentences and manifests state. ``link_note`` only reads its own
+note, so notes can be linked in parallel and re-linked one at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .concepts import Candidate, first_sentence, heading_labels, kinds_of, term_of
+from .lexicon import Lexicon, Mention, is_camel, is_identifier
+from .manifests import looks_like_manifest, manifest_relations
+from .model import Block, Concept, Evidence, Note, Relation, Section
+from .patterns import implicit_verb, is_kind_of_tail, korean_relation, runs_on, verb_between
+from .text import label_key, slugify
+from .vocabulary import Vocabulary
+
+# Concept labels that are also everyday words: they name a concept where the notes
+# define them ("Running: ..."), but "running" in a sentence is not a mention.
+QUIET_WORDS = frozenset(
+    "always never running pending completed complete error failed failure succeeded "
+    "unknown default ready terminating terminated waiting evicted schedule strategy "
+    "replicas limits requests resources image images name names value values type "
+    "types data status state spec metadata template selector labels label key keys "
+    "version kind port ports host path service node master worker".split()
+) - {"service", "node", "label", "labels", "image", "images"}
+QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
+MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
+                              "items labels annotations".split())
+ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "manifest": 3, "identifier": 4,
+               "camel": 5}
+DEFINITION_RANK = {"term": 0, "sentence": 1, "heading": 2}
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
+_ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
+_NAMESPACE_FLAG = re.compile(r"(?:^|\s)(?:-n|--namespace)[ =]([a-z0-9][a-z0-9\-]*)")
+_SELECT = re.compile(r"\bselect(?:s|ed|ing)?\b", re.IGNORECASE)
+_SELECT_BY = re.compile(r"\b(?:with|via|using|through|by)\b", re.IGNORECASE)
+_COMMAND_WORD = re.compile(r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
+                           r"edit|run|expose|scale|port-forward|top|explain)\b")
+MAX_COMENTIONS = 12
+
+
+@dataclass(slots=True)
+class Linker:
+    """What extraction knows across notes: the lexicon and the concepts."""
+
+    lexicon: Lexicon
+    concepts: dict[str, Concept]
+    fields: set[str] = field(default_factory=set)  # ids of field-like concepts
+    definition_rank: dict[str, int] = field(default_factory=dict)
+
+    def is_field(self, concept: str) -> bool:
+        return concept in self.fields
+
+    def manifest_key(self, key: str) -> str | None:
+        """The concept a manifest key or value names; keys every object has name none."""
+        if key in MANIFEST_SKELETON or label_key(key) in self.lexicon.quiet:
+            return None
+        return self.resolve(key)
+
+    def resolve(self, label: str) -> str | None:
+        found = self.lexicon.lookup(label)
+        if found:
+            return found
+        token = self.lexicon.resolve_token(label) if label and " " not in label else None
+        return token[0] if token else None
+
+
+# -- pass 1: the lexicon ------------------------------------------------------------
+def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate]) -> Linker:
+    """Concepts from the vocabulary and the notes' candidates, keyed for matching."""
+    lexicon = Lexicon()
+    concepts: dict[str, Concept] = {}
+    linker = Linker(lexicon, concepts)
+    for term in vocabulary.terms.values():
+        concept = Concept(id=term.id, label=term.label, alt_labels=set(term.aliases),
+                          translations=dict(term.translations), origin="vocabulary")
+        concept.alt_labels.update(term.translation_aliases)
+        concepts[term.id] = concept
+        for label in term.all_labels:
+            lexicon.add(label, term.id, quiet=_quiet(label))
+        if is_field_label(term.label, term.aliases):
+            linker.fields.add(term.id)
+    for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
+        _register(linker, candidate)
+    return linker
+
+
+def _quiet(label: str) -> bool:
+    return label_key(label) in QUIET_KEYS and not is_camel(label) and not is_identifier(label)
+
+
+def is_field_label(label: str, aliases: list[str] | set[str] = ()) -> bool:
+    """Fields are written as code: ``restartPolicy``, ``spec.replicas``, or a lower-case
+    word whose aliases are such paths (``replicas`` ← ``spec.replicas``)."""
+    if is_identifier(label):
+        return True
+    return bool(re.fullmatch(r"[a-z][a-zA-Z0-9]*", label)) and any(
+        "." in alias and is_identifier(alias) for alias in aliases)
+
+
+def _register(linker: Linker, candidate: Candidate) -> None:
+    lexicon, concepts = linker.lexicon, linker.concepts
+    label = candidate.label
+    owner = linker.resolve(label)
+    if owner is None:
+        owner = _new_id(label, concepts)
+        concepts[owner] = Concept(id=owner, label=label, origin=candidate.origin)
+        lexicon.add(label, owner, quiet=_quiet(label))
+        if is_field_label(label):
+            linker.fields.add(owner)
+            last = label.rsplit(".", 1)[-1]
+            if last != label and is_identifier(last) and lexicon.lookup(last) is None:
+                lexicon.add(last, owner)
+    concept = concepts[owner]
+    if label_key(label) != label_key(concept.label) and label not in concept.alt_labels:
+        if lexicon.lookup(label) == owner:
+            concept.alt_labels.add(label)
+    if candidate.definition is not None:
+        rank = DEFINITION_RANK.get(candidate.origin, 3)
+        if concept.definition is None or rank < linker.definition_rank.get(owner, 9):
+            concept.definition = candidate.definition
+            linker.definition_rank[owner] = rank
+
+
+def _new_id(label: str, concepts: dict[str, Concept]) -> str:
+    base = slugify(label) or "concept"
+    candidate, n = base, 1
+    while candidate in concepts:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+# -- pass 2: one note ---------------------------------------------------------------
+@dataclass(slots=True)
+class _Sentence:
+    text: str
+    line: int
+    mentions: list[Mention]
+
+
+def link_note(note: Note, linker: Linker) -> list[Relation]:
+    """Fill the note's section concepts and return the relations it states."""
+    by_anchor = {s.anchor: s for s in note.sections}
+    relations: list[Relation] = []
+    block_terms: dict[int, str | None] = {}
+    for section in note.sections:
+        labels = heading_labels(section.title)
+        section.concept = linker.resolve(labels[0]) if len(labels) == 1 else None
+        found: list[str] = [c for c in (linker.resolve(label) for label in labels) if c]
+        for block in section.blocks:
+            term = _block_term(block, linker)
+            block_terms[id(block)] = term
+            if term:
+                found.append(term)
+            if block.kind == "code":
+                continue
+            found.extend(m.concept for m in linker.lexicon.find(block.text))
+        section.concepts = list(dict.fromkeys(found))
+    for section in note.sections:
+        relations.extend(_section_relations(note, section, by_anchor, block_terms, linker))
+    _record_sources(note, linker)
+    return relations
+
+
+def _block_term(block: Block, linker: Linker) -> str | None:
+    """The concept a list item defines (``Term: ...``) or consists of (``- ClusterIP``)."""
+    if block.kind != "item":
+        return None
+    term = term_of(block)
+    if term:
+        return linker.resolve(term[0])
+    text = block.text.strip().strip("*_`.:").strip()
+    if 0 < len(text) <= 60 and "\n" not in text:
+        mentions = linker.lexicon.find(text)
+        if len(mentions) == 1 and mentions[0].start == 0 and mentions[0].end == len(text):
+            return mentions[0].concept
+    return None
+
+
+def _record_sources(note: Note, linker: Linker) -> None:
+    for section in note.sections:
+        ref = (note.path, section.anchor)
+        for concept_id in section.concepts:
+            concept = linker.concepts.get(concept_id)
+            if concept is None or ref in concept.sections:
+                continue
+            defines = section.concept == concept_id or (
+                concept.definition is not None and concept.definition.path == note.path
+                and section.line <= concept.definition.line <= section.end_line)
+            if defines:
+                concept.sections.insert(0, ref)
+            else:
+                concept.sections.append(ref)
+
+
+def _ancestors(section: Section, by_anchor: dict[str, Section]) -> Iterator[Section]:
+    current: Section | None = section
+    while current is not None:
+        yield current
+        current = by_anchor.get(current.parent) if current.parent else None
+
+
+def _subject(section: Section, by_anchor: dict[str, Section], linker: Linker,
+             skip: str | None = None) -> str | None:
+    """The nearest enclosing concept that is a thing (not a field), other than ``skip``."""
+    for ancestor in _ancestors(section, by_anchor):
+        concept = ancestor.concept
+        if concept and concept != skip and not linker.is_field(concept):
+            return concept
+    return None
+
+
+def _section_relations(note: Note, section: Section, by_anchor: dict[str, Section],
+                       block_terms: dict[int, str | None], linker: Linker) -> Iterator[Relation]:
+    path = note.path
+    heading_evidence = Evidence(" › ".join(section.breadcrumb[1:]) or section.title, path,
+                                section.line)
+    children = [s for s in note.sections if s.parent == section.anchor]
+    own = section.concept
+    kinds_target = kinds_of(section.title)
+    category = linker.resolve(kinds_target) if kinds_target else None
+    broader_of: dict[str, str] = {}  # concept → the container it was enumerated under
+
+    # 1. hierarchy: "Types of X" lists, and enumerations under a concept heading
+    container = category or (own if own and not linker.is_field(own) else None)
+    if container:
+        child_concepts = [c.concept for c in children]
+        typed = [c for c in child_concepts if c and c != container and not linker.is_field(c)]
+        if typed and (category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children))):
+            for child in children:
+                if child.concept in typed:
+                    broader_of[child.concept] = container
+                    yield Relation(child.concept, container, "broader", Evidence(
+                        " › ".join(child.breadcrumb[1:]), path, child.line))
+        top_items = [b for b in section.blocks if b.kind == "item" and b.depth == 0]
+        terms = [block_terms.get(id(b)) for b in top_items]
+        named = [(b, t) for b, t in zip(top_items, terms, strict=True) if t and t != container]
+        if named and (category or (len(named) >= 2 and 3 * len(named) >= 2 * len(top_items))):
+            for block, term in named:
+                broader_of[term] = container
+                yield Relation(term, container, "broader",
+                               Evidence(_clean(block.text), path, block.line))
+    if own and linker.is_field(own):
+        for block in section.blocks:
+            term = block_terms.get(id(block))
+            if block.kind == "item" and block.depth == 0 and term and term != own:
+                yield Relation(own, term, "hasValue", Evidence(_clean(block.text), path, block.line))
+
+    # 2. fields named by a heading or a term belong to the enclosing thing
+    parent = by_anchor.get(section.parent) if section.parent else None
+    if own and linker.is_field(own) and parent is not None:
+        holder = _subject(parent, by_anchor, linker)
+        if holder:
+            yield Relation(holder, own, "hasProperty", heading_evidence)
+    for block in section.blocks:
+        term = block_terms.get(id(block))
+        if term and linker.is_field(term) and block.depth == 0:
+            holder = _subject(section, by_anchor, linker, skip=broader_of.get(term))
+            if holder and holder != term:
+                yield Relation(holder, term, "hasProperty",
+                               Evidence(_clean(block.text), path, block.line))
+
+    # 3. sentences and manifests
+    for index, block in enumerate(section.blocks):
+        context = _block_subject(section, index, block_terms, by_anchor, linker)
+        if block.kind == "code":
+            if looks_like_manifest(block.lang, block.text):
+                subject = _manifest_subject(section, index, by_anchor, linker)
+                yield from manifest_relations(block.text, block.line, path, subject,
+                                              linker.manifest_key, linker.is_field)
+            continue
+        holder = _subject(section, by_anchor, linker)
+        for sentence in _sentences(block, linker):
+            yield from _sentence_relations(sentence, path, context, holder, linker)
+
+
+def _block_subject(section: Section, index: int, block_terms: dict[int, str | None],
+                   by_anchor: dict[str, Section], linker: Linker) -> str | None:
+    """Who a subject-less sentence in this block is about: its term, an enclosing
+    item's term, else the section's concept."""
+    blocks = section.blocks
+    current: int | None = index
+    while current is not None:
+        term = block_terms.get(id(blocks[current]))
+        if term:
+            return term
+        current = blocks[current].parent
+    return _subject(section, by_anchor, linker)
+
+
+def _manifest_subject(section: Section, index: int, by_anchor: dict[str, Section],
+                      linker: Linker) -> str | None:
+    """A snippet without ``kind`` is about the thing the text around it names."""
+    blocks = section.blocks
+    current = blocks[index].parent
+    while current is not None:
+        for mention in linker.lexicon.find(blocks[current].text):
+            if not linker.is_field(mention.concept):
+                return mention.concept
+        current = blocks[current].parent
+    return _subject(section, by_anchor, linker)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
+    """Sentences of a block with their line numbers and mentions."""
+    text = block.text
+    mentions = linker.lexicon.find(text)
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(text)
+        for piece_start, piece in _pieces(text, start, end, block.kind):
+            stripped = piece.strip()
+            if not stripped:
+                continue
+            offset = piece_start + (len(piece) - len(piece.lstrip()))
+            inside = [Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
+                      for m in mentions if offset <= m.start and m.end <= offset + len(stripped)]
+            yield _Sentence(stripped, block.line + text.count("\n", 0, offset), inside)
+
+
+def _pieces(text: str, start: int, end: int, kind: str) -> Iterator[tuple[int, str]]:
+    """Table rows are sentences of their own; other text splits at sentence ends only."""
+    if kind == "table":
+        position = start
+        for line in text[start:end].split("\n"):
+            yield position, line
+            position += len(line) + 1
+    else:
+        yield start, text[start:end]
+
+
+def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
+                        holder: str | None, linker: Linker) -> Iterator[Relation]:
+    text = sentence.text
+    evidence = Evidence(_clean(text), path, sentence.line)
+    mentions = _dedupe(sentence.mentions)
+    typed: set[frozenset[str]] = set()
+
+    def emit(source: str | None, target: str | None, relation: str) -> Iterator[Relation]:
+        if source and target and source != target:
+            typed.add(frozenset((source, target)))
+            yield Relation(source, target, relation, evidence)
+
+    # explicit chains: Deployment -> ReplicaSet -> Pod
+    if _ARROW.search(text):
+        segments = _ARROW.split(text)
+        for left, right in zip(segments, segments[1:], strict=False):
+            yield from emit(_chain_end(left, linker, last=True),
+                            _chain_end(right, linker, last=False), "leadsTo")
+
+    hangul = any("가" <= ch <= "힣" for ch in text)
+    # a subject-less sentence is about the heading or term it sits under
+    if context and mentions and mentions[0].concept != context:
+        relation = implicit_verb(text[: mentions[0].start])
+        if relation:
+            yield from emit(context, mentions[0].concept, relation)
+    # "select X with Y": Y selects X
+    selector_pair = _select_with(text, mentions)
+    if selector_pair:
+        yield from emit(selector_pair[1], selector_pair[0], "selects")
+    selector = selector_pair[1] if selector_pair else None
+    for left, right in zip(mentions, mentions[1:], strict=False):
+        if left.concept == right.concept or frozenset((left.concept, right.concept)) in typed \
+                or right.concept == selector:
+            continue
+        between = text[left.end:right.start]
+        after = text[right.end:]
+        if hangul:
+            relation = korean_relation(text[left.end:left.end + 3], after)
+            if relation:
+                yield from emit(left.concept, right.concept, relation)
+                continue
+        if re.fullmatch(r"\s+in\s+(?:the\s+)?", between) and after.lower().lstrip().startswith(
+                "namespace"):
+            yield from emit(left.concept, right.concept, "inNamespace")
+            continue
+        if between.strip() == ":" and linker.is_field(left.concept):
+            yield from emit(left.concept, right.concept, "hasValue")
+            continue
+        if runs_on(between, text[:left.start]):
+            yield from emit(left.concept, right.concept, "runsOn")
+            continue
+        found = verb_between(between)
+        if found is None and is_kind_of_tail(after) and re.fullmatch(
+                r"\s+(?:is|are)\s+(?:an?|the)\s+(?:\w+\s+)?", between):
+            found = ("broader", False)
+        if found:
+            relation, passive = found
+            source, target = (right.concept, left.concept) if passive else (left.concept,
+                                                                            right.concept)
+            yield from emit(source, target, relation)
+    # kubectl -n kube-system ...: what the command lists lives in that namespace
+    flag = _NAMESPACE_FLAG.search(text)
+    if flag and (namespace := linker.resolve(flag.group(1))):
+        for mention in mentions:
+            if mention.concept != namespace and not _COMMAND_WORD.match(text[mention.end:]) \
+                    and not linker.concepts[mention.concept].label.lower().startswith("kubectl"):
+                yield from emit(mention.concept, namespace, "inNamespace")
+    # fields mentioned in running text belong to the thing the section is about
+    for mention in mentions:
+        if linker.is_field(mention.concept) and holder and holder != mention.concept \
+                and mention.concept != context and is_identifier(mention.surface):
+            yield Relation(holder, mention.concept, "hasProperty", evidence, 0.5)
+    # the weakest kind: mentioned together
+    concepts = list(dict.fromkeys(m.concept for m in mentions))
+    if context and context not in concepts:
+        for concept in concepts[:MAX_COMENTIONS]:
+            if frozenset((context, concept)) not in typed:
+                yield _related(context, concept, evidence, 0.5)
+    if len(concepts) <= MAX_COMENTIONS:
+        for i, first in enumerate(concepts):
+            for second in concepts[i + 1:]:
+                if frozenset((first, second)) not in typed:
+                    yield _related(first, second, evidence, 1.0)
+
+
+def _related(a: str, b: str, evidence: Evidence, weight: float) -> Relation:
+    source, target = sorted((a, b))
+    return Relation(source, target, "related", evidence, weight)
+
+
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
+    out: list[Mention] = []
+    for mention in mentions:
+        if out and out[-1].concept == mention.concept and mention.start - out[-1].end <= 1:
+            continue
+        out.append(mention)
+    return out
+
+
+def _chain_end(segment: str, linker: Linker, *, last: bool) -> str | None:
+    """The concept at the arrow end of a chain segment, when it stands alone there:
+    ``... on top (Deployment`` gives Deployment, ``the default Namespace`` gives None."""
+    mentions = linker.lexicon.find(segment)
+    if not mentions:
+        return None
+    mention = mentions[-1] if last else mentions[0]
+    outside = segment[mention.end:] if last else segment[:mention.start]
+    beside = segment[:mention.start] if last else segment[mention.end:]
+    if outside.strip(" \t()[]{}.,;:'\"`*"):
+        return None
+    edge = beside.rstrip() if last else beside.lstrip()
+    if edge and not (edge.endswith(("(", ",", ":", ";", "[")) if last
+                     else edge.startswith((")", ",", ";", "]", ".", "("))):
+        return None
+    return mention.concept
+
+
+def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
+    """(selected, selector) for "select X ... with/via Y"."""
+    verb = _SELECT.search(text)
+    if not verb:
+        return None
+    after = [m for m in mentions if m.start >= verb.end()]
+    if len(after) < 2:
+        return None
+    selected = after[0]
+    for candidate in after[1:]:
+        if _SELECT_BY.search(text[selected.end:candidate.start]):
+            return selected.concept, candidate.concept
+    return None
+
+
+def definition_sentences(note: Note, linker: Linker) -> None:
+    """"A Pod is ..." sentences define concepts that have no definition yet."""
+    for section in note.sections:
+        for block in section.blocks:
+            if block.kind not in ("paragraph", "item"):
+                continue
+            for sentence in _sentences(block, linker):
+                mentions = sentence.mentions
+                if not mentions or mentions[0].start > 6:
+                    continue
+                first = mentions[0]
+                after = sentence.text[first.end:first.end + 12].lower()
+                if not re.match(r"\s+(?:is|are)\s+(?:a|an|the|one)\s", after) \
+                        and not re.match(r"(?:은|는)\s", after):
+                    continue
+                concept = linker.concepts[first.concept]
+                rank = DEFINITION_RANK["sentence"]
+                if concept.definition is None or rank < linker.definition_rank.get(concept.id, 9):
+                    concept.definition = Evidence(_clean(first_sentence(sentence.text)),
+                                                  note.path, sentence.line)
+                    linker.definition_rank[concept.id] = rank

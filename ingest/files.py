@@ -1,0 +1,124 @@
+"""Finding note files and reading them safely.
+
+Whatever is in a folder, reading never raises: a file that cannot be used comes back as
+a ``FileError`` with a one-line reason, and the run goes on with the others.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import FileError
+from .notes import NOTE_SUFFIXES
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+_FALLBACK_ENCODINGS = ("cp949",)  # Korean Windows notes, the commonest non-UTF-8 case here
+
+
+@dataclass(slots=True, frozen=True)
+class NoteFile:
+    """A file to ingest: where it is, and the path it is known by in the graph."""
+
+    absolute: Path
+    path: str
+
+
+def discover(paths: list[Path]) -> tuple[list[NoteFile], list[FileError]]:
+    """Note files under ``paths`` (files or folders, recursively), sorted by path.
+
+    Graph paths are relative to the folder given (or to the common parent when several
+    are given), so the same notes get the same ids wherever the folder lives.
+    """
+    errors: list[FileError] = []
+    found: list[tuple[Path, Path]] = []  # (file, root it was found under)
+    for given in paths:
+        if not given.exists():
+            errors.append(FileError(str(given), "no such file or folder"))
+        elif given.is_dir():
+            for path in _walk(given, errors):
+                found.append((path, given))
+        elif given.suffix.lower() in NOTE_SUFFIXES:
+            found.append((given, given.parent))
+        else:
+            errors.append(FileError(str(given), f"not a note: {given.suffix or 'no'} suffix "
+                                    f"(expected {', '.join(NOTE_SUFFIXES)})"))
+    roots = {root.absolute() for _, root in found}
+    base = Path(os.path.commonpath([str(r) for r in roots])) if roots else Path(".")
+    files: dict[str, NoteFile] = {}
+    for path, _root in found:
+        rel = path.absolute().relative_to(base).as_posix()
+        files.setdefault(rel, NoteFile(absolute=path, path=rel))
+    return [files[key] for key in sorted(files)], errors
+
+
+def _walk(root: Path, errors: list[FileError]) -> list[Path]:
+    """Files under root; symlinked folders are followed once (loops are reported)."""
+    out: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def visit(folder: Path) -> None:
+        try:
+            stat = folder.stat()
+        except OSError as exc:
+            errors.append(FileError(str(folder), f"cannot open folder: {exc.strerror}"))
+            return
+        key = (stat.st_dev, stat.st_ino)
+        if key in seen:
+            errors.append(FileError(str(folder), "symlink loop: folder already visited",
+                                    fatal=False))
+            return
+        seen.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(FileError(str(folder), f"cannot list folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():
+                    visit(path)
+                elif entry.name.lower().endswith(NOTE_SUFFIXES):
+                    out.append(path)
+            except OSError as exc:
+                errors.append(FileError(str(path), f"cannot stat: {exc.strerror}"))
+
+    visit(root)
+    return out
+
+
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, FileError | None]:
+    """The file's text, or None and the reason it was skipped.
+
+    Invalid UTF-8 is decoded (as cp949, else with replacement characters) and reported
+    as a warning rather than skipped, so no note is lost for one bad byte.
+    """
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, FileError(str(path), f"too large: {size} bytes (limit {max_bytes})")
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return None, FileError(str(path), f"unreadable: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return None, FileError(str(path), f"too large: over {max_bytes} bytes")
+    if b"\x00" in data[:8192]:
+        return None, FileError(str(path), "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        position = exc.start
+    for encoding in _FALLBACK_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text, FileError(str(path), f"not UTF-8; decoded as {encoding}", fatal=False)
+    text = data.decode("utf-8", errors="replace")
+    return text, FileError(str(path), f"invalid UTF-8 at byte {position}; "
+                           "undecodable bytes replaced", fatal=False)

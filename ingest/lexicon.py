@@ -1,0 +1,194 @@
+"""Finding concept mentions in text.
+
+The lexicon maps label keys (``ingest.text.label_key``) to concept ids. Mentions are
+found by scanning tokens left to right and taking the longest run of up to four tokens
+whose key is a label, so ``replica set``, ``ReplicaSets`` and ``Replica-Set`` all mention
+ReplicaSet. Words that miss by one typo (``Lables``) are matched when they are long
+enough to be safe. Korean particles are peeled off Hangul words (``파드를`` → ``파드``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .text import label_key
+
+TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|[.\-](?=[A-Za-z0-9]))*|[가-힣]+")
+MAX_WORDS = 4
+_DOMAIN_ENDINGS = frozenset(
+    "com io org net local dev yaml yml json conf cfg properties txt md sh py go js ts html "
+    "internal cluster svc log tar gz zip exe kr jp uk".split()
+)
+# Korean particles and endings that attach to nouns, longest first.
+KOREAN_PARTICLES = tuple(sorted(
+    "에서는 으로는 이라는 에게서 에서 에게 으로 까지 부터 처럼 보다 라는 하고 이나 이랑 랑 들을 "
+    "들이 들은 들의 들에 들과 들 은 는 이 가 을 를 의 에 로 와 과 도 만 나 엔 께".split(),
+    key=len, reverse=True,
+))
+
+
+@lru_cache(maxsize=65536)
+def _token_keys(token: str) -> tuple[str, str]:
+    """(key of the token as a non-final word, key as the final word of a label)."""
+    raw = re.sub(r"[\-_.]", "", token.lower())
+    return raw, label_key(token)
+
+
+def is_identifier(text: str) -> bool:
+    """A code identifier: ``spec.restartPolicy``, ``livenessProbe`` (not a domain name)."""
+    if re.fullmatch(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+", text):
+        return True
+    if re.fullmatch(r"[a-z][A-Za-z0-9]+(?:\.[a-zA-Z][A-Za-z0-9]*)*\.[a-zA-Z][A-Za-z0-9]+", text):
+        return text.rsplit(".", 1)[1].lower() not in _DOMAIN_ENDINGS and not re.search(
+            r"\.(?:com|io|org|net|local|svc)\b", text)
+    return False
+
+
+def is_camel(text: str) -> bool:
+    """A CamelCase name: ``ReplicaSet``, ``ClusterIP``, ``CoreDNS``, ``OnFailure``."""
+    return bool(re.fullmatch(r"[A-Z][a-z0-9]*[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*", text)) or bool(
+        re.fullmatch(r"[A-Z][a-z]+[A-Z]{2,}[a-z0-9]*", text))
+
+
+def damerau1(a: str, b: str) -> bool:
+    """True when a and b differ by exactly one edit (with adjacent transposition)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
+
+
+def _deletes(key: str) -> set[str]:
+    return {key[:i] + key[i + 1:] for i in range(len(key))}
+
+
+@dataclass(slots=True, frozen=True)
+class Mention:
+    concept: str
+    start: int
+    end: int
+    surface: str
+    fuzzy: bool = False
+
+
+@dataclass(slots=True)
+class Lexicon:
+    """Label keys to concept ids, with the indexes mention-finding needs."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    quiet: set[str] = field(default_factory=set)  # keys that never match in running text
+    prefixes: set[str] = field(default_factory=set)
+    typo_index: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, label: str, concept: str, *, quiet: bool = False) -> str:
+        """Register a label; the first concept to claim a key keeps it. Returns the owner."""
+        key = label_key(label)
+        if not key:
+            return concept
+        owner = self.keys.setdefault(key, concept)
+        if owner == concept:
+            if quiet:
+                self.quiet.add(key)
+            else:
+                self.quiet.discard(key)
+            raw = re.sub(r"[\s\-_./:'’`\"()]+", "", label.lower())
+            for end in range(1, len(raw) + 1):
+                self.prefixes.add(raw[:end])
+            for end in range(1, len(key) + 1):
+                self.prefixes.add(key[:end])
+            if len(key) >= 5 and key.isascii() and key.isalpha():
+                for variant in _deletes(key) | {key}:
+                    self.typo_index.setdefault(variant, set()).add(key)
+        return owner
+
+    def lookup(self, label: str) -> str | None:
+        return self.keys.get(label_key(label))
+
+    def correct(self, key: str) -> str | None:
+        """The one label key within one typo of ``key`` (same first letter), if unique."""
+        if len(key) < 5 or not key.isascii() or not key.isalpha():
+            return None
+        candidates: set[str] = set()
+        for variant in _deletes(key) | {key}:
+            candidates |= self.typo_index.get(variant, set())
+        hits = {c for c in candidates if c[0] == key[0] and damerau1(c, key)}
+        owners = {self.keys[c] for c in hits}
+        return next(iter(hits)) if len(owners) == 1 else None
+
+    def resolve_token(self, token: str, *, fuzzy: bool = True) -> tuple[str, bool] | None:
+        """The concept one token names (exactly or within a typo), and whether fuzzily."""
+        raw, key = _token_keys(token)
+        if key in self.keys:
+            return self.keys[key], False
+        if "." in token and is_identifier(token):
+            last = token.rsplit(".", 1)[1]
+            found = self.resolve_token(last, fuzzy=fuzzy)
+            if found:
+                return found
+        if token[0] >= "가":
+            stem = strip_particle(token, self.keys)
+            if stem:
+                return self.keys[stem], False
+        if fuzzy and len(token) >= 6:
+            fixed = self.correct(key)
+            if fixed and fixed not in self.quiet:
+                return self.keys[fixed], True
+        return None
+
+    def find(self, text: str) -> list[Mention]:
+        """Mentions in text, longest first, never overlapping, in order."""
+        tokens = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
+        mentions: list[Mention] = []
+        i = 0
+        count = len(tokens)
+        keys = self.keys
+        prefixes = self.prefixes
+        while i < count:
+            best: tuple[int, str] | None = None
+            acc = ""
+            for n in range(MAX_WORDS):
+                j = i + n
+                if j >= count:
+                    break
+                if n and tokens[j][0] - tokens[j - 1][1] > 2:
+                    break  # words must be adjacent (a space or a hyphen between)
+                raw, key = _token_keys(tokens[j][2])
+                candidate = acc + key
+                if candidate in keys and candidate not in self.quiet:
+                    best = (j, keys[candidate])
+                acc += raw
+                if acc not in prefixes:
+                    break
+            if best is not None:
+                j, concept = best
+                mentions.append(Mention(concept, tokens[i][0], tokens[j][1],
+                                        text[tokens[i][0]:tokens[j][1]]))
+                i = j + 1
+                continue
+            found = self.resolve_token(tokens[i][2])
+            if found and _token_keys(tokens[i][2])[1] not in self.quiet:
+                mentions.append(Mention(found[0], tokens[i][0], tokens[i][1], tokens[i][2],
+                                        fuzzy=found[1]))
+            i += 1
+        return mentions
+
+
+def strip_particle(token: str, keys: dict[str, str]) -> str | None:
+    """The key of a Hangul word with its particle removed, when that is a known label."""
+    for particle in KOREAN_PARTICLES:
+        if token.endswith(particle) and len(token) > len(particle):
+            stem = token[: -len(particle)]
+            if stem in keys:
+                return stem
+    return None

@@ -1,0 +1,159 @@
+"""Markdown notes through markdown-it-py (CommonMark + tables + YAML front matter).
+
+Token maps give 0-based ``[start, end)`` lines; events carry 1-based inclusive lines.
+Hugo shortcodes, common in docs sites, are reduced to their text before parsing
+(``{{< glossary_tooltip text="Pod" ... >}}`` → ``Pod``) without moving any line.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from .structure import Event
+
+_SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+\s+[^{}]*?\btext=\"([^\"]*)\"[^{}]*?[>%]\}\}")
+_SHORTCODE = re.compile(r"\{\{[<%]\s*/?[\w-]*[^{}]*?[>%]\}\}")
+
+
+class FrontMatterError(ValueError):
+    """The YAML front matter could not be read."""
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"maxNesting": 200}).enable("table").use(front_matter_plugin)
+
+
+def strip_shortcodes(text: str) -> str:
+    if "{{" not in text:
+        return text
+    text = _SHORTCODE_TEXT.sub(lambda m: m.group(1), text)
+    return _SHORTCODE.sub("", text)
+
+
+def inline_text(token: Token) -> str:
+    """Plain text of an inline token: code spans kept, markup dropped, breaks as newlines."""
+    parts: list[str] = []
+    for child in token.children or ():
+        kind = child.type
+        if kind in ("text", "code_inline", "html_inline"):
+            parts.append(child.content if kind != "html_inline" else "")
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif kind == "image":
+            parts.append(child.content)
+    return "".join(parts)
+
+
+def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
+    """Events of a markdown note and its front matter (an empty dict when absent).
+
+    Raises FrontMatterError when front matter is present but is not a YAML mapping.
+    """
+    tokens = _parser().parse(strip_shortcodes(text))
+    events: list[Event] = []
+    meta: dict[str, Any] = {}
+    depth = -1  # current list nesting; -1 outside lists
+    item_open: list[bool] = []  # per open list item: has its first paragraph been seen
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        kind = tok.type
+        if kind == "front_matter":
+            meta = _front_matter(tok.content)
+        elif kind == "heading_open":
+            inline = tokens[i + 1]
+            start, end = tok.map or (0, 1)
+            events.append(Event(kind="heading", text=inline_text(inline).strip(), line=start + 1,
+                                end_line=end, level=int(tok.tag[1])))
+            i += 3
+            continue
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif kind == "list_item_open":
+            item_open.append(False)
+            start, end = tok.map or (0, 1)
+            events.append(Event(kind="item", text="", line=start + 1, end_line=start + 1,
+                                depth=depth))
+        elif kind == "list_item_close":
+            item_open.pop()
+        elif kind == "paragraph_open":
+            inline = tokens[i + 1]
+            start, end = tok.map or (0, 1)
+            body = inline_text(inline).strip()
+            if item_open and not item_open[-1]:
+                item = _last_item(events)
+                if item is not None:
+                    item.text, item.end_line = body, end
+                item_open[-1] = True
+            elif item_open:
+                events.append(Event(kind="paragraph", text=body, line=start + 1, end_line=end,
+                                    depth=depth))
+            else:
+                events.append(Event(kind="paragraph", text=body, line=start + 1, end_line=end))
+            i += 3
+            continue
+        elif kind in ("fence", "code_block"):
+            start, end = tok.map or (0, 1)
+            lang = (tok.info or "").strip().split(" ")[0].lower()
+            events.append(Event(kind="code", text=tok.content.rstrip("\n"), line=start + 2
+                                if kind == "fence" else start + 1, end_line=end, lang=lang,
+                                depth=depth if item_open else None))
+        elif kind == "table_open":
+            i = _table(tokens, i, events, depth if item_open else None)
+            continue
+        elif kind == "html_block":
+            pass
+        i += 1
+    events = [e for e in events if not (e.kind == "item" and not e.text)]
+    return events, meta
+
+
+def _last_item(events: list[Event]) -> Event | None:
+    for event in reversed(events):
+        if event.kind == "item":
+            return event
+    return None
+
+
+def _front_matter(content: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(content) if content.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        raise FrontMatterError(f"malformed YAML front matter{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontMatterError("front matter is not a YAML mapping")
+    return data
+
+
+def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None) -> int:
+    start, end = tokens[i].map or (0, 1)
+    rows: list[str] = []
+    cells: list[str] = []
+    i += 1
+    while i < len(tokens) and tokens[i].type != "table_close":
+        tok = tokens[i]
+        if tok.type == "inline":
+            cells.append(inline_text(tok).strip())
+        elif tok.type == "tr_close":
+            rows.append(" | ".join(cells))
+            cells = []
+        elif tok.type == "thead_close":
+            rows.append("")  # the delimiter row, so row offsets stay line offsets
+        i += 1
+    events.append(Event(kind="table", text="\n".join(rows), line=start + 1, end_line=end,
+                        depth=depth))
+    return i + 1

@@ -1,0 +1,127 @@
+"""What the words between two concept mentions say about how they relate.
+
+English notes state relations with verbs ("a ReplicaSet replicates Pods", "DNS is
+available through CoreDNS") or leave the subject implicit in bullets under a heading
+("Uses ReplicaSet to create Pods" under Deployment). Korean notes mark roles with
+particles ("Deployment는 ReplicaSet을 관리한다"). Each pattern maps to a relation type
+from ``RELATION_TYPES``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (type, pattern over the lower-cased words between subject and object). Order matters:
+# the first pattern found nearest the object wins, so "runs on" beats "runs".
+VERB_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("runsOn", re.compile(
+        r"\b(?:runs?|running|ran) (?:\w+ ){0,4}?on\b|\b(?:assigned|scheduled|placed|deployed|"
+        r"bound|pinned) (?:\w+ ){0,2}?(?:on|onto|to)\b|\b(?:lives?|hosted) on\b")),
+    ("routesTo", re.compile(
+        r"\b(?:routes?|routing|forwards?|forwarding|proxies|load[- ]balances?|exposes?|exposing)\b"
+        r"|\b(?:distributes?|sends?|directs?) (?:\w+ ){0,3}?to\b|\bconnects? (?:\w+ ){0,8}?to\b"
+        r"|\bin front of\b")),
+    ("selects", re.compile(r"\b(?:selects?|selected|selecting|matches|targets?)\b")),
+    ("manages", re.compile(
+        r"\b(?:creat(?:e|es|ed|ing)|manag(?:e|es|ed|ing)|control(?:s|led|ling)?|"
+        r"replicat(?:e|es|ed|ing)|maintain(?:s|ed|ing)?|spawn(?:s|ed)?|launch(?:es|ed)?|"
+        r"owns?|owned|runs?|running|schedul(?:e|es|ed)|generat(?:e|es|ed)|scal(?:e|es|ed))\b")),
+    ("uses", re.compile(
+        r"\b(?:uses?|using|through|via|relies on|rel(?:y|ies) on|depends? on|mounts?|"
+        r"mounted|references?|referenced|reads?|consumes?|backed by|supports?|requires?|"
+        r"needs?|based on|stored in|stores? (?:\w+ ){0,2}?in)\b")),
+]
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|get|gets)\s+(?:\w+\s+)?\w+ed\s+by\b|\bby\s*$")
+_KIND_OF = re.compile(
+    r"^\s*(?:is|are)\s+(?:(?:an?\s+|one\s+|the\s+)?(?:\w+\s+)?(?:kind|type|sort|form|variant|"
+    r"subtype|special\s+case|subclass|category)\s+of\s+(?:an?\s+|the\s+)?|an?\s+(?:\w+\s+)?)$")
+_USED_BY = re.compile(r"\bused\s+by\s+(?:\w+\s+){0,2}$")
+_RUN_ON = re.compile(r"^\s+on\s+(?:(?:every|each|all|a|an|the|specific|one|any|some|certain)\s+)?"
+                     r"(?:\w+\s+)?$")
+_KIND_OF_TAIL = re.compile(r"^\s*(?:type|kind)\b")
+# a sentence that starts with a verb has the heading (or term) as its subject
+_IMPLICIT_SUBJECT = re.compile(
+    r"^\s*(?:(?:it|this|they)\s+|can\s+|also\s+|(?:you\s+can|lets\s+you|allows\s+you\s+to|"
+    r"used\s+to|when\s+you\s+want\s+to|is\s+used\s+to|helps\s+you)\s+)?"
+    r"(?P<verb>[a-z]+)\b")
+_THIRD_PERSON = re.compile(r"^[a-z]+(?:s|es)$")
+_MAX_GAP = 90
+
+KOREAN_VERBS: list[tuple[str, re.Pattern[str]]] = [
+    ("runsOn", re.compile(r"^\s*(?:에서|위에서|에)\s*(?:\S+\s+)?(?:실행|동작|배치|스케줄)")),
+    ("manages", re.compile(r"^\s*(?:을|를)?\s*(?:\S+\s+)?(?:관리|생성|만들|복제|유지|제어|실행|띄우|배포)")),
+    ("uses", re.compile(r"^\s*(?:을|를)?\s*(?:\S+\s+)?(?:사용|이용|참조|마운트|통해|거쳐)|^\s*(?:을|를)\s*통해")),
+    ("selects", re.compile(r"^\s*(?:을|를)?\s*(?:\S+\s+)?(?:선택|고른|매칭)")),
+    ("broader", re.compile(r"^\s*의\s*(?:한\s*)?(?:종류|일종)")),
+]
+_KOREAN_SUBJECT = re.compile(r"^(?:은|는|이|가)\b|^(?:은|는|이|가)(?=\s)")
+
+
+def verb_between(between: str) -> tuple[str, bool] | None:
+    """(relation type, passive?) for the words between two mentions, or None."""
+    text = between.lower()
+    if len(text) > _MAX_GAP or re.search(r"[.;!?]\s|[.;!?]\)", text):
+        return None
+    if text.count("(") != text.count(")"):
+        return None  # one of the two is inside a parenthesis: an aside, not the object
+    if _KIND_OF.match(text):
+        return "broader", False
+    if _USED_BY.search(text):
+        return "uses", True
+    best: tuple[int, int, str] | None = None
+    for relation, pattern in VERB_PATTERNS:
+        for match in pattern.finditer(text):
+            if best is None or match.start() > best[0]:
+                best = (match.start(), match.end(), relation)
+    if best is None:
+        return None
+    start, end, relation = best
+    words_after = len(text[end:].split())
+    if words_after > (2 if relation == "manages" and text[start:end].startswith("run") else 5):
+        return None  # the verb is about something else before the object
+    return relation, bool(_PASSIVE.search(text))
+
+
+def runs_on(between: str, before: str) -> bool:
+    """"run the same Pod on every Node": the Pod runs on the Node."""
+    return bool(_RUN_ON.match(between.lower())) and bool(re.search(r"\brun", before.lower()))
+
+
+def is_kind_of_tail(after: str) -> bool:
+    """"ClusterIP is the default Service type": the object is followed by "type"."""
+    return bool(_KIND_OF_TAIL.match(after.lower()))
+
+
+def implicit_verb(prefix: str) -> str | None:
+    """Relation type when a sentence opens with a verb before its first mention.
+
+    ``Replicates Pods …`` and ``You can select Pods …`` qualify; ``Run k exec …`` (an
+    instruction to the reader) does not.
+    """
+    text = prefix.lower().strip()
+    if not text or len(text) > 60:
+        return None
+    match = _IMPLICIT_SUBJECT.match(text)
+    if not match:
+        return None
+    opener = text[: match.start("verb")].strip()
+    verb = match.group("verb")
+    if not opener and not _THIRD_PERSON.match(verb):
+        return None  # imperative ("Run", "Attach") or a noun
+    found = verb_between(text[match.start("verb"):] + " ")
+    return found[0] if found and not found[1] else None
+
+
+def korean_relation(after_subject: str, after_object: str) -> str | None:
+    """Relation type of ``A는 B를 관리한다``-shaped text, or None.
+
+    ``after_subject`` is the text right after A (it must start with a topic/subject
+    particle); ``after_object`` the text right after B.
+    """
+    if not _KOREAN_SUBJECT.match(after_subject):
+        return None
+    tail = after_object[:40]
+    for relation, pattern in KOREAN_VERBS:
+        if pattern.match(tail):
+            return relation
+    return None

@@ -1,0 +1,104 @@
+"""The domain vocabulary: names, aliases and translations of concepts, never relations.
+
+Ours is ``data/vocabulary.yaml``; a user's file of the same shape is merged over it by
+``id`` (their label and translations win, aliases add up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .text import slugify
+
+DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "vocabulary.yaml"
+
+
+class VocabularyError(ValueError):
+    """A vocabulary file that cannot be used; the message names the file and entry."""
+
+
+@dataclass(slots=True)
+class Term:
+    id: str
+    label: str
+    aliases: list[str] = field(default_factory=list)
+    translations: dict[str, str] = field(default_factory=dict)
+    translation_aliases: list[str] = field(default_factory=list)
+
+    @property
+    def all_labels(self) -> list[str]:
+        return [self.label, *self.aliases, *self.translations.values(), *self.translation_aliases]
+
+
+@dataclass(slots=True)
+class Vocabulary:
+    terms: dict[str, Term] = field(default_factory=dict)
+
+    def merge(self, other: Vocabulary) -> Vocabulary:
+        merged = {key: Term(t.id, t.label, list(t.aliases), dict(t.translations),
+                            list(t.translation_aliases)) for key, t in self.terms.items()}
+        for key, term in other.terms.items():
+            if key in merged:
+                base = merged[key]
+                base.label = term.label or base.label
+                base.aliases += [a for a in term.aliases if a not in base.aliases]
+                base.translations.update(term.translations)
+                base.translation_aliases += term.translation_aliases
+            else:
+                merged[key] = term
+        return Vocabulary(merged)
+
+
+def load_vocabulary(paths: list[Path] | None = None, *, include_default: bool = True) -> Vocabulary:
+    """Ours (unless excluded), then each given file merged over it in order."""
+    vocabulary = Vocabulary()
+    files = ([DEFAULT_VOCABULARY] if include_default and DEFAULT_VOCABULARY.exists() else [])
+    files += list(paths or [])
+    for path in files:
+        vocabulary = vocabulary.merge(read_vocabulary(path))
+    return vocabulary
+
+
+def read_vocabulary(path: Path) -> Vocabulary:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise VocabularyError(f"{path}: cannot read vocabulary: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise VocabularyError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    entries = data.get("concepts") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise VocabularyError(f"{path}: expected a mapping with a 'concepts' list")
+    terms: dict[str, Term] = {}
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not str(entry.get("label") or "").strip():
+            raise VocabularyError(f"{path}: concept #{number} has no label")
+        label = str(entry["label"]).strip()
+        term_id = str(entry.get("id") or slugify(label)).strip()
+        if not term_id or slugify(term_id) != term_id:
+            raise VocabularyError(f"{path}: concept {label!r} has an id that is not a slug: "
+                                  f"{term_id!r}")
+        translations = {lang: str(entry[lang]).strip() for lang in ("ko", "ja", "zh")
+                        if str(entry.get(lang) or "").strip()}
+        for lang, value in (entry.get("translations") or {}).items():
+            translations[str(lang)] = str(value).strip()
+        terms[term_id] = Term(
+            id=term_id, label=label,
+            aliases=_strings(entry.get("aliases"), path, label),
+            translations=translations,
+            translation_aliases=_strings(entry.get("ko_aliases"), path, label),
+        )
+    return Vocabulary(terms)
+
+
+def _strings(value: object, path: Path, label: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise VocabularyError(f"{path}: aliases of {label!r} must be a list of strings")
+    return [str(v).strip() for v in value if str(v).strip()]
