@@ -476,21 +476,31 @@ class ConceptGraph:
         banned_links: set[tuple[str, str]],
     ) -> tuple[float, list[str]] | None:
         """Dijkstra from src to dst on at most ``max_len`` edges, avoiding the banned parts."""
-        heap: list[tuple[float, int, str, tuple[str, ...]]] = [(0.0, 0, src, (src,))]
-        # States are (node, hops); pops come in cost order, so a node already popped with
-        # no more hops dominates this one (cheaper and at least as much hop budget left).
+        # Heap entries point at (node, parent state) records instead of copying paths.
+        states: list[tuple[str, int]] = [(src, -1)]
+        heap: list[tuple[float, int, int]] = [(0.0, 0, 0)]
+        # Pops come in cost order, so a node already expanded with no more hops dominates
+        # this state (cheaper, and at least as much hop budget left); this also rules out
+        # loops, since costs are positive.
         min_hops: dict[str, int] = {}
         while heap:
-            cost, hops, node, path = heapq.heappop(heap)
+            cost, hops, state = heapq.heappop(heap)
+            node = states[state][0]
             if node == dst:
-                return cost, list(path)
+                path = []
+                while state >= 0:
+                    path.append(states[state][0])
+                    state = states[state][1]
+                return cost, path[::-1]
             if hops >= max_len or min_hops.get(node, max_len + 1) <= hops:
                 continue
             min_hops[node] = hops
             for other, (step, _w, _i, _d) in self._best_links(node, allowed).items():
-                if other in banned_nodes or other in path or (node, other) in banned_links:
+                if (other in banned_nodes or min_hops.get(other, max_len + 1) <= hops + 1
+                        or (node, other) in banned_links):
                     continue
-                heapq.heappush(heap, (cost + step, hops + 1, other, path + (other,)))
+                states.append((other, state))
+                heapq.heappush(heap, (cost + step, hops + 1, len(states) - 1))
         return None
 
     def _path_cost(self, nodes: list[str], allowed: set[str] | None) -> float:
