@@ -26,7 +26,7 @@ from rdflib import DCTERMS, RDF, SKOS, Dataset, URIRef
 from ingest.text import label_key
 
 from . import vocab
-from .rdf import concept_id_from_uri
+from .rdf import concept_id_from_uri, concept_uri
 from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 
 FORMAT_VERSION = 1
@@ -303,7 +303,7 @@ class ConceptGraph:
         defn = rec["def"]
         return {
             "id": cid,
-            "uri": f"{self.base_uri}concept/{cid}",
+            "uri": str(concept_uri(self.base_uri, cid)),
             "label": rec["label"],
             "altLabels": list(rec["alt"]),
             "translations": dict(rec["tr"]),
