@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
 import json
+import math
 import os
 import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from whoosh import index as windex
@@ -19,8 +23,19 @@ from whoosh.scoring import BM25F
 from ingest.model import Concept, Note
 from search.analysis import word_terms, words
 from search.documents import documents, synonyms
-from search.query import ParsedQuery, Plan, Planner, corrected_words, parse
-from search.schema import LIST_SEP, SCHEMA_VERSION, build_schema
+from search.query import (
+    All,
+    Best,
+    ParsedQuery,
+    Phrase,
+    Plan,
+    Planner,
+    Some,
+    Term,
+    corrected_words,
+    parse,
+)
+from search.schema import FIELD_BOOSTS, LIST_SEP, SCHEMA_VERSION, TEXT_FIELDS, build_schema
 from search.snippets import hit_pattern, snippet
 from search.spelling import Vocabulary
 
@@ -35,6 +50,9 @@ DEFINES_QUERY_CONCEPT = 1.6  # the defining section of such a concept
 CONCEPT_LABEL_MISS = 0.3  # concept doc whose labels do not cover every query word
 FACET_LIMIT = 20  # values returned per facet (the most frequent)
 PLAN_CACHE_SIZE = 1024
+POSTINGS_CACHE_SIZE = 20000  # per-term score maps (and phrase results) kept in memory
+BM25_K1 = 1.2
+BM25_B = 0.75
 FRESHNESS_CHECK_SECONDS = 1.0
 FILTER_FIELDS = {"kind": "kind", "path": "path", "tag": "tags", "tags": "tags",
                  "concept": "concepts", "concepts": "concepts"}
@@ -64,28 +82,37 @@ def _split(value: str | None, sep: str = ",") -> list[str]:
 
 
 class _View:
-    """One index version: a searcher plus everything derived from it (caches included)."""
+    """One index version: a searcher plus everything derived from it (caches included).
+
+    Whoosh's matchers run per posting in Python (~25 ms for a word in half the
+    documents), so queries are evaluated here on per-term score maps read once from the
+    Whoosh postings (BM25 per field, field boosts applied) and kept in an LRU. Only
+    phrases (which need positions) go through Whoosh's matchers.
+    """
 
     def __init__(self, ix: Any, synonym_table: dict[str, Any]) -> None:
         self.searcher = ix.searcher(weighting=BM25F())
-        reader = self.searcher.reader()
+        reader = self.reader = self.searcher.reader()
         self.generation = reader.generation()
+        self.count = reader.doc_count_all()
         self.vocab = Vocabulary(
             (t.decode("utf-8") if isinstance(t, bytes) else t, info.doc_frequency())
             for t, info in reader.iter_field("spell")
         )
-        self.docs: list[_Doc | None] = [None] * reader.doc_count_all()
+        self.docs: list[_Doc | None] = [None] * self.count
+        self.facet_keys: list[tuple[tuple[str, str], ...]] = [()] * self.count
+        self.values: dict[str, dict[str, set[int]]] = {f: {} for f in set(FILTER_FIELDS.values())}
         for docnum, stored in reader.iter_docs():
             labels = stored.get("labels") or ""
             label_terms: set[str] = set()
             for w in words(labels):
                 label_terms |= word_terms(w)
-            self.docs[docnum] = _Doc(
+            doc = self.docs[docnum] = _Doc(
                 kind=stored.get("kind", ""),
                 id=stored.get("id", ""),
                 title=stored.get("title", ""),
                 breadcrumb=_split(stored.get("breadcrumb"), LIST_SEP),
-                body=stored.get("body", ""),
+                body=stored.get("body", "") or ", ".join(_split(labels, "\n")),
                 path=stored.get("path", ""),
                 anchor=stored.get("anchor", ""),
                 line=int(stored.get("line") or 0),
@@ -95,19 +122,32 @@ class _View:
                 defines=frozenset(_split(stored.get("defines"))),
                 label_terms=frozenset(label_terms),
             )
-        freq_cache: dict[tuple[str, str], int] = {}
-
-        def frequency(fieldname: str, term: str) -> int:
-            key = (fieldname, term)
-            found = freq_cache.get(key)
-            if found is None:
-                found = reader.doc_frequency(fieldname, term)
-                freq_cache[key] = found
-            return found
-
-        self.planner = Planner(self.vocab, synonym_table, frequency)
+            keys = [("kind", doc.kind)]
+            if doc.path:
+                keys.append(("path", doc.path))
+            keys += [("tag", t) for t in doc.tags] + [("concept", c) for c in doc.concepts]
+            self.facet_keys[docnum] = tuple(keys)
+            for fieldname, vals in (("kind", [doc.kind]), ("path", [doc.path]),
+                                    ("tags", doc.tags), ("concepts", doc.concepts)):
+                for v in vals:
+                    self.values[fieldname].setdefault(v, set()).add(docnum)
+        self.lengths = {
+            f: [reader.doc_field_length(d, f, 0) or 0 for d in range(self.count)]
+            for f in TEXT_FIELDS
+        }
+        self.avg = {f: (sum(ls) / len(ls) if ls else 1.0) or 1.0 for f, ls in self.lengths.items()}
+        self._exists: dict[str, bool] = {}
+        self._postings: OrderedDict[tuple[Any, float], dict[int, float]] = OrderedDict()
+        self.planner = Planner(self.vocab, synonym_table, self.exists)
         self._plans: OrderedDict[str, tuple[Plan, Any]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def exists(self, term: str) -> bool:
+        found = self._exists.get(term)
+        if found is None:
+            found = any(self.reader.doc_frequency(f, term) for f in TEXT_FIELDS)
+            self._exists[term] = found
+        return found
 
     def plan(self, parsed: ParsedQuery) -> tuple[Plan, Any]:
         """Plan (and highlight regex) for a parsed query, LRU-cached per index version."""
@@ -124,6 +164,86 @@ class _View:
             if len(self._plans) > PLAN_CACHE_SIZE:
                 self._plans.popitem(last=False)
         return value
+
+    # -- evaluation -------------------------------------------------------------------
+
+    def _cached(self, key: tuple[Any, float], compute: Any) -> dict[int, float]:
+        with self._lock:
+            found = self._postings.get(key)
+            if found is not None:
+                self._postings.move_to_end(key)
+                return found
+        found = compute()
+        with self._lock:
+            self._postings[key] = found
+            if len(self._postings) > POSTINGS_CACHE_SIZE:
+                self._postings.popitem(last=False)
+        return found
+
+    def _term_scores(self, term: str) -> dict[int, float]:
+        """BM25 of the term summed over the text fields, each times its field boost."""
+        out: dict[int, float] = {}
+        n = self.count
+        for f in TEXT_FIELDS:
+            df = self.reader.doc_frequency(f, term)
+            if not df:
+                continue
+            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            weight = FIELD_BOOSTS[f] * idf * (BM25_K1 + 1.0)
+            lens, avg = self.lengths[f], self.avg[f]
+            norm0, norm1 = BM25_K1 * (1.0 - BM25_B), BM25_K1 * BM25_B / avg
+            m = self.reader.postings(f, term)
+            get = out.get
+            while m.is_active():
+                d = m.id()
+                tf = m.weight()
+                out[d] = get(d, 0.0) + weight * tf / (tf + norm0 + norm1 * lens[d])
+                m.next()
+        return out
+
+    def _phrase_scores(self, terms: tuple[str, ...]) -> dict[int, float]:
+        q = wq.Or([wq.Phrase(f, list(terms), boost=FIELD_BOOSTS[f]) for f in TEXT_FIELDS])
+        return {hit.docnum: hit.score for hit in self.searcher.search(q, limit=None)}
+
+    def evaluate(self, node: Any) -> dict[int, float]:
+        """Scores of the documents a query node matches (callers must not mutate them)."""
+        if isinstance(node, Term):
+            raw = self._cached((node.term, 1.0), lambda: self._term_scores(node.term))
+            if node.boost == 1.0:
+                return raw
+            b = node.boost
+            return self._cached((node.term, b), lambda: {d: s * b for d, s in raw.items()})
+        if isinstance(node, Best):
+            maps = [self.evaluate(c) for c in node.children]
+            maps = [m for m in maps if m]
+            if len(maps) <= 1:
+                return maps[0] if maps else {}
+            out: dict[int, float] = {}
+            for m in reversed(maps):  # most preferred last, so it wins
+                out.update(m)
+            return out
+        if isinstance(node, All):
+            maps = sorted((self.evaluate(c) for c in node.children), key=len)
+            if not maps or not maps[0]:
+                return {}
+            keys: Any = maps[0].keys()
+            for m in maps[1:]:
+                keys = keys & m.keys()
+            b = node.boost
+            return {d: sum(m[d] for m in maps) * b for d in keys}
+        if isinstance(node, Some):
+            maps = sorted((self.evaluate(c) for c in node.children), key=len, reverse=True)
+            if not maps:
+                return {}
+            out = dict(maps[0])
+            for m in maps[1:]:
+                get = out.get
+                for d, s in m.items():
+                    out[d] = get(d, 0.0) + s
+            return out
+        if isinstance(node, Phrase):
+            return self._cached((node, 1.0), lambda: self._phrase_scores(node.terms))
+        raise TypeError(f"unknown query node {node!r}")
 
     def close(self) -> None:
         self.searcher.close()
@@ -255,7 +375,7 @@ class SearchIndex:
         limit = max(0, int(limit))
         offset = max(0, int(offset))
         parsed = parse(q if isinstance(q, str) else "")
-        flt = self._filter(kind, filters)
+        flt = self._filter(view, kind, filters)
         response: dict[str, Any] = {
             "query": parsed.text, "total": 0, "results": [],
             "facets": {"kind": {}, "path": {}, "tag": {}, "concept": {}}, "didYouMean": None,
@@ -299,8 +419,10 @@ class SearchIndex:
         response["results"] = results
         return response
 
-    def _filter(self, kind: str | None, filters: dict[str, Any] | None) -> Any:
-        clauses = []
+    @staticmethod
+    def _filter(view: _View, kind: str | None, filters: dict[str, Any] | None) -> set[int] | None:
+        """Documents allowed by the filters (None = no filter). Values are exact."""
+        allowed: set[int] | None = None
         items: list[tuple[str, Any]] = [("kind", kind)] if kind else []
         items += list((filters or {}).items())
         for key, value in items:
@@ -312,14 +434,15 @@ class SearchIndex:
                     f"unknown filter {key!r}; expected one of kind, path, tag, concept"
                 )
             values = [value] if isinstance(value, str) else list(value)
-            clauses.append(wq.Or([wq.Term(fieldname, str(v)) for v in values]))
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+            docs: set[int] = set()
+            for v in values:
+                docs |= view.values[fieldname].get(str(v), set())
+            allowed = docs if allowed is None else allowed & docs
+        return allowed
 
     def _run(
-        self, view: _View, plan: Plan, flt: Any, limit: int, offset: int
-    ) -> tuple[int, list[tuple[int, float]], set[int]] | None:
+        self, view: _View, plan: Plan, allowed: set[int] | None, limit: int, offset: int
+    ) -> tuple[int, list[tuple[int, float]], Any] | None:
         """AND, then OR; None when neither matches."""
         queries = [plan.and_query]
         if len(plan.scoring_groups) > 1:
@@ -327,14 +450,18 @@ class SearchIndex:
         for q in queries:
             if q is None:
                 continue
-            window = max(RERANK_WINDOW, offset + limit)
-            results = view.searcher.search(q, limit=window, filter=flt)
-            total = len(results)
-            if not total:
+            scores = view.evaluate(q)
+            if allowed is not None:
+                if len(allowed) < len(scores):
+                    scores = {d: scores[d] for d in allowed if d in scores}
+                else:
+                    scores = {d: s for d, s in scores.items() if d in allowed}
+            if not scores:
                 continue
-            hits = [(hit.docnum, hit.score) for hit in results]
-            ranked = self._rerank(view, plan, hits[:RERANK_WINDOW]) + hits[RERANK_WINDOW:]
-            return total, ranked[offset : offset + limit], set(results.docs())
+            window = max(RERANK_WINDOW, offset + limit)
+            top = heapq.nlargest(window, scores.items(), key=itemgetter(1))
+            ranked = self._rerank(view, plan, top[:RERANK_WINDOW]) + top[RERANK_WINDOW:]
+            return len(scores), ranked[offset : offset + limit], scores.keys()
         return None
 
     @staticmethod
@@ -358,23 +485,12 @@ class SearchIndex:
         return [(docnum, score) for _, _, docnum, score in out]
 
     @staticmethod
-    def _facets(view: _View, docset: set[int]) -> dict[str, dict[str, int]]:
-        kinds: Counter[str] = Counter()
-        paths: Counter[str] = Counter()
-        tags: Counter[str] = Counter()
-        concepts: Counter[str] = Counter()
-        docs = view.docs
-        for docnum in docset:
-            doc = docs[docnum]
-            if doc is None:
-                continue
-            kinds[doc.kind] += 1
-            if doc.path:
-                paths[doc.path] += 1
-            tags.update(doc.tags)
-            concepts.update(doc.concepts)
-
-        def top(c: Counter[str]) -> dict[str, int]:
-            return dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_LIMIT])
-
-        return {"kind": top(kinds), "path": top(paths), "tag": top(tags), "concept": top(concepts)}
+    def _facets(view: _View, docset: Iterable[int]) -> dict[str, dict[str, int]]:
+        """Counts per facet value over every matched document, the FACET_LIMIT largest."""
+        counts = Counter(chain.from_iterable(map(view.facet_keys.__getitem__, docset)))
+        facets: dict[str, dict[str, int]] = {"kind": {}, "path": {}, "tag": {}, "concept": {}}
+        for (facet, value), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            bucket = facets[facet]
+            if len(bucket) < FACET_LIMIT:
+                bucket[value] = n
+        return facets

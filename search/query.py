@@ -1,9 +1,12 @@
-"""User text -> query objects. Plain text only: no Whoosh syntax is ever parsed.
+"""User text -> a query tree. Plain text only: no query syntax is ever parsed.
 
 A query is a list of *groups*, each one thing the user asked for: a word (with its typo,
 prefix and part variants), a double-quoted phrase, or a run of words that names a
 concept (expanded with the concept's other labels). ``and_query`` requires every group
 (each may match any field); ``or_query`` is the fallback that requires any.
+
+The tree is made of the small node types below, not engine objects: the index evaluates
+them (see ``search.index``), so the planner and its cache don't depend on Whoosh.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from whoosh import query as wq
 
 from ingest.text import label_key
 from search.analysis import (
@@ -25,7 +26,6 @@ from search.analysis import (
     split_word,
     stem,
 )
-from search.schema import FIELD_BOOSTS, TEXT_FIELDS
 from search.spelling import Vocabulary, allowed_typos
 
 MAX_QUERY_CHARS = 256
@@ -99,17 +99,57 @@ class Plan:
     scoring_groups: list[Group] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One index term (in any text field, field boosts applied), scaled by ``boost``."""
+
+    term: str
+    boost: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Best:
+    """Alternatives for one thing, most preferred first: a document scores by the most
+    preferred alternative it contains (an exact word outranks its typo variants)."""
+
+    children: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    """Every child must match; scores add up."""
+
+    children: tuple[Any, ...]
+    boost: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Some:
+    """Any child may match; scores add up (documents matching more words rank higher)."""
+
+    children: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Consecutive (stemmed) terms in one text field."""
+
+    terms: tuple[str, ...]
+
+
 def _or(subs: list[Any]) -> Any:
     subs = [s for s in subs if s is not None]
     if not subs:
         return None
-    return subs[0] if len(subs) == 1 else wq.Or(subs)
+    return subs[0] if len(subs) == 1 else Best(tuple(subs))
 
 
-def _and(subs: list[Any]) -> Any:
+def _and(subs: list[Any], boost: float = 1.0) -> Any:
     if not subs or any(s is None for s in subs):
         return None
-    return subs[0] if len(subs) == 1 else wq.And(subs)
+    if len(subs) == 1 and boost == 1.0:
+        return subs[0]
+    return All(tuple(subs), boost)
 
 
 class Planner:
@@ -119,26 +159,21 @@ class Planner:
         self,
         vocabulary: Vocabulary,
         synonyms: dict[str, Any],
-        frequency: Callable[[str, str], int],
+        exists: Callable[[str], bool],
     ) -> None:
         self.vocab = vocabulary
         self.keys: dict[str, list[str]] = synonyms.get("keys", {})
         self.labels: dict[str, list[str]] = synonyms.get("labels", {})
-        self.frequency = frequency
+        self.exists = exists
 
     # -- term level ---------------------------------------------------------------
 
     def _term(self, term: str, boost: float) -> Any:
-        """The term in every text field where it occurs, each with its field boost."""
-        subs = [
-            wq.Term(f, term, boost=FIELD_BOOSTS[f] * boost)
-            for f in TEXT_FIELDS
-            if self.frequency(f, term)
-        ]
-        return _or(subs)
+        """A term node, or None when no text field has the term."""
+        return Term(term, boost) if self.exists(term) else None
 
     def _leaves(self, leaves: tuple[str, ...], boost: float) -> Any:
-        return _and([self._term(t, boost) for t in leaves])
+        return _and([self._term(t, 1.0) for t in leaves], boost)
 
     def word(
         self, word: str, *, fuzzy: bool, prefix: bool, boost: float = 1.0
@@ -154,13 +189,16 @@ class Planner:
             for cand in self.vocab.completions(lower):
                 term = main_term(cand)
                 variants[term] = max(variants.get(term, 0.0), PREFIX_BOOST)
-        subs = [self._term(t, b * boost) for t, b in variants.items()]
+        alternatives: list[tuple[float, Any]] = [
+            (b * boost, self._term(t, b * boost)) for t, b in variants.items()
+        ]
         terms = {t for t in variants}
         leaves = leaf_terms(word)
         if len(leaves) > 1:
-            subs.append(self._leaves(leaves, PARTS_BOOST * boost))
+            alternatives.append((PARTS_BOOST * boost, self._leaves(leaves, PARTS_BOOST * boost)))
             terms.update(leaves)
-        return _or(subs), terms
+        alternatives.sort(key=lambda a: -a[0])
+        return _or([node for _, node in alternatives]), terms
 
     def phrase(self, words: tuple[str, ...]) -> tuple[Any, set[str]]:
         """Exact (stemmed) phrase in any text field; CamelCase words as their parts."""
@@ -170,11 +208,9 @@ class Planner:
         if len(seq) == 1:
             q, terms = self.word(words[0], fuzzy=False, prefix=False)
             return q, terms
-        subs = []
-        for f in TEXT_FIELDS:
-            if all(self.frequency(f, t) for t in seq):
-                subs.append(wq.Phrase(f, seq, boost=FIELD_BOOSTS[f]))
-        return _or(subs), set(seq)
+        if not all(self.exists(t) for t in seq):
+            return None, set(seq)
+        return Phrase(tuple(seq)), set(seq)
 
     def label(self, label: str, boost: float) -> tuple[Any, set[str]]:
         """A concept label as a query: all its words, exact (no typos, no prefix)."""
@@ -238,7 +274,7 @@ class Planner:
             words=words,
             phrases=parsed.phrases,
             and_query=_and([g.query for g in scoring]) if scoring else None,
-            or_query=_or([g.query for g in scoring]),
+            or_query=Some(tuple(g.query for g in scoring if g.query is not None)),
             scoring_groups=scoring,
         )
 
