@@ -45,8 +45,11 @@ META_FILE = "kg-search.json"
 # Re-ranking of the top hits (Whoosh's BM25F order beyond this window is kept as is,
 # so pages stay consistent: the window is always the first RERANK_WINDOW by BM25F).
 RERANK_WINDOW = 100
+# Multipliers on the BM25 score. The two concept ones scale with the share of the query
+# the concept's words make up ("service" alone: full; "service dns": half).
 HEADING_NAMES_QUERY_CONCEPT = 2.0  # section whose heading names a concept the query names
 DEFINES_QUERY_CONCEPT = 1.6  # the defining section of such a concept
+TITLE_COVERS_QUERY = 2.0  # the title contains every query word (a heading about exactly this)
 CONCEPT_LABEL_MISS = 0.3  # concept doc whose labels do not cover every query word
 FACET_LIMIT = 20  # values returned per facet (the most frequent)
 PLAN_CACHE_SIZE = 1024
@@ -75,6 +78,7 @@ class _Doc:
     heads: str
     defines: frozenset[str]
     label_terms: frozenset[str]
+    title_terms: frozenset[str]
 
 
 def _split(value: str | None, sep: str = ",") -> list[str]:
@@ -107,6 +111,9 @@ class _View:
             label_terms: set[str] = set()
             for w in words(labels):
                 label_terms |= word_terms(w)
+            title_terms: set[str] = set()
+            for w in words(stored.get("title") or ""):
+                title_terms |= word_terms(w)
             doc = self.docs[docnum] = _Doc(
                 kind=stored.get("kind", ""),
                 id=stored.get("id", ""),
@@ -121,6 +128,7 @@ class _View:
                 heads=stored.get("heads", ""),
                 defines=frozenset(_split(stored.get("defines"))),
                 label_terms=frozenset(label_terms),
+                title_terms=frozenset(title_terms),
             )
             keys = [("kind", doc.kind)]
             if doc.path:
@@ -468,6 +476,7 @@ class SearchIndex:
     def _rerank(view: _View, plan: Plan, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Structure over text statistics: defining sections up, label-less concepts down."""
         groups = [g.terms for g in plan.scoring_groups]
+        share = 1.0 / max(1, len(groups))
         out = []
         for rank, (docnum, score) in enumerate(hits):
             doc = view.docs[docnum]
@@ -475,11 +484,14 @@ class SearchIndex:
             if doc.kind == "concept":
                 if not all(doc.label_terms & g for g in groups):
                     score *= CONCEPT_LABEL_MISS
-            elif plan.concepts:
-                if doc.heads and doc.heads in plan.concepts:
-                    score *= HEADING_NAMES_QUERY_CONCEPT
-                elif doc.defines & plan.concepts:
-                    score *= DEFINES_QUERY_CONCEPT
+            else:
+                if all(doc.title_terms & g for g in groups):
+                    score *= TITLE_COVERS_QUERY
+                if plan.concepts:
+                    if doc.heads and doc.heads in plan.concepts:
+                        score *= 1.0 + (HEADING_NAMES_QUERY_CONCEPT - 1.0) * share
+                    elif doc.defines & plan.concepts:
+                        score *= 1.0 + (DEFINES_QUERY_CONCEPT - 1.0) * share
             out.append((-score, rank, docnum, score))
         out.sort()
         return [(docnum, score) for _, _, docnum, score in out]
