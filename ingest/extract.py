@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .concepts import Candidate, first_sentence, heading_labels, kinds_of, term_of
+from .concepts import FUNCTION_WORDS, Candidate, first_sentence, heading_labels, kinds_of, term_of
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
 from .manifests import looks_like_manifest, manifest_relations
 from .model import Block, Concept, Evidence, Note, Relation, Section
@@ -93,7 +93,11 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate]) -> Linker
 
 
 def _quiet(label: str) -> bool:
-    return label_key(label) in QUIET_KEYS and not is_camel(label) and not is_identifier(label)
+    """Everyday words (and short aliases like ``no`` for nodes) match no running text."""
+    key = label_key(label)
+    if key in FUNCTION_WORDS or key in QUIET_KEYS and not is_camel(label):
+        return not is_identifier(label)
+    return False
 
 
 def is_field_label(label: str, aliases: list[str] | set[str] = ()) -> bool:

@@ -77,8 +77,26 @@ def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary)
     for note in notes:
         definition_sentences(note, linker)
     relations = [relation for note in notes for relation in link_note(note, linker)]
+    _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
     return Corpus(notes=notes, concepts=concepts, relations=relations)
+
+
+def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None:
+    """A concept only named through a relation (a manifest's ``configMap:`` key names
+    ConfigMap) comes from the section holding that relation's evidence."""
+    by_path = {note.path: note for note in notes}
+    for relation in relations:
+        for concept_id in (relation.source, relation.target):
+            concept = concepts.get(concept_id)
+            if concept is None or concept.sections:
+                continue
+            note = by_path.get(relation.evidence.path)
+            section = next((s for s in reversed(note.sections)
+                            if s.line <= relation.evidence.line), None) if note else None
+            if section is not None:
+                concept.sections.append((note.path, section.anchor))
+                section.concepts.append(concept_id)
 
 
 def ingest_paths(paths: list[Path], vocabulary: Vocabulary, *,

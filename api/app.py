@@ -1,0 +1,125 @@
+"""``create_app(config)``: the Flask app, with the store opened once and kept on the app.
+
+Config keys (on top of ``kg.settings``): ``STORE`` a ready ``kg.store.Store`` (tests),
+otherwise the store folder comes from ``store`` / ``KG_STORE``. The app checks about
+once a second whether a newer build has been published and moves to it, so a running
+server picks up a re-ingest without a restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+from graph.rdf import export
+from kg.settings import load_settings
+from kg.store import Store, StoreError
+
+from . import errors, views
+from .errors import ServiceUnavailable
+
+EXTENSION = "kg"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    settings = load_settings({k: v for k, v in config.items() if k.islower()})
+    app.config.update({k: v for k, v in config.items() if k.isupper()})
+    store = config.get("STORE")
+    if store is None:
+        try:
+            store = Store.open(Path(settings["store"]))
+        except StoreError as exc:
+            app.logger.error("%s", exc)
+            store = None
+    app.extensions[EXTENSION] = {"store": store, "settings": settings,
+                                 "store_path": Path(settings["store"])}
+    errors.register(app)
+    _routes(app)
+    _cors(app, settings["cors_origins"])
+    return app
+
+
+def get_store() -> Store:
+    state = current_app.extensions[EXTENSION]
+    store: Store | None = state["store"]
+    if store is None:
+        try:
+            store = state["store"] = Store.open(state["store_path"])
+        except StoreError as exc:
+            raise ServiceUnavailable(str(exc), code="no_store") from None
+    fresh = store.refresh()
+    if fresh is not store:
+        state["store"] = fresh
+    return fresh
+
+
+def get_settings() -> dict[str, Any]:
+    return current_app.extensions[EXTENSION]["settings"]
+
+
+def _routes(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():  # noqa: ANN202
+        return views.health(get_store())
+
+    @app.get("/api/search")
+    def search():  # noqa: ANN202
+        return views.search_response(get_store(), get_settings(), request.args)
+
+    @app.get("/api/suggest")
+    def suggest():  # noqa: ANN202
+        return views.suggest_response(get_store(), request.args)
+
+    @app.get("/api/concepts")
+    def concepts():  # noqa: ANN202
+        return views.concepts_response(get_store(), request.args)
+
+    @app.get("/api/concepts/<path:key>")
+    def concept(key: str):  # noqa: ANN202
+        if key.endswith("/related"):
+            return views.related_response(get_store(), key[: -len("/related")], request.args)
+        return views.concept_response(get_store(), key)
+
+    @app.get("/api/path")
+    def path():  # noqa: ANN202
+        return views.path_response(get_store(), request.args)
+
+    @app.get("/api/relations")
+    def relations():  # noqa: ANN202
+        return {"relations": get_store().graph.relation_types()}
+
+    @app.get("/api/export")
+    def export_graph():  # noqa: ANN202
+        fmt = views.export_format(request.args)
+        body, mimetype = export(get_store().dataset, fmt)
+        return Response(body, mimetype=mimetype)
+
+
+def _cors(app: Flask, origins_setting: str) -> None:
+    """Browsers on the listed origins (or any, with ``*``) may call /api and /healthz."""
+    origins = {o.strip().rstrip("/") for o in origins_setting.split(",") if o.strip()}
+    if not origins:
+        return
+
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        origin = request.headers.get("Origin", "")
+        if not (request.path.startswith("/api/") or request.path == "/healthz"):
+            return response
+        if "*" in origins:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        elif origin.rstrip("/") in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers.add("Vary", "Origin")
+        else:
+            return response
+        response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response

@@ -1,0 +1,67 @@
+"""Every setting kg reads, declared once: name, default, environment variable, help.
+
+The README's settings table is generated from ``SETTINGS`` and a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_NOTES = REPO_ROOT / "data" / "notes"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    env: str
+    help: str
+    type: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", ".kg", "KG_STORE", "Folder holding the built graph and index."),
+    Setting("base_uri", "http://127.0.0.1:8000/", "KG_BASE_URI",
+            "Base of concept and note URIs minted at ingest (ends with /)."),
+    Setting("docs_url", "/notes/{path}#{anchor}", "KG_DOCS_URL",
+            "Pattern of result URLs; {path}, {anchor} and {line} are filled in."),
+    Setting("cors_origins", "", "KG_CORS_ORIGINS",
+            "Comma-separated origins allowed to call the API from a browser; * for any."),
+    Setting("vocabulary", "", "KG_VOCABULARY",
+            "Extra vocabulary files (YAML, os.pathsep-separated) merged over data/vocabulary.yaml."),
+    Setting("max_file_bytes", 10 * 1024 * 1024, "KG_MAX_FILE_BYTES",
+            "Notes larger than this are skipped with a reason.", int),
+    Setting("max_query_chars", 500, "KG_MAX_QUERY_CHARS",
+            "Longer search queries are refused with 400.", int),
+    Setting("workers", 2, "KG_WORKERS", "gunicorn worker processes for kg serve.", int),
+)
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then the environment, then explicit overrides (CLI flags, test config)."""
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.env)
+        if raw is None or raw == "":
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.type(raw)
+        except ValueError:
+            raise ValueError(f"{setting.env}={raw!r} is not a valid {setting.type.__name__}") \
+                from None
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    return values
+
+
+def vocabulary_files(value: str | list[str] | None) -> list[Path]:
+    if not value:
+        return []
+    items = value.split(os.pathsep) if isinstance(value, str) else value
+    return [Path(item) for item in items if item]

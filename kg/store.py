@@ -1,0 +1,210 @@
+"""The store folder: one built graph + index, swapped in atomically.
+
+Layout::
+
+    STORE/
+      current -> builds/20261128T131500-4242   (symlink, replaced with os.replace)
+      builds/<id>/graph.nq      the RDF dataset, a named graph per note (N-Quads)
+      builds/<id>/graph.json    the ConceptGraph the API serves from
+      builds/<id>/index/        the Whoosh index
+      builds/<id>/manifest.json counts, settings and the files it was built from
+      .lock                     held (flock) by the one ingest that may run
+
+A build is written beside the live one and published by replacing the ``current``
+symlink, so a reader sees either the old build or the new one, never half of one. A
+killed ingest leaves only a ``.tmp-*`` folder, which the next ingest removes. The
+previous build is kept so that servers still reading it are not cut off mid-request.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.concept_graph import ConceptGraph
+from graph.rdf import corpus_to_dataset, load_dataset, save_dataset
+from ingest.model import Corpus
+from search.index import SearchIndex
+
+CURRENT = "current"
+BUILDS = "builds"
+KEEP_BUILDS = 2
+RELOAD_CHECK_SECONDS = 1.0
+
+
+class StoreError(RuntimeError):
+    """The store is missing, unreadable or busy; the message says which and what to do."""
+
+
+@contextmanager
+def ingest_lock(store: Path) -> Iterator[None]:
+    """Only one ingest per store; the lock dies with its process, so none goes stale."""
+    store.mkdir(parents=True, exist_ok=True)
+    handle = open(store / ".lock", "a+")  # noqa: SIM115 - held for the whole build
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"another ingest is writing to {store}; try again when it ends") \
+                from None
+        yield
+    finally:
+        handle.close()
+
+
+def build_store(store: Path, corpus: Corpus, *, base_uri: str,
+                extra: dict[str, Any] | None = None) -> Path:
+    """Write a new build from ``corpus`` and make it current. Returns the build folder."""
+    builds = store / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(builds)
+    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+    tmp = builds / f".tmp-{name}"
+    tmp.mkdir()
+    dataset = corpus_to_dataset(corpus, base_uri)
+    save_dataset(dataset, tmp / "graph.nq")
+    ConceptGraph.from_dataset(dataset, base_uri).save(tmp / "graph.json")
+    SearchIndex.build(tmp / "index", corpus.notes, corpus.concepts).close()
+    manifest = {
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "base_uri": base_uri,
+        "counts": corpus_counts(corpus),
+        "notes": {note.path: note.digest for note in corpus.notes},
+        "errors": [{"path": e.path, "reason": e.reason, "fatal": e.fatal} for e in corpus.errors],
+        **(extra or {}),
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    _fsync_tree(tmp)
+    final = builds / name
+    os.rename(tmp, final)
+    publish(store, final)
+    _prune(builds, keep=final)
+    return final
+
+
+def corpus_counts(corpus: Corpus) -> dict[str, int]:
+    typed = {(r.source, r.type, r.target) for r in corpus.relations}
+    return {
+        "files": len(corpus.notes),
+        "sections": sum(len(note.sections) for note in corpus.notes),
+        "concepts": len(corpus.concepts),
+        "relations": len(typed),
+        "errors": sum(1 for e in corpus.errors if e.fatal),
+        "warnings": sum(1 for e in corpus.errors if not e.fatal),
+    }
+
+
+def publish(store: Path, build: Path) -> None:
+    """Point ``current`` at ``build`` in one atomic rename."""
+    link = store / CURRENT
+    tmp_link = store / f".{CURRENT}.{os.getpid()}"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(build, store), tmp_link)
+    os.replace(tmp_link, link)
+    _fsync_dir(store)
+
+
+def current_build(store: Path) -> Path | None:
+    link = store / CURRENT
+    if not link.is_symlink():
+        return None
+    target = (store / os.readlink(link)).resolve()
+    return target if (target / "manifest.json").exists() else None
+
+
+def _remove_leftovers(builds: Path) -> None:
+    """Half-written folders of ingests that were killed (we hold the lock, so none runs)."""
+    for path in builds.glob(".tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _prune(builds: Path, keep: Path) -> None:
+    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")),
+                      key=lambda p: p.name)
+    for old in finished[:-KEEP_BUILDS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(folder))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Store:
+    """A built store opened for reading: the concept graph, the index and, on demand,
+    the RDF dataset. ``refresh()`` moves to a newer build when one has been published."""
+
+    root: Path
+    build: Path
+    graph: ConceptGraph
+    index: SearchIndex
+    manifest: dict[str, Any]
+    _dataset: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _checked: float = 0.0
+
+    @classmethod
+    def open(cls, root: Path) -> Store:
+        build = current_build(root)
+        if build is None:
+            raise StoreError(f"no built store at {root}: run `kg ingest --store {root}` first")
+        return cls._open_build(root, build)
+
+    @classmethod
+    def _open_build(cls, root: Path, build: Path) -> Store:
+        try:
+            manifest = json.loads((build / "manifest.json").read_text())
+            graph = ConceptGraph.load(build / "graph.json")
+            index = SearchIndex.open(build / "index")
+        except (OSError, ValueError, KeyError) as exc:
+            raise StoreError(f"store build {build} is unreadable: {exc}") from None
+        return cls(root=root, build=build, graph=graph, index=index, manifest=manifest,
+                   _checked=time.monotonic())
+
+    @property
+    def dataset(self) -> Any:
+        """The RDF dataset, loaded on first use (export and SPARQL need it, search doesn't)."""
+        with self._lock:
+            if self._dataset is None:
+                self._dataset = load_dataset(self.build / "graph.nq")
+            return self._dataset
+
+    def refresh(self) -> Store:
+        """This store, or a newly opened one if another build has been published since."""
+        now = time.monotonic()
+        if now - self._checked < RELOAD_CHECK_SECONDS:
+            return self
+        self._checked = now
+        build = current_build(self.root)
+        if build is None or build == self.build:
+            return self
+        try:
+            return Store._open_build(self.root, build)
+        except StoreError:
+            return self  # keep serving the build we have
