@@ -33,6 +33,7 @@ class KG(DefinedNamespace):
     uses: URIRef
     runsOn: URIRef
     routesTo: URIRef
+    contains: URIRef
     selects: URIRef
     hasProperty: URIRef
     hasValue: URIRef
@@ -83,6 +84,7 @@ _PREDICATES: dict[str, URIRef] = {
     "uses": KG.uses,
     "runsOn": KG.runsOn,
     "routesTo": KG.routesTo,
+    "contains": KG.contains,
     "selects": KG.selects,
     "hasProperty": KG.hasProperty,
     "hasValue": KG.hasValue,
@@ -97,6 +99,7 @@ _LABELS: dict[str, str] = {
     "uses": "uses",
     "runsOn": "runs on",
     "routesTo": "routes to",
+    "contains": "contains",
     "selects": "selects",
     "hasProperty": "has property",
     "hasValue": "has value",

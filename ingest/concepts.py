@@ -45,6 +45,11 @@ _KINDS_OF = re.compile(
 _TERM = re.compile(r"^\s*(?:\*\*|__)?(?P<term>[^:\n]{1,60}?)(?:\*\*|__)?\s*:\s+(?P<def>\S.*)$",
                    re.DOTALL)
 _SPLIT_LIST = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b)\s*")
+_DEFINED_AS = re.compile(
+    r"(?:^|(?<=[.!?]\s))(?:An?|The)\s+(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})\s+"
+    r"(?:is|are)\s+(?:an?|the|one)\s")
+_CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
+                         r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
@@ -52,7 +57,8 @@ _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.M
 class Candidate:
     """A label that notes present as a concept.
 
-    origin: heading | term | identifier | camel | manifest.
+    origin: heading | term | sentence ("A Branch is a ...") | chain (``A -> B``) |
+    identifier | camel | manifest.
     definition: the defining text read with it, if any.
     """
 
@@ -144,6 +150,16 @@ def collect(note: Note) -> list[Candidate]:
             if term:
                 out.append(Candidate(term[0], "term", note.path, anchor,
                                      Evidence(first_sentence(term[1]), note.path, block.line)))
+            for match in _DEFINED_AS.finditer(block.text):
+                term = match.group("term")
+                if looks_like_name(term):
+                    out.append(Candidate(term, "sentence", note.path, anchor, Evidence(
+                        first_sentence(block.text[match.start():]), note.path,
+                        block.line + block.text.count("\n", 0, match.start()))))
+            for match in _CHAIN_PART.finditer(block.text):
+                for term in (match.group("a"), match.group("b")):
+                    if looks_like_name(term):
+                        out.append(Candidate(term, "chain", note.path, anchor))
             for match in TOKEN.finditer(block.text):
                 token = match.group()
                 if is_identifier(token):

@@ -33,8 +33,8 @@ QUIET_WORDS = frozenset(
 QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
 MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
                               "items labels annotations".split())
-ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "manifest": 3, "identifier": 4,
-               "camel": 5}
+ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
+               "chain": 5, "identifier": 6, "camel": 7}
 DEFINITION_RANK = {"term": 0, "sentence": 1, "heading": 2}
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")

@@ -140,7 +140,9 @@ class Lexicon:
             stem = strip_particle(token, self.keys)
             if stem:
                 return self.keys[stem], False
-        if fuzzy and len(token) >= 6:
+        # typos are only forgiven in words written as names (``Lables``, ``matchLables``):
+        # a lower-case word one letter off a label is too often another word (scaring)
+        if fuzzy and len(token) >= 6 and (token[0].isupper() or is_identifier(token)):
             fixed = self.correct(key)
             if fixed and fixed not in self.quiet:
                 return self.keys[fixed], True

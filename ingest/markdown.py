@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .structure import Event
+from .structure import Event, strip_numbering
 
 _SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+\s+[^{}]*?\btext=\"([^\"]*)\"[^{}]*?[>%]\}\}")
 _SHORTCODE = re.compile(r"\{\{[<%]\s*/?[\w-]*[^{}]*?[>%]\}\}")
@@ -44,7 +44,7 @@ def inline_text(token: Token) -> str:
     for child in token.children or ():
         kind = child.type
         if kind in ("text", "code_inline", "html_inline"):
-            parts.append(child.content if kind != "html_inline" else "")
+            parts.append(child.content)  # inline "HTML" in notes is mostly <placeholder>s
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif kind == "image":
@@ -71,7 +71,8 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         elif kind == "heading_open":
             inline = tokens[i + 1]
             start, end = tok.map or (0, 1)
-            events.append(Event(kind="heading", text=inline_text(inline).strip(), line=start + 1,
+            title = inline_text(inline).strip()
+            events.append(Event(kind="heading", text=strip_numbering(title) or title, line=start + 1,
                                 end_line=end, level=int(tok.tag[1])))
             i += 3
             continue

@@ -138,6 +138,7 @@ RELATION_TYPES: dict[str, str] = {
     "leadsTo": "an explicit chain in the notes, such as A -> B -> C",
     "manages": "creates, controls or replicates",
     "uses": "uses, goes through, mounts or references",
+    "contains": "contains, holds or groups",
     "runsOn": "runs on or is assigned to",
     "routesTo": "sends traffic to or stands in front of",
     "selects": "selects by label or field",

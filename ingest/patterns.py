@@ -22,12 +22,15 @@ VERB_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|\b(?:distributes?|sends?|directs?) (?:\w+ ){0,3}?to\b|\bconnects? (?:\w+ ){0,8}?to\b"
         r"|\bin front of\b")),
     ("selects", re.compile(r"\b(?:selects?|selected|selecting|matches|targets?)\b")),
+    ("contains", re.compile(
+        r"\b(?:contains?|containing|holds?|holding|includes?|including|groups?|lists?|"
+        r"consists? of|made up of|composed of|bundles?|wraps?)\b")),
     ("manages", re.compile(
         r"\b(?:creat(?:e|es|ed|ing)|manag(?:e|es|ed|ing)|control(?:s|led|ling)?|"
         r"replicat(?:e|es|ed|ing)|maintain(?:s|ed|ing)?|spawn(?:s|ed)?|launch(?:es|ed)?|"
         r"owns?|owned|runs?|running|schedul(?:e|es|ed)|generat(?:e|es|ed)|scal(?:e|es|ed))\b")),
     ("uses", re.compile(
-        r"\b(?:uses?|using|through|via|relies on|rel(?:y|ies) on|depends? on|mounts?|"
+        r"\b(?:uses?|using|through|via|points? (?:\w+ ){0,2}?to|refers? (?:\w+ ){0,2}?to|relies on|rel(?:y|ies) on|depends? on|mounts?|"
         r"mounted|references?|referenced|reads?|consumes?|backed by|supports?|requires?|"
         r"needs?|based on|stored in|stores? (?:\w+ ){0,2}?in)\b")),
 ]
@@ -41,7 +44,8 @@ _RUN_ON = re.compile(r"^\s+on\s+(?:(?:every|each|all|a|an|the|specific|one|any|s
 _KIND_OF_TAIL = re.compile(r"^\s*(?:type|kind)\b")
 # a sentence that starts with a verb has the heading (or term) as its subject
 _IMPLICIT_SUBJECT = re.compile(
-    r"^\s*(?:(?:it|this|they)\s+|can\s+|also\s+|(?:you\s+can|lets\s+you|allows\s+you\s+to|"
+    r"^\s*(?:(?:it|this|they)\s+|can\s+|(?:also|usually|often|always|mostly|typically|"
+    r"generally|normally|mainly|only)\s+|(?:you\s+can|lets\s+you|allows\s+you\s+to|"
     r"used\s+to|when\s+you\s+want\s+to|is\s+used\s+to|helps\s+you)\s+)?"
     r"(?P<verb>[a-z]+)\b")
 _THIRD_PERSON = re.compile(r"^[a-z]+(?:s|es)$")
