@@ -7,6 +7,7 @@ Layout::
       builds/<id>/graph.nq      the RDF dataset, a named graph per note (N-Quads)
       builds/<id>/graph.json    the ConceptGraph the API serves from
       builds/<id>/index/        the Whoosh index
+      builds/<id>/notes.json    the parsed notes (sections, blocks, lines) for note pages
       builds/<id>/manifest.json counts, settings and the files it was built from
       .lock                     held (flock) by the one ingest that may run
 
@@ -26,13 +27,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from graph.concept_graph import ConceptGraph
 from graph.rdf import corpus_to_dataset, load_dataset, save_dataset
-from ingest.model import Corpus
+from ingest.model import Corpus, Note
 from search.index import SearchIndex
 
 CURRENT = "current"
@@ -83,12 +84,19 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         **(extra or {}),
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    (tmp / "notes.json").write_text(json.dumps([note_record(n) for n in corpus.notes],
+                                               ensure_ascii=False))
     _fsync_tree(tmp)
     final = builds / name
     os.rename(tmp, final)
     publish(store, final)
     _prune(builds, keep=final)
     return final
+
+
+def note_record(note: Note) -> dict[str, Any]:
+    """A note as plain data (dataclasses → dicts), for notes.json."""
+    return asdict(note)
 
 
 def corpus_counts(corpus: Corpus) -> dict[str, int]:
@@ -166,6 +174,7 @@ class Store:
     index: SearchIndex
     manifest: dict[str, Any]
     _dataset: Any = None
+    _notes: dict[str, dict[str, Any]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: float = 0.0
 
@@ -194,6 +203,14 @@ class Store:
             if self._dataset is None:
                 self._dataset = load_dataset(self.build / "graph.nq")
             return self._dataset
+
+    def note(self, path: str) -> dict[str, Any] | None:
+        """One parsed note as stored (``asdict(Note)``), loaded on first use; None if unknown."""
+        with self._lock:
+            if self._notes is None:
+                records = json.loads((self.build / "notes.json").read_text())
+                self._notes = {record["path"]: record for record in records}
+            return self._notes.get(path)
 
     def refresh(self) -> Store:
         """This store, or a newly opened one if another build has been published since."""
