@@ -265,7 +265,7 @@ class Planner:
         # Stop words are optional unless the query is nothing but stop words.
         scoring = [g for g in groups if not g.stop] or groups
         all_terms: set[str] = set()
-        for g in groups:
+        for g in scoring:  # stop words are not highlighted unless they are the query
             all_terms |= g.terms
         return Plan(
             groups=groups,

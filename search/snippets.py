@@ -16,11 +16,16 @@ from search.analysis import word_terms
 
 SNIPPET_CHARS = 160
 _WS = re.compile(r"\s+")
+_LAST_WS = re.compile(r"\s+(?!.*\s)", re.DOTALL)
 _MAX_MATCHES = 200
 
 
 def hit_pattern(terms: frozenset[str]) -> Pattern[str] | None:
-    """A regex finding words that may contain one of the terms (verified afterwards)."""
+    """A regex finding where a word or CamelCase part may start with one of the terms.
+
+    Candidates are verified against the analysed terms afterwards, so the regex only
+    needs to be cheap and never miss: stems are prefixes of the words they come from.
+    """
     keys: set[str] = set()
     for term in terms:
         for piece in re.split(r"[.\-_]", term):
@@ -32,8 +37,31 @@ def hit_pattern(terms: frozenset[str]) -> Pattern[str] | None:
             keys.add(piece)
     if not keys:
         return None
-    alts = "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
-    return re.compile(r"\b\w*?(?:" + alts + r")\w*", re.IGNORECASE)
+    # Python's re tries alternatives one by one: keep few, short ones (a 4-letter
+    # prefix stands for all its completions; verification sorts them out).
+    short = sorted({k[:4] for k in keys}, key=len)
+    kept: list[str] = []
+    for k in short:
+        if not any(k.startswith(p) for p in kept):
+            kept.append(k)
+    alts = "|".join(re.escape(k.lower()) for k in sorted(kept, key=len, reverse=True))
+    # Searched in the lower-cased text, case-sensitively: a plain alternation of
+    # literals lets re skip ahead by first character (IGNORECASE or a leading
+    # look-behind would test every position).
+    return re.compile("(?:" + alts + ")")
+
+
+_WORD_REST = re.compile(r"\w*")
+
+
+def _starts_part(text: str, i: int) -> bool:
+    """Does a word or a CamelCase / snake_case part start at ``text[i]``?"""
+    if i == 0:
+        return True
+    before = text[i - 1]
+    if not (before.isalnum() or before == "_"):
+        return True
+    return before == "_" or (before.islower() or before.isdigit()) and text[i].isupper()
 
 
 def _crop_plain(text: str, size: int) -> str:
@@ -56,10 +84,27 @@ def snippet(
     if pattern is None:
         return _crop_plain(text, size)
     matches: list[tuple[int, int, frozenset[str]]] = []
-    for m in pattern.finditer(text):
-        found = word_terms(m.group()) & terms
+    lower = text.lower()
+    if len(lower) != len(text):  # rare letters whose lower case is longer
+        lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    pos = 0
+    search = pattern.search
+    while True:
+        m = search(lower, pos)
+        if m is None:
+            break
+        hit = m.start()
+        if not _starts_part(text, hit):
+            pos = hit + 1
+            continue
+        start = hit
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1
+        end = _WORD_REST.match(text, hit).end()  # type: ignore[union-attr]
+        pos = max(end, hit + 1)
+        found = word_terms(text[start:end]) & terms
         if found:
-            matches.append((m.start(), m.end(), found))
+            matches.append((start, end, found))
             if len(matches) >= _MAX_MATCHES:
                 break
     if not matches:
@@ -87,11 +132,11 @@ def snippet(
     left = max(0, span_start - min(room // 2, 50))
     right = min(len(text), max(span_end, left + size))
     if left > 0:
-        space = text.find(" ", left, span_start)
-        left = space + 1 if space != -1 else left
+        space = _WS.search(text, left - 1, span_start)
+        left = space.end() if space else left
     if right < len(text):
-        space = text.rfind(" ", span_end, right)
-        right = space if space != -1 else right
+        tail = _LAST_WS.search(text, span_end, right + 1)
+        right = tail.start() if tail else right
 
     out: list[str] = ["… "] if left > 0 else []
     pos = left
