@@ -50,6 +50,7 @@ RERANK_WINDOW = 100
 HEADING_NAMES_QUERY_CONCEPT = 2.0  # section whose heading names a concept the query names
 DEFINES_QUERY_CONCEPT = 1.6  # the defining section of such a concept
 TITLE_COVERS_QUERY = 2.0  # the title contains every query word (a heading about exactly this)
+CONCEPT_NAMED_BY_QUERY = 3.0  # the concept the query's words name (svc -> Service)
 CONCEPT_LABEL_MISS = 0.3  # concept doc whose labels do not cover every query word
 FACET_LIMIT = 20  # values returned per facet (the most frequent)
 PLAN_CACHE_SIZE = 1024
@@ -484,6 +485,8 @@ class SearchIndex:
             if doc.kind == "concept":
                 if not all(doc.label_terms & g for g in groups):
                     score *= CONCEPT_LABEL_MISS
+                elif doc.id in plan.concepts:
+                    score *= 1.0 + (CONCEPT_NAMED_BY_QUERY - 1.0) * share
             else:
                 if all(doc.title_terms & g for g in groups):
                     score *= TITLE_COVERS_QUERY

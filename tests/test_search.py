@@ -474,3 +474,60 @@ def test_build_refuses_a_non_empty_directory(tmp_path):
     notes, concepts = corpus()
     with pytest.raises(FileExistsError):
         SearchIndex.build(tmp_path, notes, concepts)
+
+
+def test_open_index_sees_a_newer_version(tmp_path, monkeypatch):
+    from whoosh import index as windex
+
+    from search import index as search_index
+    from search.documents import documents
+
+    notes, concepts = corpus()
+    SearchIndex.build(tmp_path / "ix", notes, concepts).close()
+    opened = SearchIndex.open(tmp_path / "ix")
+    assert opened.search("zebra")["total"] == 0
+    extra = Note(path="new.md", title="New", sections=[
+        _section("zebra", "Zebra crossing", ["A zebra crossing is not a Kubernetes object."],
+                 line=1)])
+    writer = windex.open_dir(str(tmp_path / "ix")).writer()
+    for doc in documents([extra], {}):
+        writer.add_document(**doc)
+    writer.commit()
+    monkeypatch.setattr(search_index, "FRESHNESS_CHECK_SECONDS", 0.0)
+    assert ids(opened.search("zebra")) == ["new.md#zebra"]
+    assert ids(opened.search("svc"))  # the older documents are still there, once each
+    assert len(ids(opened.search("pod", limit=100))) == len(set(ids(opened.search("pod", limit=100))))
+    opened.close()
+
+
+# -- acceptance on the repository's own notes ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_index() -> SearchIndex:
+    from pathlib import Path
+
+    from ingest.pipeline import ingest_paths
+    from ingest.vocabulary import load_vocabulary
+
+    notes_dir = Path(__file__).resolve().parent.parent / "data" / "notes"
+    if not notes_dir.is_dir():
+        pytest.skip("data/notes is missing")
+    corpus = ingest_paths([notes_dir], load_vocabulary(), workers=1)
+    return SearchIndex.in_memory(corpus.notes, corpus.concepts)
+
+
+def test_real_notes_restart_only_on_failure(real_index):
+    results = real_index.search("restart only on failure")["results"]
+    assert results[0]["title"] == "spec.restartPolicy"
+    assert results[0]["kind"] == "section"
+    assert "<mark>failure</mark>" in results[0]["snippet"]
+
+
+@pytest.mark.parametrize(
+    ("q", "title"),
+    [("svc", "Service"), ("pvc", "PersistentVolumeClaim"), ("k", "kubectl"),
+     ("node selector", "nodeSelector"), ("statefullset", "StatefulSet")],
+)
+def test_real_notes_names_find_their_concept(real_index, q, title):
+    assert title in [r["title"] for r in real_index.search(q)["results"][:3]]
