@@ -211,8 +211,13 @@ class _View:
         return out
 
     def _phrase_scores(self, terms: tuple[str, ...]) -> dict[int, float]:
-        q = wq.Or([wq.Phrase(f, list(terms), boost=FIELD_BOOSTS[f]) for f in TEXT_FIELDS])
-        return {hit.docnum: hit.score for hit in self.searcher.search(q, limit=None)}
+        """Whoosh finds the documents (positions); scores are the terms' own, so a
+        phrase and plain words add up on one scale."""
+        q = wq.Or([wq.Phrase(f, list(terms)) for f in TEXT_FIELDS])
+        maps = [self.evaluate(Term(t)) for t in dict.fromkeys(terms)]
+        return {
+            d: sum(m.get(d, 0.0) for m in maps) for d in self.searcher.docs_for_query(q)
+        }
 
     def evaluate(self, node: Any) -> dict[int, float]:
         """Scores of the documents a query node matches (callers must not mutate them)."""
