@@ -15,7 +15,6 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 from whoosh.scoring import BM25F
