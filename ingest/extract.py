@@ -28,8 +28,10 @@ QUIET_WORDS = frozenset(
     "unknown default ready terminating terminated waiting evicted schedule strategy "
     "replicas limits requests resources image images name names value values type "
     "types data status state spec metadata template selector labels label key keys "
-    "version kind port ports host path service node master worker".split()
-) - {"service", "node", "label", "labels", "image", "images"}
+    "version kind port ports host path service node master worker guaranteed burstable "
+    "besteffort secret secrets object objects event events role roles".split()
+) - {"service", "node", "label", "labels", "image", "images", "secret", "secrets", "object",
+     "objects", "event", "events", "role", "roles"}
 QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
 MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
                               "items labels annotations".split())

@@ -28,7 +28,7 @@ VERB_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("manages", re.compile(
         r"\b(?:creat(?:e|es|ed|ing)|manag(?:e|es|ed|ing)|control(?:s|led|ling)?|"
         r"replicat(?:e|es|ed|ing)|maintain(?:s|ed|ing)?|spawn(?:s|ed)?|launch(?:es|ed)?|"
-        r"owns?|owned|runs?|running|schedul(?:e|es|ed)|generat(?:e|es|ed)|scal(?:e|es|ed))\b")),
+        r"owns|owned|runs?|schedul(?:e|es|ed)|generat(?:e|es|ed)|scal(?:e|es|ed))\b")),
     ("uses", re.compile(
         r"\b(?:uses?|using|through|via|points? (?:\w+ ){0,2}?to|refers? (?:\w+ ){0,2}?to|relies on|rel(?:y|ies) on|depends? on|mounts?|"
         r"mounted|references?|referenced|reads?|consumes?|backed by|supports?|requires?|"

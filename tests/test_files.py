@@ -1,0 +1,72 @@
+"""Whatever is in a folder, discovery and reading report bad files and go on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ingest.files import discover, read_text
+from ingest.pipeline import ingest_paths
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def test_discovery_is_recursive_sorted_and_relative(tmp_path):
+    write(tmp_path / "b.md", "# B")
+    write(tmp_path / "sub" / "a.txt", "A")
+    write(tmp_path / "sub" / "image.png", b"\x89PNG")
+    write(tmp_path / ".hidden" / "c.md", "# C")
+    files, errors = discover([tmp_path])
+    assert [f.path for f in files] == ["b.md", "sub/a.txt"]
+    assert errors == []
+
+
+def test_a_missing_path_and_a_non_note_file_are_reported(tmp_path):
+    picture = write(tmp_path / "x.png", b"\x89PNG")
+    files, errors = discover([tmp_path / "nope", picture])
+    assert files == []
+    assert [e.reason.split(":")[0] for e in errors] == ["no such file or folder", "not a note"]
+
+
+def test_symlink_loops_are_reported_not_followed_forever(tmp_path):
+    write(tmp_path / "notes" / "a.md", "# A")
+    os.symlink(tmp_path / "notes", tmp_path / "notes" / "loop")
+    files, errors = discover([tmp_path / "notes"])
+    assert [f.path for f in files] == ["a.md"]
+    assert any("symlink loop" in e.reason for e in errors)
+
+
+def test_binary_oversized_and_undecodable_files(tmp_path):
+    binary = write(tmp_path / "bin.md", b"abc\x00def")
+    large = write(tmp_path / "large.md", "x" * 2000)
+    latin = write(tmp_path / "latin.md", "caf\xe9 \u2603".encode("latin-1", "replace"))
+    korean = write(tmp_path / "korean.md", "파드는 컨테이너의 묶음".encode("cp949"))
+    assert read_text(binary)[0] is None and "binary" in read_text(binary)[1].reason
+    text, error = read_text(large, max_bytes=1000)
+    assert text is None and "too large" in error.reason
+    text, error = read_text(korean)
+    assert text == "파드는 컨테이너의 묶음" and not error.fatal and "cp949" in error.reason
+    text, error = read_text(latin)
+    assert text is not None and not error.fatal
+
+
+def test_an_unreadable_file_is_skipped_and_the_rest_ingests(tmp_path, vocabulary):
+    write(tmp_path / "good.md", "# Pod\n\nA Pod runs containers.\n")
+    write(tmp_path / "bad.md", "---\ntitle: [oops\n---\n# Bad\n")
+    write(tmp_path / "empty.md", "")
+    secret = write(tmp_path / "secret.md", "# Secret")
+    secret.chmod(0)
+    corpus = ingest_paths([tmp_path], vocabulary, workers=1)
+    paths = sorted(note.path for note in corpus.notes)
+    reasons = {Path(e.path).name: e.reason for e in corpus.errors}
+    assert "good.md" in paths and "empty.md" in paths
+    assert "front matter" in reasons["bad.md"]
+    if os.geteuid() != 0:  # root reads anything
+        assert "unreadable" in reasons["secret.md"]
