@@ -17,7 +17,7 @@ from graph.rdf import export
 from kg.settings import load_settings
 from kg.store import Store, StoreError
 
-from . import errors, views
+from . import cors, errors, views, widget
 from .errors import ServiceUnavailable
 
 EXTENSION = "kg"
@@ -41,7 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                  "store_path": Path(settings["store"])}
     errors.register(app)
     _routes(app)
-    _cors(app, settings["cors_origins"])
+    app.register_blueprint(widget.blueprint)
+    cors.init_app(app, settings["cors_origins"])
     return app
 
 
@@ -99,27 +100,3 @@ def _routes(app: Flask) -> None:
         fmt = views.export_format(request.args)
         body, mimetype = export(get_store().dataset, fmt)
         return Response(body, mimetype=mimetype)
-
-
-def _cors(app: Flask, origins_setting: str) -> None:
-    """Browsers on the listed origins (or any, with ``*``) may call /api and /healthz."""
-    origins = {o.strip().rstrip("/") for o in origins_setting.split(",") if o.strip()}
-    if not origins:
-        return
-
-    @app.after_request
-    def add_headers(response: Response) -> Response:
-        origin = request.headers.get("Origin", "")
-        if not (request.path.startswith("/api/") or request.path == "/healthz"):
-            return response
-        if "*" in origins:
-            response.headers["Access-Control-Allow-Origin"] = "*"
-        elif origin.rstrip("/") in origins:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers.add("Vary", "Origin")
-        else:
-            return response
-        response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-        response.headers["Access-Control-Max-Age"] = "600"
-        return response
