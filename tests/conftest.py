@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -107,7 +108,9 @@ def wait_healthy(url: str, timeout: float = 30.0, process: subprocess.Popen | No
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
+            log = getattr(process, "log", None)
+            output = log.read_text()[-2000:] if log is not None and log.exists() else ""
+            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
                 if response.status == 200:
@@ -124,12 +127,16 @@ def kg_command() -> list[str]:
 
 
 def start_server(store: Path, port: int, **env: str) -> subprocess.Popen:
+    """``kg serve`` in the background; its log goes to a temporary file (``process.log``)."""
     environment = dict(os.environ, **env)
-    return subprocess.Popen(
+    log = tempfile.NamedTemporaryFile(prefix="kg-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
         [*kg_command(), "serve", "--store", str(store), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment,
-        start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True,
     )
+    process.log = Path(log.name)  # type: ignore[attr-defined]
+    log.close()
+    return process
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -139,6 +146,9 @@ def stop_server(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    log = getattr(process, "log", None)
+    if log is not None:
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

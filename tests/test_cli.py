@@ -1,0 +1,97 @@
+"""End to end through the real ``kg`` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from .conftest import FIXTURES, SEED_NOTES, kg_command, needs_shared
+
+
+def kg(*args, check_code=None):
+    result = subprocess.run([*kg_command(), *map(str, args)], capture_output=True, text=True,
+                            timeout=300)
+    if check_code is not None:
+        assert result.returncode == check_code, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def cli_store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("cli") / "store"
+    kg("ingest", FIXTURES / "outline", FIXTURES / "markdown" / "git-notes.md", "--store", store,
+       check_code=0)
+    return store
+
+
+def test_ingest_prints_a_summary(tmp_path):
+    result = kg("ingest", FIXTURES / "outline", "--store", tmp_path / "s", check_code=0)
+    assert "1 files" in result.stdout and "concepts" in result.stdout and "relations" in result.stdout
+    assert (tmp_path / "s" / "current" / "graph.nq").exists()
+
+
+def test_bad_files_are_listed_and_the_rest_is_built(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text("# Pod\n\nA Pod is a group of containers.\n")
+    (notes / "broken.md").write_text("---\ntitle: [x\n---\n")
+    (notes / "binary.md").write_bytes(b"\x00\x01\x02")
+    result = kg("ingest", notes, "--store", tmp_path / "s", check_code=3)
+    assert "built" in result.stdout and "1 files" in result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert len(lines) == 2
+    assert any("broken.md" in line and "front matter" in line for line in lines)
+    assert any("binary.md" in line and "binary" in line for line in lines)
+
+
+def test_nothing_built_keeps_the_previous_store(tmp_path, cli_store):
+    store = tmp_path / "s"
+    kg("ingest", FIXTURES / "outline", "--store", store, check_code=0)
+    before = (store / "current").resolve()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = kg("ingest", empty, "--store", store, check_code=1)
+    assert "nothing built" in result.stderr
+    assert (store / "current").resolve() == before
+
+
+def test_a_missing_path_is_a_one_line_reason(tmp_path):
+    result = kg("ingest", tmp_path / "nope", "--store", tmp_path / "s", check_code=1)
+    assert "no such file or folder" in result.stderr
+
+
+def test_search_answers_like_the_api(cli_store):
+    result = kg("search", "Blob", "--store", cli_store, check_code=0)
+    assert "Blob" in result.stdout and "results" in result.stdout
+    as_json = json.loads(kg("search", "Blob", "--store", cli_store, "--json",
+                            check_code=0).stdout)
+    assert as_json["results"][0]["kind"] in ("section", "concept")
+
+
+def test_related_lists_typed_relations_with_evidence(cli_store):
+    result = kg("related", "commit", "--store", cli_store, check_code=0)
+    assert "Commit (commit)" in result.stdout
+    assert "Tree" in result.stdout and "git-notes" in result.stdout
+    unknown = kg("related", "zzzz", "--store", cli_store, check_code=1)
+    assert "no concept named" in unknown.stderr
+
+
+def test_search_without_a_store_says_how_to_build_one(tmp_path):
+    result = kg("search", "pod", "--store", tmp_path / "none", check_code=1)
+    assert "kg ingest" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_vocabulary_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "vocab.yaml"
+    bad.write_text("concepts: 3\n")
+    result = kg("ingest", FIXTURES / "outline", "--store", tmp_path / "s", "--vocabulary", bad,
+                check_code=1)
+    assert "vocab.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_seed_notes_ingest(tmp_path):
+    seed = needs_shared(SEED_NOTES)
+    result = kg("ingest", seed, "--store", tmp_path / "seed", check_code=0)
+    assert "1 files" in result.stdout
