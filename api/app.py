@@ -17,7 +17,7 @@ from graph.rdf import export
 from kg.settings import load_settings
 from kg.store import Store, StoreError
 
-from . import cors, errors, views, widget
+from . import cors, errors, explore, notes_page, views, widget
 from .errors import ServiceUnavailable
 
 EXTENSION = "kg"
@@ -41,6 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                  "store_path": Path(settings["store"])}
     errors.register(app)
     _routes(app)
+    app.register_blueprint(explore.blueprint)
+    app.register_blueprint(notes_page.blueprint)
     app.register_blueprint(widget.blueprint)
     cors.init_app(app, settings["cors_origins"])
     return app
@@ -90,6 +92,10 @@ def _routes(app: Flask) -> None:
     @app.get("/api/path")
     def path():  # noqa: ANN202
         return views.path_response(get_store(), request.args)
+
+    @app.get("/api/graph")
+    def graph():  # noqa: ANN202
+        return views.graph_response(get_store(), request.args)
 
     @app.get("/api/relations")
     def relations():  # noqa: ANN202

@@ -121,6 +121,20 @@ def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
             "edges": best["edges"], "paths": found}
 
 
+def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
+    """A bounded subgraph to draw: around ``focus`` (id, label or alias), else the most
+    connected concepts. Edges keep their relation type and aggregated weight."""
+    key = params.text(query, "focus")
+    focus = resolve(store, key) if key is not None else None
+    depth = params.integer(query, "depth", 1, 1, 3)
+    limit = params.integer(query, "limit", 50, 1, 200)
+    relations = params.choices(query, "relation", _relation_ids(store))
+    min_weight = params.number(query, "minWeight", 0.0, 0.0, 1_000_000.0)
+    found = store.graph.neighbourhood(focus, depth=depth, relations=relations, limit=limit,
+                                      min_weight=min_weight)
+    return {"focus": focus, "depth": depth, "limit": limit, **found}
+
+
 def export_format(query: Mapping[str, str]) -> str:
     return params.choice(query, "format", EXPORT_FORMATS, default="turtle") or "turtle"
 
