@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_chars", 500, "KG_MAX_QUERY_CHARS",
             "Longer search queries are refused with 400.", int),
     Setting("workers", 2, "KG_WORKERS", "gunicorn worker processes for kg serve.", int),
+    Setting("graph_url", "", "KG_GRAPH_URL",
+            "External SPARQL 1.1 endpoint holding the graph (e.g. http://127.0.0.1:7878 for "
+            "oxigraph serve); empty keeps it in the build folder."),
+    Setting("sparql_timeout", 5.0, "KG_SPARQL_TIMEOUT",
+            "Seconds a /sparql query may run before it is stopped (503).", float),
+    Setting("sparql_max_rows", 10000, "KG_SPARQL_MAX_ROWS",
+            "Most solutions or triples a /sparql answer holds; more are cut off.", int),
 )
 
 
@@ -65,3 +72,16 @@ def vocabulary_files(value: str | list[str] | None) -> list[Path]:
         return []
     items = value.split(os.pathsep) if isinstance(value, str) else value
     return [Path(item) for item in items if item]
+
+
+def markdown_table() -> str:
+    """The settings table as the README shows it (a test keeps the two equal)."""
+    rows = ["| Setting | Environment | Default | What it does |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        default = setting.default if setting.default != "" else "(none)"
+        rows.append(f"| {setting.name} | `{setting.env}` | `{default}` | {setting.help} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
