@@ -83,5 +83,20 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
+def update_readme(readme: Path = REPO_ROOT / "README.md") -> None:
+    """Rewrite the table between the settings-table markers of the README."""
+    text = readme.read_text()
+    head, rest = text.split("<!-- settings-table", 1)
+    marker, rest = rest.split("-->", 1)
+    _old, tail = rest.split("<!-- /settings-table -->", 1)
+    readme.write_text(f"{head}<!-- settings-table{marker}-->\n{markdown_table()}\n"
+                      f"<!-- /settings-table -->{tail}")
+
+
 if __name__ == "__main__":
-    print(markdown_table())
+    import sys
+
+    if "--readme" in sys.argv:
+        update_readme()
+    else:
+        print(markdown_table())
