@@ -355,7 +355,9 @@
   // Centre = focus (or the best-connected node); rings by hop distance, each ring's nodes
   // ordered by their parent's angle so clusters stay together; then a few rounds of
   // box-overlap repulsion, keeping each node near its ring.
-  function layout(nodes, edges, centre) {
+  function layout(nodes, edges, centre, aspect) {
+    // wide boxes: stretch the rings sideways on landscape screens, upwards on portrait
+    var kx = aspect >= 1 ? 1.45 : 1, ky = aspect >= 1 ? 1 : 1.6;
     var byId = {};
     nodes.forEach(function (n) { byId[n.id] = n; n.w = Math.max(54, textWidth(n.label) + 22); });
     var adj = {};
@@ -384,6 +386,7 @@
     Object.keys(rings).map(Number).sort(function (a, b) { return a - b; }).forEach(function (d) {
       var ids = rings[d];
       if (d === 0) { byId[ids[0]].x = 0; byId[ids[0]].y = 0; angle[ids[0]] = 0; return; }
+      if (d === 1) ids = chainOrder(ids, adj);
       if (d > 1) {
         ids.sort(function (a, b) {
           var pa = parent[a] !== undefined ? angle[parent[a]] : 7, pb = parent[b] !== undefined ? angle[parent[b]] : 7;
@@ -392,14 +395,15 @@
       }
       // circumference must hold the boxes: sum of widths (ellipse: x stretched 1.5)
       var need = ids.reduce(function (acc, id) { return acc + byId[id].w * 0.55 + 16; }, 0);
-      var r = Math.max(prevR + 120, need / (2 * Math.PI), d === 1 ? 150 : 0);
+      var r = Math.max(prevR + (aspect >= 1 ? 120 : 90), need / (2 * Math.PI) / Math.max(kx, 1),
+                       d === 1 ? 150 : 0);
       radius[d] = r; prevR = r;
       var offset = d > 1 && ids.length && parent[ids[0]] !== undefined ? angle[parent[ids[0]]] - 0.2 : -Math.PI / 2;
       ids.forEach(function (id, i) {
         var a = offset + (2 * Math.PI * i) / ids.length;
         angle[id] = a;
-        byId[id].x = Math.cos(a) * r * 1.45;
-        byId[id].y = Math.sin(a) * r;
+        byId[id].x = Math.cos(a) * r * kx;
+        byId[id].y = Math.sin(a) * r * ky;
         byId[id].ring = d;
       });
     });
@@ -427,6 +431,24 @@
       }
       if (!moved) break;
     }
+  }
+
+  // Neighbours that are linked to each other sit side by side on the ring: start with
+  // the best connected, then always take the unplaced node most linked to the last one.
+  function chainOrder(ids, adj) {
+    var left = ids.slice(), out = [];
+    var rank = {};
+    ids.forEach(function (id, i) { rank[id] = i; });
+    while (left.length) {
+      var last = out[out.length - 1], best = 0, bestScore = -1;
+      left.forEach(function (id, i) {
+        var score = last === undefined ? adj[id].length
+          : adj[last].filter(function (o) { return o === id; }).length * 100 - rank[id];
+        if (score > bestScore) { bestScore = score; best = i; }
+      });
+      out.push(left.splice(best, 1)[0]);
+    }
+    return out;
   }
 
   var measureCtx = null;
@@ -464,7 +486,9 @@
     }
     var centre = state.focus && ids[state.focus] ? state.focus
       : nodes.slice().sort(function (a, b) { return b.degree - a.degree; })[0].id;
-    layout(nodes, edges, centre);
+    var box = svg.getBoundingClientRect();
+    var aspect = box.width && box.height ? box.width / box.height : 1.6;
+    layout(nodes, edges, centre, aspect);
 
     var onPath = { nodes: new Set(), edges: new Set() };
     if (state.path) {
@@ -494,7 +518,7 @@
       var key = e.source < e.target ? e.source + '|' + e.target : e.target + '|' + e.source;
       (pairs[key] = pairs[key] || []).push(e);
     });
-    var showAllLabels = edges.length <= 26;
+    var showAllLabels = edges.filter(function (e) { return e.relation !== 'related'; }).length <= 24;
     var elements = { nodes: {}, edges: [] };
     Object.keys(pairs).forEach(function (key) {
       var list = pairs[key];
@@ -513,12 +537,15 @@
         var path = s('path', {
           d: 'M' + f(p0.x) + ',' + f(p0.y) + ' Q' + f(cx) + ',' + f(cy) + ' ' + f(p1.x) + ',' + f(p1.y),
           class: 'edge ' + cls + (onPath.edges.has(k) ? ' on-path' : ''),
-          'marker-end': 'url(#arrow-' + cls + ')',
+          // co-mention has no direction: no arrowhead
+          'marker-end': e.relation === 'related' ? null : 'url(#arrow-' + cls + ')',
           'stroke-width': f(Math.min(1.2 + Math.log(1 + e.weight) * 0.9, 4))
         }, s('title', { text: ids[e.source].label + ' ' + relLabel(e.relation) + ' ' + ids[e.target].label }));
         append(edgeLayer, path);
         var lx = 0.25 * p0.x + 0.5 * cx + 0.25 * p1.x, ly = 0.25 * p0.y + 0.5 * cy + 0.25 * p1.y;
-        var labelled = showAllLabels || e.source === centre || e.target === centre || onPath.edges.has(k);
+        var typed = e.relation !== 'related';
+        var labelled = onPath.edges.has(k) ||
+          (typed && (showAllLabels || e.source === centre || e.target === centre));
         var text = s('text', { x: f(lx), y: f(ly), class: 'edge-label ' + cls +
           (labelled ? '' : ' on-hover') + (onPath.edges.has(k) ? ' on-path' : ''),
           'text-anchor': 'middle', dy: '0.35em', text: relLabel(e.relation) });
@@ -576,7 +603,8 @@
       minY = Math.min(minY, n.y - NODE_H / 2); maxY = Math.max(maxY, n.y + NODE_H / 2);
     });
     var pad = 24;
-    var w = Math.max(maxX - minX + 2 * pad, 520), hgt = Math.max(maxY - minY + 2 * pad, 340);
+    var minW = Math.min(520, box.width / 0.9 || 520), minH = Math.min(340, box.height / 0.9 || 340);
+    var w = Math.max(maxX - minX + 2 * pad, minW), hgt = Math.max(maxY - minY + 2 * pad, minH);
     var cxv = (minX + maxX) / 2, cyv = (minY + maxY) / 2;
     svg.setAttribute('viewBox', [f(cxv - w / 2), f(cyv - hgt / 2), f(w), f(hgt)].join(' '));
     svg.classList.toggle('path-mode', !!state.path);
