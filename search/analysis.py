@@ -7,9 +7,10 @@ A *word* is what the tokenizer finds (``ReplicaSet``, ``spec.restartPolicy``,
 Parts take consecutive positions (phrases work across them); merged forms sit at the
 position of their first part.
 
-Stemming (Porter) applies to plain ASCII-letter terms only. Other scripts pass through
-:func:`script_term`, the seam where a Korean analyzer (particle stripping, bigrams) will
-plug in; today Hangul is only split into words and lower-cased.
+Stemming (Porter) applies to plain ASCII-letter terms only. Hangul runs go through the
+Korean analyzer (``search.korean``: morphemes with kiwipiepy, else character bigrams)
+inside :func:`split_word`, so ``파드를``, ``파드는`` and ``파드의`` all index ``파드`` and a
+particle glued to an English word (``Deployment는``) is dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 from whoosh.analysis import RegexTokenizer, Token
 from whoosh.analysis.filters import Filter
 from whoosh.lang.porter import stem as _porter_stem
+
+from search import korean
 
 # A word: letters/digits, optionally joined by dots or hyphens (identifiers, field paths).
 WORD_PATTERN = r"\w+(?:[.\-]\w+)*"
@@ -57,17 +60,62 @@ def stem(term: str) -> str:
 
 
 def script_term(term: str) -> str:
-    """Seam for non-Latin scripts. Hangul is kept as the word (a Korean analyzer later)."""
+    """Non-Latin terms are final as :func:`split_word` makes them (Hangul is analysed
+    there, where one word may become several terms)."""
     return term
+
+
+def _korean_word(word: str) -> tuple[tuple[str, int], ...]:
+    """Terms of a word with Hangul in it (see :mod:`search.korean`)."""
+    from ingest.lexicon import KOREAN_PARTICLES
+
+    runs = re.split(r"([\uac00-\ud7a3]+)", word)
+    if len(runs) == 3 and not runs[0] and not runs[2]:  # all Hangul: 파드를, 네임스페이스에서
+        if word in KOREAN_PARTICLES:
+            return ()
+        terms = korean.analyze(word)
+        if not terms:
+            return ()
+        out = [(t.lower(), i) for i, t in enumerate(terms)]
+        whole = "".join(terms) if korean.mode() == "kiwi" else word
+        if len(out) > 1 or out[0][0] != whole:
+            out.insert(0, (whole.lower(), 0))
+        return tuple(out)
+    # Mixed: a particle glued to a name goes (Deployment는, kube-system에서); other Hangul
+    # is analysed and kept as its own part (YAML파일 -> yaml, 파일).
+    kept = []
+    for k, run in enumerate(runs):
+        if k % 2 == 0:
+            kept.append(run)
+        elif k > 0 and runs[k - 1] and run in KOREAN_PARTICLES:
+            continue
+        else:
+            kept.append(" " + run + " ")
+    pieces = "".join(kept).split()
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for piece in pieces:
+        sub = split_word(piece)
+        for term, rel in sub:
+            out.append((term, pos + rel))
+        if sub:
+            pos += max(rel for _, rel in sub) + 1
+    if len(pieces) == 1 or not out:
+        return tuple(out)
+    whole = "".join(p for p in pieces).lower()
+    return tuple([(whole, 0), *[t for t in out if t != (whole, 0)]])
 
 
 @lru_cache(maxsize=65536)
 def split_word(word: str) -> tuple[tuple[str, int], ...]:
     """The unstemmed terms of one word as (term, relative position) pairs, whole first.
+    Empty for a word that is only a Korean particle or ending.
 
     >>> split_word("spec.restartPolicy")
     (('spec.restartpolicy', 0), ('spec', 0), ('restartpolicy', 1), ('restart', 1), ('policy', 2))
     """
+    if not word.isascii() and korean.has_hangul(word):
+        return _korean_word(word)
     whole = word.lower()
     segments = [s for s in _SEGMENT_SPLIT.split(word) if s]
     out: list[tuple[str, int]] = []
@@ -99,7 +147,7 @@ def split_word(word: str) -> tuple[tuple[str, int], ...]:
 def width(word: str) -> int:
     """How many positions a word occupies (its number of leaf parts)."""
     terms = split_word(word)
-    return max(p for _, p in terms) + 1
+    return max(p for _, p in terms) + 1 if terms else 0
 
 
 @lru_cache(maxsize=65536)
@@ -110,7 +158,10 @@ def word_terms(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=65536)
 def main_term(word: str) -> str:
-    """The stemmed whole-word term (``Deployments`` -> ``deploy``)."""
+    """The stemmed whole-word term (``Deployments`` -> ``deploy``, ``파드를`` -> ``파드``)."""
+    if not word.isascii() and korean.has_hangul(word):
+        terms = split_word(word)
+        return stem(terms[0][0]) if terms else word.lower()
     return stem(word.lower())
 
 
@@ -138,6 +189,8 @@ class SplitFilter(Filter):
             positions = token.positions
             base = token.pos + shift if positions else 0
             last = 0
+            if not terms:  # a lone Korean particle: no term, keeps its position
+                continue
             for term, rel in terms:
                 token.text = stem(term) if stemming else term
                 if positions:
@@ -160,6 +213,12 @@ def spelling_analyzer() -> Any:
     distances between stems are not the distances users typed).
     """
     return RegexTokenizer(WORD_PATTERN) | SplitFilter(stemming=False)
+
+
+def reset() -> None:
+    """Forget cached analyses (after ``korean.set_mode``)."""
+    for cached in (stem, split_word, word_terms, main_term, leaf_terms):
+        cached.cache_clear()
 
 
 def words(text: str) -> list[str]:

@@ -20,6 +20,8 @@ from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 from whoosh.scoring import BM25F
 
 from ingest.model import Concept, Note
+from search import korean
+from search.analysis import reset as reset_analysis
 from search.analysis import word_terms, words
 from search.documents import documents, synonyms
 from search.query import (
@@ -77,8 +79,30 @@ class _Doc:
     tags: list[str]
     heads: str
     defines: frozenset[str]
-    label_terms: frozenset[str]
-    title_terms: frozenset[str]
+    labels: str
+    # None until first needed when the text has Hangul (analysing it may load Kiwi,
+    # which must not happen while a server starts): see _View.terms.
+    label_terms: frozenset[str] | None
+    title_terms: frozenset[str] | None
+
+
+def _text_terms(text: str, lazy: bool = True) -> frozenset[str] | None:
+    """Every index term of a text's words; None (computed later) for Korean text."""
+    if lazy and not text.isascii() and korean.has_hangul(text):
+        return None
+    terms: set[str] = set()
+    for w in words(text):
+        terms |= word_terms(w)
+    return frozenset(terms)
+
+
+def _doc_terms(doc: _Doc) -> tuple[frozenset[str], frozenset[str]]:
+    """(label terms, title terms) of a document, analysing Korean text on first use."""
+    if doc.label_terms is None:
+        doc.label_terms = _text_terms(doc.labels, lazy=False)
+    if doc.title_terms is None:
+        doc.title_terms = _text_terms(doc.title, lazy=False)
+    return doc.label_terms or frozenset(), doc.title_terms or frozenset()
 
 
 def _split(value: str | None, sep: str = ",") -> list[str]:
@@ -108,12 +132,6 @@ class _View:
         self.values: dict[str, dict[str, set[int]]] = {f: {} for f in set(FILTER_FIELDS.values())}
         for docnum, stored in reader.iter_docs():
             labels = stored.get("labels") or ""
-            label_terms: set[str] = set()
-            for w in words(labels):
-                label_terms |= word_terms(w)
-            title_terms: set[str] = set()
-            for w in words(stored.get("title") or ""):
-                title_terms |= word_terms(w)
             doc = self.docs[docnum] = _Doc(
                 kind=stored.get("kind", ""),
                 id=stored.get("id", ""),
@@ -127,8 +145,9 @@ class _View:
                 tags=_split(stored.get("tags")),
                 heads=stored.get("heads", ""),
                 defines=frozenset(_split(stored.get("defines"))),
-                label_terms=frozenset(label_terms),
-                title_terms=frozenset(title_terms),
+                labels=labels,
+                label_terms=_text_terms(labels),
+                title_terms=_text_terms(stored.get("title") or ""),
             )
             keys = [("kind", doc.kind)]
             if doc.path:
@@ -274,6 +293,14 @@ class SearchIndex:
         self._ix = ix
         self._storage = storage
         self._synonyms = self._read_json(SYNONYMS_FILE) or {"keys": {}, "labels": {}}
+        meta = self._read_json(META_FILE) or {}
+        # Queries must analyse Korean the way the index was built.
+        built_with = meta.get("korean_analyzer")
+        if built_with and built_with != korean.mode():
+            korean.set_mode(built_with)
+            reset_analysis()
+        if meta.get("hangul"):
+            korean.warm_up()  # background: the first Korean query need not load Kiwi
         self._view = _View(ix, self._synonyms)
         self._checked = time.monotonic()
         self._swap = threading.Lock()
@@ -323,13 +350,18 @@ class SearchIndex:
         ix = storage.create_index(build_schema())
         writer = ix.writer(procs=procs, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
         count = 0
+        hangul = False
         for doc in documents(notes, concept_list):
             writer.add_document(**doc)
             count += 1
+            if not hangul:
+                hangul = any(isinstance(v, str) and not v.isascii() and korean.has_hangul(v)
+                             for v in doc.values())
         writer.commit()
         for name, payload in (
             (SYNONYMS_FILE, synonyms(concept_list)),
             (META_FILE, {"schema_version": SCHEMA_VERSION, "documents": count,
+                         "korean_analyzer": korean.mode(), "hangul": hangul,
                          "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}),
         ):
             f = storage.create_file(name)
@@ -486,13 +518,14 @@ class SearchIndex:
         for rank, (docnum, score) in enumerate(hits):
             doc = view.docs[docnum]
             assert doc is not None
+            label_terms, title_terms = _doc_terms(doc)
             if doc.kind == "concept":
-                if not all(doc.label_terms & g for g in groups):
+                if not all(label_terms & g for g in groups):
                     score *= CONCEPT_LABEL_MISS
                 elif doc.id in plan.concepts:
                     score *= 1.0 + (CONCEPT_NAMED_BY_QUERY - 1.0) * share
             else:
-                if all(doc.title_terms & g for g in groups):
+                if all(title_terms & g for g in groups):
                     score *= TITLE_COVERS_QUERY
                 if plan.concepts:
                     if doc.heads and doc.heads in plan.concepts:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.text import label_key
+from search import korean
 from search.analysis import (
     STOP_WORDS,
     WORD_RE,
@@ -281,8 +282,13 @@ class Planner:
     def _concept_span(self, words: tuple[str, ...], i: int) -> tuple[int, list[str]] | None:
         """Longest run of words starting at ``i`` that is a concept label or alias."""
         for length in range(min(MAX_SPAN, len(words) - i), 0, -1):
-            key = label_key(" ".join(words[i : i + length]))
-            ids = self.keys.get(key)
+            span = words[i : i + length]
+            ids = self.keys.get(label_key(" ".join(span)))
+            if not ids and not span[-1].isascii() and korean.has_hangul(span[-1]):
+                # a Korean label with its particle: 디플로이먼트를, 컨트롤 플레인은
+                bare = korean.content(span[-1])
+                if bare != span[-1]:
+                    ids = self.keys.get(label_key(" ".join([*span[:-1], bare])))
             if ids:
                 if length == 1 and words[i].lower() in STOP_WORDS:
                     return None

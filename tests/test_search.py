@@ -133,7 +133,7 @@ def ids(response: dict) -> list[str]:
         ("spec.restartPolicy", {"spec.restartpolicy", "restartpolicy", "restart", "policy"}),
         ("nodeSelector", {"nodeselector", "node", "selector"}),
         ("k8s", {"k8s"}),
-        ("파드는", {"파드는"}),
+        ("파드는", {"파드"}),  # Korean analyzer: the particle is dropped (issue #8)
     ],
 )
 def test_words_split_into_parts(word, expected):
