@@ -44,7 +44,11 @@ _KINDS_OF = re.compile(
     r"(?P<a>.+?)|(?P<b>.+?)\s+(?:types|kinds|variants))\s*$", re.IGNORECASE)
 _TERM = re.compile(r"^\s*(?:\*\*|__)?(?P<term>[^:\n]{1,60}?)(?:\*\*|__)?\s*:\s+(?P<def>\S.*)$",
                    re.DOTALL)
-_SPLIT_LIST = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b)\s*")
+_SPLIT_LIST = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b|(?<=[가-힣])(?:와|과|및)(?=\s))\s*")
+_KO_PAREN = re.compile(r"^([가-힣][가-힣 ]*?)\s*\(([^()]+)\)$")
+# Korean headings that organise notes (정리 "summary", 메모 "memo", 타입 "types" ...)
+_KO_GENERIC = re.compile(r"(?:^|\s)(?:정리|메모|개요|요약|참고|예시|예제|소개|목차|타입|종류|유형|"
+                         r"다음\s*내용|시작하기|용어|설정)$")
 _DEFINED_AS = re.compile(
     r"(?:^|(?<=[.!?]\s))(?:An?|The)\s+(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})\s+"
     r"(?:is|are)\s+(?:an?|the|one)\s")
@@ -84,6 +88,12 @@ def heading_labels(title: str) -> list[str]:
         return []
     if is_identifier(title) or is_camel(title):
         return [title]
+    # Korean docs write "파드(Pod)": the Korean term with its English name
+    paren = _KO_PAREN.match(title)
+    if paren:
+        inner = heading_labels(paren.group(2))
+        outer = [paren.group(1)] if looks_like_name(paren.group(1)) else []
+        return outer + inner if inner or outer else []
     parts = [p for p in _SPLIT_LIST.split(title) if p]
     if len(parts) > 1:
         labels = [p for part in parts for p in heading_labels(part)]
@@ -94,7 +104,7 @@ def heading_labels(title: str) -> list[str]:
 def looks_like_name(text: str) -> bool:
     """A short noun phrase that can name a concept (not a sentence or a generic title)."""
     words = text.split()
-    if not 1 <= len(words) <= 3 or text.lower() in GENERIC_HEADINGS:
+    if not 1 <= len(words) <= 3 or text.lower() in GENERIC_HEADINGS or _KO_GENERIC.search(text):
         return False
     if any(w.lower() in FUNCTION_WORDS for w in words):
         return False

@@ -168,25 +168,46 @@ class Lexicon:
                 raw, key = _token_keys(tokens[j][2])
                 candidate = acc + key
                 if candidate in keys and candidate not in self.quiet:
-                    best = (j, keys[candidate])
+                    best = (j, keys[candidate], tokens[j][1])
+                elif n and key[0] >= "가":  # 퍼시스턴트 볼륨 클레임을: particle on the last word
+                    stem = strip_particle(key, _Rest(keys, acc))
+                    if stem is not None and acc + stem not in self.quiet:
+                        best = (j, keys[acc + stem], tokens[j][0] + len(stem))
                 acc += raw
                 if acc not in prefixes:
                     break
             if best is not None:
-                j, concept = best
-                mentions.append(Mention(concept, tokens[i][0], tokens[j][1],
-                                        text[tokens[i][0]:tokens[j][1]]))
+                j, concept, end = best
+                mentions.append(Mention(concept, tokens[i][0], end, text[tokens[i][0]:end]))
                 i = j + 1
                 continue
             found = self.resolve_token(tokens[i][2])
             if found and _token_keys(tokens[i][2])[1] not in self.quiet:
-                mentions.append(Mention(found[0], tokens[i][0], tokens[i][1], tokens[i][2],
-                                        fuzzy=found[1]))
+                start, end, surface = tokens[i]
+                if surface[0] >= "가" and label_key(surface) not in keys:
+                    # the mention is the noun; its particle stays in the text after it
+                    # (파드는 노드에서 실행된다: "는" marks the subject)
+                    stem = strip_particle(label_key(surface), keys)
+                    if stem:
+                        end, surface = start + len(stem), stem
+                mentions.append(Mention(found[0], start, end, surface, fuzzy=found[1]))
             i += 1
         return mentions
 
 
-def strip_particle(token: str, keys: dict[str, str]) -> str | None:
+class _Rest:
+    """``keys`` seen from after a prefix: ``stem in _Rest(keys, acc)`` tests acc + stem."""
+
+    __slots__ = ("acc", "keys")
+
+    def __init__(self, keys: dict[str, str], acc: str) -> None:
+        self.keys, self.acc = keys, acc
+
+    def __contains__(self, stem: object) -> bool:
+        return isinstance(stem, str) and self.acc + stem in self.keys
+
+
+def strip_particle(token: str, keys: dict[str, str] | _Rest) -> str | None:
     """The key of a Hangul word with its particle removed, when that is a known label."""
     for particle in KOREAN_PARTICLES:
         if token.endswith(particle) and len(token) > len(particle):

@@ -57,6 +57,8 @@ KOREAN_VERBS: list[tuple[str, re.Pattern[str]]] = [
     ("uses", re.compile(r"^\s*(?:을|를)?\s*(?:\S+\s+)?(?:사용|이용|참조|마운트|통해|거쳐)|^\s*(?:을|를)\s*통해")),
     ("selects", re.compile(r"^\s*(?:을|를)?\s*(?:\S+\s+)?(?:선택|고른|매칭)")),
     ("broader", re.compile(r"^\s*의\s*(?:한\s*)?(?:종류|일종)")),
+    # 파드는 컨테이너의 묶음이다: A groups B
+    ("contains", re.compile(r"^\s*(?:의\s*(?:묶음|모음|집합|그룹)|(?:을|를)\s*(?:\S+\s+)?(?:담는|담고|포함|묶))")),
 ]
 _KOREAN_SUBJECT = re.compile(r"^(?:은|는|이|가)\b|^(?:은|는|이|가)(?=\s)")
 
@@ -125,6 +127,8 @@ def korean_relation(after_subject: str, after_object: str) -> str | None:
     if not _KOREAN_SUBJECT.match(after_subject):
         return None
     tail = after_object[:40]
+    if _KOREAN_SUBJECT.match(tail):
+        return None  # 노드는 파드가 실행되는 ...: B is the subject of a clause about A
     for relation, pattern in KOREAN_VERBS:
         if pattern.match(tail):
             return relation
