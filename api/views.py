@@ -6,6 +6,7 @@ terminal and the REST API give the same answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,68 @@ from .errors import BadRequest, NotFound
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "json-ld", "xml")
+_LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def language(query: Mapping[str, str] | None = None) -> str:
+    """The language labels are answered in: ``lang=ko``, else the first language of an
+    ``Accept-Language`` header, else ``en``. Labels fall back to English."""
+    value = (query or {}).get("lang")
+    if value is not None:
+        value = value.strip()
+        if not _LANG.match(value):
+            raise BadRequest("lang must be a language tag such as en or ko",
+                             code="invalid_parameter")
+        return value.split("-")[0].lower()
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover
+        return "en"
+    if has_request_context():
+        header = request.headers.get("Accept-Language", "")
+        tags = []
+        for number, part in enumerate(header.split(",")):
+            tag, _, rest = part.strip().partition(";")
+            weight = 1.0
+            if rest.strip().startswith("q="):
+                try:
+                    weight = float(rest.strip()[2:])
+                except ValueError:
+                    weight = 0.0
+            if _LANG.match(tag) and weight > 0:
+                tags.append((-weight, number, tag.split("-")[0].lower()))
+        if tags:
+            return min(tags)[2]
+    return "en"
+
+
+def localize(store: Store, body: Any, lang: str) -> Any:
+    """Concept labels in ``lang`` (English fallback) throughout a response: every
+    ``{"id", "label"}`` of a known concept gets the localized ``label`` and all its
+    ``labels``; concept search hits get a localized ``title``. English answers keep
+    their shape."""
+    if lang == "en":
+        return body
+    graph = store.graph
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            cid = value.get("id")
+            if isinstance(cid, str) and cid in graph:
+                if "label" in value:
+                    value["label"] = graph.label_in(cid, lang)
+                    value["labels"] = graph.labels(cid)
+                elif value.get("kind") == "concept" and "title" in value:
+                    value["title"] = graph.label_in(cid, lang)
+                    value["labels"] = graph.labels(cid)
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(body)
+    return body
 
 
 def result_url(pattern: str, path: str | None, anchor: str | None, line: int | None) -> str | None:
@@ -55,20 +118,22 @@ def search_response(store: Store, settings: Mapping[str, Any],
                             "facets": found.get("facets", {})}
     if found.get("didYouMean"):
         body["didYouMean"] = found["didYouMean"]
-    return body
+    return localize(store, body, language(query))
 
 
 def suggest_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     q = params.text(query, "q", required=True, max_chars=100)
     limit = params.integer(query, "limit", 10, 1, 50)
-    return {"query": q, "suggestions": store.graph.suggest(q, limit)}
+    return localize(store, {"query": q, "suggestions": store.graph.suggest(q, limit)},
+                    language(query))
 
 
 def concepts_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     limit = params.integer(query, "limit", 50, 1, 1000)
     offset = params.integer(query, "offset", 0, 0, 1_000_000)
     total, items = store.graph.concepts(limit, offset)
-    return {"total": total, "limit": limit, "offset": offset, "concepts": items}
+    return localize(store, {"total": total, "limit": limit, "offset": offset,
+                            "concepts": items}, language(query))
 
 
 def resolve(store: Store, key: str) -> str:
@@ -85,10 +150,15 @@ def resolve(store: Store, key: str) -> str:
     return concept_id
 
 
-def concept_response(store: Store, key: str) -> dict[str, Any]:
+def concept_response(store: Store, key: str,
+                     query: Mapping[str, str] | None = None) -> dict[str, Any]:
     concept = store.graph.concept(resolve(store, key))
     assert concept is not None  # resolve() only returns known ids
-    return concept
+    if query is None:
+        from flask import has_request_context, request
+
+        query = request.args if has_request_context() else {}
+    return localize(store, concept, language(query))
 
 
 def _relation_ids(store: Store) -> list[str]:
@@ -102,8 +172,9 @@ def related_response(store: Store, key: str, query: Mapping[str, str]) -> dict[s
     relations = params.choices(query, "relation", _relation_ids(store))
     items = store.graph.related(concept_id, depth=depth, relations=relations, limit=limit)
     concept = store.graph.concept(concept_id) or {}
-    return {"concept": {"id": concept_id, "label": concept.get("label", concept_id)},
-            "depth": depth, "related": items}
+    return localize(store, {"concept": {"id": concept_id,
+                                        "label": concept.get("label", concept_id)},
+                            "depth": depth, "related": items}, language(query))
 
 
 def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
@@ -117,8 +188,9 @@ def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
         return {"found": False, "from": source, "to": target, "nodes": [], "edges": [],
                 "paths": []}
     best = found[0]
-    return {"found": True, "from": source, "to": target, "nodes": best["nodes"],
-            "edges": best["edges"], "paths": found}
+    return localize(store, {"found": True, "from": source, "to": target,
+                            "nodes": best["nodes"], "edges": best["edges"], "paths": found},
+                    language(query))
 
 
 def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:

@@ -256,6 +256,23 @@ class ConceptGraph:
     def _label(self, cid: str) -> str:
         return self._concepts[cid]["label"]
 
+    def label_in(self, cid: str, lang: str | None) -> str | None:
+        """The concept's label in a language (``ko``), falling back to English; None for
+        an unknown id."""
+        rec = self._concepts.get(cid)
+        if rec is None:
+            return None
+        if lang and lang != "en":
+            return rec["tr"].get(lang) or rec["label"]
+        return rec["label"]
+
+    def labels(self, cid: str) -> dict[str, str]:
+        """Every preferred label by language: ``{"en": "Pod", "ko": "파드"}``."""
+        rec = self._concepts.get(cid)
+        if rec is None:
+            return {}
+        return {"en": rec["label"], **rec["tr"]}
+
     def _ref(self, cid: str) -> dict[str, str]:
         return {"id": cid, "label": self._concepts[cid]["label"]}
 
