@@ -17,7 +17,7 @@ from graph.rdf import export
 from kg.settings import load_settings
 from kg.store import Store, StoreError
 
-from . import cors, errors, explore, notes_page, views, widget
+from . import cors, errors, explore, linked_data, notes_page, openapi, sparql, views, widget
 from .errors import ServiceUnavailable
 
 EXTENSION = "kg"
@@ -44,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(notes_page.blueprint)
     app.register_blueprint(widget.blueprint)
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(linked_data.blueprint)
+    app.register_blueprint(openapi.blueprint)
     cors.init_app(app, settings["cors_origins"])
     return app
 

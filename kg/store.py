@@ -31,10 +31,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph import backends
 from graph.concept_graph import ConceptGraph
-from graph.rdf import corpus_to_dataset, load_dataset, save_dataset
+from graph.rdf import corpus_to_dataset
 from ingest.model import Corpus, Note
 from search.index import SearchIndex
+
+from .settings import load_settings
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -63,8 +66,13 @@ def ingest_lock(store: Path) -> Iterator[None]:
 
 
 def build_store(store: Path, corpus: Corpus, *, base_uri: str,
-                extra: dict[str, Any] | None = None) -> Path:
-    """Write a new build from ``corpus`` and make it current. Returns the build folder."""
+                extra: dict[str, Any] | None = None, graph_url: str | None = None) -> Path:
+    """Write a new build from ``corpus`` and make it current. Returns the build folder.
+
+    The RDF goes to the graph store ``graph_url`` names (default: KG_GRAPH_URL): empty
+    keeps it in the build as ``graph.nq``; an endpoint gets each note's named graph
+    replaced there, and the ConceptGraph is built from what it reads back.
+    """
     builds = store / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(builds)
@@ -72,7 +80,12 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
     dataset = corpus_to_dataset(corpus, base_uri)
-    save_dataset(dataset, tmp / "graph.nq")
+    if graph_url is None:
+        graph_url = load_settings()["graph_url"]
+    backend = backends.backend_for(graph_url)
+    graph_store = backend.write(dataset, base_uri, tmp)
+    if isinstance(backend, backends.SparqlBackend):
+        dataset = backend.read_dataset(base_uri)
     ConceptGraph.from_dataset(dataset, base_uri).save(tmp / "graph.json")
     SearchIndex.build(tmp / "index", corpus.notes, corpus.concepts).close()
     manifest = {
@@ -81,6 +94,7 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         "counts": corpus_counts(corpus),
         "notes": {note.path: note.digest for note in corpus.notes},
         "errors": [{"path": e.path, "reason": e.reason, "fatal": e.fatal} for e in corpus.errors],
+        "graph_store": graph_store,
         **(extra or {}),
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
@@ -201,7 +215,7 @@ class Store:
         """The RDF dataset, loaded on first use (export and SPARQL need it, search doesn't)."""
         with self._lock:
             if self._dataset is None:
-                self._dataset = load_dataset(self.build / "graph.nq")
+                self._dataset = backends.load_build_dataset(self.build, self.manifest)
             return self._dataset
 
     def note(self, path: str) -> dict[str, Any] | None:

@@ -1,0 +1,71 @@
+"""Concept URIs dereference: ``GET /concept/<id>``.
+
+A concept's IRI is ``{base}concept/{id}``; when ``base`` is this server, fetching it
+answers with its description, negotiated by ``Accept`` (``Vary: Accept``):
+
+* ``text/turtle`` (the default for ``*/*`` or no Accept), ``application/ld+json``,
+  ``application/n-triples`` (or ``application/rdf+xml``): every triple that has the concept
+  as subject, from every graph (its type, labels, definition, scheme, relations and
+  where it is defined or mentioned). ``?format=turtle|json-ld|ntriples|rdfxml`` overrides.
+* ``text/html``: ``303 See Other`` to ``/explore/<id>``, the page for people.
+
+An unknown id is a 404 JSON error (with suggestions when a label is close).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, redirect, request
+
+from graph.rdf import concept_uri
+
+from .errors import NotFound
+from .sparql import GRAPH_FORMATS, MEDIA_TYPES, NotAcceptable, negotiate, run
+
+blueprint = Blueprint("linked_data", __name__)
+
+
+def describe_query(uri: str) -> str:
+    """All triples with ``uri`` as subject (``uri`` is escaped by :func:`concept_uri`)."""
+    return f"CONSTRUCT {{ <{uri}> ?p ?o }} WHERE {{ <{uri}> ?p ?o }}"
+
+
+def _wants_html() -> bool:
+    """True when the client prefers HTML to every RDF format (a browser); ties go to RDF."""
+    if request.args.get("format") or not request.headers.get("Accept", "").strip():
+        return False
+    rdf_types = [m for name in GRAPH_FORMATS for m in MEDIA_TYPES[name]]
+    best = request.accept_mimetypes.best_match([*rdf_types, "text/html", "application/xhtml+xml"])
+    return best in ("text/html", "application/xhtml+xml")
+
+
+@blueprint.get("/concept/<path:concept_id>")
+def concept(concept_id: str) -> Response:
+    from .app import get_settings, get_store
+
+    store = get_store()
+    if concept_id not in store.graph:
+        hints = store.graph.did_you_mean(concept_id)
+        hint = f"; did you mean {', '.join(h['label'] for h in hints)}?" if hints else ""
+        raise NotFound(f"no concept with id {concept_id[:80]!r}{hint}", code="unknown_concept",
+                       suggestions=hints)
+    if _wants_html():
+        response = redirect(f"/explore/{quote(concept_id, safe='')}", code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+    try:
+        fmt = negotiate(GRAPH_FORMATS, "turtle")
+    except NotAcceptable:
+        raise NotAcceptable("a concept is described as text/turtle, application/ld+json, "
+                            "application/n-triples or application/rdf+xml, or shown as "
+                            "text/html") from None
+    base = store.manifest.get("base_uri") or store.graph.base_uri
+    uri = concept_uri(base, concept_id)
+    answer = run(store, get_settings(), describe_query(str(uri)), fmt)
+    charset = "" if fmt == "json-ld" else "; charset=utf-8"
+    response = Response(answer.body, content_type=answer.mimetype + charset)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = f'</explore/{quote(concept_id, safe="")}>; rel="alternate"; ' \
+                                'type="text/html"'
+    return response

@@ -1,0 +1,698 @@
+"""Where the RDF dataset lives, and how SPARQL queries are answered from it.
+
+Two graph stores, chosen by configuration (``KG_GRAPH_URL``):
+
+* **embedded** (the default): the build folder holds the dataset as ``graph.nq``.
+  SPARQL is answered by pyoxigraph from an in-memory copy of that file, in a child
+  process (:class:`EmbeddedEngine`) so that a runaway query can be stopped: Oxigraph's
+  evaluator cannot be interrupted from Python, so the process is killed at the deadline
+  and started again for the next query (loading 21k quads takes ~50 ms).
+* **external**: a SPARQL 1.1 endpoint (e.g. ``oxigraph serve``). Ingest replaces each
+  note's named graph there (``DROP SILENT GRAPH`` + ``INSERT DATA``, several graphs per
+  update request) through rdflib's ``SPARQLUpdateStore``, drops graphs of notes that
+  are gone, then reads the dataset back to build the ConceptGraph, so the API answers
+  from exactly what the endpoint holds. Queries are proxied (:class:`RemoteEngine`)
+  with the dataset set to our graphs.
+
+Both engines return the same thing: one answer rendered by :func:`render` from
+pyoxigraph terms, with the same formats, row cap and errors, so a client cannot tell
+which store it talks to. The default graph of a query without ``FROM`` is the union of
+all named graphs (each note's graph and the scheme graph).
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import io
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+import pyoxigraph as ox
+
+EMBEDDED = "embedded"
+EXTERNAL = "sparql"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# name -> (media type, kind). Kind "results" answers SELECT/ASK, "graph" CONSTRUCT/DESCRIBE.
+FORMATS: dict[str, tuple[str, str]] = {
+    "json": ("application/sparql-results+json", "results"),
+    "xml": ("application/sparql-results+xml", "results"),
+    "csv": ("text/csv", "results"),
+    "tsv": ("text/tab-separated-values", "results"),
+    "turtle": ("text/turtle", "graph"),
+    "json-ld": ("application/ld+json", "graph"),
+    "ntriples": ("application/n-triples", "graph"),
+    "rdfxml": ("application/rdf+xml", "graph"),
+}
+_RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "kg": "https://kg.example/vocab#",
+}
+
+
+class QueryError(Exception):
+    """A query that could not be answered. ``kind``: syntax, timeout, unavailable, error."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class Answer:
+    body: bytes
+    mimetype: str
+    truncated: bool = False
+    rows: int = 0
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _term_json(term: Any) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "literal", "value": str(term)}  # RDF-star triple terms: their text
+
+
+def _term_xml(term: Any) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{xml_escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{xml_escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
+                    f"{xml_escape(term.value)}</literal>")
+        return f"<literal>{xml_escape(term.value)}</literal>"
+    return f"<literal>{xml_escape(str(term))}</literal>"
+
+
+def _term_csv(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
+def _term_tsv(term: Any) -> str:
+    return "" if term is None else str(term)  # pyoxigraph's str() is the N-Triples form
+
+
+def render_solutions(variables: list[str], rows: list[list[Any]], fmt: str) -> bytes:
+    """SELECT results in one of the four SPARQL 1.1 result formats."""
+    if fmt == "json":
+        bindings = [{v: _term_json(t) for v, t in zip(variables, row) if t is not None}
+                    for row in rows]
+        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+               "<head>"]
+        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        out.append("</head><results>")
+        for row in rows:
+            out.append("<result>")
+            out += [f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
+                    for v, t in zip(variables, row) if t is not None]
+            out.append("</result>")
+        out.append("</results></sparql>\n")
+        return "".join(out).encode("utf-8")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        writer.writerows([_term_csv(t) for t in row] for row in rows)
+        return buffer.getvalue().encode("utf-8")
+    if fmt == "tsv":
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join(_term_tsv(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    raise ValueError(f"{fmt!r} is not a results format")
+
+
+def render_boolean(value: bool, fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+    return b"true\n" if value else b"false\n"  # CSV/TSV do not define ASK; as Oxigraph does
+
+
+def render_triples(triples: Iterable[Any], fmt: str) -> bytes:
+    return ox.serialize(list(triples), format=_RDF_FORMATS[fmt], prefixes=PREFIXES) or b""
+
+
+def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
+    taken: list[Any] = []
+    for item in items:
+        if len(taken) == limit:
+            return taken, True
+        taken.append(item)
+    return taken, False
+
+
+def render(result: Any, fmt: str, max_rows: int) -> Answer:
+    """One evaluated (or parsed) pyoxigraph result → the answer in ``fmt``, capped at
+    ``max_rows`` solutions or triples. A form/format mismatch raises QueryError."""
+    mimetype, kind = FORMATS[fmt]
+    if isinstance(result, ox.QueryBoolean) or isinstance(result, bool):
+        if kind != "results":
+            raise QueryError("not_acceptable", "an ASK query answers with a results format "
+                             "(json, xml, csv, tsv), not " + fmt)
+        return Answer(render_boolean(bool(result), fmt), mimetype, rows=1)
+    if isinstance(result, ox.QuerySolutions):
+        if kind != "results":
+            raise QueryError("not_acceptable", "a SELECT query answers with a results format "
+                             "(json, xml, csv, tsv), not " + fmt)
+        variables = [v.value for v in result.variables]
+        rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
+                                max_rows)
+        return Answer(render_solutions(variables, rows, fmt), mimetype, truncated, len(rows))
+    if kind != "graph":
+        raise QueryError("not_acceptable", "a CONSTRUCT or DESCRIBE query answers with an RDF "
+                         "format (turtle, json-ld, ntriples, rdfxml), not " + fmt)
+    triples, truncated = _take(result, max_rows)
+    return Answer(render_triples(triples, fmt), mimetype, truncated, len(triples))
+
+
+# --------------------------------------------------------------------------- the embedded engine
+
+
+def evaluate(store: ox.Store, request: dict[str, Any]) -> Answer:
+    """Run one query on a pyoxigraph store (in the worker process)."""
+    kwargs: dict[str, Any] = {}
+    if request.get("default_graphs") or request.get("named_graphs"):
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.get("default_graphs", [])]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.get("named_graphs", [])]
+    # else: the store's default graph, which the worker filled with the union of all
+    # named graphs as a set (Oxigraph's use_default_graph_as_union repeats a triple
+    # once per graph holding it, and our notes all declare the concepts they mention).
+    try:
+        result = store.query(request["query"], **kwargs)
+    except SyntaxError as exc:
+        raise QueryError("syntax", str(exc)) from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise QueryError("error", str(exc)) from None
+    try:
+        return render(result, request["format"], int(request["max_rows"]))
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        raise QueryError("error", f"evaluation failed: {exc}") from None
+
+
+UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def worker_main(path: str) -> int:
+    """``python -m graph.backends worker FILE``: answer queries on stdin, one JSON line each.
+
+    Reply: a JSON header line (``ok``, ``mimetype``, ``truncated``, ``rows``, ``length``
+    or ``kind``/``message``) followed by ``length`` bytes of body.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    store = ox.Store()
+    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+    store.update(UNION_INTO_DEFAULT)
+    out = sys.stdout.buffer
+    out.write(b'{"ready": true}\n')
+    out.flush()
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        try:
+            answer = evaluate(store, json.loads(line))
+        except QueryError as exc:
+            head = {"ok": False, "kind": exc.kind, "message": exc.message}
+            body = b""
+        else:
+            head = {"ok": True, "mimetype": answer.mimetype, "truncated": answer.truncated,
+                    "rows": answer.rows}
+            body = answer.body
+        head["length"] = len(body)
+        out.write(json.dumps(head).encode() + b"\n" + body)
+        out.flush()
+    return 0
+
+
+_LIVE_WORKERS: set[subprocess.Popen] = set()
+
+
+@atexit.register
+def _kill_workers() -> None:
+    for process in list(_LIVE_WORKERS):
+        _kill(process)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        pass
+    for stream in (process.stdin, process.stdout):
+        try:
+            if stream:
+                stream.close()
+        except OSError:
+            pass
+    _LIVE_WORKERS.discard(process)
+
+
+class EmbeddedEngine:
+    """Queries on a build's ``graph.nq`` through one worker process, one query at a time.
+
+    The worker is started on first use and killed when a query passes its deadline; the
+    next query starts a fresh one.
+    """
+
+    def __init__(self, path: Path, timeout: float, max_rows: int) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self.load_seconds: float | None = None
+
+    def _start(self) -> subprocess.Popen:
+        if not self.path.exists():
+            raise QueryError("unavailable", f"the graph file {self.path} is missing")
+        started = time.monotonic()
+        command = [sys.executable, "-m", "graph.backends", "worker", str(self.path)]
+        root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   env=env, start_new_session=True, cwd=root)
+        _LIVE_WORKERS.add(process)
+        try:
+            head, _ = self._read_reply(process, started + max(30.0, self.timeout))
+        except QueryError:
+            _kill(process)
+            raise QueryError("unavailable", "the SPARQL worker did not start") from None
+        if not head.get("ready"):
+            _kill(process)
+            raise QueryError("unavailable", "the SPARQL worker did not start")
+        self.load_seconds = time.monotonic() - started
+        return process
+
+    @staticmethod
+    def _read_reply(process: subprocess.Popen, deadline: float) -> tuple[dict, bytes]:
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        buffer = b""
+        head: dict | None = None
+        need = -1
+        while True:
+            if head is None and b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                head = json.loads(line)
+                need = int(head.get("length", 0))
+            if head is not None and len(buffer) >= need:
+                return head, buffer[:need]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise QueryError("timeout", "deadline passed")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise QueryError("unavailable", "the SPARQL worker exited")
+            buffer += chunk
+
+    def query(self, text: str, fmt: str, *, max_rows: int | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+              union: bool = True) -> Answer:
+        deadline = time.monotonic() + self.timeout
+        if not self._lock.acquire(timeout=self.timeout):
+            raise QueryError("timeout", f"the server was busy with other queries for "
+                             f"{self.timeout:g} s")
+        try:
+            if self._process is None or self._process.poll() is not None:
+                self._process = self._start()
+                deadline = time.monotonic() + self.timeout
+            process = self._process
+            request = {"query": text, "format": fmt, "max_rows": max_rows or self.max_rows,
+                       "union": union, "default_graphs": default_graphs or [],
+                       "named_graphs": named_graphs or []}
+            try:
+                assert process.stdin is not None
+                process.stdin.write(json.dumps(request).encode() + b"\n")
+                process.stdin.flush()
+                head, body = self._read_reply(process, deadline)
+            except (QueryError, OSError, ValueError) as exc:
+                _kill(process)
+                self._process = None
+                if isinstance(exc, QueryError) and exc.kind == "timeout":
+                    raise QueryError("timeout", f"the query ran longer than {self.timeout:g} s "
+                                     "and was stopped; narrow its patterns or add a LIMIT") \
+                        from None
+                raise QueryError("unavailable", "the SPARQL worker failed; try again") from None
+        finally:
+            self._lock.release()
+        if not head.get("ok"):
+            raise QueryError(head.get("kind", "error"), head.get("message", "query failed"))
+        return Answer(body, head["mimetype"], bool(head.get("truncated")), int(head["rows"]))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._process is not None:
+                _kill(self._process)
+                self._process = None
+
+
+# --------------------------------------------------------------------------- the external store
+
+
+def endpoint_urls(url: str) -> tuple[str, str]:
+    """(query URL, update URL) of an endpoint. ``http://host:7878`` (Oxigraph server) →
+    ``/query`` and ``/update``; a URL ending in ``/query`` or ``/sparql`` keeps it for
+    queries and uses ``…/update`` for updates; anything else is used for both."""
+    url = url.rstrip("/")
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"KG_GRAPH_URL must be an http(s) URL, not {url!r}")
+    if parsed.path in ("", "/"):
+        return url + "/query", url + "/update"
+    for suffix in ("/query", "/sparql"):
+        if url.endswith(suffix):
+            return url, url[: -len(suffix)] + "/update"
+    return url, url
+
+
+def union_graph_uri(base_uri: str) -> str:
+    """The graph an external store keeps the union of our graphs in."""
+    return f"{base_uri}union"
+
+
+def _nt(term: Any) -> str:
+    """An rdflib term in N-Triples/SPARQL syntax (our datasets have no blank nodes)."""
+    return term.n3()
+
+
+class SparqlBackend:
+    """A SPARQL 1.1 endpoint holding the dataset: one named graph per note + the scheme."""
+
+    kind = EXTERNAL
+
+    def __init__(self, url: str, timeout: float = 60.0, batch_chars: int = 1_000_000) -> None:
+        from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+        self.url = url
+        self.query_url, self.update_url = endpoint_urls(url)
+        self.timeout = timeout
+        self.batch_chars = batch_chars
+        self.store = SPARQLUpdateStore(query_endpoint=self.query_url,
+                                       update_endpoint=self.update_url, returnFormat="json",
+                                       method="POST_FORM")
+
+    # -- writing
+    def graph_names(self, base_uri: str) -> set[str]:
+        """Named graphs on the endpoint that are ours (their IRI starts with ``base_uri``),
+        not counting the union graph."""
+        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                f"FILTER(STRSTARTS(STR(?g), {json.dumps(base_uri)})) }}")
+        union = union_graph_uri(base_uri)
+        return {row[0].value for row in self._select(text)} - {union}
+
+    def write(self, ds: Any, base_uri: str, build: Path | None = None) -> dict[str, Any]:
+        """Replace every named graph of ``ds`` on the endpoint and drop our graphs that
+        ``ds`` no longer has. Returns the manifest's ``graph_store`` record."""
+        from rdflib import Graph
+
+        wanted: list[str] = []
+        batch: list[str] = []
+        size = 0
+        for graph in ds.graphs():
+            if not isinstance(graph, Graph) or len(graph) == 0:
+                continue
+            name = str(graph.identifier)
+            if not name.startswith(("http://", "https://", "urn:")):
+                continue  # the default graph: we never write triples there
+            wanted.append(name)
+            body = "\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)} ." for s, p, o in graph)
+            op = f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}"
+            batch.append(op)
+            size += len(op)
+            if size >= self.batch_chars:
+                self._update(batch)
+                batch, size = [], 0
+        if batch:
+            self._update(batch)
+        stale = sorted(self.graph_names(base_uri) - set(wanted))
+        for start in range(0, len(stale), 200):
+            self._update([f"DROP SILENT GRAPH <{g}>" for g in stale[start:start + 200]])
+        # The default graph that queries see: the union of our graphs as a set, kept as a
+        # graph of its own (a list of default-graph-uri would repeat shared triples).
+        union = union_graph_uri(base_uri)
+        values = " ".join(f"<{g}>" for g in wanted)
+        self._update([f"DROP SILENT GRAPH <{union}>",
+                      f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
+                      "GRAPH ?g { ?s ?p ?o } }"])
+        return {"kind": EXTERNAL, "url": self.url, "graphs": sorted(wanted), "union": union}
+
+    def _update(self, operations: list[str]) -> None:
+        try:
+            self.store.update(" ;\n".join(operations))
+        except (urllib.error.URLError, OSError) as exc:
+            raise QueryError("unavailable", f"the graph store at {self.update_url} refused "
+                             f"the update: {exc}") from None
+
+    # -- reading
+    def read_dataset(self, base_uri: str) -> Any:
+        """Our named graphs read back from the endpoint as an in-memory rdflib Dataset."""
+        from .rdf import new_dataset
+
+        ds = new_dataset()
+        text = ("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                f"FILTER(STRSTARTS(STR(?g), {json.dumps(base_uri)}) "
+                f"&& ?g != <{union_graph_uri(base_uri)}>) }}")
+        solutions = self._select(text)
+        graphs: dict[str, Any] = {}
+        conv = _ToRdflib()
+        quads = []
+        for s, p, o, g in solutions:
+            graph = graphs.get(g.value)
+            if graph is None:
+                graph = graphs[g.value] = ds.graph(conv(g))
+            quads.append((conv(s), conv(p), conv(o), graph))
+        ds.store.addN(quads)
+        return ds
+
+    def _select(self, text: str) -> Iterator[list[Any]]:
+        data = urllib.parse.urlencode({"query": text}).encode()
+        request = urllib.request.Request(self.query_url, data=data, headers={
+            "Accept": "application/sparql-results+json",
+            "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            results = ox.parse_query_results(response.read(), ox.QueryResultsFormat.JSON)
+        width = len(results.variables)
+        for solution in results:
+            yield [solution[i] for i in range(width)]
+
+
+class _ToRdflib:
+    def __init__(self) -> None:
+        self.cache: dict[Any, Any] = {}
+
+    def __call__(self, term: Any) -> Any:
+        hit = self.cache.get(term)
+        if hit is None:
+            hit = self.cache[term] = self._convert(term)
+        return hit
+
+    @staticmethod
+    def _convert(term: Any) -> Any:
+        from rdflib import BNode, Literal, URIRef
+
+        if isinstance(term, ox.NamedNode):
+            return URIRef(term.value)
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+class RemoteEngine:
+    """Queries proxied to an external endpoint, answered like :class:`EmbeddedEngine`."""
+
+    ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, "
+              "text/plain;q=0.1")
+
+    def __init__(self, url: str, graphs: list[str], union: str | None, timeout: float,
+                 max_rows: int) -> None:
+        self.query_url, _ = endpoint_urls(url)
+        self.graphs = list(graphs)
+        self.union = union
+        self.timeout = timeout
+        self.max_rows = max_rows
+
+    def query(self, text: str, fmt: str, *, max_rows: int | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+              union: bool = True) -> Answer:
+        fields: list[tuple[str, str]] = [("query", text)]
+        if default_graphs or named_graphs:
+            fields += [("default-graph-uri", g) for g in default_graphs or []]
+            fields += [("named-graph-uri", g) for g in named_graphs or []]
+        elif union:  # the union of our graphs, as the embedded store answers
+            fields += [("default-graph-uri", self.union or g) for g in self.graphs[:1]]
+            fields += [("named-graph-uri", g) for g in self.graphs]
+        request = urllib.request.Request(
+            self.query_url, data=urllib.parse.urlencode(fields).encode(),
+            headers={"Accept": self.ACCEPT,
+                     "Content-Type": "application/x-www-form-urlencoded"})
+        deadline = time.monotonic() + self.timeout
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                ctype = response.headers.get_content_type()
+                body = _read_until(response, deadline)
+        except urllib.error.HTTPError as exc:
+            message = exc.read(4000).decode("utf-8", "replace").strip()
+            if exc.code == 400:
+                raise QueryError("syntax", message or "the endpoint refused the query") from None
+            if exc.code in (503, 504) and "timeout" in message.lower():
+                raise QueryError("timeout", self._timeout_message()) from None
+            raise QueryError("unavailable", f"the graph store answered {exc.code}: "
+                             f"{message[:300]}") from None
+        except TimeoutError:
+            raise QueryError("timeout", self._timeout_message()) from None
+        except (urllib.error.URLError, OSError) as exc:
+            if "timed out" in str(exc):
+                raise QueryError("timeout", self._timeout_message()) from None
+            raise QueryError("unavailable", f"the graph store at {self.query_url} is "
+                             f"unreachable: {exc}") from None
+        limit = max_rows or self.max_rows
+        try:
+            if ctype == "application/sparql-results+json":
+                result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+                return render(result, fmt, limit)
+            triples = (q.triple for q in ox.parse(body, ox.RdfFormat.N_TRIPLES))
+            return render(triples, fmt, limit)
+        except (SyntaxError, ValueError) as exc:
+            raise QueryError("unavailable", f"unreadable answer from the graph store: {exc}") \
+                from None
+
+    def _timeout_message(self) -> str:
+        return (f"the query ran longer than {self.timeout:g} s and was stopped; narrow its "
+                "patterns or add a LIMIT")
+
+    def close(self) -> None:
+        pass
+
+
+def _read_until(response: Any, deadline: float) -> bytes:
+    chunks = []
+    while True:
+        if time.monotonic() > deadline:
+            raise TimeoutError("deadline passed")
+        chunk = response.read(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+@dataclass
+class EmbeddedBackend:
+    """The default: the dataset is ``graph.nq`` in the build folder."""
+
+    kind: str = EMBEDDED
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, ds: Any, base_uri: str, build: Path | None = None) -> dict[str, Any]:
+        from .rdf import save_dataset
+
+        assert build is not None
+        save_dataset(ds, build / "graph.nq")
+        return {"kind": EMBEDDED}
+
+
+def backend_for(graph_url: str | None) -> EmbeddedBackend | SparqlBackend:
+    """The graph store configured by ``graph_url`` (KG_GRAPH_URL); empty → embedded."""
+    return SparqlBackend(graph_url) if graph_url else EmbeddedBackend()
+
+
+def store_url(manifest: dict[str, Any]) -> str | None:
+    """The endpoint a build lives in (KG_GRAPH_URL wins over the URL ingest recorded,
+    so replicas can reach the same store under another name); None when embedded."""
+    record = manifest.get("graph_store") or {}
+    if record.get("kind") != EXTERNAL:
+        return None
+    return os.environ.get("KG_GRAPH_URL") or record.get("url")
+
+
+def load_build_dataset(build: Path, manifest: dict[str, Any]) -> Any:
+    """A build's RDF dataset, from its ``graph.nq`` or read back from its endpoint."""
+    url = store_url(manifest)
+    if url is None:
+        from .rdf import load_dataset
+
+        return load_dataset(build / "graph.nq")
+    return SparqlBackend(url).read_dataset(manifest.get("base_uri", ""))
+
+
+def engine_for(build: Path, manifest: dict[str, Any], *, timeout: float,
+               max_rows: int) -> EmbeddedEngine | RemoteEngine:
+    url = store_url(manifest)
+    if url is None:
+        return EmbeddedEngine(build / "graph.nq", timeout, max_rows)
+    record = manifest.get("graph_store") or {}
+    return RemoteEngine(url, record.get("graphs") or [], record.get("union"), timeout, max_rows)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "worker":
+        sys.exit(worker_main(sys.argv[2]))
+    print("usage: python -m graph.backends worker GRAPH.nq", file=sys.stderr)
+    sys.exit(2)
