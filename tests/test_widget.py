@@ -359,6 +359,24 @@ def test_malicious_results_cannot_inject_script(page, tmp_path):
     page.screenshot(path=str(tmp_path / "xss.png"))
 
 
+@pytest.mark.browser
+def test_results_to_the_same_place_are_listed_once(page):
+    section = {"kind": "section", "id": "a.md#dep", "title": "Deployment", "snippet": "s",
+               "breadcrumb": ["Controllers", "Controllers", "Deployment"], "score": 2,
+               "url": "/notes/a.md#dep", "source": None, "concepts": []}
+    concept = dict(section, kind="concept", id="deployment", score=1)
+    other = dict(concept, id="strategy", title="strategy")
+    page.route("**/api/search?*", lambda route: fake_results(route, {
+        "query": "dep", "total": 3, "results": [section, concept, other], "facets": {}}))
+    box = page.locator("#one input")
+    box.click()
+    box.fill("dep")
+    options(page).first.wait_for(state="visible")
+    assert options(page).locator(".kg-search-title").all_inner_texts() == ["Deployment",
+                                                                            "strategy concept"]
+    assert options(page).first.locator(".kg-search-crumbs").inner_text() == "Controllers"
+
+
 SANITIZE_CASES = [
     ("a <mark>b</mark> &lt;c&gt; &amp; d", "a <mark>b</mark> &lt;c&gt; &amp; d"),
     ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),

@@ -171,7 +171,7 @@
     ".kg-search-crumbs{display:block;font-size:.8em;color:var(--kg-search-muted);",
     "white-space:nowrap;overflow:hidden;text-overflow:ellipsis}",
     ".kg-search-title{display:block;font-weight:600}",
-    ".kg-search-kind{margin-left:.5em;padding:0 .4em;font-size:.75em;font-weight:400;",
+    ".kg-search-kind{margin-left:.25em;padding:0 .4em;font-size:.75em;font-weight:400;",
     "color:var(--kg-search-muted);border:1px solid var(--kg-search-border);border-radius:1em}",
     ".kg-search-snippet{display:block;font-size:.9em;color:var(--kg-search-fg);",
     "overflow:hidden;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical}",
@@ -245,6 +245,20 @@
     }
     while (out.length && out[out.length - 1] === String(result.title || "").trim()) out.pop();
     return out;
+  }
+
+  /** Results that go to the same place under the same title (a concept defined in the
+   *  section of that name) are listed once, the first (best-ranked) one kept. */
+  function distinct(results, api) {
+    var seen = new Set();
+    return results.filter(function (result) {
+      if (!result || typeof result !== "object") return false;
+      var key = (resolveUrl(result.url, api) || "#" + result.id) + "\n" +
+        String(result.title || "").trim().toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   }
 
   function isEditable(node) {
@@ -538,7 +552,7 @@
   Widget.prototype.show = function (query, body) {
     var self = this;
     this.query = query;
-    this.results = body.results.slice(0, this.options.limit);
+    this.results = distinct(body.results, this.api).slice(0, this.options.limit);
     this.active = -1;
     this.input.removeAttribute("aria-activedescendant");
     this.list.textContent = "";
@@ -582,7 +596,10 @@
     var path = crumbs(result);
     if (path.length) li.appendChild(el("span", "kg-search-crumbs", path.join(" \u203a ")));
     var title = el("span", "kg-search-title", String(result.title || result.id || "Untitled"));
-    if (result.kind === "concept") title.appendChild(el("span", "kg-search-kind", "concept"));
+    if (result.kind === "concept") {
+      title.appendChild(document.createTextNode(" "));
+      title.appendChild(el("span", "kg-search-kind", "concept"));
+    }
     li.appendChild(title);
     if (result.snippet) {
       var snippet = el("span", "kg-search-snippet");
