@@ -802,6 +802,11 @@
   }
 
   // ------------------------------------------------------------------ start
+  // on a phone the legend starts folded so the details are one swipe away
+  var filtersBox = document.querySelector('details.filters');
+  if (filtersBox && window.matchMedia && window.matchMedia('(max-width: 899px)').matches) {
+    filtersBox.open = false;
+  }
   readLocation();
   history.replaceState(snapshot(), '', currentUrl());
   setupSearch();
