@@ -106,7 +106,8 @@ the results, <kbd>Enter</kbd> to open one and <kbd>Esc</kbd> to close the list.<
 <h2>Adding it to a page</h2>
 <p>Two lines are enough. Load the script once, anywhere on the page, and mark the places
 where a search box should appear:</p>
-<pre><code>&lt;script src="https://kg.example/widget.js" data-kg-api="https://kg.example" defer&gt;&lt;/script&gt;
+<pre><code>&lt;script src="https://kg.example/widget.js" \
+data-kg-api="https://kg.example" defer&gt;&lt;/script&gt;
 
 &lt;div data-kg-search&gt;&lt;/div&gt;</code></pre>
 <p>An input you already have works too: give it the <code>data-kg-search</code> attribute
