@@ -75,14 +75,16 @@ def has_build(store: Path) -> bool:
     return current_build(store) is not None
 
 
-def ensure_store(corpus: Path, store: Path) -> str | None:
+def ensure_store(corpus: Path, store: Path, failed: str | None = None) -> str | None:
     """Make sure ``store`` holds a build of ``corpus``; returns a note when a workaround
     had to be used (``kg ingest`` failed), None otherwise."""
     if has_build(store):
         return None
-    run = ingest(corpus, store)
-    if ok(run) and has_build(store):
-        return None
+    if failed is None:  # not tried yet in this run
+        run = ingest(corpus, store)
+        if ok(run) and has_build(store):
+            return None
+        failed = f"exit {run.returncode}: {last_line(run.stderr)}"
     # kg ingest failed: build in-process through the same code, with JSON that accepts
     # what YAML front matter holds (dates), so the remaining stages can still run.
     from kg import store as kg_store
@@ -103,7 +105,7 @@ def ensure_store(corpus: Path, store: Path) -> str | None:
         run_ingest([corpus], store, load_settings({"base_uri": "http://127.0.0.1:8000/"}))
     finally:
         kg_store.json = real
-    return (f"`kg ingest` failed (exit {run.returncode}: {last_line(run.stderr)}); the store "
+    return (f"`kg ingest` failed ({failed}); the store "
             "was built in-process with json.dumps(default=str) so later stages could run")
 
 
@@ -114,6 +116,8 @@ def bench_ingest(corpus: Path, work: Path, scales: list[int], repeat: int, log: 
     budget_hit = False
     for scale in scales:
         copies = make_copies(corpus, work / f"x{scale}", scale)
+        if scale == 1:
+            copies = copies / "c0"  # the corpus at another path, its note ids unchanged
         size = corpus_bytes(copies)
         runs: list[Run] = []
         n = repeat if scale == 1 or not rows or rows[0]["seconds"] * scale < 120 else 1
@@ -142,7 +146,7 @@ def bench_ingest(corpus: Path, work: Path, scales: list[int], repeat: int, log: 
             "store": str(work / f"store-x{scale}-{len(runs) - 1}") if scale == 1 else None,
         })
         if scale != 1:
-            shutil.rmtree(copies, ignore_errors=True)
+            shutil.rmtree(work / f"x{scale}", ignore_errors=True)
     done = [r for r in rows if not r.get("skipped")]
     slope = linearity = None
     if len(done) >= 2:
