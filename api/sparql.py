@@ -239,7 +239,10 @@ def run(store: Any, settings: dict[str, Any], text: str, fmt: str, *,
         union: bool = True) -> backends.Answer:
     """Evaluate ``text``; QueryError becomes the API error for it."""
     try:
-        return engine(store, settings).query(text, fmt, default_graphs=default_graphs,
+        return engine(store, settings).query(text, fmt,
+                                             timeout=float(settings["sparql_timeout"]),
+                                             max_rows=int(settings["sparql_max_rows"]),
+                                             default_graphs=default_graphs,
                                              named_graphs=named_graphs, union=union)
     except QueryError as exc:
         if exc.kind == "syntax":

@@ -367,16 +367,17 @@ class EmbeddedEngine:
             buffer += chunk
 
     def query(self, text: str, fmt: str, *, max_rows: int | None = None,
-              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-              union: bool = True) -> Answer:
-        deadline = time.monotonic() + self.timeout
-        if not self._lock.acquire(timeout=self.timeout):
+              timeout: float | None = None, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, union: bool = True) -> Answer:
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
+        if not self._lock.acquire(timeout=timeout):
             raise QueryError("timeout", f"the server was busy with other queries for "
-                             f"{self.timeout:g} s")
+                             f"{timeout:g} s")
         try:
             if self._process is None or self._process.poll() is not None:
                 self._process = self._start()
-                deadline = time.monotonic() + self.timeout
+                deadline = time.monotonic() + timeout
             process = self._process
             request = {"query": text, "format": fmt, "max_rows": max_rows or self.max_rows,
                        "union": union, "default_graphs": default_graphs or [],
@@ -390,7 +391,7 @@ class EmbeddedEngine:
                 _kill(process)
                 self._process = None
                 if isinstance(exc, QueryError) and exc.kind == "timeout":
-                    raise QueryError("timeout", f"the query ran longer than {self.timeout:g} s "
+                    raise QueryError("timeout", f"the query ran longer than {timeout:g} s "
                                      "and was stopped; narrow its patterns or add a LIMIT") \
                         from None
                 raise QueryError("unavailable", "the SPARQL worker failed; try again") from None
@@ -577,8 +578,8 @@ class RemoteEngine:
         self.max_rows = max_rows
 
     def query(self, text: str, fmt: str, *, max_rows: int | None = None,
-              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-              union: bool = True) -> Answer:
+              timeout: float | None = None, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None, union: bool = True) -> Answer:
         fields: list[tuple[str, str]] = [("query", text)]
         if default_graphs or named_graphs:
             fields += [("default-graph-uri", g) for g in default_graphs or []]
@@ -590,9 +591,10 @@ class RemoteEngine:
             self.query_url, data=urllib.parse.urlencode(fields).encode(),
             headers={"Accept": self.ACCEPT,
                      "Content-Type": "application/x-www-form-urlencoded"})
-        deadline = time.monotonic() + self.timeout
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 ctype = response.headers.get_content_type()
                 body = _read_until(response, deadline)
         except urllib.error.HTTPError as exc:
@@ -600,14 +602,14 @@ class RemoteEngine:
             if exc.code == 400:
                 raise QueryError("syntax", message or "the endpoint refused the query") from None
             if exc.code in (503, 504) and "timeout" in message.lower():
-                raise QueryError("timeout", self._timeout_message()) from None
+                raise QueryError("timeout", self._timeout_message(timeout)) from None
             raise QueryError("unavailable", f"the graph store answered {exc.code}: "
                              f"{message[:300]}") from None
         except TimeoutError:
-            raise QueryError("timeout", self._timeout_message()) from None
+            raise QueryError("timeout", self._timeout_message(timeout)) from None
         except (urllib.error.URLError, OSError) as exc:
             if "timed out" in str(exc):
-                raise QueryError("timeout", self._timeout_message()) from None
+                raise QueryError("timeout", self._timeout_message(timeout)) from None
             raise QueryError("unavailable", f"the graph store at {self.query_url} is "
                              f"unreachable: {exc}") from None
         limit = max_rows or self.max_rows
@@ -621,8 +623,9 @@ class RemoteEngine:
             raise QueryError("unavailable", f"unreadable answer from the graph store: {exc}") \
                 from None
 
-    def _timeout_message(self) -> str:
-        return (f"the query ran longer than {self.timeout:g} s and was stopped; narrow its "
+    @staticmethod
+    def _timeout_message(timeout: float) -> str:
+        return (f"the query ran longer than {timeout:g} s and was stopped; narrow its "
                 "patterns or add a LIMIT")
 
     def close(self) -> None:
