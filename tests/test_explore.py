@@ -79,7 +79,9 @@ def test_static_assets_served_and_self_contained(client, name):
 def seed_server(seed_build):
     _corpus, store = seed_build
     port = free_port()
-    process = start_server(store.root, port)
+    # gunicorn's sync workers can each sit on an idle socket Chromium opened ahead of
+    # time (seconds-long stalls were seen with the default 2); more workers make room.
+    process = start_server(store.root, port, KG_WORKERS="4")
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process=process)
@@ -89,7 +91,11 @@ def seed_server(seed_build):
 
 
 def open_page(browser, width, height):
+    from playwright.sync_api import expect
+
     page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(30_000)
+    expect.set_options(timeout=30_000)
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
