@@ -1,7 +1,317 @@
-"""``GET /openapi.json``: the OpenAPI 3.1 document of the API (filled in below)."""
+"""``GET /openapi.json``: the OpenAPI 3.1 document of every endpoint, built here in Python.
+
+Schemas are JSON Schema 2020-12 (as OpenAPI 3.1 uses) and state the fields each answer
+always has; tests validate real responses, errors included, against them, and check that
+every route of the app is documented.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from graph.backends import FORMATS as SPARQL_FORMATS
 
 blueprint = Blueprint("openapi", __name__)
+
+REF = "#/components/schemas/"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": REF + name}
+
+
+def obj(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "object", "required": list(required),
+            "properties": {**required, **(optional or {})}}
+
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+NUM = {"type": "number"}
+NSTR = {"type": ["string", "null"]}
+NINT = {"type": ["integer", "null"]}
+
+
+def array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": obj({"error": obj({"code": STR, "message": STR},
+                               {"suggestions": array(ref("ConceptRef"))})}),
+    "ConceptRef": obj({"id": STR, "label": STR}),
+    "Evidence": obj({"text": STR, "path": STR, "line": INT}),
+    "Health": obj({"status": {"const": "ok"}, "build": STR, "built": NSTR,
+                   "counts": {"type": "object", "additionalProperties": INT}}),
+    "SearchResult": obj({
+        "kind": {"enum": ["section", "concept"]}, "id": STR, "title": STR,
+        "breadcrumb": array(STR), "snippet": {"type": "string",
+                                              "description": "HTML: text escaped, matches "
+                                                             "in <mark>"},
+        "score": NUM, "url": NSTR,
+        "source": {"oneOf": [{"type": "null"},
+                             obj({"path": STR, "line": NINT, "anchor": NSTR})]},
+        "concepts": array(STR)}),
+    "SearchResponse": obj(
+        {"query": STR, "total": INT, "limit": INT, "offset": INT,
+         "results": array(ref("SearchResult")),
+         "facets": {"type": "object",
+                    "additionalProperties": {"type": "object", "additionalProperties": INT}}},
+        {"didYouMean": STR}),
+    "SuggestResponse": obj({"query": STR, "suggestions": array(
+        obj({"id": STR, "label": STR}, {"matched": STR}))}),
+    "ConceptList": obj({"total": INT, "limit": INT, "offset": INT,
+                        "concepts": array(ref("ConceptRef"))}),
+    "Link": obj({"id": STR, "label": STR}, {"relation": STR, "direction": STR, "weight": NUM}),
+    "Concept": obj(
+        {"id": STR, "uri": {"type": "string", "format": "iri"}, "label": STR,
+         "altLabels": array(STR),
+         "translations": {"type": "object", "additionalProperties": STR},
+         "definition": {"oneOf": [{"type": "null"}, ref("Evidence")]},
+         "broader": array(ref("Link")), "narrower": array(ref("Link")),
+         "related": array(ref("Link")),
+         "sources": array(obj({"path": STR}, {"anchor": NSTR, "line": NINT, "title": NSTR}))}),
+    "RelatedResponse": obj({"concept": ref("ConceptRef"), "depth": INT, "related": array(obj(
+        {"id": STR, "label": STR, "relation": STR, "direction": {"enum": ["out", "in"]},
+         "distance": INT, "score": NUM},
+        {"weight": NUM, "evidenceCount": INT, "evidence": array(ref("Evidence"))}))}),
+    "PathEdge": obj({"from": STR, "to": STR, "relation": STR,
+                     "direction": {"enum": ["out", "in"]}},
+                    {"source": STR, "target": STR, "weight": NUM,
+                     "evidence": array(ref("Evidence"))}),
+    "PathResponse": obj({"found": {"type": "boolean"}, "from": STR, "to": STR,
+                         "nodes": array(ref("ConceptRef")), "edges": array(ref("PathEdge")),
+                         "paths": array(obj({"nodes": array(ref("ConceptRef")),
+                                             "edges": array(ref("PathEdge"))},
+                                            {"cost": NUM}))}),
+    "GraphResponse": obj({"focus": NSTR, "depth": INT, "limit": INT,
+                          "nodes": array(obj({"id": STR, "label": STR},
+                                             {"kind": STR, "degree": INT})),
+                          "edges": array(obj({"source": STR, "target": STR, "relation": STR},
+                                             {"weight": NUM}))}),
+    "Relations": obj({"relations": array(obj({"id": STR, "label": STR},
+                                             {"description": STR, "predicate": STR}))}),
+    "ExploreData": obj({"concept": ref("Concept"), "groups": array(obj(
+        {"relation": STR, "direction": STR, "label": STR, "items": array(obj(
+            {"id": STR, "label": STR},
+            {"weight": NUM, "evidenceCount": INT, "evidence": array(ref("Evidence"))}))}))}),
+    "SparqlResultsJson": {
+        "description": "SPARQL 1.1 Query Results JSON (SELECT: head.vars + results.bindings; "
+                       "ASK: boolean)",
+        "type": "object", "required": ["head"],
+        "properties": {"head": {"type": "object"},
+                       "results": obj({"bindings": array({"type": "object"})}),
+                       "boolean": {"type": "boolean"}}},
+}
+
+
+def error_response(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": ref("Error")}}}
+
+
+def json_response(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def param(name: str, schema: dict[str, Any], description: str, *, where: str = "query",
+          required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "schema": schema, "description": description}
+
+
+def bounded(default: int, low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "default": default, "minimum": low, "maximum": high}
+
+
+RELATION = param("relation", STR, "Comma-separated relation ids (see /api/relations) to "
+                 "keep; default all.")
+KEY = param("key", STR, "Concept id, label or alias (any case).", where="path")
+BAD = error_response("Bad parameter (code names it: missing_parameter, invalid_parameter, "
+                     "out_of_range, parameter_too_long …)")
+UNKNOWN = error_response("Unknown concept (unknown_concept), with close suggestions")
+NO_STORE = error_response("No built store yet (no_store)")
+HTML = {"description": "HTML page", "content": {"text/html": {"schema": STR}}}
+
+
+def _op(summary: str, responses: dict[str, Any], params: list[dict[str, Any]] | None = None,
+        tag: str = "api", **extra: Any) -> dict[str, Any]:
+    out = {"summary": summary, "tags": [tag], "responses": {"503": NO_STORE, **responses}}
+    if params:
+        out["parameters"] = params
+    out.update(extra)
+    return out
+
+
+def _sparql_content() -> dict[str, Any]:
+    content: dict[str, Any] = {}
+    for name, (media, kind) in SPARQL_FORMATS.items():
+        if kind == "results" and name == "json":
+            content[media] = {"schema": ref("SparqlResultsJson")}
+        else:
+            content[media] = {"schema": STR}
+    return content
+
+
+def paths() -> dict[str, Any]:
+    sparql_params = [
+        param("query", STR, "The SPARQL query (GET; or form-encoded POST)."),
+        param("default-graph-uri", array(STR), "Graphs making up the default graph (SPARQL "
+              "Protocol). Without it and without FROM, the default graph is the union of "
+              "all named graphs."),
+        param("named-graph-uri", array(STR), "Graphs available to GRAPH."),
+        param("format", {"enum": [*SPARQL_FORMATS, "nt", "ttl", "jsonld"]},
+              "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, json-ld, "
+              "ntriples, rdfxml (CONSTRUCT/DESCRIBE)."),
+    ]
+    sparql_responses = {
+        "200": {"description": "Results. SELECT/ASK: SPARQL results JSON (default), XML, CSV, "
+                               "TSV. CONSTRUCT/DESCRIBE: Turtle (default), JSON-LD, "
+                               "N-Triples, RDF/XML. Chosen by Accept. At most "
+                               "KG_SPARQL_MAX_ROWS solutions/triples; a cut answer has "
+                               "X-KG-Truncated: true.",
+                "headers": {"X-SPARQL-MaxRows": {"schema": INT},
+                            "X-KG-Truncated": {"schema": {"const": "true"}}},
+                "content": _sparql_content()},
+        "400": error_response("Malformed query (malformed_query, with the parser's message) "
+                              "or bad parameter"),
+        "403": error_response("Updates (read_only) and SERVICE (service_not_allowed) are "
+                              "refused"),
+        "406": error_response("No acceptable format for this query form (not_acceptable)"),
+        "415": error_response("POST body neither application/sparql-query nor form-encoded"),
+        "503": error_response("Query ran past KG_SPARQL_TIMEOUT (query_timeout), graph store "
+                              "unavailable, or no store"),
+    }
+    return {
+        "/healthz": {"get": _op("Liveness and the served build", {"200": json_response(
+            "Health")})},
+        "/api/search": {"get": _op("Full-text search over sections and concepts", {
+            "200": json_response("SearchResponse"), "400": BAD}, [
+            param("q", STR, "Query (words, \"phrases\", prefix*; typos tolerated).",
+                  required=True),
+            param("limit", bounded(10, 1, 100), "Results per page."),
+            param("offset", bounded(0, 0, 10000), "Results to skip."),
+            param("kind", {"enum": ["section", "concept"]}, "Only this kind of result."),
+            param("path", STR, "Only results from this note path."),
+            param("tag", STR, "Only notes with this tag."),
+            param("concept", STR, "Only results about this concept id."),
+        ])},
+        "/api/suggest": {"get": _op("Concept labels starting with a prefix (autocomplete)", {
+            "200": json_response("SuggestResponse"), "400": BAD}, [
+            param("q", STR, "Prefix.", required=True),
+            param("limit", bounded(10, 1, 50), "Suggestions.")])},
+        "/api/concepts": {"get": _op("All concepts, by label", {
+            "200": json_response("ConceptList"), "400": BAD}, [
+            param("limit", bounded(50, 1, 1000), "Page size."),
+            param("offset", bounded(0, 0, 1_000_000), "Concepts to skip.")])},
+        "/api/concepts/{key}": {"get": _op("One concept: labels, definition, links, sources", {
+            "200": json_response("Concept"), "400": BAD, "404": UNKNOWN}, [KEY])},
+        "/api/concepts/{key}/related": {"get": _op("Concepts related within a depth, ranked", {
+            "200": json_response("RelatedResponse"), "400": BAD, "404": UNKNOWN}, [
+            KEY, param("depth", bounded(1, 1, 3), "Hops."),
+            param("limit", bounded(20, 1, 200), "Results."), RELATION])},
+        "/api/path": {"get": _op("Shortest explained paths between two concepts", {
+            "200": json_response("PathResponse"), "400": BAD, "404": UNKNOWN}, [
+            param("from", STR, "Start concept.", required=True),
+            param("to", STR, "End concept.", required=True),
+            param("k", bounded(1, 1, 5), "Number of paths."),
+            param("maxLength", bounded(6, 1, 8), "Most edges per path."), RELATION])},
+        "/api/graph": {"get": _op("A bounded subgraph to draw (around focus, else the most "
+                                  "connected concepts)", {
+            "200": json_response("GraphResponse"), "400": BAD, "404": UNKNOWN}, [
+            param("focus", STR, "Concept id, label or alias."),
+            param("depth", bounded(1, 1, 3), "Hops from focus."),
+            param("limit", bounded(50, 1, 200), "Most nodes."), RELATION,
+            param("minWeight", {"type": "number", "default": 0, "minimum": 0},
+                  "Drop edges lighter than this.")])},
+        "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
+            "200": json_response("Relations")})},
+        "/api/export": {"get": _op("The whole graph as RDF", {
+            "200": {"description": "Triple formats hold the union of all graphs; quad formats "
+                                   "(nquads, trig, json-ld) keep a named graph per note",
+                    "content": {m: {"schema": STR} for m in (
+                        "text/turtle", "application/n-triples", "application/n-quads",
+                        "application/trig", "application/ld+json", "application/rdf+xml")}},
+            "400": BAD}, [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig",
+                                                    "json-ld", "xml"], "default": "turtle"},
+                                "RDF serialisation.")])},
+        "/api/explore/{key}": {"get": _op("One concept with its links grouped for the "
+                                          "explorer page", {
+            "200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN}, [KEY])},
+        "/sparql": {
+            "get": _op("SPARQL 1.1 Protocol query (read-only)", sparql_responses, sparql_params,
+                       tag="linked data",
+                       description="Default graph: the union of all named graphs (one per "
+                                   "note plus the scheme graph) unless FROM or "
+                                   "default-graph-uri say otherwise."),
+            "post": _op("SPARQL 1.1 Protocol query (read-only), in the body", sparql_responses,
+                        sparql_params[1:], tag="linked data", requestBody={
+                            "required": True, "content": {
+                                "application/sparql-query": {"schema": STR},
+                                "application/x-www-form-urlencoded": {"schema": obj(
+                                    {"query": STR},
+                                    {"default-graph-uri": array(STR),
+                                     "named-graph-uri": array(STR)})}}}),
+        },
+        "/concept/{concept_id}": {"get": _op("Concept URI: its description as RDF, or the explorer "
+                                     "page for browsers", {
+            "200": {"description": "Every triple with the concept as subject (all graphs). "
+                                   "Vary: Accept.",
+                    "content": {m: {"schema": STR} for m in (
+                        "text/turtle", "application/ld+json", "application/n-triples",
+                        "application/rdf+xml")}},
+            "303": {"description": "Accept prefers text/html: see /explore/{concept_id}",
+                    "headers": {"Location": {"schema": STR}}},
+            "404": UNKNOWN, "406": error_response("No acceptable format")}, [
+            param("concept_id", STR, "Concept id (the last segment of its URI).",
+                  where="path"),
+            param("format", {"enum": ["turtle", "json-ld", "ntriples", "rdfxml"]},
+                  "Overrides Accept.")], tag="linked data")},
+        "/": {"get": _op("Home: redirects to the explorer", {"302": {
+            "description": "to /explore", "headers": {"Location": {"schema": STR}}}},
+            tag="pages")},
+        "/explore": {"get": _op("Concept explorer (search box, graph)", {"200": HTML},
+                                tag="pages")},
+        "/explore/{key}": {"get": _op("Concept explorer focused on a concept", {
+            "200": HTML, "404": {"description": "Unknown concept (HTML page)",
+                                 "content": {"text/html": {"schema": STR}}}}, [KEY],
+            tag="pages")},
+        "/notes/{path}": {"get": _op("A note rendered with its sections and concepts", {
+            "200": HTML, "404": {"description": "Unknown note (HTML page)",
+                                 "content": {"text/html": {"schema": STR}}}}, [
+            param("path", STR, "Note path as ingested (e.g. workloads/pods.md).",
+                  where="path")], tag="pages")},
+        "/widget.js": {"get": _op("Embeddable search box script", {"200": {
+            "description": "JavaScript", "content": {"application/javascript": {"schema": STR}}}},
+            tag="pages")},
+        "/demo": {"get": _op("A page showing the widget", {"200": HTML}, tag="pages")},
+        "/openapi.json": {"get": {"summary": "This document", "tags": ["api"], "responses": {
+            "200": {"description": "OpenAPI 3.1",
+                    "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    }
+
+
+def document(base_url: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "kg: notes → knowledge graph → search",
+            "version": "0.1.0",
+            "description": "Search, concept graph and linked data over study notes. Every "
+                           "error is JSON {error: {code, message}}: 4xx for bad input, 503 "
+                           "while no store is built or a query ran too long.",
+        },
+        "paths": paths(),
+        "components": {"schemas": SCHEMAS},
+    }
+    if base_url:
+        doc["servers"] = [{"url": base_url.rstrip("/")}]
+    return doc
+
+
+@blueprint.get("/openapi.json")
+def openapi_json():  # noqa: ANN201
+    return jsonify(document())

@@ -195,9 +195,8 @@ def negotiate(kinds: tuple[str, ...], default: str) -> str:
         name = FORMAT_ALIASES.get(asked.lower(), asked.lower())
         if name in kinds:
             return name
-        if name not in FORMATS:
-            raise NotAcceptable(f"unknown format {asked[:40]!r}; this query answers in "
-                                f"{', '.join(kinds)}")
+        raise NotAcceptable(f"format {asked[:40]!r} cannot carry this answer; it comes in "
+                            f"{', '.join(kinds)}")
     accept = request.accept_mimetypes
     if not accept or not request.headers.get("Accept", "").strip():
         return default
