@@ -72,32 +72,41 @@ def main(argv: list[str] | None = None) -> int:
     scratch = tempfile.mkdtemp(prefix="kg-bench-") if args.work is None else None
     work = Path(scratch) if scratch else args.work
     work.mkdir(parents=True, exist_ok=True)
-    try:
-        _run(args, corpus, work, repeat, scales, seconds, only, results, log)
-    finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-    results["elapsed"] = time.perf_counter() - started
-    results["load_end"] = _load()
-    text = report(results)
-    print(text)
     out = args.out
     if out is None and not args.quick:
         out = REPO / "bench" / "results" / f"{time.strftime('%Y-%m-%d')}.md"
-    if out is not None and str(out) != "-":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+    if out is not None and str(out) == "-":
+        out = None
+
+    def save(final: bool) -> str:
+        """The report so far (after each stage, so a long run that is stopped keeps it)."""
+        results["elapsed"] = time.perf_counter() - started
+        results["load_end"] = _load()
+        text = report(results) + ("" if final else "\n(partial: the run had not finished)\n")
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text)
+        return text
+
+    try:
+        _run(args, corpus, work, repeat, scales, seconds, only, results, log, save)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    print(save(final=True))
+    if out is not None:
         log(f"wrote {out}")
     return 0
 
 
 def _run(args: argparse.Namespace, corpus: Path, work: Path, repeat: int, scales: list[int],
-         seconds: float, only: set[str], results: dict[str, Any], log: Any) -> None:
+         seconds: float, only: set[str], results: dict[str, Any], log: Any, save: Any) -> None:
     from bench import ingest_time
 
     store = args.store.resolve() if args.store else None
     if "ingest" in only:
         results["ingest"] = ingest_time.bench_ingest(corpus, work, scales, repeat, log)
+        save(final=False)
         one = next((r for r in results["ingest"]["rows"] if r["scale"] == 1 and
                     not r.get("skipped")), None)
         if store is None and one and one.get("store"):
@@ -109,6 +118,7 @@ def _run(args: argparse.Namespace, corpus: Path, work: Path, repeat: int, scales
                 results["notes"].append(note)
     if "incremental" in only:
         results["incremental"] = ingest_time.bench_incremental(corpus, work, repeat, log)
+        save(final=False)
     if not only & {"search", "graph", "http"}:
         return
     if store is None:
@@ -128,9 +138,11 @@ def _run(args: argparse.Namespace, corpus: Path, work: Path, repeat: int, scales
     if "search" in only:
         log(f"search: {len(items)} queries x {repeat + 1} rounds, kg and FTS5")
         results["search"] = search_time.bench_search(opened, items, repeat)
+        save(final=False)
     if "graph" in only:
         log("suggest and related")
         results["graph"] = search_time.bench_graph(opened, repeat)
+        save(final=False)
     if "http" in only:
         paths = serve_time.endpoint_paths(items, search_time.suggest_prefixes(opened),
                                           search_time.concept_sample(opened))
