@@ -15,6 +15,7 @@ import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
@@ -91,6 +92,8 @@ DOCS_PAGE = """<!doctype html>
 <div id="one" data-kg-search></div>
 <p>Text between the boxes.</p>
 <div id="two" data-kg-search data-kg-placeholder="Second box" data-kg-hotkey="off"></div>
+<form id="form" action="/submitted"><input id="three" class="site-input" name="q"
+  data-kg-search data-kg-hotkey="off" aria-label="Site search"></form>
 </body></html>
 """
 
@@ -100,9 +103,19 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.fixture(scope="module")
+def warm_server(live_server) -> str:
+    """A few searches in parallel first, so that every gunicorn worker has opened the
+    index before a test's first keystroke (a cold worker on a busy CI box is slow)."""
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda q: api_search(live_server, q), ["pod", "service", "node", "job"]))
+    return live_server
+
+
 @pytest.fixture
-def docs_site(tmp_path, live_server) -> Iterator[str]:
+def docs_site(tmp_path, warm_server) -> Iterator[str]:
     """A static docs page on its own origin, embedding the widget from the API origin."""
+    live_server = warm_server
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text(DOCS_PAGE.format(api=live_server), encoding="utf-8")
@@ -134,7 +147,7 @@ def page(browser, docs_site):
 
 def api_search(live_server: str, q: str, limit: int = 8) -> dict:
     query = urllib.parse.urlencode({"q": q, "limit": limit})
-    with urllib.request.urlopen(f"{live_server}/api/search?{query}", timeout=10) as response:
+    with urllib.request.urlopen(f"{live_server}/api/search?{query}", timeout=60) as response:
         return json.load(response)
 
 
@@ -247,6 +260,24 @@ def test_several_widgets_work_independently(page):
     assert active and page.locator(f"#two #{active}").count() == 1
     ids = page.eval_on_selector_all("[id]", "nodes => nodes.map(n => n.id)")
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.browser
+def test_an_existing_input_is_enhanced_in_place(page, live_server):
+    three = page.locator("#three")
+    assert three.get_attribute("role") == "combobox"
+    assert three.get_attribute("aria-label") == "Site search"  # the page's own name kept
+    assert "site-input" in three.get_attribute("class")
+    assert page.locator("#form > .kg-search > #three").count() == 1
+    three.click()
+    three.press_sequentially("namespace", delay=20)
+    first = page.locator("#form [role=option]").first
+    first.wait_for(state="visible")
+    target = first.get_attribute("data-url")
+    assert target.startswith(live_server + "/")
+    three.press("Enter")  # opens the result; the form is not submitted
+    page.wait_for_url(target)
+    assert "/submitted" not in page.url
 
 
 @pytest.mark.browser
