@@ -98,7 +98,8 @@ def ensure_store(corpus: Path, store: Path, failed: str | None = None) -> str | 
 
         @staticmethod
         def dumps(obj: Any, **kw: Any) -> str:
-            return json.dumps(obj, default=str, **kw)
+            kw.setdefault("default", str)
+            return json.dumps(obj, **kw)
 
     kg_store.json = _Json  # type: ignore[assignment]
     try:
