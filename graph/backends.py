@@ -653,11 +653,12 @@ class EmbeddedBackend:
     kind: str = EMBEDDED
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def write(self, ds: Any, base_uri: str, build: Path | None = None) -> dict[str, Any]:
-        from .rdf import save_dataset
+    def write(self, quads: Any, base_uri: str, build: Path | None = None) -> dict[str, Any]:
+        """Write the build's quads (``graph.rdf.corpus_quads``) as its ``graph.nq``."""
+        from .rdf import save_quads
 
         assert build is not None
-        save_dataset(ds, build / "graph.nq")
+        save_quads(quads, build / "graph.nq")
         return {"kind": EMBEDDED}
 
 

@@ -84,6 +84,12 @@ class ConceptGraph:
     @classmethod
     def from_dataset(cls, ds: Dataset, base_uri: str) -> ConceptGraph:
         """Read the dataset built by :func:`graph.rdf.corpus_to_dataset` in one pass over its quads."""
+        return cls.from_quads(((s, p, o, g) for s, p, o, g in ds.quads((None, None, None, None))),
+                              base_uri)
+
+    @classmethod
+    def from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
+        """The view of any stream of quads shaped like :func:`graph.rdf.corpus_quads` gives."""
         concepts: set[str] = set()
         notes: set[URIRef] = set()
         pref: dict[str, dict[str, str]] = {}
@@ -97,7 +103,9 @@ class ConceptGraph:
         def cid(node: Any) -> str | None:
             return concept_id_from_uri(base_uri, str(node)) if isinstance(node, URIRef) else None
 
-        for s, p, o, _g in ds.quads((None, None, None, None)):
+        evidence_of: dict[str, list[str]] = {}  # statement -> its evidence nodes
+        evidence: dict[str, dict[str, Any]] = {}  # evidence node -> text, line
+        for s, p, o, _g in quads:
             if p == RDF.type:
                 if o == SKOS.Concept and (c := cid(s)) is not None:
                     concepts.add(c)
@@ -129,11 +137,16 @@ class ConceptGraph:
                 sections.setdefault(str(s), {})[field] = o.toPython()
                 if field == "path":
                     statements.setdefault(str(s), {})["path"] = str(o)
-            elif p in (RDF.subject, RDF.object, RDF.predicate, KG.weight, KG.evidenceText,
-                       KG.line, KG.relationType):
+            elif p in (RDF.subject, RDF.object, RDF.predicate, KG.weight, KG.relationType):
                 field = {RDF.subject: "s", RDF.object: "o", RDF.predicate: "p", KG.weight: "w",
-                         KG.evidenceText: "text", KG.line: "line", KG.relationType: "type"}[p]
+                         KG.relationType: "type"}[p]
                 statements.setdefault(str(s), {})[field] = o
+            elif p == KG.evidence:
+                evidence_of.setdefault(str(s), []).append(str(o))
+            elif p == KG.evidenceText:
+                evidence.setdefault(str(s), {})["text"] = str(o)
+            elif p == KG.line:
+                evidence.setdefault(str(s), {})["line"] = int(o)
             elif p in PREDICATE_TO_RELATION:
                 src, dst = cid(s), cid(o)
                 if src is not None and dst is not None:
@@ -163,7 +176,7 @@ class ConceptGraph:
             })
 
         aggregated: dict[tuple[str, str, str], list[Any]] = {}
-        for st in statements.values():
+        for key, st in statements.items():
             if "s" not in st or "o" not in st:
                 continue
             src, dst = cid(st["s"]), cid(st["o"])
@@ -172,7 +185,9 @@ class ConceptGraph:
                 continue
             edge = aggregated.setdefault((src, rtype, dst), [0.0, []])
             edge[0] += float(st["w"].toPython()) if "w" in st else 1.0
-            edge[1].append([str(st.get("text", "")), st.get("path", ""), int(st.get("line", 0))])
+            for node in evidence_of.get(key, ()):
+                found = evidence.get(node, {})
+                edge[1].append([found.get("text", ""), st.get("path", ""), found.get("line", 0)])
         # Direct triples nobody reified (e.g. added by hand) still count, without evidence.
         for key in direct:
             if key[0] in concepts and key[2] in concepts and key not in aggregated:

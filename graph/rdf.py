@@ -30,6 +30,7 @@ The API does not load the dataset at all: it serves from ``ConceptGraph`` JSON.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -63,6 +64,7 @@ except ImportError:  # pragma: no cover - exercised only without pyoxigraph
     _ox = None
 
 Quad = tuple[Node, Node, Node, Graph]
+MAX_EVIDENCE = 5  # evidence nodes kept per relation statement (per note); weight counts all
 
 # Export formats: name -> (rdflib format, mimetype, keeps named graphs).
 FORMATS: dict[str, tuple[str, str, bool]] = {
@@ -135,13 +137,31 @@ def _relation_uri(base_uri: str, rel: Relation, occurrence: int) -> URIRef:
     return URIRef(f"{base_uri}relation/{digest}")
 
 
-class _Builder:
-    """Collects the quads of one corpus; a class only to share the lookup tables."""
+class _Sink:
+    """Where one note's triples go: ``add`` appends quads to the builder's list."""
 
-    def __init__(self, corpus: Corpus, base_uri: str, ds: Dataset) -> None:
+    __slots__ = ("name", "quads")
+
+    def __init__(self, name: URIRef, quads: list[tuple[Node, Node, Node, URIRef]]) -> None:
+        self.name = name
+        self.quads = quads
+
+    def add(self, triple: tuple[Node, Node, Node]) -> None:
+        self.quads.append((*triple, self.name))
+
+
+class _Builder:
+    """Collects the quads of one corpus; a class only to share the lookup tables.
+
+    Quads are plain tuples, not an rdflib store: on 500 docs pages (~600k quads) adding
+    them one by one to rdflib's Memory store took over a minute; building a list and
+    writing N-Quads takes seconds.
+    """
+
+    def __init__(self, corpus: Corpus, base_uri: str) -> None:
         self.corpus = corpus
         self.base = base_uri
-        self.ds = ds
+        self.quads: list[tuple[Node, Node, Node, URIRef]] = []
         self.notes: dict[str, Note] = {note.path: note for note in corpus.notes}
         # A concept is in the graph iff it has a section in a note of this corpus.
         self.present: set[str] = {
@@ -150,13 +170,14 @@ class _Builder:
             if any(path in self.notes for path, _ in concept.sections)
         }
         self.scheme = scheme_uri(base_uri)
-        self.graphs: dict[str, Graph] = {}
+        self.graphs: dict[str, _Sink] = {}
+        self.sections: dict[str, list[Section]] = {
+            note.path: sorted(note.sections, key=lambda sec: sec.line) for note in corpus.notes}
 
-    def graph(self, path: str) -> Graph:
+    def graph(self, path: str) -> _Sink:
         graph = self.graphs.get(path)
         if graph is None:
-            graph = self.ds.graph(note_uri(self.base, path))
-            self.graphs[path] = graph
+            graph = self.graphs[path] = _Sink(note_uri(self.base, path), self.quads)
         return graph
 
     def build(self) -> None:
@@ -183,7 +204,7 @@ class _Builder:
                 g.add((uri, SKOS.definition, _lang_literal(ev.text)))
                 g.add((uri, KG.definitionPath, Literal(ev.path)))
                 g.add((uri, KG.definitionLine, Literal(ev.line)))
-        seen: dict[tuple, int] = {}
+        grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
         for rel in self.corpus.relations:
             if rel.evidence.path not in self.notes:
                 continue
@@ -193,11 +214,11 @@ class _Builder:
                 continue
             for cid in (rel.source, rel.target):
                 self.declare(self.corpus.concepts[cid], rel.evidence.path, declared)
-            key = (rel.source, rel.type, rel.target, rel.evidence)
-            occurrence = seen.get(key, 0)
-            seen[key] = occurrence + 1
-            self.add_relation(rel, occurrence)
-        write_scheme(self.ds, self.base)
+            key = (rel.evidence.path, rel.source, rel.type, rel.target)
+            grouped.setdefault(key, []).append(rel)
+        for key in sorted(grouped):
+            self.add_relation(key, grouped[key])
+        self.quads.extend(_scheme_quads(self.quads, self.base))
 
     def add_note(self, note: Note) -> None:
         g = self.graph(note.path)
@@ -242,33 +263,82 @@ class _Builder:
             if alt != concept.label:
                 g.add((uri, SKOS.altLabel, _lang_literal(alt)))
 
-    def add_relation(self, rel: Relation, occurrence: int) -> None:
-        ev = rel.evidence
-        g = self.graph(ev.path)
-        spec = RELATIONS[rel.type]
-        src = concept_uri(self.base, rel.source)
-        dst = concept_uri(self.base, rel.target)
+    def add_relation(self, key: tuple[str, str, str, str], occurrences: list[Relation]) -> None:
+        """One statement per (note, source, type, target): its weight sums the note's
+        occurrences, and it keeps the first MAX_EVIDENCE of them as evidence nodes."""
+        path, source, rtype, target = key
+        g = self.graph(path)
+        spec = RELATIONS[rtype]
+        src = concept_uri(self.base, source)
+        dst = concept_uri(self.base, target)
         g.add((src, spec.predicate, dst))
         if spec.hierarchical:
             g.add((dst, SKOS.narrower, src))
-        node = _relation_uri(self.base, rel, occurrence)
-        section = _section_at(self.notes[ev.path], ev.line)
-        origin = (
-            section_uri(self.base, ev.path, section.anchor)
-            if section is not None
-            else note_uri(self.base, ev.path)
-        )
+        node = _statement_uri(self.base, key)
         g.add((node, RDF.type, RDF.Statement))
         g.add((node, RDF.type, KG.Relation))
         g.add((node, RDF.subject, src))
         g.add((node, RDF.predicate, spec.predicate))
         g.add((node, RDF.object, dst))
-        g.add((node, KG.relationType, Literal(rel.type)))
-        g.add((node, KG.weight, Literal(float(rel.weight))))
-        g.add((node, KG.evidenceText, Literal(ev.text)))
-        g.add((node, KG.path, Literal(ev.path)))
-        g.add((node, KG.line, Literal(ev.line)))
-        g.add((node, PROV.wasDerivedFrom, origin))
+        g.add((node, KG.relationType, Literal(rtype)))
+        g.add((node, KG.weight, Literal(round(sum(r.weight for r in occurrences), 6))))
+        g.add((node, KG.path, Literal(path)))
+        places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
+        for number, (line, text) in enumerate(places[:MAX_EVIDENCE]):
+            evidence = URIRef(f"{node}-e{number}")
+            section = _section_at_sorted(self.sections[path], line)
+            origin = (section_uri(self.base, path, section.anchor) if section is not None
+                      else note_uri(self.base, path))
+            g.add((node, KG.evidence, evidence))
+            g.add((evidence, KG.evidenceText, Literal(text)))
+            g.add((evidence, KG.line, Literal(line)))
+            g.add((evidence, PROV.wasDerivedFrom, origin))
+
+
+def _statement_uri(base_uri: str, key: tuple[str, str, str, str]) -> URIRef:
+    digest = hashlib.sha1("\x1f".join(key).encode("utf-8")).hexdigest()[:20]
+    return URIRef(f"{base_uri}relation/{digest}")
+
+
+def _section_at_sorted(sections: list[Section], line: int) -> Section | None:
+    """The innermost section starting at or before ``line`` (sections sorted by line)."""
+    index = bisect.bisect_right([s.line for s in sections], line) - 1
+    while index >= 0:
+        if sections[index].line <= line <= sections[index].end_line:
+            return sections[index]
+        index -= 1
+    return None
+
+
+def _scheme_quads(quads: list[tuple[Node, Node, Node, URIRef]], base_uri: str
+                  ) -> list[tuple[Node, Node, Node, URIRef]]:
+    """The scheme graph: the scheme and its top concepts (those with no broader)."""
+    scheme = scheme_uri(base_uri)
+    concepts = {s for s, p, o, _ in quads if p == RDF.type and o == SKOS.Concept}
+    has_broader = {s for s, p, _, _ in quads if p == SKOS.broader}
+    out = [(scheme, RDF.type, SKOS.ConceptScheme, scheme),
+           (scheme, DCTERMS.title, Literal("Concepts from the notes", lang="en"), scheme)]
+    for concept in sorted(concepts - has_broader):
+        out.append((scheme, SKOS.hasTopConcept, concept, scheme))
+        out.append((concept, SKOS.topConceptOf, scheme, scheme))
+    return out
+
+
+def corpus_quads(corpus: Corpus, base_uri: str) -> list[tuple[Node, Node, Node, URIRef]]:
+    """Every quad of the corpus: (subject, predicate, object, graph IRI)."""
+    builder = _Builder(corpus, base_uri)
+    builder.build()
+    return builder.quads
+
+
+def save_quads(quads: list[tuple[Node, Node, Node, URIRef]], path: str | os.PathLike[str]) -> None:
+    """Write quads as N-Quads, atomically (temp file, then rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.writelines(f"{s.n3()} {p.n3()} {o.n3()} {g.n3()} .\n" for s, p, o, g in quads)
+    os.replace(tmp, target)
 
 
 def new_dataset() -> Dataset:
@@ -280,8 +350,21 @@ def new_dataset() -> Dataset:
 
 def corpus_to_dataset(corpus: Corpus, base_uri: str) -> Dataset:
     """Build the dataset: one named graph per note plus the scheme graph."""
+    return quads_to_dataset(corpus_quads(corpus, base_uri))
+
+
+def quads_to_dataset(quads: list[tuple[Node, Node, Node, URIRef]]) -> Dataset:
     ds = new_dataset()
-    _Builder(corpus, base_uri, ds).build()
+    graphs: dict[URIRef, Graph] = {}
+
+    def with_graphs() -> Iterator[Quad]:
+        for s, p, o, name in quads:
+            graph = graphs.get(name)
+            if graph is None:
+                graph = graphs[name] = ds.graph(name)
+            yield s, p, o, graph
+
+    ds.store.addN(with_graphs())
     return ds
 
 

@@ -43,6 +43,7 @@ class KG(DefinedNamespace):
     # Reified relation statements and provenance
     relationType: URIRef
     weight: URIRef
+    evidence: URIRef
     evidenceText: URIRef
     line: URIRef
 
@@ -144,9 +145,12 @@ def relation_types() -> list[dict[str, str]]:
 _TERM_DOCS: dict[str, tuple[str, str]] = {
     "Note": ("note", "A study note file (markdown or plain text)."),
     "Section": ("section", "A heading of a note and the body under it."),
-    "Relation": ("relation", "One occurrence of a typed relation, reified with its evidence."),
+    "Relation": ("relation", "A typed relation as one note states it, reified with its weight "
+                 "and evidence."),
     "relationType": ("relation type", "The relation type name of a reified relation occurrence."),
-    "weight": ("weight", "Strength of one relation occurrence; an edge's weight is the sum."),
+    "weight": ("weight", "Strength of a relation in one note (the sum over the places it is "
+               "stated); an edge's weight sums the notes."),
+    "evidence": ("evidence", "A place a relation was read: its sentence, line and section."),
     "evidenceText": ("evidence text", "The sentence the relation or definition was read from."),
     "line": ("line", "1-based line number in the note where the evidence was read."),
     "path": ("path", "Path of the note relative to the ingested folder (POSIX form)."),

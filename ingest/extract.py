@@ -45,7 +45,7 @@ _SELECT = re.compile(r"\bselect(?:s|ed|ing)?\b", re.IGNORECASE)
 _SELECT_BY = re.compile(r"\b(?:with|via|using|through|by)\b", re.IGNORECASE)
 _COMMAND_WORD = re.compile(r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
                            r"edit|run|expose|scale|port-forward|top|explain)\b")
-MAX_COMENTIONS = 12
+CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
 
 
 @dataclass(slots=True)
@@ -275,6 +275,7 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
                                Evidence(_clean(block.text), path, block.line))
 
     # 3. sentences and manifests
+    seen: set[tuple[str, str]] = set()
     for index, block in enumerate(section.blocks):
         context = _block_subject(section, index, block_terms, by_anchor, linker)
         if block.kind == "code":
@@ -285,7 +286,7 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
             continue
         holder = _subject(section, by_anchor, linker)
         for sentence in _sentences(block, linker):
-            yield from _sentence_relations(sentence, path, context, holder, linker)
+            yield from _sentence_relations(sentence, path, context, holder, linker, seen)
 
 
 def _block_subject(section: Section, index: int, block_terms: dict[int, str | None],
@@ -348,7 +349,10 @@ def _pieces(text: str, start: int, end: int, kind: str) -> Iterator[tuple[int, s
 
 
 def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
-                        holder: str | None, linker: Linker) -> Iterator[Relation]:
+                        holder: str | None, linker: Linker,
+                        seen: set[tuple[str, str]]) -> Iterator[Relation]:
+    """Relations one sentence states. ``seen`` holds the (topic, concept) co-mentions
+    the section has already given, so each is counted once per section."""
     text = sentence.text
     evidence = Evidence(_clean(text), path, sentence.line)
     mentions = _dedupe(sentence.mentions)
@@ -419,17 +423,19 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
         if linker.is_field(mention.concept) and holder and holder != mention.concept \
                 and mention.concept != context and is_identifier(mention.surface):
             yield Relation(holder, mention.concept, "hasProperty", evidence, 0.5)
-    # the weakest kind: mentioned together
+    # the weakest kind: mentioned together, with the next few concepts of the sentence
+    # (a long list pairs neighbours, not everything with everything), and with the
+    # topic of the section once per section
     concepts = list(dict.fromkeys(m.concept for m in mentions))
     if context and context not in concepts:
-        for concept in concepts[:MAX_COMENTIONS]:
-            if frozenset((context, concept)) not in typed:
+        for concept in concepts:
+            if frozenset((context, concept)) not in typed and (context, concept) not in seen:
+                seen.add((context, concept))
                 yield _related(context, concept, evidence, 0.5)
-    if len(concepts) <= MAX_COMENTIONS:
-        for i, first in enumerate(concepts):
-            for second in concepts[i + 1:]:
-                if frozenset((first, second)) not in typed:
-                    yield _related(first, second, evidence, 1.0)
+    for i, first in enumerate(concepts):
+        for second in concepts[i + 1:i + 1 + CO_MENTION_WINDOW]:
+            if frozenset((first, second)) not in typed:
+                yield _related(first, second, evidence, 1.0)
 
 
 def _related(a: str, b: str, evidence: Evidence, weight: float) -> Relation:

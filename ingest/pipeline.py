@@ -11,7 +11,7 @@ from .concepts import Candidate, collect
 from .extract import build_lexicon, definition_sentences, link_note
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .markdown import FrontMatterError
-from .model import Corpus, FileError, Note
+from .model import Corpus, FileError, Note, Relation
 from .notes import parse_note
 from .vocabulary import Vocabulary
 
@@ -77,9 +77,39 @@ def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary)
     for note in notes:
         definition_sentences(note, linker)
     relations = [relation for note in notes for relation in link_note(note, linker)]
+    relations = _without_hierarchy_co_mentions(relations)
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
     return Corpus(notes=notes, concepts=concepts, relations=relations)
+
+
+def _without_hierarchy_co_mentions(relations: list[Relation]) -> list[Relation]:
+    """Pairs the notes put in a hierarchy are not also "mentioned together": SKOS keeps
+    skos:related disjoint from skos:broader (integrity condition S27)."""
+    parents: dict[str, set[str]] = {}
+    for r in relations:
+        if r.type == "broader":
+            parents.setdefault(r.source, set()).add(r.target)
+
+    def ancestors(concept: str) -> set[str]:
+        found: set[str] = set()
+        stack = list(parents.get(concept, ()))
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(parents.get(current, ()))
+        return found
+
+    memo: dict[str, set[str]] = {}
+
+    def in_hierarchy(a: str, b: str) -> bool:
+        for x, y in ((a, b), (b, a)):
+            if x in parents and y in memo.setdefault(x, ancestors(x)):
+                return True
+        return False
+
+    return [r for r in relations if r.type != "related" or not in_hierarchy(r.source, r.target)]
 
 
 def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import threading
 import time
@@ -33,7 +34,7 @@ from typing import Any
 
 from graph import backends
 from graph.concept_graph import ConceptGraph
-from graph.rdf import corpus_to_dataset
+from graph.rdf import corpus_quads, quads_to_dataset
 from ingest.model import Corpus, Note
 from search.index import SearchIndex
 
@@ -76,17 +77,20 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     builds = store / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(builds)
-    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}"
+    name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
-    dataset = corpus_to_dataset(corpus, base_uri)
+    quads = corpus_quads(corpus, base_uri)
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
-    graph_store = backend.write(dataset, base_uri, tmp)
     if isinstance(backend, backends.SparqlBackend):
-        dataset = backend.read_dataset(base_uri)
-    ConceptGraph.from_dataset(dataset, base_uri).save(tmp / "graph.json")
+        graph_store = backend.write(quads_to_dataset(quads), base_uri, tmp)
+        view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
+    else:
+        graph_store = backend.write(quads, base_uri, tmp)
+        view = ConceptGraph.from_quads(quads, base_uri)
+    view.save(tmp / "graph.json")
     SearchIndex.build(tmp / "index", corpus.notes, corpus.concepts).close()
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -99,7 +103,7 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
     (tmp / "notes.json").write_text(json.dumps([note_record(n) for n in corpus.notes],
-                                               ensure_ascii=False))
+                                               ensure_ascii=False, default=str))
     _fsync_tree(tmp)
     final = builds / name
     os.rename(tmp, final)

@@ -183,20 +183,22 @@ def test_skos_shape(ds: Dataset) -> None:
     assert not list(g.triples((None, None, uri("node"))))
 
 
-def test_reified_relation_occurrences_carry_evidence(ds: Dataset) -> None:
+def test_a_relation_is_one_statement_per_note_with_its_evidence(ds: Dataset) -> None:
+    from rdflib import PROV
+
     g = rdf.union_graph(ds)
     nodes = set(g.subjects(RDF.predicate, KG.manages))
-    assert len(nodes) == 2
-    lines = sorted(int(g.value(n, KG.line)) for n in nodes)
-    assert lines == [13, 15]
-    for n in nodes:
-        assert g.value(n, RDF.subject) == uri("replicaset")
-        assert g.value(n, RDF.object) == uri("pod")
-        assert float(g.value(n, KG.weight)) == 1.0
-        assert str(g.value(n, KG.path)) == WORK
-        from rdflib import PROV
-
-        assert g.value(n, PROV.wasDerivedFrom) == URIRef(f"{BASE}note/{WORK}#replicaset")
+    assert len(nodes) == 1  # two occurrences in one note: one statement
+    (node,) = nodes
+    assert g.value(node, RDF.subject) == uri("replicaset")
+    assert g.value(node, RDF.object) == uri("pod")
+    assert float(g.value(node, KG.weight)) == 2.0
+    assert str(g.value(node, KG.path)) == WORK
+    places = list(g.objects(node, KG.evidence))
+    assert sorted(int(g.value(e, KG.line)) for e in places) == [13, 15]
+    for place in places:
+        assert g.value(place, KG.evidenceText)
+        assert g.value(place, PROV.wasDerivedFrom) == URIRef(f"{BASE}note/{WORK}#replicaset")
 
 
 def test_save_load_round_trip(ds: Dataset, tmp_path) -> None:
