@@ -299,8 +299,8 @@ class SearchIndex:
         if built_with and built_with != korean.mode():
             korean.set_mode(built_with)
             reset_analysis()
-        if meta.get("hangul"):
-            korean.warm_up()  # background: the first Korean query need not load Kiwi
+        # Kiwi loads on the first Korean word analysed (2-8 s here), not at open: a
+        # background warm-up holds the GIL for seconds and would stall a starting server.
         self._view = _View(ix, self._synonyms)
         self._checked = time.monotonic()
         self._swap = threading.Lock()
