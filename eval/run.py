@@ -16,6 +16,7 @@ starting with ``#`` are comments. Sets and the corpus they search:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     corpora: dict[Path, object] = {}
     print(f"{'set':<14}{'analyzer':<10}{'queries':>8}{'MRR':>8}{'hit@3':>8}{'index s':>9}")
     for mode in modes:
+        os.environ["KG_KOREAN_ANALYZER"] = mode  # an explicit choice beats korean.mode_for
         korean.set_mode(mode)
         reset()
         indexes: dict[Path, tuple[SearchIndex, float]] = {}

@@ -52,6 +52,26 @@ def _strength(relation: str, weight: float) -> float:
     return 1.0 + 0.5 * boost
 
 
+(_TYPE, _PREF, _ALT, _DEF_TEXT, _DEF_PATH, _DEF_LINE, _DEFINED_IN, _MENTIONED_IN, _ANCHOR, _TITLE,
+ _START, _PATH, _SUBJECT, _OBJECT, _PREDICATE, _WEIGHT, _RTYPE, _EVIDENCE, _EVIDENCE_TEXT, _LINE,
+ _RELATION) = range(21)
+_PREDICATE_CODES: dict[str, int] = {
+    str(RDF.type): _TYPE, str(SKOS.prefLabel): _PREF, str(SKOS.altLabel): _ALT,
+    str(SKOS.definition): _DEF_TEXT, str(KG.definitionPath): _DEF_PATH,
+    str(KG.definitionLine): _DEF_LINE, str(KG.definedIn): _DEFINED_IN,
+    str(KG.mentionedIn): _MENTIONED_IN, str(KG.anchor): _ANCHOR, str(DCTERMS.title): _TITLE,
+    str(KG.startLine): _START, str(KG.path): _PATH, str(RDF.subject): _SUBJECT,
+    str(RDF.object): _OBJECT, str(RDF.predicate): _PREDICATE, str(KG.weight): _WEIGHT,
+    str(KG.relationType): _RTYPE, str(KG.evidence): _EVIDENCE,
+    str(KG.evidenceText): _EVIDENCE_TEXT, str(KG.line): _LINE,
+    **{str(predicate): _RELATION for predicate in PREDICATE_TO_RELATION},
+}
+_DEFINITION_FIELDS = {_DEF_TEXT: "text", _DEF_PATH: "path", _DEF_LINE: "line"}
+_SECTION_FIELDS = {_ANCHOR: "anchor", _TITLE: "title", _START: "line", _PATH: "path"}
+_STATEMENT_FIELDS = {_SUBJECT: "s", _OBJECT: "o", _PREDICATE: "p", _WEIGHT: "w", _RTYPE: "type"}
+_SKOS_CONCEPT, _KG_NOTE = str(SKOS.Concept), str(KG.Note)
+
+
 class ConceptGraph:
     """Concepts, aggregated typed edges and lookup indexes; every method returns JSON-able data.
 
@@ -105,49 +125,48 @@ class ConceptGraph:
 
         evidence_of: dict[str, list[str]] = {}  # statement -> its evidence nodes
         evidence: dict[str, dict[str, Any]] = {}  # evidence node -> text, line
+        # Predicates are matched as plain strings through one dict: rdflib's namespace
+        # attribute lookups and URIRef.__eq__ cost ~60 s on a million quads.
+        codes = _PREDICATE_CODES
+        concept_type, note_type = _SKOS_CONCEPT, _KG_NOTE
         for s, p, o, _g in quads:
-            if p == RDF.type:
-                if o == SKOS.Concept and (c := cid(s)) is not None:
-                    concepts.add(c)
-                elif o == KG.Note:
-                    notes.add(s)
+            code = codes.get(str(p))
+            if code is None:
                 continue
-            if p == SKOS.prefLabel:
+            if code == _TYPE:
+                kind = str(o)
+                if kind == concept_type and (c := cid(s)) is not None:
+                    concepts.add(c)
+                elif kind == note_type:
+                    notes.add(s)
+            elif code == _PREF:
                 if (c := cid(s)) is not None:
                     pref.setdefault(c, {})[o.language or ""] = str(o)
-            elif p == SKOS.altLabel:
+            elif code == _ALT:
                 if (c := cid(s)) is not None:
                     alt.setdefault(c, set()).add(str(o))
-            elif p == SKOS.definition:
+            elif code in _DEFINITION_FIELDS:
                 if (c := cid(s)) is not None:
-                    definition.setdefault(c, {})["text"] = str(o)
-            elif p == KG.definitionPath:
-                if (c := cid(s)) is not None:
-                    definition.setdefault(c, {})["path"] = str(o)
-            elif p == KG.definitionLine:
-                if (c := cid(s)) is not None:
-                    definition.setdefault(c, {})["line"] = int(o)
-            elif p == KG.definedIn or p == KG.mentionedIn:
+                    field = _DEFINITION_FIELDS[code]
+                    definition.setdefault(c, {})[field] = int(o) if field == "line" else str(o)
+            elif code == _DEFINED_IN or code == _MENTIONED_IN:
                 if (c := cid(s)) is not None:
                     where = places.setdefault(c, {})
-                    where[str(o)] = where.get(str(o), False) or p == KG.definedIn
-            elif p in (KG.anchor, DCTERMS.title, KG.startLine, KG.path):
-                field = {KG.anchor: "anchor", DCTERMS.title: "title",
-                         KG.startLine: "line", KG.path: "path"}[p]
+                    where[str(o)] = where.get(str(o), False) or code == _DEFINED_IN
+            elif code in _SECTION_FIELDS:
+                field = _SECTION_FIELDS[code]
                 sections.setdefault(str(s), {})[field] = o.toPython()
                 if field == "path":
                     statements.setdefault(str(s), {})["path"] = str(o)
-            elif p in (RDF.subject, RDF.object, RDF.predicate, KG.weight, KG.relationType):
-                field = {RDF.subject: "s", RDF.object: "o", RDF.predicate: "p", KG.weight: "w",
-                         KG.relationType: "type"}[p]
-                statements.setdefault(str(s), {})[field] = o
-            elif p == KG.evidence:
+            elif code in _STATEMENT_FIELDS:
+                statements.setdefault(str(s), {})[_STATEMENT_FIELDS[code]] = o
+            elif code == _EVIDENCE:
                 evidence_of.setdefault(str(s), []).append(str(o))
-            elif p == KG.evidenceText:
+            elif code == _EVIDENCE_TEXT:
                 evidence.setdefault(str(s), {})["text"] = str(o)
-            elif p == KG.line:
+            elif code == _LINE:
                 evidence.setdefault(str(s), {})["line"] = int(o)
-            elif p in PREDICATE_TO_RELATION:
+            else:  # a relation predicate
                 src, dst = cid(s), cid(o)
                 if src is not None and dst is not None:
                     direct.add((src, PREDICATE_TO_RELATION[p], dst))

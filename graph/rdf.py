@@ -65,6 +65,7 @@ except ImportError:  # pragma: no cover - exercised only without pyoxigraph
 
 Quad = tuple[Node, Node, Node, Graph]
 MAX_EVIDENCE = 5  # evidence nodes kept per relation statement (per note); weight counts all
+MAX_CO_MENTION_EVIDENCE = 1  # "mentioned together" is the weakest kind: one example per note
 
 # Export formats: name -> (rdflib format, mimetype, keeps named graphs).
 FORMATS: dict[str, tuple[str, str, bool]] = {
@@ -137,6 +138,49 @@ def _relation_uri(base_uri: str, rel: Relation, occurrence: int) -> URIRef:
     return URIRef(f"{base_uri}relation/{digest}")
 
 
+# Terms the builder writes, resolved once (a DefinedNamespace attribute lookup costs
+# microseconds, and a build writes a million quads).
+_DCTERMS_subject = DCTERMS.subject
+_DCTERMS_title = DCTERMS.title
+_KG_Note = KG.Note
+_KG_Relation = KG.Relation
+_KG_Section = KG.Section
+_KG_anchor = KG.anchor
+_KG_breadcrumb = KG.breadcrumb
+_KG_definedIn = KG.definedIn
+_KG_definitionLine = KG.definitionLine
+_KG_definitionPath = KG.definitionPath
+_KG_endLine = KG.endLine
+_KG_evidence = KG.evidence
+_KG_evidenceText = KG.evidenceText
+_KG_inNote = KG.inNote
+_KG_level = KG.level
+_KG_line = KG.line
+_KG_mentionedIn = KG.mentionedIn
+_KG_parentSection = KG.parentSection
+_KG_path = KG.path
+_KG_relationType = KG.relationType
+_KG_section = KG.section
+_KG_startLine = KG.startLine
+_KG_weight = KG.weight
+_PROV_wasDerivedFrom = PROV.wasDerivedFrom
+_RDF_Statement = RDF.Statement
+_RDF_object = RDF.object
+_RDF_predicate = RDF.predicate
+_RDF_subject = RDF.subject
+_RDF_type = RDF.type
+_SKOS_Concept = SKOS.Concept
+_SKOS_ConceptScheme = SKOS.ConceptScheme
+_SKOS_altLabel = SKOS.altLabel
+_SKOS_broader = SKOS.broader
+_SKOS_definition = SKOS.definition
+_SKOS_hasTopConcept = SKOS.hasTopConcept
+_SKOS_inScheme = SKOS.inScheme
+_SKOS_narrower = SKOS.narrower
+_SKOS_prefLabel = SKOS.prefLabel
+_SKOS_topConceptOf = SKOS.topConceptOf
+
+
 class _Sink:
     """Where one note's triples go: ``add`` appends quads to the builder's list."""
 
@@ -194,16 +238,16 @@ class _Builder:
                 sec = section_uri(self.base, path, anchor)
                 defines = any(s.anchor == anchor and s.concept == cid for s in note.sections)
                 self.graph(path).add(
-                    (concept_uri(self.base, cid), KG.definedIn if defines else KG.mentionedIn, sec)
+                    (concept_uri(self.base, cid), _KG_definedIn if defines else _KG_mentionedIn, sec)
                 )
             ev = concept.definition
             if ev is not None and ev.path in self.notes:
                 self.declare(concept, ev.path, declared)
                 g = self.graph(ev.path)
                 uri = concept_uri(self.base, cid)
-                g.add((uri, SKOS.definition, _lang_literal(ev.text)))
-                g.add((uri, KG.definitionPath, Literal(ev.path)))
-                g.add((uri, KG.definitionLine, Literal(ev.line)))
+                g.add((uri, _SKOS_definition, _lang_literal(ev.text)))
+                g.add((uri, _KG_definitionPath, Literal(ev.path)))
+                g.add((uri, _KG_definitionLine, Literal(ev.line)))
         grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
         for rel in self.corpus.relations:
             if rel.evidence.path not in self.notes:
@@ -223,28 +267,28 @@ class _Builder:
     def add_note(self, note: Note) -> None:
         g = self.graph(note.path)
         uri = note_uri(self.base, note.path)
-        g.add((uri, RDF.type, KG.Note))
-        g.add((uri, DCTERMS.title, Literal(note.title)))
-        g.add((uri, KG.path, Literal(note.path)))
+        g.add((uri, _RDF_type, _KG_Note))
+        g.add((uri, _DCTERMS_title, Literal(note.title)))
+        g.add((uri, _KG_path, Literal(note.path)))
         if note.lines:
-            g.add((uri, KG.startLine, Literal(1)))
-            g.add((uri, KG.endLine, Literal(note.lines)))
+            g.add((uri, _KG_startLine, Literal(1)))
+            g.add((uri, _KG_endLine, Literal(note.lines)))
         for tag in note.tags:
-            g.add((uri, DCTERMS.subject, Literal(tag)))
+            g.add((uri, _DCTERMS_subject, Literal(tag)))
         for section in note.sections:
             sec = section_uri(self.base, note.path, section.anchor)
-            g.add((uri, KG.section, sec))
-            g.add((sec, RDF.type, KG.Section))
-            g.add((sec, KG.inNote, uri))
-            g.add((sec, DCTERMS.title, Literal(section.title)))
-            g.add((sec, KG.anchor, Literal(section.anchor)))
-            g.add((sec, KG.path, Literal(note.path)))
-            g.add((sec, KG.breadcrumb, Literal(" > ".join(section.breadcrumb))))
-            g.add((sec, KG.level, Literal(section.level)))
-            g.add((sec, KG.startLine, Literal(section.line)))
-            g.add((sec, KG.endLine, Literal(section.end_line)))
+            g.add((uri, _KG_section, sec))
+            g.add((sec, _RDF_type, _KG_Section))
+            g.add((sec, _KG_inNote, uri))
+            g.add((sec, _DCTERMS_title, Literal(section.title)))
+            g.add((sec, _KG_anchor, Literal(section.anchor)))
+            g.add((sec, _KG_path, Literal(note.path)))
+            g.add((sec, _KG_breadcrumb, Literal(" > ".join(section.breadcrumb))))
+            g.add((sec, _KG_level, Literal(section.level)))
+            g.add((sec, _KG_startLine, Literal(section.line)))
+            g.add((sec, _KG_endLine, Literal(section.end_line)))
             if section.parent:
-                g.add((sec, KG.parentSection, section_uri(self.base, note.path, section.parent)))
+                g.add((sec, _KG_parentSection, section_uri(self.base, note.path, section.parent)))
 
     def declare(self, concept: Concept, path: str, declared: set[tuple[str, str]]) -> None:
         """Put the concept's type and labels into the note's graph (once per note)."""
@@ -253,15 +297,15 @@ class _Builder:
         declared.add((path, concept.id))
         g = self.graph(path)
         uri = concept_uri(self.base, concept.id)
-        g.add((uri, RDF.type, SKOS.Concept))
-        g.add((uri, SKOS.inScheme, self.scheme))
-        g.add((uri, SKOS.prefLabel, Literal(concept.label, lang="en")))
+        g.add((uri, _RDF_type, _SKOS_Concept))
+        g.add((uri, _SKOS_inScheme, self.scheme))
+        g.add((uri, _SKOS_prefLabel, Literal(concept.label, lang="en")))
         for lang, label in sorted(concept.translations.items()):
             if lang != "en":
-                g.add((uri, SKOS.prefLabel, Literal(label, lang=lang)))
+                g.add((uri, _SKOS_prefLabel, Literal(label, lang=lang)))
         for alt in sorted(concept.alt_labels):
             if alt != concept.label:
-                g.add((uri, SKOS.altLabel, _lang_literal(alt)))
+                g.add((uri, _SKOS_altLabel, _lang_literal(alt)))
 
     def add_relation(self, key: tuple[str, str, str, str], occurrences: list[Relation]) -> None:
         """One statement per (note, source, type, target): its weight sums the note's
@@ -273,26 +317,25 @@ class _Builder:
         dst = concept_uri(self.base, target)
         g.add((src, spec.predicate, dst))
         if spec.hierarchical:
-            g.add((dst, SKOS.narrower, src))
+            g.add((dst, _SKOS_narrower, src))
         node = _statement_uri(self.base, key)
-        g.add((node, RDF.type, RDF.Statement))
-        g.add((node, RDF.type, KG.Relation))
-        g.add((node, RDF.subject, src))
-        g.add((node, RDF.predicate, spec.predicate))
-        g.add((node, RDF.object, dst))
-        g.add((node, KG.relationType, Literal(rtype)))
-        g.add((node, KG.weight, Literal(round(sum(r.weight for r in occurrences), 6))))
-        g.add((node, KG.path, Literal(path)))
+        g.add((node, _RDF_type, _KG_Relation))  # kg:Relation is an rdf:Statement
+        g.add((node, _RDF_subject, src))
+        g.add((node, _RDF_predicate, spec.predicate))
+        g.add((node, _RDF_object, dst))
+        g.add((node, _KG_weight, Literal(round(sum(r.weight for r in occurrences), 6))))
+        g.add((node, _KG_path, Literal(path)))
         places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
-        for number, (line, text) in enumerate(places[:MAX_EVIDENCE]):
+        keep = MAX_CO_MENTION_EVIDENCE if spec.co_mention else MAX_EVIDENCE
+        for number, (line, text) in enumerate(places[:keep]):
             evidence = URIRef(f"{node}-e{number}")
             section = _section_at_sorted(self.sections[path], line)
             origin = (section_uri(self.base, path, section.anchor) if section is not None
                       else note_uri(self.base, path))
-            g.add((node, KG.evidence, evidence))
-            g.add((evidence, KG.evidenceText, Literal(text)))
-            g.add((evidence, KG.line, Literal(line)))
-            g.add((evidence, PROV.wasDerivedFrom, origin))
+            g.add((node, _KG_evidence, evidence))
+            g.add((evidence, _KG_evidenceText, Literal(text)))
+            g.add((evidence, _KG_line, Literal(line)))
+            g.add((evidence, _PROV_wasDerivedFrom, origin))
 
 
 def _statement_uri(base_uri: str, key: tuple[str, str, str, str]) -> URIRef:
@@ -314,13 +357,14 @@ def _scheme_quads(quads: list[tuple[Node, Node, Node, URIRef]], base_uri: str
                   ) -> list[tuple[Node, Node, Node, URIRef]]:
     """The scheme graph: the scheme and its top concepts (those with no broader)."""
     scheme = scheme_uri(base_uri)
-    concepts = {s for s, p, o, _ in quads if p == RDF.type and o == SKOS.Concept}
-    has_broader = {s for s, p, _, _ in quads if p == SKOS.broader}
-    out = [(scheme, RDF.type, SKOS.ConceptScheme, scheme),
-           (scheme, DCTERMS.title, Literal("Concepts from the notes", lang="en"), scheme)]
+    # identity: every quad here was made by the builder from these very term objects
+    concepts = {s for s, p, o, _ in quads if p is _RDF_type and o is _SKOS_Concept}
+    has_broader = {s for s, p, _, _ in quads if p is _SKOS_broader}
+    out = [(scheme, _RDF_type, _SKOS_ConceptScheme, scheme),
+           (scheme, _DCTERMS_title, Literal("Concepts from the notes", lang="en"), scheme)]
     for concept in sorted(concepts - has_broader):
-        out.append((scheme, SKOS.hasTopConcept, concept, scheme))
-        out.append((concept, SKOS.topConceptOf, scheme, scheme))
+        out.append((scheme, _SKOS_hasTopConcept, concept, scheme))
+        out.append((concept, _SKOS_topConceptOf, scheme, scheme))
     return out
 
 
@@ -336,9 +380,34 @@ def save_quads(quads: list[tuple[Node, Node, Node, URIRef]], path: str | os.Path
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
+    memo: dict[Node, str] = {}
+
+    def term(node: Node) -> str:
+        text = memo.get(node)
+        if text is None:
+            text = memo[node] = _nquads_term(node)
+        return text
+
     with open(tmp, "w", encoding="utf-8") as handle:
-        handle.writelines(f"{s.n3()} {p.n3()} {o.n3()} {g.n3()} .\n" for s, p, o, g in quads)
+        handle.writelines(f"{term(s)} {term(p)} {term(o)} {term(g)} .\n" for s, p, o, g in quads)
     os.replace(tmp, target)
+
+
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def _nquads_term(node: Node) -> str:
+    """N-Quads form of a term (rdflib's n3() is general and several times slower)."""
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, Literal):
+        text = f'"{str(node).translate(_NT_ESCAPES)}"'
+        if node.language:
+            return f"{text}@{node.language}"
+        if node.datatype is not None and node.datatype != XSD.string:
+            return f"{text}^^<{node.datatype}>"
+        return text
+    return node.n3()
 
 
 def new_dataset() -> Dataset:

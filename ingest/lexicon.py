@@ -90,12 +90,15 @@ class Lexicon:
     quiet: set[str] = field(default_factory=set)  # keys that never match in running text
     prefixes: set[str] = field(default_factory=set)
     typo_index: dict[str, set[str]] = field(default_factory=dict)
+    # mentions already found per text: linking reads each block several times
+    found: dict[str, list[Mention]] = field(default_factory=dict, repr=False)
 
     def add(self, label: str, concept: str, *, quiet: bool = False) -> str:
         """Register a label; the first concept to claim a key keeps it. Returns the owner."""
         key = label_key(label)
         if not key:
             return concept
+        self.found.clear()
         owner = self.keys.setdefault(key, concept)
         if owner == concept:
             if quiet:
@@ -150,6 +153,12 @@ class Lexicon:
 
     def find(self, text: str) -> list[Mention]:
         """Mentions in text, longest first, never overlapping, in order."""
+        cached = self.found.get(text)
+        if cached is None:
+            cached = self.found[text] = self._find(text)
+        return cached
+
+    def _find(self, text: str) -> list[Mention]:
         tokens = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
         mentions: list[Mention] = []
         i = 0

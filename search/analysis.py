@@ -77,7 +77,7 @@ def _korean_word(word: str) -> tuple[tuple[str, int], ...]:
         if not terms:
             return ()
         out = [(t.lower(), i) for i, t in enumerate(terms)]
-        whole = "".join(terms) if korean.mode() == "kiwi" else word
+        whole = korean.content(word)  # the word without its particle
         if len(out) > 1 or out[0][0] != whole:
             out.insert(0, (whole.lower(), 0))
         return tuple(out)

@@ -350,14 +350,12 @@ class SearchIndex:
         ix = storage.create_index(build_schema())
         writer = ix.writer(procs=procs, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
         count = 0
-        hangul = False
         for doc in documents(notes, concept_list):
             writer.add_document(**doc)
             count += 1
-            if not hangul:
-                hangul = any(isinstance(v, str) and not v.isascii() and korean.has_hangul(v)
-                             for v in doc.values())
         writer.commit()
+        hangul = any(korean.has_hangul(block.text) for note in notes
+                     for section in note.sections for block in section.blocks)
         for name, payload in (
             (SYNONYMS_FILE, synonyms(concept_list)),
             (META_FILE, {"schema_version": SCHEMA_VERSION, "documents": count,

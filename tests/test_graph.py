@@ -375,3 +375,12 @@ def test_neighbourhood_bounds(cg: ConceptGraph) -> None:
 
 def test_relation_types_delegate(cg: ConceptGraph) -> None:
     assert cg.relation_types() == relation_types()
+
+
+def test_quads_written_by_the_build_load_back_as_the_dataset(corpus: Corpus, tmp_path) -> None:
+    quads = rdf.corpus_quads(corpus, BASE)
+    path = tmp_path / "graph.nq"
+    rdf.save_quads(quads, path)
+    assert_same_dataset(rdf.corpus_to_dataset(corpus, BASE), rdf.load_dataset(path))
+    assert ConceptGraph.from_quads(quads, BASE) == ConceptGraph.from_dataset(
+        rdf.load_dataset(path), BASE)
