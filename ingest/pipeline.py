@@ -1,10 +1,21 @@
-"""An ingest run: files → notes (in parallel) → concepts and relations → ``Corpus``."""
+"""An ingest run: files → notes (in parallel) → concepts and relations → ``Corpus``.
+
+Files are read once, in the calling process (``read_sources``), so a run knows every
+note's content hash before it parses anything: a ``ParseCache`` then hands back the
+notes whose content it has seen, and ``Sources.fingerprint`` tells a caller that nothing
+changed at all. Only new or changed notes are parsed, in worker processes when many.
+Linking always reads every note, because a concept named in one note is recognised in all.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable
+import pickle
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .concepts import Candidate, collect
@@ -12,63 +23,180 @@ from .extract import build_lexicon, definition_sentences, link_note
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .markdown import FrontMatterError
 from .model import Corpus, FileError, Note, Relation
-from .notes import parse_note
+from .notes import digest, parse_note
 from .vocabulary import Vocabulary
 
 Progress = Callable[[int, int, str], None]
-_PARALLEL_FROM = 48  # below this many files, process start-up costs more than it saves
+Parsed = tuple[Note | None, list[Candidate], list[FileError]]
+_PARALLEL_FROM = 48  # below this many notes to parse, process start-up costs more than it saves
 
 
-def parse_file(file: NoteFile, max_bytes: int = DEFAULT_MAX_BYTES
-               ) -> tuple[Note | None, list[Candidate], list[FileError]]:
-    """Read and parse one file; never raises for a bad file."""
-    text, problem = read_text(file.absolute, max_bytes)
-    errors = [problem] if problem else []
-    if text is None:
-        return None, [], errors
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the ingest code itself: a cached parse is only reused by the same code."""
+    sha = hashlib.sha1()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        sha.update(source.read_bytes())
+    return sha.hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Source:
+    """One note file as read: its text (None if unreadable), any problem reading it, and
+    the hash of its content."""
+
+    file: NoteFile
+    text: str | None
+    problem: FileError | None
+    digest: str = ""
+
+
+@dataclass(slots=True)
+class Sources:
+    """Every file of a run, read; and the problems met finding them."""
+
+    items: list[Source] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+    def fingerprint(self, *extra: str) -> str:
+        """Changes whenever a note, the set of notes, their problems or ``extra`` change."""
+        sha = hashlib.sha1(code_version().encode())
+        for item in self.items:
+            problem = item.problem.reason if item.problem else ""
+            sha.update(f"{item.file.path}\0{item.digest}\0{problem}\n".encode())
+        for error in self.errors:
+            sha.update(f"{error.path}\0{error.reason}\n".encode())
+        for value in extra:
+            sha.update(f"{value}\n".encode())
+        return sha.hexdigest()
+
+
+def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Sources:
+    files, errors = discover(paths)
+    items = []
+    for file in files:
+        text, problem = read_text(file.absolute, max_bytes)
+        items.append(Source(file, text, problem, digest(text) if text is not None else ""))
+    return Sources(items, errors)
+
+
+class ParseCache:
+    """Parsed notes (before linking) by path and content, in a folder of pickles.
+
+    Written only by the ingest that holds the store's lock. ``prune`` keeps the entries
+    the last run used, so deleted and edited notes leave nothing behind.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def key(self, source: Source) -> str:
+        raw = f"{code_version()}\0{source.file.path}\0{source.digest}".encode()
+        return hashlib.sha1(raw).hexdigest()
+
+    def get(self, key: str) -> tuple[Note, list[Candidate]] | None:
+        try:
+            with open(self.folder / key, "rb") as handle:
+                return pickle.load(handle)  # noqa: S301 - our own files, in our store
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                TypeError, ValueError):
+            return None
+
+    def put(self, key: str, note: Note, candidates: list[Candidate]) -> None:
+        tmp = self.folder / f".{key}.{os.getpid()}"
+        with open(tmp, "wb") as handle:
+            pickle.dump((note, candidates), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.folder / key)
+
+    def prune(self, keep: Iterable[str]) -> None:
+        wanted = set(keep)
+        for entry in self.folder.iterdir():
+            if entry.name not in wanted:
+                entry.unlink(missing_ok=True)
+
+
+def parse_text(text: str, file: NoteFile) -> Parsed:
+    """Parse one note's text; never raises for a bad note."""
     try:
         note = parse_note(text, file.path)
     except FrontMatterError as exc:
-        return None, [], [*errors, FileError(str(file.absolute), str(exc))]
+        return None, [], [FileError(str(file.absolute), str(exc))]
     except RecursionError:
-        return None, [], [*errors, FileError(str(file.absolute), "nesting too deep to parse")]
+        return None, [], [FileError(str(file.absolute), "nesting too deep to parse")]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
-        return None, [], [*errors, FileError(str(file.absolute),
-                                             f"could not parse: {type(exc).__name__}: {exc}")]
-    return note, collect(note), errors
+        return None, [], [FileError(str(file.absolute),
+                                    f"could not parse: {type(exc).__name__}: {exc}")]
+    return note, collect(note), []
 
 
-def _parse_many(args: tuple[list[NoteFile], int]) -> list[tuple[Note | None, list[Candidate],
-                                                                list[FileError]]]:
-    files, max_bytes = args
-    return [parse_file(file, max_bytes) for file in files]
+def _parse_many(batch: list[tuple[str, NoteFile]]) -> list[Parsed]:
+    return [parse_text(text, file) for text, file in batch]
 
 
-def parse_files(files: list[NoteFile], *, max_bytes: int = DEFAULT_MAX_BYTES,
-                workers: int | None = None, progress: Progress | None = None
-                ) -> tuple[list[Note], list[Candidate], list[FileError]]:
-    """Parse files, in worker processes when there are many; results keep file order."""
-    workers = workers or os.cpu_count() or 1
-    results = []
-    if workers > 1 and len(files) >= _PARALLEL_FROM:
-        chunk = max(8, len(files) // (workers * 8))
-        batches = [files[i:i + chunk] for i in range(0, len(files), chunk)]
-        done = 0
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for batch, batch_results in zip(batches, pool.map(_parse_many, [(b, max_bytes) for b in batches]), strict=True):
-                results.extend(batch_results)
-                done += len(batch)
-                if progress:
-                    progress(done, len(files), batch[-1].path)
-    else:
-        for number, file in enumerate(files, 1):
-            results.append(parse_file(file, max_bytes))
-            if progress:
-                progress(number, len(files), file.path)
-    notes = [note for note, _, _ in results if note is not None]
-    candidates = [c for _, found, _ in results for c in found]
-    errors = [e for _, _, found in results for e in found]
+def parse_sources(sources: Sources, *, workers: int | None = None,
+                  cache: ParseCache | None = None, progress: Progress | None = None
+                  ) -> tuple[list[Note], list[Candidate], list[FileError]]:
+    """Notes and candidates of every readable source, in file order; only sources the
+    cache has not seen are parsed, in worker processes when there are many."""
+    results: list[Parsed | None] = []
+    todo: list[tuple[int, str, NoteFile]] = []
+    keys: list[str | None] = []
+    for source in sources.items:
+        problems = [source.problem] if source.problem else []
+        if source.text is None:
+            results.append((None, [], problems))
+            keys.append(None)
+            continue
+        key = cache.key(source) if cache else None
+        hit = cache.get(key) if cache and key else None
+        keys.append(key)
+        if hit is not None:
+            results.append((hit[0], hit[1], problems))
+        else:
+            results.append(None)
+            todo.append((len(results) - 1, source.text, source.file))
+    parsed = _run_parsers([(text, file) for _, text, file in todo], workers, progress,
+                          done_before=len(sources.items) - len(todo), total=len(sources.items))
+    for (index, _text, _file), (note, candidates, errors) in zip(todo, parsed, strict=True):
+        source = sources.items[index]
+        problems = [source.problem] if source.problem else []
+        results[index] = (note, candidates, problems + errors)
+        key = keys[index]
+        if cache and key and note is not None:
+            cache.put(key, note, candidates)
+    if cache:
+        cache.prune(key for key, result in zip(keys, results, strict=True)
+                    if key and result and result[0] is not None)
+    notes = [note for note, _, _ in results if note is not None]  # type: ignore[misc]
+    candidates = [c for _, found, _ in results for c in found]  # type: ignore[misc]
+    errors = sources.errors + [e for _, _, found in results for e in found]  # type: ignore[misc]
     return notes, candidates, errors
+
+
+def _run_parsers(batch: list[tuple[str, NoteFile]], workers: int | None,
+                 progress: Progress | None, *, done_before: int, total: int) -> list[Parsed]:
+    workers = workers or os.cpu_count() or 1
+    if progress and done_before:
+        progress(done_before, total, "(unchanged notes)")
+    if workers <= 1 or len(batch) < _PARALLEL_FROM:
+        out = []
+        for number, (text, file) in enumerate(batch, 1):
+            out.append(parse_text(text, file))
+            if progress:
+                progress(done_before + number, total, file.path)
+        return out
+    size = max(8, len(batch) // (workers * 8))
+    chunks = [batch[i:i + size] for i in range(0, len(batch), size)]
+    out = []
+    done = done_before
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for chunk, parsed in zip(chunks, pool.map(_parse_many, chunks), strict=True):
+            out.extend(parsed)
+            done += len(chunk)
+            if progress:
+                progress(done, total, chunk[-1][1].path)
+    return out
 
 
 def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary) -> Corpus:
@@ -129,13 +257,19 @@ def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None
                 section.concepts.append(concept_id)
 
 
+def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | None = None,
+                   cache: ParseCache | None = None, progress: Progress | None = None) -> Corpus:
+    """Parse (what the cache lacks) and link read sources; bad files are in ``errors``."""
+    notes, candidates, errors = parse_sources(sources, workers=workers, cache=cache,
+                                              progress=progress)
+    corpus = link(notes, candidates, vocabulary)
+    corpus.errors = errors
+    return corpus
+
+
 def ingest_paths(paths: list[Path], vocabulary: Vocabulary, *,
                  max_bytes: int = DEFAULT_MAX_BYTES, workers: int | None = None,
                  progress: Progress | None = None) -> Corpus:
-    """The whole ingest of files and folders; bad files are reported in ``errors``."""
-    files, errors = discover(paths)
-    notes, candidates, parse_errors = parse_files(files, max_bytes=max_bytes, workers=workers,
-                                                  progress=progress)
-    corpus = link(notes, candidates, vocabulary)
-    corpus.errors = errors + parse_errors
-    return corpus
+    """The whole ingest of files and folders, with no cache."""
+    return ingest_sources(read_sources(paths, max_bytes), vocabulary, workers=workers,
+                          progress=progress)

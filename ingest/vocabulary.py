@@ -37,6 +37,14 @@ class Term:
 class Vocabulary:
     terms: dict[str, Term] = field(default_factory=dict)
 
+    def fingerprint(self) -> str:
+        """Changes whenever any name, alias or translation changes."""
+        import hashlib
+
+        return hashlib.sha1(repr(sorted(
+            (t.id, t.label, t.aliases, sorted(t.translations.items()), t.translation_aliases)
+            for t in self.terms.values())).encode()).hexdigest()
+
     def merge(self, other: Vocabulary) -> Vocabulary:
         merged = {key: Term(t.id, t.label, list(t.aliases), dict(t.translations),
                             list(t.translation_aliases)) for key, t in self.terms.items()}

@@ -19,7 +19,16 @@ from ingest.model import Corpus
 from ingest.vocabulary import VocabularyError, load_vocabulary
 
 from .settings import DEFAULT_NOTES, load_settings, vocabulary_files
-from .store import Store, StoreError, build_store, corpus_counts, current_build, ingest_lock
+from .store import (
+    Store,
+    StoreError,
+    build_store,
+    build_version,
+    corpus_counts,
+    current_build,
+    current_inputs,
+    ingest_lock,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNINGS = 0, 1, 2, 3
 
@@ -53,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--base-uri", help="base of concept URIs (env KG_BASE_URI)")
     ingest.add_argument("--workers", type=int, default=None, help="parser processes")
     ingest.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    ingest.add_argument("--force", action="store_true",
+                        help="rebuild even when nothing changed since the last build")
     ingest.set_defaults(run=cmd_ingest)
 
     serve = sub.add_parser("serve", help="serve the API with gunicorn")
@@ -96,7 +107,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = _store_path(args)
     paths = args.paths or [DEFAULT_NOTES]
     corpus = run_ingest(paths, store, settings, vocabulary=args.vocabulary,
-                        workers=args.workers, progress=not args.quiet)
+                        workers=args.workers, progress=not args.quiet, force=args.force)
+    if corpus is None:
+        counts = Store.manifest_of(store).get("counts", {})
+        print(f"up to date {store}: nothing changed since the last build "
+              f"({counts.get('files', 0)} files, {counts.get('concepts', 0)} concepts, "
+              f"{counts.get('relations', 0)} relations)")
+        return EXIT_WARNINGS if counts.get("errors") or counts.get("warnings") else EXIT_OK
     counts = corpus_counts(corpus)
     for error in corpus.errors:
         label = "skipped" if error.fatal else "warning"
@@ -113,21 +130,31 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
                vocabulary: list[str] | None = None, workers: int | None = None,
-               progress: bool = False) -> Corpus:
-    """Ingest and, when any note was read, publish a new build. Used by ingest and serve."""
-    from ingest.pipeline import ingest_paths
+               progress: bool = False, force: bool = False) -> Corpus | None:
+    """Ingest and, when any note was read, publish a new build. Used by ingest and serve.
+
+    Returns None when nothing changed since the current build (same notes, vocabulary,
+    settings and code): the store is left as it is. Notes parsed by an earlier run are
+    taken from the store's parse cache.
+    """
+    from ingest.pipeline import ParseCache, ingest_sources, read_sources
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
     with ingest_lock(store):
-        corpus = ingest_paths(paths, vocab, max_bytes=settings["max_file_bytes"],
-                              workers=workers, progress=bar)
+        sources = read_sources(paths, settings["max_file_bytes"])
+        inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
+                                     settings["graph_url"], build_version())
+        if not force and current_inputs(store) == inputs:
+            return None
+        corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
+                                cache=ParseCache(store / "cache" / "parsed"))
         if bar:
             bar.done()
         if corpus.notes:
             build_store(store, corpus, base_uri=settings["base_uri"],
-                        extra={"sources": [str(p) for p in paths]})
+                        extra={"sources": [str(p) for p in paths], "inputs": inputs})
     return corpus
 
 
@@ -160,7 +187,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if current_build(store) is None:
         print(f"kg: no store at {store}; building it from {DEFAULT_NOTES}", file=sys.stderr)
         corpus = run_ingest([DEFAULT_NOTES], store, settings)
-        if not corpus.notes:
+        if corpus is not None and not corpus.notes:
             print("kg: could not build the default corpus", file=sys.stderr)
             return EXIT_FAILED
     env = dict(os.environ, KG_STORE=str(store.resolve()))

@@ -20,7 +20,9 @@ previous build is kept so that servers still reading it are not cut off mid-requ
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
+import multiprocessing
 import os
 import secrets
 import shutil
@@ -29,6 +31,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +83,10 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
+    # The index is built in a forked process while this one writes the graph: the two
+    # take about as long, and the machine has two cores. Fork shares the corpus for free.
+    indexer = _FORK.Process(target=_build_index, args=(tmp / "index", corpus), daemon=True)
+    indexer.start()
     quads = corpus_quads(corpus, base_uri)
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
@@ -91,7 +98,9 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         graph_store = backend.write(quads, base_uri, tmp)
         view = ConceptGraph.from_quads(quads, base_uri)
     view.save(tmp / "graph.json")
-    SearchIndex.build(tmp / "index", corpus.notes, corpus.concepts).close()
+    indexer.join()
+    if indexer.exitcode != 0:
+        raise StoreError(f"building the search index failed (exit {indexer.exitcode})")
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "base_uri": base_uri,
@@ -110,6 +119,13 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     publish(store, final)
     _prune(builds, keep=final)
     return final
+
+
+_FORK = multiprocessing.get_context("fork")
+
+
+def _build_index(folder: Path, corpus: Corpus) -> None:
+    SearchIndex.build(folder, corpus.notes, corpus.concepts).close()
 
 
 def note_record(note: Note) -> dict[str, Any]:
@@ -138,6 +154,28 @@ def publish(store: Path, build: Path) -> None:
     os.symlink(os.path.relpath(build, store), tmp_link)
     os.replace(tmp_link, link)
     _fsync_dir(store)
+
+
+@lru_cache(maxsize=1)
+def build_version() -> str:
+    """A hash of the code that turns a corpus into a build (graph, search, kg)."""
+    sha = hashlib.sha1()
+    root = Path(__file__).resolve().parent.parent
+    for package in ("graph", "search", "kg"):
+        for source in sorted((root / package).glob("*.py")):
+            sha.update(source.read_bytes())
+    return sha.hexdigest()[:16]
+
+
+def current_inputs(store: Path) -> str | None:
+    """The input fingerprint the current build was made from, if any."""
+    build = current_build(store)
+    if build is None:
+        return None
+    try:
+        return json.loads((build / "manifest.json").read_text()).get("inputs")
+    except (OSError, ValueError):
+        return None
 
 
 def current_build(store: Path) -> Path | None:
@@ -195,6 +233,15 @@ class Store:
     _notes: dict[str, dict[str, Any]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: float = 0.0
+
+    @staticmethod
+    def manifest_of(root: Path) -> dict[str, Any]:
+        """The current build's manifest ({} when there is none)."""
+        build = current_build(root)
+        try:
+            return json.loads((build / "manifest.json").read_text()) if build else {}
+        except (OSError, ValueError):
+            return {}
 
     @classmethod
     def open(cls, root: Path) -> Store:

@@ -1,0 +1,89 @@
+"""Incremental ingest: only changed notes are parsed again, deleted notes leave nothing
+behind, and the result is the same graph and index as a full rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from rdflib.compare import isomorphic
+
+from graph.rdf import load_dataset
+from kg.settings import load_settings
+from kg.store import Store, current_build
+
+from .conftest import FIXTURES
+
+
+def ingest(folder, store, **kwargs):
+    from kg.cli import run_ingest
+
+    return run_ingest([folder], store, load_settings(), **kwargs)
+
+
+def index_documents(store):
+    with Store.open(store).index._current().searcher as searcher:  # noqa: SLF001
+        return sorted((tuple(sorted((k, str(v)) for k, v in doc.items()))
+                       for doc in searcher.all_stored_fields()))
+
+
+def assert_same_build(a, b):
+    build_a, build_b = current_build(a), current_build(b)
+    dataset_a, dataset_b = load_dataset(build_a / "graph.nq"), load_dataset(build_b / "graph.nq")
+    assert {str(g.identifier) for g in dataset_a.graphs()} == \
+        {str(g.identifier) for g in dataset_b.graphs()}
+    for graph in dataset_a.graphs():
+        assert isomorphic(graph, dataset_b.graph(graph.identifier)), graph.identifier
+    assert json.loads((build_a / "graph.json").read_text()) == \
+        json.loads((build_b / "graph.json").read_text())
+    assert index_documents(a) == index_documents(b)
+
+
+def test_edits_additions_and_deletions_match_a_full_rebuild(tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "markdown", notes)
+    (notes / "bad-front-matter.md").unlink()
+    (notes / "extra.md").write_text("# Packfile\n\nA Packfile bundles Objects.\n")
+    incremental = tmp_path / "incremental"
+    assert ingest(notes, incremental) is not None
+
+    parsed = []
+    import ingest.pipeline as pipeline
+
+    real = pipeline.parse_text
+    monkeypatch.setattr(pipeline, "parse_text", lambda text, file: parsed.append(file.path)
+                        or real(text, file))
+    (notes / "git-notes.md").write_text((notes / "git-notes.md").read_text()
+                                        + "\n- A Tag points to a Commit\n")
+    (notes / "extra.md").unlink()
+    (notes / "new.md").write_text("# Blob\n\nA Blob is a file's content.\n")
+    ingest(notes, incremental)
+    assert sorted(parsed) == ["git-notes.md", "new.md"]  # the others came from the cache
+    cache = incremental / "cache" / "parsed"
+    assert len(list(cache.iterdir())) == 3  # extra.md's entry is gone
+
+    monkeypatch.setattr(pipeline, "parse_text", real)
+    full = tmp_path / "full"
+    ingest(notes, full)
+    assert_same_build(incremental, full)
+    assert not any("extra.md" in line for line in
+                   (current_build(incremental) / "graph.nq").read_text().splitlines())
+
+
+def test_nothing_changed_leaves_the_store_alone(tmp_path):
+    store = tmp_path / "store"
+    ingest(FIXTURES / "outline", store)
+    before = current_build(store)
+    assert ingest(FIXTURES / "outline", store) is None
+    assert current_build(store) == before
+    assert ingest(FIXTURES / "outline", store, force=True) is not None
+    assert current_build(store) != before
+
+
+def test_a_changed_vocabulary_rebuilds(tmp_path):
+    store = tmp_path / "store"
+    ingest(FIXTURES / "outline", store)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("concepts:\n  - id: blob\n    label: Blob\n    aliases: [binary object]\n")
+    assert ingest(FIXTURES / "outline", store, vocabulary=[str(mine)]) is not None
+    assert "binary object" in Store.open(store).graph.concept("blob")["altLabels"]
