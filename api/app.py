@@ -1,9 +1,11 @@
 """``create_app(config)``: the Flask app, with the store opened once and kept on the app.
 
 Config keys (on top of ``kg.settings``): ``STORE`` a ready ``kg.store.Store`` (tests),
-otherwise the store folder comes from ``store`` / ``KG_STORE``. The app checks about
-once a second whether a newer build has been published and moves to it, so a running
-server picks up a re-ingest without a restart.
+otherwise the store folder comes from ``store`` / ``KG_STORE`` and is opened by
+``open_store`` (gunicorn calls it in each worker after forking: Whoosh searchers must
+not cross a fork) or by the first request. The app checks about once a second whether
+a newer build has been published and moves to it, so a running server picks up a
+re-ingest without a restart.
 """
 
 from __future__ import annotations
@@ -30,14 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     settings = load_settings({k: v for k, v in config.items() if k.islower()})
     app.config.update({k: v for k, v in config.items() if k.isupper()})
-    store = config.get("STORE")
-    if store is None:
-        try:
-            store = Store.open(Path(settings["store"]))
-        except StoreError as exc:
-            app.logger.error("%s", exc)
-            store = None
-    app.extensions[EXTENSION] = {"store": store, "settings": settings,
+    app.extensions[EXTENSION] = {"store": config.get("STORE"), "settings": settings,
                                  "store_path": Path(settings["store"])}
     errors.register(app)
     _routes(app)
@@ -49,6 +44,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.blueprint)
     cors.init_app(app, settings["cors_origins"])
     return app
+
+
+def open_store(app: Flask) -> Store | None:
+    """Open the app's store now (a gunicorn worker does this as it starts)."""
+    state = app.extensions[EXTENSION]
+    if state["store"] is None:
+        try:
+            state["store"] = Store.open(state["store_path"])
+        except StoreError as exc:
+            app.logger.error("%s", exc)
+    return state["store"]
 
 
 def get_store() -> Store:

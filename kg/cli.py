@@ -191,11 +191,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print("kg: could not build the default corpus", file=sys.stderr)
             return EXIT_FAILED
     env = dict(os.environ, KG_STORE=str(store.resolve()))
-    # gthread: a browser's idle pre-opened connections must not hold a whole worker
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(settings["workers"]),
-               "--worker-class", "gthread", "--threads", "4",
-               "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
-               "--graceful-timeout", "5", "wsgi:app"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:kg.gunicorn_conf",
+               "--workers", str(settings["workers"]), "--bind", f"{args.host}:{args.port}",
+               "wsgi:app"]
     print(f"kg: serving {store} at http://{args.host}:{args.port}", file=sys.stderr)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached

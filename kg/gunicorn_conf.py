@@ -1,0 +1,19 @@
+"""gunicorn settings for ``kg serve`` (``-c python:kg.gunicorn_conf``).
+
+The app is imported once in the master (``preload_app``) so workers fork with the code
+already loaded; each worker then opens the store itself, because Whoosh searchers and
+their open files must not be shared across a fork.
+"""
+
+preload_app = True
+worker_class = "gthread"  # a browser's idle pre-opened connections must not hold a worker
+threads = 4
+graceful_timeout = 5
+accesslog = "-"
+
+
+def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    from api.app import open_store
+    from wsgi import app
+
+    open_store(app)
