@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import gc
 import heapq
 import json
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -87,15 +89,17 @@ class ConceptGraph:
         self._concepts: dict[str, dict[str, Any]] = {c["id"]: c for c in data["concepts"]}
         # edges: [source, type, target, weight, [[text, path, line], ...]]
         self._edges: list[list[Any]] = data["edges"]
-        self._adj: dict[str, list[tuple[str, int, str]]] = {cid: [] for cid in self._concepts}
-        for index, (source, _type, target, _weight, _ev) in enumerate(self._edges):
-            self._adj[source].append((target, index, "out"))
-            self._adj[target].append((source, index, "in"))
-        self._degree = {cid: len({n for n, _, _ in adj}) for cid, adj in self._adj.items()}
-        self._build_label_index()
-        self._by_label = sorted(
-            self._concepts.values(), key=lambda c: (c["label"].casefold(), c["id"])
-        )
+        adj: dict[str, list[tuple[str, int, str]]] = {cid: [] for cid in self._concepts}
+        for index, edge in enumerate(self._edges):
+            adj[edge[0]].append((edge[2], index, "out"))
+            adj[edge[2]].append((edge[0], index, "in"))
+        self._adj = adj
+        self._degree = {cid: len({n for n, _, _ in links}) for cid, links in adj.items()}
+        # The label tables (resolve, suggest, did_you_mean, concepts) are built on first
+        # use (see __getattr__): normalising every label was a fifth of a worker's start.
+        self._lazy_lock = threading.Lock()
+        self._folded = {cid: rec["label"].casefold() for cid, rec in self._concepts.items()}
+        self._strong_cache: dict[frozenset[str] | None, dict[str, list[Any]]] = {}
         self._suggest_memo: dict[tuple[str, str, int], list[dict[str, str]]] = {}
         self._links_cache: dict[frozenset[str] | None, dict[str, dict[str, Any]]] = {}
 
@@ -246,22 +250,42 @@ class ConceptGraph:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ConceptGraph:
         """Read a file written by :meth:`save`."""
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        if data.get("version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: concept graph format version {data.get('version')!r}, "
-                f"expected {FORMAT_VERSION}; rebuild it from the dataset"
-            )
-        return cls(data)
+        # ~10^6 small objects: with the cyclic GC on, its rescans were half the time.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            with open(path, "rb") as fh:
+                data = json.loads(fh.read())
+            if data.get("version") != FORMAT_VERSION:
+                raise ValueError(
+                    f"{path}: concept graph format version {data.get('version')!r}, "
+                    f"expected {FORMAT_VERSION}; rebuild it from the dataset"
+                )
+            return cls(data)
+        finally:
+            if enabled:
+                gc.enable()
 
     # ------------------------------------------------------------------ indexes
 
+    _LAZY = frozenset({"_id_key", "_label_key", "_alias_key", "_suggest_entries",
+                       "_suggest_keys", "_by_label"})
+
+    def __getattr__(self, name: str) -> Any:
+        """Build the label tables the first time one is asked for (only attributes not
+        set yet reach here, so later lookups cost nothing)."""
+        if name not in ConceptGraph._LAZY:
+            raise AttributeError(name)
+        with self.__dict__["_lazy_lock"]:
+            if name not in self.__dict__:
+                self._build_label_index()
+        return self.__dict__[name]
+
     def _build_label_index(self) -> None:
-        # Exact lookups by normalised key, one dict per tier (id, label, alias).
-        self._id_key: dict[str, str] = {}
-        self._label_key: dict[str, str] = {}
-        self._alias_key: dict[str, str] = {}
+        # Built in locals and published at the end: other threads may read meanwhile.
+        id_key: dict[str, str] = {}
+        label_key_: dict[str, str] = {}
+        alias_key: dict[str, str] = {}
         # (key, tier, -degree, id, matched text); tier 0 = label, 1 = alias.
         entries: set[tuple[str, int, int, str, str]] = set()
 
@@ -273,19 +297,24 @@ class ConceptGraph:
                 table[key] = cid
 
         for cid, rec in self._concepts.items():
-            better(self._id_key, label_key(cid), cid)
-            better(self._label_key, label_key(rec["label"]), cid)
+            better(id_key, label_key(cid), cid)
+            better(label_key_, label_key(rec["label"]), cid)
             aliases = list(rec["alt"]) + list(rec["tr"].values())
             for alias in aliases:
-                better(self._alias_key, label_key(alias), cid)
+                better(alias_key, label_key(alias), cid)
             deg = -self._degree[cid]
             for tier, texts in ((0, [rec["label"]]), (1, aliases)):
                 for text in texts:
                     for key in {label_key(text), text.strip().lower()}:
                         if key:
                             entries.add((key, tier, deg, cid, text))
-        self._suggest_entries = sorted(entries)
-        self._suggest_keys = [e[0] for e in self._suggest_entries]
+        suggest_entries = sorted(entries)
+        self._suggest_keys = [e[0] for e in suggest_entries]
+        self._suggest_entries = suggest_entries
+        self._by_label = sorted(
+            self._concepts.values(), key=lambda c: (c["label"].casefold(), c["id"])
+        )
+        self._id_key, self._label_key, self._alias_key = id_key, label_key_, alias_key
 
     def _label(self, cid: str) -> str:
         return self._concepts[cid]["label"]
@@ -438,39 +467,36 @@ class ConceptGraph:
             return []
         depth = min(max(int(depth), 1), MAX_DEPTH)
         allowed = self._allowed(relations)
-        # node -> (score, distance, edge index, direction, via)
-        found: dict[str, tuple[float, int, int, str, list[str]]] = {}
+        # node -> (score, distance, edge index, direction, via, relation rank)
+        found: dict[str, tuple[float, int, int, str, list[str], int]] = {}
         frontier = [cid]
         seen = {cid}
         for distance in range(1, depth + 1):
-            level: dict[str, tuple[float, int, int, str, list[str]]] = {}
+            level: dict[str, tuple[float, int, int, str, list[str], int]] = {}
+            get = level.get
             for node in frontier:
                 via = [] if node == cid else found[node][4] + [node]
-                for other, index, direction in self._adj[node]:
+                for other, strength, rank, index, direction in self._strong_links(node, allowed):
                     if other in seen:
                         continue
-                    edge = self._edges[index]
-                    if allowed is not None and edge[1] not in allowed:
-                        continue
-                    score = _strength(edge[1], edge[3]) / distance
-                    current = level.get(other)
+                    score = strength / distance
+                    current = get(other)
                     if current is None or score > current[0] or (
-                        score == current[0] and RELATION_RANK[edge[1]]
-                        < RELATION_RANK[self._edges[current[2]][1]]
+                        score == current[0] and rank < current[5]
                     ):
-                        level[other] = (score, distance, index, direction, via)
+                        level[other] = (score, distance, index, direction, via, rank)
             found.update(level)
             seen.update(level)
             frontier = sorted(level)
             if not frontier:
                 break
-        ranked = sorted(
-            found.items(),
-            key=lambda kv: (-kv[1][0], kv[1][1], RELATION_RANK[self._edges[kv[1][2]][1]],
-                            self._label(kv[0]).casefold(), kv[0]),
-        )[:limit]
+        folded = self._folded
+        ranked = heapq.nsmallest(
+            limit, found.items(),
+            key=lambda kv: (-kv[1][0], kv[1][1], kv[1][5], folded[kv[0]], kv[0]),
+        )
         out = []
-        for other, (score, distance, index, direction, via) in ranked:
+        for other, (score, distance, index, direction, via, _rank) in ranked:
             edge = self._edges[index]
             item = {
                 **self._ref(other),
@@ -486,6 +512,39 @@ class ConceptGraph:
                 item["via"] = list(via)
             out.append(item)
         return out
+
+    def _strong_links(
+        self, node: str, allowed: set[str] | None
+    ) -> list[tuple[str, float, int, int, str]]:
+        """The strongest edge to each neighbour, in adjacency order:
+        (other, strength, relation rank, edge index, direction). Of equally strong edges
+        the lower rank wins, then the first: what related() would pick edge by edge.
+        Memoised per relation filter (a depth-2 walk reads hundreds of nodes' links)."""
+        cache_key = None if allowed is None else frozenset(allowed)
+        cache = self._strong_cache.get(cache_key)
+        if cache is None:
+            if len(self._strong_cache) >= 32:
+                self._strong_cache.clear()
+            cache = self._strong_cache[cache_key] = {}
+        hit = cache.get(node)
+        if hit is not None:
+            return hit
+        best: dict[str, tuple[str, float, int, int, str]] = {}
+        edges = self._edges
+        for other, index, direction in self._adj[node]:
+            edge = edges[index]
+            if allowed is not None and edge[1] not in allowed:
+                continue
+            strength = _strength(edge[1], edge[3])
+            rank = RELATION_RANK[edge[1]]
+            current = best.get(other)
+            if current is None or strength > current[1] or (
+                strength == current[1] and rank < current[2]
+            ):
+                best[other] = (other, strength, rank, index, direction)
+        result = list(best.values())
+        cache[node] = result
+        return result
 
     def _best_links(
         self, node: str, allowed: set[str] | None

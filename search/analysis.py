@@ -25,6 +25,7 @@ from whoosh.analysis import RegexTokenizer, Token
 from whoosh.analysis.filters import Filter
 from whoosh.lang.porter import stem as _porter_stem
 
+from ingest.lexicon import KOREAN_PARTICLES
 from search import korean
 
 # A word: letters/digits, optionally joined by dots or hyphens (identifiers, field paths).
@@ -67,8 +68,6 @@ def script_term(term: str) -> str:
 
 def _korean_word(word: str) -> tuple[tuple[str, int], ...]:
     """Terms of a word with Hangul in it (see :mod:`search.korean`)."""
-    from ingest.lexicon import KOREAN_PARTICLES
-
     runs = re.split(r"([\uac00-\ud7a3]+)", word)
     if len(runs) == 3 and not runs[0] and not runs[2]:  # all Hangul: 파드를, 네임스페이스에서
         if word in KOREAN_PARTICLES:
@@ -156,6 +155,14 @@ def word_terms(word: str) -> frozenset[str]:
     return frozenset(stem(t) for t, _ in split_word(word))
 
 
+@lru_cache(maxsize=262144)
+def word_stems(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(stemmed index terms in token order, unstemmed terms) of one surface word: what
+    ``text_analyzer`` and the spelling vocabulary make of it (index build tables)."""
+    terms = split_word(word)
+    return tuple(stem(t) for t, _ in terms), tuple(t for t, _ in terms)
+
+
 @lru_cache(maxsize=65536)
 def main_term(word: str) -> str:
     """The stemmed whole-word term (``Deployments`` -> ``deploy``, ``파드를`` -> ``파드``)."""
@@ -217,7 +224,7 @@ def spelling_analyzer() -> Any:
 
 def reset() -> None:
     """Forget cached analyses (after ``korean.set_mode``)."""
-    for cached in (stem, split_word, word_terms, main_term, leaf_terms):
+    for cached in (stem, split_word, word_terms, word_stems, main_term, leaf_terms):
         cached.cache_clear()
 
 

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import gc
 import heapq
 import json
 import math
 import os
+import pickle
 import threading
 import time
 from collections import Counter, OrderedDict
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
-from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ingest.model import Concept, Note
 from search import korean
+from search.analysis import WORD_RE, split_word, stem, word_stems, word_terms, words
 from search.analysis import reset as reset_analysis
-from search.analysis import word_terms, words
 from search.documents import documents, synonyms
 from search.query import (
     All,
@@ -42,6 +44,7 @@ from search.spelling import Vocabulary
 
 SYNONYMS_FILE = "kg-synonyms.json"
 META_FILE = "kg-search.json"
+TABLES_FILE = "kg-tables.pickle"  # what a searcher needs, precomputed (see build_tables)
 
 # Re-ranking of the top hits (Whoosh's BM25F order beyond this window is kept as is,
 # so pages stay consistent: the window is always the first RERANK_WINDOW by BM25F).
@@ -80,16 +83,14 @@ class _Doc:
     heads: str
     defines: frozenset[str]
     labels: str
-    # None until first needed when the text has Hangul (analysing it may load Kiwi,
-    # which must not happen while a server starts): see _View.terms.
-    label_terms: frozenset[str] | None
-    title_terms: frozenset[str] | None
+    label_terms: frozenset[str]
+    title_terms: frozenset[str]
+    # The stored text of each of TEXT_FIELDS (phrases are checked on it).
+    texts: tuple[str, ...]
 
 
-def _text_terms(text: str, lazy: bool = True) -> frozenset[str] | None:
-    """Every index term of a text's words; None (computed later) for Korean text."""
-    if lazy and not text.isascii() and korean.has_hangul(text):
-        return None
+def _text_terms(text: str) -> frozenset[str]:
+    """Every index term of a text's words."""
     terms: set[str] = set()
     for w in words(text):
         terms |= word_terms(w)
@@ -97,84 +98,212 @@ def _text_terms(text: str, lazy: bool = True) -> frozenset[str] | None:
 
 
 def _doc_terms(doc: _Doc) -> tuple[frozenset[str], frozenset[str]]:
-    """(label terms, title terms) of a document, analysing Korean text on first use."""
-    if doc.label_terms is None:
-        doc.label_terms = _text_terms(doc.labels, lazy=False)
-    if doc.title_terms is None:
-        doc.title_terms = _text_terms(doc.title, lazy=False)
-    return doc.label_terms or frozenset(), doc.title_terms or frozenset()
+    """(label terms, title terms) of a document (computed when the tables are built)."""
+    return doc.label_terms, doc.title_terms
 
 
 def _split(value: str | None, sep: str = ",") -> list[str]:
     return [v for v in (value or "").split(sep) if v]
 
 
+def _positions(text: str, wanted: frozenset[str]) -> dict[str, set[int]]:
+    """Positions of the wanted (stemmed) terms in a text, exactly as ``text_analyzer``
+    (RegexTokenizer | SplitFilter) numbers them."""
+    out: dict[str, set[int]] = {}
+    shift = 0
+    for pos, w in enumerate(WORD_RE.findall(text)):
+        terms = split_word(w)
+        if not terms:
+            continue
+        base = pos + shift
+        last = 0
+        for term, rel in terms:
+            t = stem(term)
+            if t in wanted:
+                out.setdefault(t, set()).add(base + rel)
+            if rel > last:
+                last = rel
+        shift += last
+    return out
+
+
+def _has_phrase(text: str, terms: tuple[str, ...]) -> bool:
+    """Do the terms occur at consecutive positions (Whoosh's Phrase with slop 1)?"""
+    if not text:
+        return False
+    pos = _positions(text, frozenset(terms))
+    if len(pos) < len(set(terms)):
+        return False
+    first, rest = pos[terms[0]], [pos[t] for t in terms[1:]]
+    return any(all(p + i in r for i, r in enumerate(rest, 1)) for p in first)
+
+
+def _params() -> tuple[Any, ...]:
+    """What the precomputed tables depend on besides the documents."""
+    return (SCHEMA_VERSION, tuple(FIELD_BOOSTS.items()), BM25_K1, BM25_B, korean.mode())
+
+
+def _make_doc(stored: Mapping[str, Any]) -> _Doc:
+    labels = stored.get("labels") or ""
+    title = stored.get("title") or ""
+    return _Doc(
+        kind=stored.get("kind", ""),
+        id=stored.get("id", ""),
+        title=title,
+        breadcrumb=_split(stored.get("breadcrumb"), LIST_SEP),
+        body=stored.get("body", "") or ", ".join(_split(labels, "\n")),
+        path=stored.get("path", ""),
+        anchor=stored.get("anchor", ""),
+        line=int(stored.get("line") or 0),
+        concepts=_split(stored.get("concepts")),
+        tags=_split(stored.get("tags")),
+        heads=stored.get("heads", ""),
+        defines=frozenset(_split(stored.get("defines"))),
+        labels=labels,
+        label_terms=_text_terms(labels),
+        title_terms=_text_terms(title),
+        texts=tuple(stored.get(f) or "" for f in TEXT_FIELDS),
+    )
+
+
+def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: int) -> dict[str, Any]:
+    """Everything a searcher needs, from the documents' stored fields, in one pass.
+
+    ``postings``: term -> (docnums, scores), the term's BM25 summed over the text fields
+    with the field boosts (documents in the order Whoosh's per-field postings gave them,
+    so ties rank as they did); ``vocab``: unstemmed word -> document frequency (typos,
+    prefixes, corrections); ``docs``: the per-document records.
+    """
+    docs: list[_Doc | None] = [None] * count
+    fields: dict[str, dict[str, tuple[list[int], list[int]]]] = {f: {} for f in TEXT_FIELDS}
+    lengths = {f: [0] * count for f in TEXT_FIELDS}
+    vocab: Counter[str] = Counter()
+    memo: dict[str, tuple[tuple[tuple[str, int], ...], int, frozenset[str]]] = {}
+    for docnum, stored in stored_docs:
+        doc = docs[docnum] = _make_doc(stored)
+        spelled: set[str] = set()
+        for f, text in zip(TEXT_FIELDS, doc.texts):
+            hit = memo.get(text) if f != "body" else None
+            if hit is None:
+                tf: Counter[str] = Counter()
+                plain: set[str] = set()
+                n = 0
+                for w in WORD_RE.findall(text):
+                    stems, unstemmed = word_stems(w)
+                    tf.update(stems)
+                    n += len(stems)
+                    plain.update(unstemmed)
+                hit = (tuple(tf.items()), n, frozenset(plain))
+                if f != "body":
+                    memo[text] = hit
+            items, n, plain = hit
+            lengths[f][docnum] = byte_to_length(length_to_byte(n)) if n else 0
+            postings = fields[f]
+            for term, k in items:
+                entry = postings.get(term)
+                if entry is None:
+                    entry = postings[term] = ([], [])
+                entry[0].append(docnum)
+                entry[1].append(k)
+            if f != "breadcrumb":  # the spelling vocabulary: title, labels, body
+                spelled |= plain
+        vocab.update(spelled)
+    n_docs = count
+    # One flat array of docnums and one of scores, term i at [ends[i-1]:ends[i]].
+    all_docs, all_scores, ends = array("i"), array("d"), array("q")
+    terms = dict.fromkeys(t for f in TEXT_FIELDS for t in fields[f])
+    params = []
+    for f in TEXT_FIELDS:
+        ls = lengths[f]
+        avg = (sum(ls) / len(ls) if ls else 1.0) or 1.0
+        params.append((f, fields[f], ls, BM25_K1 * (1.0 - BM25_B), BM25_K1 * BM25_B / avg))
+    for term in terms:
+        out: dict[int, float] = {}
+        get = out.get
+        for f, postings, lens, norm0, norm1 in params:
+            entry = postings.get(term)
+            if entry is None:
+                continue
+            ds, tfs = entry
+            df = len(ds)
+            idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+            weight = FIELD_BOOSTS[f] * idf * (BM25_K1 + 1.0)
+            for d, tf in zip(ds, tfs):
+                tf = float(tf)
+                out[d] = get(d, 0.0) + weight * tf / (tf + norm0 + norm1 * lens[d])
+        all_docs.extend(out.keys())
+        all_scores.extend(out.values())
+        ends.append(len(all_docs))
+    return {"docs": docs, "terms": list(terms), "ends": ends, "docnums": all_docs,
+            "scores": all_scores, "vocab": dict(vocab)}
+
+
+def _tables_from_reader(reader: Any) -> dict[str, Any]:
+    """The tables of an index without (current) precomputed ones: every stored document
+    is analysed (an index written by another program, or one built by an older kg)."""
+    return build_tables(reader.iter_docs(), reader.doc_count_all())
+
+
 class _View:
     """One index version: a searcher plus everything derived from it (caches included).
 
-    Whoosh's matchers run per posting in Python (~25 ms for a word in half the
-    documents), so queries are evaluated here on per-term score maps read once from the
-    Whoosh postings (BM25 per field, field boosts applied) and kept in an LRU. Only
-    phrases (which need positions) go through Whoosh's matchers.
+    Queries are evaluated here on per-term score maps (BM25 per field, field boosts
+    applied) precomputed at build time and turned into dicts on first use (an LRU keeps
+    them). Phrases are checked on the stored text of the documents having every term.
     """
 
-    def __init__(self, ix: Any, synonym_table: dict[str, Any]) -> None:
-        self.searcher = ix.searcher(weighting=BM25F())
+    def __init__(self, ix: Any, synonym_table: dict[str, Any], tables: Any = None) -> None:
+        # Hundreds of thousands of small objects are made here: the cyclic GC would
+        # rescan them all many times over (it was half of opening an index).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._load(ix, synonym_table, tables)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _load(self, ix: Any, synonym_table: dict[str, Any], tables: Any) -> None:
+        self.searcher = ix.searcher()
         reader = self.reader = self.searcher.reader()
         self.generation = reader.generation()
         self.count = reader.doc_count_all()
-        self.vocab = Vocabulary(
-            (t.decode("utf-8") if isinstance(t, bytes) else t, info.doc_frequency())
-            for t, info in reader.iter_field("spell")
-        )
-        self.docs: list[_Doc | None] = [None] * self.count
+        found = tables(self.generation, self.count) if tables is not None else None
+        if found is None:
+            found = _tables_from_reader(reader)
+        self.docs: list[_Doc | None] = found["docs"]
+        self._terms: dict[str, int] = {t: i for i, t in enumerate(found["terms"])}
+        self._ends: array = found["ends"]
+        self._docnums: array = found["docnums"]
+        self._scores: array = found["scores"]
+        self.vocab = Vocabulary(found["vocab"].items())
         self.facet_keys: list[tuple[tuple[str, str], ...]] = [()] * self.count
         self.values: dict[str, dict[str, set[int]]] = {f: {} for f in set(FILTER_FIELDS.values())}
-        for docnum, stored in reader.iter_docs():
-            labels = stored.get("labels") or ""
-            doc = self.docs[docnum] = _Doc(
-                kind=stored.get("kind", ""),
-                id=stored.get("id", ""),
-                title=stored.get("title", ""),
-                breadcrumb=_split(stored.get("breadcrumb"), LIST_SEP),
-                body=stored.get("body", "") or ", ".join(_split(labels, "\n")),
-                path=stored.get("path", ""),
-                anchor=stored.get("anchor", ""),
-                line=int(stored.get("line") or 0),
-                concepts=_split(stored.get("concepts")),
-                tags=_split(stored.get("tags")),
-                heads=stored.get("heads", ""),
-                defines=frozenset(_split(stored.get("defines"))),
-                labels=labels,
-                label_terms=_text_terms(labels),
-                title_terms=_text_terms(stored.get("title") or ""),
-            )
+        values = self.values
+        for docnum, doc in enumerate(self.docs):
+            if doc is None:
+                continue
             keys = [("kind", doc.kind)]
             if doc.path:
                 keys.append(("path", doc.path))
             keys += [("tag", t) for t in doc.tags] + [("concept", c) for c in doc.concepts]
             self.facet_keys[docnum] = tuple(keys)
-            for fieldname, vals in (("kind", [doc.kind]), ("path", [doc.path]),
+            for fieldname, vals in (("kind", (doc.kind,)), ("path", (doc.path,)),
                                     ("tags", doc.tags), ("concepts", doc.concepts)):
+                bucket = values[fieldname]
                 for v in vals:
-                    self.values[fieldname].setdefault(v, set()).add(docnum)
-        self.lengths = {
-            f: [reader.doc_field_length(d, f, 0) or 0 for d in range(self.count)]
-            for f in TEXT_FIELDS
-        }
-        self.avg = {f: (sum(ls) / len(ls) if ls else 1.0) or 1.0 for f, ls in self.lengths.items()}
-        self._exists: dict[str, bool] = {}
+                    found_set = bucket.get(v)
+                    if found_set is None:
+                        bucket[v] = {docnum}
+                    else:
+                        found_set.add(docnum)
         self._postings: OrderedDict[tuple[Any, float], dict[int, float]] = OrderedDict()
         self.planner = Planner(self.vocab, synonym_table, self.exists)
         self._plans: OrderedDict[str, tuple[Plan, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def exists(self, term: str) -> bool:
-        found = self._exists.get(term)
-        if found is None:
-            found = any(self.reader.doc_frequency(f, term) for f in TEXT_FIELDS)
-            self._exists[term] = found
-        return found
+        return term in self._terms
 
     def plan(self, parsed: ParsedQuery) -> tuple[Plan, Any]:
         """Plan (and highlight regex) for a parsed query, LRU-cached per index version."""
@@ -209,33 +338,28 @@ class _View:
 
     def _term_scores(self, term: str) -> dict[int, float]:
         """BM25 of the term summed over the text fields, each times its field boost."""
-        out: dict[int, float] = {}
-        n = self.count
-        for f in TEXT_FIELDS:
-            df = self.reader.doc_frequency(f, term)
-            if not df:
-                continue
-            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            weight = FIELD_BOOSTS[f] * idf * (BM25_K1 + 1.0)
-            lens, avg = self.lengths[f], self.avg[f]
-            norm0, norm1 = BM25_K1 * (1.0 - BM25_B), BM25_K1 * BM25_B / avg
-            m = self.reader.postings(f, term)
-            get = out.get
-            while m.is_active():
-                d = m.id()
-                tf = m.weight()
-                out[d] = get(d, 0.0) + weight * tf / (tf + norm0 + norm1 * lens[d])
-                m.next()
-        return out
+        i = self._terms.get(term)
+        if i is None:
+            return {}
+        start, end = self._ends[i - 1] if i else 0, self._ends[i]
+        return dict(zip(self._docnums[start:end], self._scores[start:end]))
 
     def _phrase_scores(self, terms: tuple[str, ...]) -> dict[int, float]:
-        """Whoosh finds the documents (positions); scores are the terms' own, so a
-        phrase and plain words add up on one scale."""
-        q = wq.Or([wq.Phrase(f, list(terms)) for f in TEXT_FIELDS])
+        """Documents with the terms consecutive in one text field; scores are the terms'
+        own, so a phrase and plain words add up on one scale."""
         maps = [self.evaluate(Term(t)) for t in dict.fromkeys(terms)]
-        return {
-            d: sum(m.get(d, 0.0) for m in maps) for d in self.searcher.docs_for_query(q)
-        }
+        if not all(maps):
+            return {}
+        maps_by_size = sorted(maps, key=len)
+        keys: Any = maps_by_size[0].keys()
+        for m in maps_by_size[1:]:
+            keys = keys & m.keys()
+        out: dict[int, float] = {}
+        for d in sorted(keys):
+            doc = self.docs[d]
+            if doc is not None and any(_has_phrase(text, terms) for text in doc.texts):
+                out[d] = sum(m.get(d, 0.0) for m in maps)
+        return out
 
     def evaluate(self, node: Any) -> dict[int, float]:
         """Scores of the documents a query node matches (callers must not mutate them)."""
@@ -301,7 +425,7 @@ class SearchIndex:
             reset_analysis()
         # Kiwi loads on the first Korean word analysed (2-8 s here), not at open: a
         # background warm-up holds the GIL for seconds and would stall a starting server.
-        self._view = _View(ix, self._synonyms)
+        self._view = _View(ix, self._synonyms, self._read_tables)
         self._checked = time.monotonic()
         self._swap = threading.Lock()
 
@@ -348,17 +472,24 @@ class SearchIndex:
     ) -> Any:
         concept_list = list(concepts.values()) if isinstance(concepts, Mapping) else list(concepts)
         ix = storage.create_index(build_schema())
-        writer = ix.writer(procs=procs, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
-        count = 0
-        for doc in documents(notes, concept_list):
+        docs = list(documents(notes, concept_list))
+        # Stored fields only (see search.schema): one writer, so docnums are list order.
+        writer = ix.writer(limitmb=256)
+        for doc in docs:
             writer.add_document(**doc)
-            count += 1
         writer.commit()
+        tables = build_tables(enumerate(docs), len(docs))
         hangul = any(korean.has_hangul(block.text) for note in notes
                      for section in note.sections for block in section.blocks)
+        f = storage.create_file(TABLES_FILE)
+        rows = [None if d is None else tuple(getattr(d, k) for k in _Doc.__slots__)
+                for d in tables["docs"]]
+        f.write(pickle.dumps({**tables, "key": (_params(), ix.latest_generation(), len(docs)),
+                              "docs": rows}, protocol=pickle.HIGHEST_PROTOCOL))
+        f.close()
         for name, payload in (
             (SYNONYMS_FILE, synonyms(concept_list)),
-            (META_FILE, {"schema_version": SCHEMA_VERSION, "documents": count,
+            (META_FILE, {"schema_version": SCHEMA_VERSION, "documents": len(docs),
                          "korean_analyzer": korean.mode(), "hangul": hangul,
                          "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}),
         ):
@@ -366,6 +497,22 @@ class SearchIndex:
             f.write(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
             f.close()
         return ix
+
+    def _read_tables(self, generation: int, count: int) -> dict[str, Any] | None:
+        """The precomputed tables, if they were made for this index version and settings."""
+        if not self._storage.file_exists(TABLES_FILE):
+            return None
+        f = self._storage.open_file(TABLES_FILE)
+        try:
+            tables = pickle.loads(bytes(f.read()))
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return None
+        finally:
+            f.close()
+        if tables.get("key") != (_params(), generation, count):
+            return None
+        tables["docs"] = [None if row is None else _Doc(*row) for row in tables["docs"]]
+        return tables
 
     def _read_json(self, name: str) -> dict[str, Any] | None:
         if not self._storage.file_exists(name):
@@ -386,7 +533,7 @@ class SearchIndex:
             view = self._view
             if not view.searcher.up_to_date():
                 self._synonyms = self._read_json(SYNONYMS_FILE) or self._synonyms
-                self._view = _View(self._ix, self._synonyms)
+                self._view = _View(self._ix, self._synonyms, self._read_tables)
                 view.close()
             return self._view
 

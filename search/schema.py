@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, Schema
 
-from search.analysis import spelling_analyzer, text_analyzer
-
-SCHEMA_VERSION = 1
+# 2: Whoosh keeps the stored fields only; the term statistics, scores, vocabulary and
+# per-document data a searcher needs are computed once at build time (search.index).
+SCHEMA_VERSION = 2
 
 # Separator for list values stored in one text field (breadcrumb); the tokenizer treats
 # it as a word break, and readers split on it.
@@ -30,24 +30,28 @@ TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 
 
 def build_schema() -> Schema:
-    """The schema of documents of kind ``section`` and ``concept``."""
-    text = text_analyzer()
+    """The schema of documents of kind ``section`` and ``concept``.
+
+    Whoosh holds the documents' stored fields (and the unique id); it indexes no text.
+    The searchable fields (``TEXT_FIELDS``) are analysed by ``search.analysis`` once, at
+    build time, into the score tables ``search.index`` writes beside the Whoosh files:
+    Whoosh's pure-Python postings writer was most of an ingest, and its matchers are
+    not used at query time (phrases are checked on the stored text).
+    """
     return Schema(
         id=ID(stored=True, unique=True),
-        kind=ID(stored=True),
-        title=TEXT(analyzer=text, stored=True, phrase=True),
-        labels=TEXT(analyzer=text, stored=True, phrase=True),
-        breadcrumb=TEXT(analyzer=text, stored=True, phrase=True),
-        body=TEXT(analyzer=text, stored=True, phrase=True),
-        # Unstemmed vocabulary for typo tolerance, prefixes and "did you mean".
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, stored=False),
-        concepts=KEYWORD(stored=True, commas=True, scorable=False),
+        kind=STORED(),
+        title=STORED(),
+        labels=STORED(),
+        breadcrumb=STORED(),
+        body=STORED(),
+        concepts=STORED(),
         # The concept the section heading names, and the concepts it is the defining
         # section of: ranking signals ("defining section above passing mentions").
-        heads=ID(stored=True),
-        defines=KEYWORD(stored=True, commas=True),
-        path=ID(stored=True),
+        heads=STORED(),
+        defines=STORED(),
+        path=STORED(),
         anchor=STORED(),
         line=STORED(),
-        tags=KEYWORD(stored=True, commas=True),
+        tags=STORED(),
     )

@@ -24,38 +24,60 @@ def allowed_typos(word: str) -> int:
 
 
 def distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a transposition is one edit), capped at limit+1."""
+    """Optimal-string-alignment distance (a transposition is one edit), capped at limit+1.
+
+    The common prefix and suffix are dropped first (candidates share their first letter,
+    and most share more), then only the diagonal band of width 2*limit+1 is computed:
+    cells further out cost more than ``limit`` anyway.
+    """
     if a == b:
         return 0
     la, lb = len(a), len(b)
     if abs(la - lb) > limit:
         return limit + 1
+    start = 0
+    stop = min(la, lb)
+    while start < stop and a[start] == b[start]:
+        start += 1
+    while la > start and lb > start and a[la - 1] == b[lb - 1]:
+        la -= 1
+        lb -= 1
+    a, b = a[start:la], b[start:lb]
+    la, lb = len(a), len(b)
+    if not la or not lb:
+        return la or lb if (la or lb) <= limit else limit + 1
+    big = limit + 1
     prev2: list[int] | None = None
-    prev = list(range(lb + 1))
+    prev = [j if j <= limit else big for j in range(lb + 1)]
     for i in range(1, la + 1):
-        cur = [i] + [0] * lb
+        lo = max(1, i - limit)
+        hi = min(lb, i + limit)
+        cur = [big] * (lb + 1)
+        if i <= limit:
+            cur[0] = i
         ca = a[i - 1]
-        best = i
-        for j in range(1, lb + 1):
+        best = cur[0] if lo == 1 else big
+        for j in range(lo, hi + 1):
             cb = b[j - 1]
-            cost = 0 if ca == cb else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if (
-                prev2 is not None
-                and i > 1
-                and j > 1
-                and ca == b[j - 2]
-                and a[i - 2] == cb
-                and prev2[j - 2] + 1 < v
-            ):
+            v = prev[j - 1] if ca == cb else prev[j - 1] + 1
+            d = prev[j] + 1
+            if d < v:
+                v = d
+            d = cur[j - 1] + 1
+            if d < v:
+                v = d
+            if (prev2 is not None and j > 1 and ca == b[j - 2] and a[i - 2] == cb
+                    and prev2[j - 2] + 1 < v):
                 v = prev2[j - 2] + 1
+            if v > big:
+                v = big
             cur[j] = v
             if v < best:
                 best = v
         if best > limit:
-            return limit + 1
+            return big
         prev2, prev = prev, cur
-    return prev[lb]
+    return prev[lb] if prev[lb] <= limit else big
 
 
 class Vocabulary:
@@ -88,10 +110,14 @@ class Vocabulary:
             firsts.add(word[1])
         found: list[tuple[int, int, str]] = []
         n = len(word)
+        # Each edit changes the set of letters by at most two (a transposition by none):
+        # a C-speed test that rules out most candidates before the edit distance.
+        letters = set(word)
+        spread = 2 * maxdist
         for first in firsts:
             for length in range(max(1, n - maxdist), n + maxdist + 1):
                 for cand in self._buckets.get((first, length), ()):
-                    if cand == word:
+                    if cand == word or len(letters.symmetric_difference(cand)) > spread:
                         continue
                     d = distance(word, cand, maxdist)
                     if d <= maxdist:
