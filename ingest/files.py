@@ -7,6 +7,7 @@ a ``FileError`` with a one-line reason, and the run goes on with the others.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,13 +99,26 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | Non
     as a warning rather than skipped, so no note is lost for one bad byte.
     """
     try:
-        size = path.stat().st_size
+        # O_NONBLOCK: opening a FIFO (or a device) named like a note must not wait for a
+        # writer; only regular files are read (checked on the open file, not the name)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        return None, FileError(str(path), f"unreadable: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, FileError(str(path), f"not a regular file ({_file_kind(info.st_mode)})")
+        size = info.st_size
         if size > max_bytes:
             return None, FileError(str(path), f"too large: {size} bytes (limit {max_bytes})")
-        with path.open("rb") as handle:
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         return None, FileError(str(path), f"unreadable: {exc.strerror or exc}")
+    finally:
+        if fd >= 0:
+            os.close(fd)
     if len(data) > max_bytes:
         return None, FileError(str(path), f"too large: over {max_bytes} bytes")
     if b"\x00" in data[:8192]:
@@ -122,3 +136,12 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | Non
     text = data.decode("utf-8", errors="replace")
     return text, FileError(str(path), f"invalid UTF-8 at byte {position}; "
                            "undecodable bytes replaced", fatal=False)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a file"

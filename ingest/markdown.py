@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import inline as _core_inline
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -22,13 +24,44 @@ _SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+\s+[^{}]*?\btext=\"([^\"]*)\"[^{
 _SHORTCODE = re.compile(r"\{\{[<%]\s*/?[\w-]*[^{}]*?[>%]\}\}")
 
 
+# Inline parsing costs time per character times nesting depth on pathological input: a
+# megabyte line of ``[`` or ``![`` took minutes with the block-level nesting of 200. Inline
+# markup nests far less than lists do, and a paragraph this long is no prose anybody
+# wrote: it is kept as plain text (its markup characters included) rather than parsed.
+INLINE_MAX_NESTING = 20
+MAX_INLINE_CHARS = 100_000
+
+
 class FrontMatterError(ValueError):
     """The YAML front matter could not be read."""
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"maxNesting": 200}).enable("table").use(front_matter_plugin)
+    md = MarkdownIt("commonmark", {"maxNesting": 200}).enable("table").use(front_matter_plugin)
+    md.core.ruler.at("inline", _bounded_inline)
+    return md
+
+
+def _bounded_inline(state: StateCore) -> None:
+    """markdown-it's inline stage with a lower nesting limit, and very long inline
+    content kept as one text token."""
+    for token in state.tokens:
+        if token.type == "inline" and len(token.content) > MAX_INLINE_CHARS:
+            text = Token("text", "", 0)
+            text.content = token.content
+            token.children = [text]
+            token.type = "inline_plain"  # skipped by the inline stage, renamed back below
+    options = state.md.options
+    saved = options["maxNesting"]
+    options["maxNesting"] = INLINE_MAX_NESTING
+    try:
+        _core_inline(state)
+    finally:
+        options["maxNesting"] = saved
+    for token in state.tokens:
+        if token.type == "inline_plain":
+            token.type = "inline"
 
 
 def strip_shortcodes(text: str) -> str:

@@ -15,6 +15,7 @@ from .structure import Event, heading_level, strip_numbering
 
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<mark>[•◦▪‣●○■□·]|[-*+](?=\s))\s*(?P<text>.*)$")
 _YAMLISH = re.compile(r"^\s*(?:-\s|#|[\w.\-\"']+:(?:\s|$)|\.\.\.|[\]\}])")
+MAX_DEPTH = 100  # about where markdown-it stops nesting lists (maxNesting 200)
 CODE_LANGS = frozenset(
     "yaml yml json bash sh shell console zsh python py go golang javascript js typescript ts "
     "dockerfile docker toml ini xml html css sql text txt plaintext java rust c cpp hcl "
@@ -66,7 +67,10 @@ def parse_outline_events(text: str) -> list[Event]:
         if bullet:
             while bullets and bullets[-1][0] >= indent:
                 bullets.pop()
-            depth = len(bullets)
+            # deeper bullets stay items of the deepest level: each level may head a
+            # section, and every section repeats its whole breadcrumb, so thousands of
+            # levels would make a store quadratic in the note's size
+            depth = min(len(bullets), MAX_DEPTH)
             bullets.append((indent, depth))
             item_text, end = _continued(lines, i, indent)
             events.append(Event(kind="item", text=item_text or bullet.group("text").strip(),

@@ -1,0 +1,196 @@
+"""Bad and pathological notes through the real ``kg ingest``: each bad file is one line
+(path and reason), the rest is built, the exit code says which (3 built with skipped
+files, 1 nothing built), and every run ends in bounded time. Also: no request fails
+while a re-ingest swaps the store under load (a short run of bench/load_swap)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from bench import load_swap
+from kg.settings import DEFAULT_NOTES
+
+from .conftest import kg_command
+
+RUN_SECONDS = 120  # every ingest below takes a few seconds; the bound catches a hang
+
+
+def kg(*args: object, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess,
+                                                                  float]:
+    begin = time.monotonic()
+    result = subprocess.run([*kg_command(), *map(str, args)], capture_output=True, text=True,
+                            timeout=RUN_SECONDS, env=dict(os.environ, **(env or {})))
+    return result, time.monotonic() - begin
+
+
+def reported(stderr: str) -> dict[str, str]:
+    """name → the one ``skipped:``/``warning:`` line about it."""
+    lines: dict[str, str] = {}
+    for line in stderr.splitlines():
+        if line.startswith(("skipped: ", "warning: ")):
+            path = line.split(": ", 2)[1]
+            assert Path(path).name not in lines, f"reported twice: {line}"
+            lines[Path(path).name] = line
+    return lines
+
+
+GOOD_MD = "# Pod\n\nA Pod is a group of containers. A Deployment manages a ReplicaSet.\n"
+GOOD_TXT = "Service\n• A Service routes traffic to Pods.\n"
+
+
+@pytest.fixture
+def bad_folder(tmp_path: Path) -> Path:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text(GOOD_MD)
+    (notes / "good.txt").write_text(GOOD_TXT)
+    (notes / "binary.md").write_bytes(b"# x\x00\x01\x02\xff")
+    (notes / "invalid-utf8.md").write_bytes(b"# Caf\xe9\n\nna\xefve \xff\xfe text\n")
+    (notes / "oversized.md").write_text("# Big\n\n" + "word " * 2000)
+    (notes / "front-matter.md").write_text("---\ntitle: [oops\n---\n# Bad\n")
+    (notes / "not-a-mapping.md").write_text("---\n- a\n- b\n---\n# List\n")
+    (notes / "empty.md").write_text("")
+    os.mkfifo(notes / "fifo.md")  # opening it would wait for a writer forever
+    (notes / "folder.md").mkdir()  # a folder named like a note is walked, not read
+    (notes / "folder.md" / "inside.md").write_text("# Inside\n\nA Node runs Pods.\n")
+    (notes / "sub").mkdir()
+    os.symlink("..", notes / "sub" / "loop")
+    return notes
+
+
+def test_bad_files_are_one_line_each_and_the_rest_is_built(bad_folder, tmp_path):
+    store = tmp_path / "store"
+    result, seconds = kg("ingest", bad_folder, "--store", store, "-q",
+                         env={"KG_MAX_FILE_BYTES": "4096"})
+    assert result.returncode == 3, result.stderr
+    assert seconds < RUN_SECONDS / 2
+    assert "Traceback" not in result.stderr
+    lines = reported(result.stderr)
+    assert "skipped:" in lines["binary.md"] and "binary" in lines["binary.md"]
+    assert "warning:" in lines["invalid-utf8.md"] and "replaced" in lines["invalid-utf8.md"]
+    assert "skipped:" in lines["oversized.md"] and "too large" in lines["oversized.md"]
+    assert "limit 4096" in lines["oversized.md"]
+    assert "front matter" in lines["front-matter.md"] and "line 2" in lines["front-matter.md"]
+    assert "not a YAML mapping" in lines["not-a-mapping.md"]
+    assert "skipped:" in lines["fifo.md"] and "FIFO" in lines["fifo.md"]
+    assert "warning:" in lines["loop"] and "symlink loop" in lines["loop"]
+    # an empty note and a folder named x.md are no errors
+    assert "empty.md" not in lines and "folder.md" not in lines
+    assert set(lines) == {"binary.md", "invalid-utf8.md", "oversized.md", "front-matter.md",
+                          "not-a-mapping.md", "fifo.md", "loop"}
+    # good.md, good.txt, invalid-utf8.md, empty.md, folder.md/inside.md
+    assert "built" in result.stdout and "5 files" in result.stdout
+    assert "5 errors, 2 warnings" in result.stdout
+    search, _ = kg("search", "Service", "--store", store, "--json")
+    assert search.returncode == 0 and "good.txt" in search.stdout
+
+
+def test_an_unreadable_file(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("running as root, which reads a chmod 0 file; the FIFO case covers "
+                    "a file that cannot be read")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text(GOOD_MD)
+    secret = notes / "secret.md"
+    secret.write_text("# Secret\n")
+    secret.chmod(0)
+    result, _ = kg("ingest", notes, "--store", tmp_path / "store", "-q")
+    assert result.returncode == 3
+    assert "unreadable" in reported(result.stderr)["secret.md"]
+
+
+def test_nothing_built_when_every_file_fails(bad_folder, tmp_path):
+    store = tmp_path / "store"
+    kg("ingest", DEFAULT_NOTES, "--store", store, "-q")
+    before = (store / "current").resolve()
+    for name in ("good.md", "good.txt", "invalid-utf8.md", "empty.md"):
+        (bad_folder / name).unlink()
+    (bad_folder / "folder.md" / "inside.md").unlink()
+    result, seconds = kg("ingest", bad_folder, "--store", store, "-q",
+                         env={"KG_MAX_FILE_BYTES": "4096"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert seconds < RUN_SECONDS / 2
+    assert "nothing built" in result.stderr and "unchanged" in result.stderr
+    assert len(reported(result.stderr)) == 6
+    assert (store / "current").resolve() == before
+    assert not list((store / "builds").glob(".tmp-*"))
+
+
+# -- pathological input ---------------------------------------------------------------------
+LEVELS = 2000
+
+
+def pathological_folder(root: Path) -> Path:
+    notes = root / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text(GOOD_MD)
+    # thousands of nesting levels, markdown and outline forms, several bullet marks
+    (notes / "deep-dash.md").write_text("".join(f"{'  ' * i}- item {i}\n" for i in range(LEVELS)))
+    (notes / "deep-ordered.md").write_text(
+        "".join(f"{'   ' * i}1. item {i}\n" for i in range(LEVELS)))
+    (notes / "deep-dash.txt").write_text("Deep\n" + "".join(
+        f"{' ' * (i + 1)}- item {i}\n" for i in range(LEVELS)))
+    (notes / "deep-bullet.txt").write_text("Deep\n" + "".join(
+        f"{' ' * (i + 1)}{'•◦▪'[i % 3]} level {i}\n" for i in range(LEVELS)))
+    # thousands of > levels, one line, and a staircase of them
+    (notes / "deep-quote.md").write_text(">" * 5000 + " deep\n\n" + "".join(
+        f"{'>' * i} quote {i}\n" for i in range(1, LEVELS)))
+    # single lines of megabytes: prose with markup, and the inline parser's worst case
+    (notes / "megaline.md").write_text(
+        "# Mega\n\n" + "The quick brown fox [jumps](x) over *the* lazy `dog` again " * 50_000
+        + "\n\nA Pod is the smallest unit.\n")
+    (notes / "brackets.md").write_text("# Brackets\n\n" + "[" * 1_000_000 + "\n\n"
+                                       + "![" * 500_000 + "\n")
+    (notes / "megaline.txt").write_text("Mega\n" + "lorem ipsum dolor sit amet, " * 100_000
+                                        + "\n• A Pod runs containers.\n")
+    (notes / "yaml-forever.txt").write_text(
+        "Config\nyaml\n" + "".join(f"{' ' * (i % 40)}key{i}: value\n" for i in range(50_000)))
+    return notes
+
+
+def test_pathological_notes_ingest_in_bounded_time(tmp_path):
+    notes = pathological_folder(tmp_path)
+    store = tmp_path / "store"
+    result, seconds = kg("ingest", notes, "--store", store, "-q", "--workers", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert seconds < 90, f"ingest took {seconds:.0f} s"
+    assert "10 files" in result.stdout
+    # nesting is capped, not multiplied: a store stays near the size of its notes
+    size = sum(p.stat().st_size for p in (store / "current").rglob("*") if p.is_file())
+    notes_size = sum(p.stat().st_size for p in notes.iterdir())
+    assert size < 5 * notes_size + 20_000_000, f"store {size} bytes for {notes_size} of notes"
+    for query, path in (("smallest unit", "megaline.md"), ("runs containers", "megaline.txt"),
+                        ("item 3", "deep-dash.txt"), ("level 5", "deep-bullet.txt")):
+        found, _ = kg("search", query, "--store", store, "--json")
+        assert found.returncode == 0 and path in found.stdout, (query, found.stdout[:500])
+
+
+def test_nested_sections_are_capped_in_the_outline_form():
+    from ingest.notes import parse_note
+    from ingest.outline import MAX_DEPTH
+
+    text = "Deep\n" + "".join(f"{' ' * (i + 1)}- item {i}\n" for i in range(LEVELS))
+    note = parse_note(text, "deep.txt")
+    assert max(len(s.breadcrumb) for s in note.sections) <= MAX_DEPTH + 3
+    blocks = [b for s in note.sections for b in s.blocks]
+    assert {b.text for b in blocks} >= {f"item {i}" for i in range(MAX_DEPTH + 5, LEVELS)}
+    assert all(1 <= b.line <= b.end_line <= LEVELS + 1 for b in blocks)
+
+
+# -- load while the store is swapped --------------------------------------------------------
+def test_no_request_fails_while_a_reingest_swaps_the_store(tmp_path):
+    """bench/load_swap for 8 s at concurrency 8 on data/notes, re-ingesting twice."""
+    store = tmp_path / "store"
+    load_swap.ingest(DEFAULT_NOTES, store)
+    result = load_swap.run_load(store, DEFAULT_NOTES, seconds=8, concurrency=8, reingests=2)
+    assert result["failed"] == 0, load_swap.report(result)
+    assert [i["ok"] for i in result["ingests"]] == [True, True], result["ingests"]
+    assert len(result["builds"]) == 3, result["builds"]  # the first, then one per re-ingest
+    assert all(row["requests"] > 0 for row in result["endpoints"].values())
