@@ -593,8 +593,14 @@ class ConceptGraph:
         # this state (cheaper, and at least as much hop budget left); this also rules out
         # loops, since costs are positive.
         min_hops: dict[str, int] = {}
+        # The cheapest entry pushed per node (cost, hops): a new entry no cheaper and with
+        # no fewer hops would pop after it and be skipped (or never be reached), so it is
+        # not pushed at all. Same result, a fraction of the heap traffic on dense graphs.
+        pushed: dict[str, tuple[float, int]] = {src: (0.0, 0)}
+        no_hops = max_len + 1
+        heappush, heappop = heapq.heappush, heapq.heappop
         while heap:
-            cost, hops, state = heapq.heappop(heap)
+            cost, hops, state = heappop(heap)
             node = states[state][0]
             if node == dst:
                 path = []
@@ -602,15 +608,23 @@ class ConceptGraph:
                     path.append(states[state][0])
                     state = states[state][1]
                 return cost, path[::-1]
-            if hops >= max_len or min_hops.get(node, max_len + 1) <= hops:
+            if hops >= max_len or min_hops.get(node, no_hops) <= hops:
                 continue
             min_hops[node] = hops
+            nxt = hops + 1
             for other, (step, _w, _i, _d) in self._best_links(node, allowed).items():
-                if (other in banned_nodes or min_hops.get(other, max_len + 1) <= hops + 1
-                        or (node, other) in banned_links):
+                if min_hops.get(other, no_hops) <= nxt or other in banned_nodes:
                     continue
+                total = cost + step
+                best = pushed.get(other)
+                if best is not None and best[0] <= total and best[1] <= nxt:
+                    continue
+                if banned_links and (node, other) in banned_links:
+                    continue
+                if best is None or total < best[0] or (total == best[0] and nxt < best[1]):
+                    pushed[other] = (total, nxt)
                 states.append((other, state))
-                heapq.heappush(heap, (cost + step, hops + 1, len(states) - 1))
+                heappush(heap, (total, nxt, len(states) - 1))
         return None
 
     def _path_cost(self, nodes: list[str], allowed: set[str] | None) -> float:
