@@ -114,6 +114,16 @@ class ConceptGraph:
     @classmethod
     def from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
         """The view of any stream of quads shaped like :func:`graph.rdf.corpus_quads` gives."""
+        enabled = gc.isenabled()
+        gc.disable()  # builds ~10^5 small containers the cyclic GC would rescan repeatedly
+        try:
+            return cls._from_quads(quads, base_uri)
+        finally:
+            if enabled:
+                gc.enable()
+
+    @classmethod
+    def _from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
         concepts: set[str] = set()
         notes: set[URIRef] = set()
         pref: dict[str, dict[str, str]] = {}
@@ -244,7 +254,8 @@ class ConceptGraph:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(self._data, fh, ensure_ascii=False, separators=(",", ":"))
+            # dumps (C encoder, one write) rather than dump (Python iterencode chunks).
+            fh.write(json.dumps(self._data, ensure_ascii=False, separators=(",", ":")))
         os.replace(tmp, target)
 
     @classmethod
