@@ -136,6 +136,14 @@ NO_STORE = error_response("No built store yet (no_store)")
 HTML = {"description": "HTML page", "content": {"text/html": {"schema": STR}}}
 
 
+def PAGE_404(description: str) -> dict[str, Any]:  # noqa: N802 - reads like the constants
+    """A page's 404: the HTML page, or the JSON error when the path is no route at all
+    (a control character such as a newline in it)."""
+    return {"description": description + "; JSON when the path cannot name a page",
+            "content": {"text/html": {"schema": STR},
+                        "application/json": {"schema": ref("Error")}}}
+
+
 def _op(summary: str, responses: dict[str, Any], params: list[dict[str, Any]] | None = None,
         tag: str = "api", **extra: Any) -> dict[str, Any]:
     out = {"summary": summary, "tags": [tag], "responses": {"503": NO_STORE, **responses}}
@@ -145,11 +153,21 @@ def _op(summary: str, responses: dict[str, Any], params: list[dict[str, Any]] | 
     return out
 
 
+JSON_LD = {"type": ["object", "array"], "description": "a JSON-LD document"}
+
+
+def rdf_content(*media_types: str) -> dict[str, Any]:
+    """RDF serialisations: text, except JSON-LD, which is a JSON document."""
+    return {m: {"schema": JSON_LD if m == "application/ld+json" else STR} for m in media_types}
+
+
 def _sparql_content() -> dict[str, Any]:
     content: dict[str, Any] = {}
     for name, (media, kind) in SPARQL_FORMATS.items():
         if kind == "results" and name == "json":
             content[media] = {"schema": ref("SparqlResultsJson")}
+        elif media == "application/ld+json":
+            content[media] = {"schema": JSON_LD}
         else:
             content[media] = {"schema": STR}
     return content
@@ -231,9 +249,9 @@ def paths() -> dict[str, Any]:
         "/api/export": {"get": _op("The whole graph as RDF", {
             "200": {"description": "Triple formats hold the union of all graphs; quad formats "
                                    "(nquads, trig, json-ld) keep a named graph per note",
-                    "content": {m: {"schema": STR} for m in (
-                        "text/turtle", "application/n-triples", "application/n-quads",
-                        "application/trig", "application/ld+json", "application/rdf+xml")}},
+                    "content": rdf_content("text/turtle", "application/n-triples",
+                                           "application/n-quads", "application/trig",
+                                           "application/ld+json", "application/rdf+xml")},
             "400": BAD}, [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig",
                                                     "json-ld", "xml"], "default": "turtle"},
                                 "RDF serialisation.")])},
@@ -259,9 +277,8 @@ def paths() -> dict[str, Any]:
                                      "page for browsers", {
             "200": {"description": "Every triple with the concept as subject (all graphs). "
                                    "Vary: Accept.",
-                    "content": {m: {"schema": STR} for m in (
-                        "text/turtle", "application/ld+json", "application/n-triples",
-                        "application/rdf+xml")}},
+                    "content": rdf_content("text/turtle", "application/ld+json",
+                                           "application/n-triples", "application/rdf+xml")},
             "303": {"description": "Accept prefers text/html: see /explore/{concept_id}",
                     "headers": {"Location": {"schema": STR}}},
             "404": UNKNOWN, "406": error_response("No acceptable format")}, [
@@ -275,12 +292,12 @@ def paths() -> dict[str, Any]:
         "/explore": {"get": _op("Concept explorer (search box, graph)", {"200": HTML},
                                 tag="pages")},
         "/explore/{key}": {"get": _op("Concept explorer focused on a concept", {
-            "200": HTML, "404": {"description": "Unknown concept (HTML page)",
-                                 "content": {"text/html": {"schema": STR}}}}, [KEY],
+            "200": HTML, "400": {"description": "Blank or overlong key (HTML page)",
+                                 "content": {"text/html": {"schema": STR}}},
+            "404": PAGE_404("Unknown concept (HTML page)")}, [KEY],
             tag="pages")},
         "/notes/{path}": {"get": _op("A note rendered with its sections and concepts", {
-            "200": HTML, "404": {"description": "Unknown note (HTML page)",
-                                 "content": {"text/html": {"schema": STR}}}}, [
+            "200": HTML, "404": PAGE_404("Unknown note (HTML page)")}, [
             param("path", STR, "Note path as ingested (e.g. workloads/pods.md).",
                   where="path")], tag="pages")},
         "/widget.js": {"get": _op("Embeddable search box script", {"200": {

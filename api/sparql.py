@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph
 from flask import Blueprint, Response, request
 
 from graph import backends
@@ -182,9 +183,19 @@ def read_query() -> tuple[str, list[str], list[str]]:
     named_graphs = source.getlist("named-graph-uri") + (
         args.getlist("named-graph-uri") if source is not args else [])
     for iri in default_graphs + named_graphs:
-        if not re.fullmatch(r"[^<>\"{}|^`\\\x00-\x20]+", iri):
+        if not re.fullmatch(r"[^<>\"{}|^`\\\x00-\x20]+", iri) or not _valid_iri(iri):
             raise BadRequest(f"not an IRI: {iri[:80]!r}", code="invalid_parameter")
     return text, default_graphs, named_graphs
+
+
+def _valid_iri(iri: str) -> bool:
+    """An absolute IRI (RFC 3987) as the query engine reads it: one it would refuse
+    must be a 400 here, not a failed query worker (503)."""
+    try:
+        pyoxigraph.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
 
 
 def negotiate(kinds: tuple[str, ...], default: str) -> str:
