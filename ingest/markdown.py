@@ -21,6 +21,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from .structure import Event, strip_numbering
 
 _SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+\s+[^{}]*?\btext=\"([^\"]*)\"[^{}]*?[>%]\}\}")
+_LONE_CR = re.compile(r"\r(?!\n)")
 _SHORTCODE = re.compile(r"\{\{[<%]\s*/?[\w-]*[^{}]*?[>%]\}\}")
 
 
@@ -90,6 +91,10 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
 
     Raises FrontMatterError when front matter is present but is not a YAML mapping.
     """
+    if "\r" in text:
+        # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
+        # note's line count and the outline form do), so it may not move any line
+        text = _LONE_CR.sub(" ", text)
     tokens = _parser().parse(strip_shortcodes(text))
     events: list[Event] = []
     meta: dict[str, Any] = {}

@@ -37,7 +37,7 @@ def _is_heading(text: str) -> bool:
 
 def parse_outline_events(text: str) -> list[Event]:
     """Events of an outline note; line numbers are 1-based."""
-    lines = text.splitlines()
+    lines = _lines(text)
     events: list[Event] = []
     # (indent, depth) of open bullets, innermost last
     bullets: list[tuple[int, int]] = []
@@ -102,6 +102,15 @@ def parse_outline_events(text: str) -> list[Event]:
                             depth=bullets[-1][1] if in_list else None))
         i = para_end
     return events
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as an editor numbers them: split at newlines only (``str.splitlines`` also
+    splits at form feeds, \\x1c-\\x1e, \\x85 and U+2028, which would move every line after)."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def _continued(lines: list[str], start: int, indent: int) -> tuple[str, int]:
