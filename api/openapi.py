@@ -242,7 +242,8 @@ def paths() -> dict[str, Any]:
             param("focus", STR, "Concept id, label or alias."),
             param("depth", bounded(1, 1, 3), "Hops from focus."),
             param("limit", bounded(50, 1, 200), "Most nodes."), RELATION,
-            param("minWeight", {"type": "number", "default": 0, "minimum": 0, "maximum": 1_000_000},
+            param("minWeight", {"type": "number", "default": 0, "minimum": 0,
+                                "maximum": 1_000_000},
                   "Drop edges lighter than this.")])},
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
