@@ -144,9 +144,11 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         elif kind in ("fence", "code_block"):
             start, end = tok.map or (0, 1)
             lang = (tok.info or "").strip().split(" ")[0].lower()
-            events.append(Event(kind="code", text=tok.content.rstrip("\n"), line=start + 2
-                                if kind == "fence" else start + 1, end_line=end, lang=lang,
-                                depth=depth if item_open else None))
+            # a fence's body starts below its opening line; an empty or unclosed one at
+            # the end of the file has no body line, and sits on the fence's own lines
+            first = min(start + 2, end) if kind == "fence" else start + 1
+            events.append(Event(kind="code", text=tok.content.rstrip("\n"), line=first,
+                                end_line=end, lang=lang, depth=depth if item_open else None))
         elif kind == "table_open":
             i = _table(tokens, i, events, depth if item_open else None)
             continue

@@ -52,6 +52,7 @@ def test_api_conforms_to_its_openapi_document(api_schema, method, path):
 
     @given(case=operation.as_strategy())
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
+              derandomize=bool(os.environ.get("CI")),
               suppress_health_check=list(HealthCheck))
     def check(case):
         case.call_and_validate(checks=CHECKS)
