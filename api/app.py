@@ -10,6 +10,7 @@ re-ingest without a restart.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ def open_store(app: Flask) -> Store | None:
             state["store"] = Store.open(state["store_path"])
         except StoreError as exc:
             app.logger.error("%s", exc)
+        gc.freeze()  # the loaded store is long-lived: keep full GC passes off it
     return state["store"]
 
 
@@ -68,6 +70,7 @@ def get_store() -> Store:
     fresh = store.refresh()
     if fresh is not store:
         state["store"] = fresh
+        gc.freeze()
     return fresh
 
 

@@ -17,6 +17,7 @@ import difflib
 import gc
 import heapq
 import json
+import math
 import os
 import threading
 from collections.abc import Iterable
@@ -34,10 +35,20 @@ from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 FORMAT_VERSION = 1
 EVIDENCE_CAP = 3  # evidence items per result in related()/paths()
 MAX_DEPTH = 3
-# Dijkstra costs: a typed or hierarchical edge is one step, a co-mention counts as more,
-# so an explained chain is preferred over "mentioned together" shortcuts.
+# Dijkstra costs: a typed edge is one step, a step up or down the hierarchy a little more
+# (going through a broad concept like Controller explains less than a direct chain), a
+# co-mention much more; more evidence makes a typed edge somewhat cheaper.
 TYPED_COST = 1.0
+HIERARCHY_COST = 1.4
 CO_MENTION_COST = 2.5
+
+
+def _step_cost(relation: str, weight: float) -> float:
+    spec = RELATIONS[relation]
+    if spec.co_mention:
+        return CO_MENTION_COST  # however often, "mentioned together" explains little
+    base = HIERARCHY_COST if spec.hierarchical else TYPED_COST
+    return base / (1.0 + 0.25 * math.log2(max(weight, 1.0)))
 
 _SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
 
@@ -578,7 +589,7 @@ class ConceptGraph:
             edge = self._edges[index]
             if allowed is not None and edge[1] not in allowed:
                 continue
-            cost = CO_MENTION_COST if RELATIONS[edge[1]].co_mention else TYPED_COST
+            cost = _step_cost(edge[1], edge[3])
             cand = (cost, -edge[3], RELATION_RANK[edge[1]], index, direction)
             current = links.get(other)
             if current is None or cand < current:
