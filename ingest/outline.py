@@ -53,8 +53,11 @@ def parse_outline_events(text: str) -> list[Event]:
         indent = _indent(raw)
         in_list = bool(bullets) and indent > 0
 
-        if stripped.lower() in CODE_LANGS and i + 1 < n and lines[i + 1].strip():
-            end = _code_end(lines, i + 1, indent)
+        # a language word opens a code block only when at least one line of code follows
+        # (``yaml`` then a text bullet is a word of its own)
+        end = _code_end(lines, i + 1, indent) if (
+            stripped.lower() in CODE_LANGS and i + 1 < n and lines[i + 1].strip()) else i + 1
+        if end > i + 1:
             body = _dedent(lines[i + 1:end])
             events.append(Event(
                 kind="code", text=body, line=lineno + 1, end_line=end, lang=stripped.lower(),
