@@ -386,7 +386,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                 or right.concept == selector:
             continue
         between = text[left.end:right.start]
-        after = text[right.end:]
+        after = text[right.end:right.end + 200]  # patterns look a few words ahead only
         if hangul:
             relation = korean_relation(text[left.end:left.end + 3], after)
             if relation:
@@ -399,7 +399,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
         if between.strip() == ":" and linker.is_field(left.concept):
             yield from emit(left.concept, right.concept, "hasValue")
             continue
-        if runs_on(between, text[:left.start]):
+        if runs_on(between, lambda: text[:left.start]):
             yield from emit(left.concept, right.concept, "runsOn")
             continue
         found = verb_between(between)

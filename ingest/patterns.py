@@ -10,6 +10,7 @@ from ``RELATION_TYPES``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # (type, pattern over the lower-cased words between subject and object). Order matters:
 # the first pattern found nearest the object wins, so "runs on" beats "runs".
@@ -88,9 +89,10 @@ def verb_between(between: str) -> tuple[str, bool] | None:
     return relation, bool(_PASSIVE.search(text))
 
 
-def runs_on(between: str, before: str) -> bool:
-    """"run the same Pod on every Node": the Pod runs on the Node."""
-    return bool(_RUN_ON.match(between.lower())) and bool(re.search(r"\brun", before.lower()))
+def runs_on(between: str, before: Callable[[], str]) -> bool:
+    """"run the same Pod on every Node": the Pod runs on the Node. ``before`` gives the
+    sentence up to the first mention, only when the words between could say so."""
+    return bool(_RUN_ON.match(between.lower())) and bool(re.search(r"\brun", before().lower()))
 
 
 def is_kind_of_tail(after: str) -> bool:

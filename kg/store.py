@@ -85,7 +85,8 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     tmp.mkdir()
     # The index is built in a forked process while this one writes the graph: the two
     # take about as long, and the machine has two cores. Fork shares the corpus for free.
-    indexer = _FORK.Process(target=_build_index, args=(tmp / "index", corpus), daemon=True)
+    indexer = _FORK.Process(target=_build_index, args=(tmp / "index", corpus, os.getpid()),
+                            daemon=True)
     indexer.start()
     quads = corpus_quads(corpus, base_uri)
     if graph_url is None:
@@ -124,8 +125,23 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
 _FORK = multiprocessing.get_context("fork")
 
 
-def _build_index(folder: Path, corpus: Corpus) -> None:
+def _build_index(folder: Path, corpus: Corpus, parent: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
     SearchIndex.build(folder, corpus.notes, corpus.concepts).close()
+
+
+def _die_with_parent() -> None:
+    """A killed ingest must not leave its index builder holding the store's lock."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
 
 
 def note_record(note: Note) -> dict[str, Any]:
