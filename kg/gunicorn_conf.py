@@ -7,7 +7,7 @@ their open files must not be shared across a fork.
 
 preload_app = True
 worker_class = "gthread"  # a browser's idle pre-opened connections must not hold a worker
-threads = 4
+threads = 2
 graceful_timeout = 5
 accesslog = "-"
 
