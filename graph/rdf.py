@@ -215,8 +215,18 @@ class _Builder:
         }
         self.scheme = scheme_uri(base_uri)
         self.graphs: dict[str, _Sink] = {}
+        self.literals: dict[tuple[type, object], Literal] = {}
         self.sections: dict[str, list[Section]] = {
             note.path: sorted(note.sections, key=lambda sec: sec.line) for note in corpus.notes}
+
+    def literal(self, value: object) -> Literal:
+        """A plain literal, shared: paths, line numbers and sentences repeat across quads,
+        and building an rdflib Literal costs several microseconds."""
+        key = (type(value), value)
+        found = self.literals.get(key)
+        if found is None:
+            found = self.literals[key] = Literal(value)
+        return found
 
     def graph(self, path: str) -> _Sink:
         graph = self.graphs.get(path)
@@ -245,9 +255,9 @@ class _Builder:
                 self.declare(concept, ev.path, declared)
                 g = self.graph(ev.path)
                 uri = concept_uri(self.base, cid)
-                g.add((uri, _SKOS_definition, _lang_literal(ev.text)))
-                g.add((uri, _KG_definitionPath, Literal(ev.path)))
-                g.add((uri, _KG_definitionLine, Literal(ev.line)))
+                g.add((uri, _SKOS_definition, _langself.literal(ev.text)))
+                g.add((uri, _KG_definitionPath, self.literal(ev.path)))
+                g.add((uri, _KG_definitionLine, self.literal(ev.line)))
         grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
         for rel in self.corpus.relations:
             if rel.evidence.path not in self.notes:
@@ -268,25 +278,25 @@ class _Builder:
         g = self.graph(note.path)
         uri = note_uri(self.base, note.path)
         g.add((uri, _RDF_type, _KG_Note))
-        g.add((uri, _DCTERMS_title, Literal(note.title)))
-        g.add((uri, _KG_path, Literal(note.path)))
+        g.add((uri, _DCTERMS_title, self.literal(note.title)))
+        g.add((uri, _KG_path, self.literal(note.path)))
         if note.lines:
-            g.add((uri, _KG_startLine, Literal(1)))
-            g.add((uri, _KG_endLine, Literal(note.lines)))
+            g.add((uri, _KG_startLine, self.literal(1)))
+            g.add((uri, _KG_endLine, self.literal(note.lines)))
         for tag in note.tags:
-            g.add((uri, _DCTERMS_subject, Literal(tag)))
+            g.add((uri, _DCTERMS_subject, self.literal(tag)))
         for section in note.sections:
             sec = section_uri(self.base, note.path, section.anchor)
             g.add((uri, _KG_section, sec))
             g.add((sec, _RDF_type, _KG_Section))
             g.add((sec, _KG_inNote, uri))
-            g.add((sec, _DCTERMS_title, Literal(section.title)))
-            g.add((sec, _KG_anchor, Literal(section.anchor)))
-            g.add((sec, _KG_path, Literal(note.path)))
-            g.add((sec, _KG_breadcrumb, Literal(" > ".join(section.breadcrumb))))
-            g.add((sec, _KG_level, Literal(section.level)))
-            g.add((sec, _KG_startLine, Literal(section.line)))
-            g.add((sec, _KG_endLine, Literal(section.end_line)))
+            g.add((sec, _DCTERMS_title, self.literal(section.title)))
+            g.add((sec, _KG_anchor, self.literal(section.anchor)))
+            g.add((sec, _KG_path, self.literal(note.path)))
+            g.add((sec, _KG_breadcrumb, self.literal(" > ".join(section.breadcrumb))))
+            g.add((sec, _KG_level, self.literal(section.level)))
+            g.add((sec, _KG_startLine, self.literal(section.line)))
+            g.add((sec, _KG_endLine, self.literal(section.end_line)))
             if section.parent:
                 g.add((sec, _KG_parentSection, section_uri(self.base, note.path, section.parent)))
 
@@ -305,7 +315,7 @@ class _Builder:
                 g.add((uri, _SKOS_prefLabel, Literal(label, lang=lang)))
         for alt in sorted(concept.alt_labels):
             if alt != concept.label:
-                g.add((uri, _SKOS_altLabel, _lang_literal(alt)))
+                g.add((uri, _SKOS_altLabel, _langself.literal(alt)))
 
     def add_relation(self, key: tuple[str, str, str, str], occurrences: list[Relation]) -> None:
         """One statement per (note, source, type, target): its weight sums the note's
@@ -324,7 +334,7 @@ class _Builder:
         g.add((node, _RDF_predicate, spec.predicate))
         g.add((node, _RDF_object, dst))
         g.add((node, _KG_weight, Literal(round(sum(r.weight for r in occurrences), 6))))
-        g.add((node, _KG_path, Literal(path)))
+        g.add((node, _KG_path, self.literal(path)))
         places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
         keep = MAX_CO_MENTION_EVIDENCE if spec.co_mention else MAX_EVIDENCE
         for number, (line, text) in enumerate(places[:keep]):
@@ -333,8 +343,8 @@ class _Builder:
             origin = (section_uri(self.base, path, section.anchor) if section is not None
                       else note_uri(self.base, path))
             g.add((node, _KG_evidence, evidence))
-            g.add((evidence, _KG_evidenceText, Literal(text)))
-            g.add((evidence, _KG_line, Literal(line)))
+            g.add((evidence, _KG_evidenceText, self.literal(text)))
+            g.add((evidence, _KG_line, self.literal(line)))
             g.add((evidence, _PROV_wasDerivedFrom, origin))
 
 
