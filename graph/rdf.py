@@ -255,7 +255,7 @@ class _Builder:
                 self.declare(concept, ev.path, declared)
                 g = self.graph(ev.path)
                 uri = concept_uri(self.base, cid)
-                g.add((uri, _SKOS_definition, _langself.literal(ev.text)))
+                g.add((uri, _SKOS_definition, _lang_literal(ev.text)))
                 g.add((uri, _KG_definitionPath, self.literal(ev.path)))
                 g.add((uri, _KG_definitionLine, self.literal(ev.line)))
         grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
@@ -315,7 +315,7 @@ class _Builder:
                 g.add((uri, _SKOS_prefLabel, Literal(label, lang=lang)))
         for alt in sorted(concept.alt_labels):
             if alt != concept.label:
-                g.add((uri, _SKOS_altLabel, _langself.literal(alt)))
+                g.add((uri, _SKOS_altLabel, _lang_literal(alt)))
 
     def add_relation(self, key: tuple[str, str, str, str], occurrences: list[Relation]) -> None:
         """One statement per (note, source, type, target): its weight sums the note's
