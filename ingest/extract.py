@@ -125,7 +125,8 @@ def _register(linker: Linker, candidate: Candidate) -> None:
             if last != label and is_identifier(last) and lexicon.lookup(last) is None:
                 lexicon.add(last, owner)
     concept = concepts[owner]
-    if label_key(label) != label_key(concept.label) and label not in concept.alt_labels:
+    known = {label_key(concept.label), *map(label_key, concept.translations.values())}
+    if label_key(label) not in known and label not in concept.alt_labels:
         if lexicon.lookup(label) == owner:
             concept.alt_labels.add(label)
     if candidate.definition is not None:
