@@ -62,7 +62,7 @@ class Candidate:
     """A label that notes present as a concept.
 
     origin: heading | term | sentence ("A Branch is a ...") | chain (``A -> B``) |
-    identifier | camel | manifest.
+    identifier | camel | manifest | capitalised (kept when seen at least twice).
     definition: the defining text read with it, if any.
     """
 
@@ -170,13 +170,44 @@ def collect(note: Note) -> list[Candidate]:
                 for term in (match.group("a"), match.group("b")):
                     if looks_like_name(term):
                         out.append(Candidate(term, "chain", note.path, anchor))
-            for match in TOKEN.finditer(block.text):
+            text = block.text
+            for match in TOKEN.finditer(text):
                 token = match.group()
                 if is_identifier(token):
                     out.append(Candidate(token, "identifier", note.path, anchor))
                 elif is_camel(token):
                     out.append(Candidate(token, "camel", note.path, anchor))
+                elif _is_capitalised_name(token, text, match.start()):
+                    out.append(Candidate(token, "capitalised", note.path, anchor))
+        kinds = kinds_of(section.title)
+        if kinds and looks_like_name(kinds[0].upper() + kinds[1:]):
+            # "Index types" lists kinds of Index: the Index is a concept of the notes
+            out.append(Candidate(kinds, "heading", note.path, anchor))
     return out
+
+
+_AFTER_WORD = re.compile(r"[a-z,] $")
+_BEFORE_CAPITAL = re.compile(r" [A-Z]")
+
+
+def _is_capitalised_name(token: str, text: str, start: int) -> bool:
+    """A word notes capitalise mid-sentence (``a Heap of Pages``, ``WAL``): how people write
+    the names of things. Sentence starts and everyday words don't count; extraction keeps
+    only those the notes capitalise more than once."""
+    if len(token) < 2 or not token[0].isupper() or not token.isalpha() or not token.isascii():
+        return False
+    if not (token[1:].islower() or (token.isupper() and 2 < len(token) <= 8)):
+        return False
+    lowered = token.lower()
+    if lowered in FUNCTION_WORDS or lowered in _GENERIC_WORDS or lowered in TERM_STOPWORDS:
+        return False
+    if token[1:].islower() and lowered.endswith(("ing", "ed", "ly")):
+        return False  # verbs and adverbs, capitalised because they open a title
+    end = start + len(token)
+    if _BEFORE_CAPITAL.match(text, end):
+        return False  # part of a Title Case run: the title of a page, not a name
+    # inside a sentence: right after a lower-case word ("a Heap", "dead Tuples", "the WAL")
+    return bool(_AFTER_WORD.search(text[max(0, start - 2):start]))
 
 
 def _heading_definition(note: Note, section: Section, label: str) -> Evidence | None:

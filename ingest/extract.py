@@ -10,6 +10,7 @@ note, so notes can be linked in parallel and re-linked one at a time.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -36,7 +37,8 @@ QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
 MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
                               "items labels annotations".split())
 ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
-               "chain": 5, "identifier": 6, "camel": 7}
+               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8}
+MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 DEFINITION_RANK = {"term": 0, "sentence": 1, "heading": 2}
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
@@ -89,7 +91,12 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate]) -> Linker
             lexicon.add(label, term.id, quiet=_quiet(label))
         if is_field_label(term.label, term.aliases):
             linker.fields.add(term.id)
+    capitalised = Counter(label_key(c.label) for c in candidates if c.origin == "capitalised")
     for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
+        if candidate.origin == "capitalised" and (
+                capitalised[label_key(candidate.label)] < MIN_CAPITALISED
+                or linker.resolve(candidate.label)):
+            continue  # a one-off capital is too often a proper noun of the moment
         _register(linker, candidate)
     return linker
 

@@ -28,7 +28,7 @@ def cli_store(tmp_path_factory):
 
 def test_ingest_prints_a_summary(tmp_path):
     result = kg("ingest", FIXTURES / "outline", "--store", tmp_path / "s", check_code=0)
-    assert "1 files" in result.stdout and "concepts" in result.stdout and "relations" in result.stdout
+    assert "2 files" in result.stdout and "concepts" in result.stdout and "relations" in result.stdout
     assert (tmp_path / "s" / "current" / "graph.nq").exists()
 
 

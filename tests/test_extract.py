@@ -172,3 +172,23 @@ def test_a_user_vocabulary_adds_aliases(tmp_path, vocabulary):
     note.write_text("# Commit\n\nA changeset records a snapshot.\n")
     corpus = ingest_paths([note], merged, workers=1)
     assert "changeset" in corpus.concepts["commit"].alt_labels
+
+
+@pytest.fixture(scope="module")
+def postgres(vocabulary):
+    """Study notes about PostgreSQL, in the outline form: another subject nobody planned."""
+    return ingest_paths([FIXTURES / "outline" / "postgres-notes.txt"], vocabulary, workers=1)
+
+
+def test_x_types_headings_make_x_a_concept_with_its_kinds(postgres):
+    assert "index" in postgres.concepts
+    assert {("b-tree", "broader", "index"), ("gin", "broader", "index"),
+            ("brin", "broader", "index")} <= triples(postgres)
+    assert postgres.concepts["gin"].definition.text == "Inverted index for arrays and jsonb"
+
+
+def test_names_capitalised_mid_sentence_more_than_once_are_concepts(postgres):
+    """"a Tuple" ... "dead Tuples": a name; a capital seen once, or opening a sentence, is not."""
+    assert "tuple" in postgres.concepts and "wal" in postgres.concepts
+    assert "heap" not in postgres.concepts  # capitalised once only
+    assert "each" not in postgres.concepts and "vacuum" not in postgres.concepts
