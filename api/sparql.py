@@ -32,7 +32,7 @@ import pyoxigraph
 from flask import Blueprint, Response, request
 
 from graph import backends
-from graph.backends import FORMATS, QueryError
+from graph.backends import QueryError
 
 from .errors import ApiError, BadRequest
 

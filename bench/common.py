@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import statistics
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from kg.serving import kg_command  # noqa: F401 - bench modules run the real CLI through it
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -29,12 +29,6 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-def kg_command() -> list[str]:
-    """The installed ``kg`` entry point (as a user runs it), else ``python -m kg.cli``."""
-    exe = shutil.which("kg", path=str(Path(sys.executable).parent)) or shutil.which("kg")
-    return [exe] if exe else [sys.executable, "-m", "kg.cli"]
 
 
 @dataclass

@@ -18,10 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,21 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.serving import HOST, free_port, kg_command, start_server, stop_server, wait_healthy
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "k8s-docs"
-HOST = "127.0.0.1"
 ENDPOINTS = ("search", "suggest", "related")
-
-
-def kg_command() -> list[str]:
-    exe = shutil.which("kg", path=str(Path(sys.executable).parent)) or shutil.which("kg")
-    return [exe] if exe else [sys.executable, "-m", "kg.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def ingest(corpus: Path, store: Path, *, force: bool = False,
@@ -60,31 +47,6 @@ def ingest(corpus: Path, store: Path, *, force: bool = False,
     return result
 
 
-def start_server(store: Path, port: int, workers: int | None = None) -> subprocess.Popen:
-    env = dict(os.environ)
-    if workers:
-        env["KG_WORKERS"] = str(workers)
-    log = tempfile.NamedTemporaryFile(prefix="kg-load-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen([*kg_command(), "serve", "--store", str(store), "--host", HOST,
-                                "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                               env=env, start_new_session=True)
-    process.log = Path(log.name)  # type: ignore[attr-defined]
-    log.close()
-    return process
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log = getattr(process, "log", None)
-    if log is not None:
-        Path(log).unlink(missing_ok=True)
-
-
 def get_json(port: int, path: str, timeout: float = 10.0) -> tuple[int, Any]:
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
@@ -94,24 +56,6 @@ def get_json(port: int, path: str, timeout: float = 10.0) -> tuple[int, Any]:
         return response.status, json.loads(body) if body else None
     finally:
         connection.close()
-
-
-def wait_healthy(port: int, process: subprocess.Popen | None = None,
-                 timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            log = getattr(process, "log", None)
-            output = Path(log).read_text()[-2000:] if log else ""
-            raise RuntimeError(f"kg serve exited with {process.returncode}:\n{output}")
-        try:
-            status, body = get_json(port, "/healthz", timeout=2)
-            if status == 200:
-                return body
-        except (OSError, http.client.HTTPException, ValueError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"kg serve on port {port} did not become healthy in {timeout} s")
 
 
 def request_paths(port: int, count: int = 400, seed: int = 7) -> dict[str, list[str]]:
@@ -192,9 +136,9 @@ def run_load(store: Path, corpus: Path, *, seconds: float, concurrency: int,
     """Serve ``store`` (already built from ``corpus``), drive it, re-ingest during the
     run; returns the measurements."""
     port = free_port()
-    server = start_server(store, port, workers)
+    server = start_server(store, port, **({"KG_WORKERS": str(workers)} if workers else {}))
     try:
-        first = wait_healthy(port, server)
+        first = wait_healthy(f"http://{HOST}:{port}", process=server)
         paths = request_paths(port)
         builds = [first["build"]]
         stop = threading.Event()

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -19,13 +18,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import kg_command, median, percentile
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.common import median, percentile
+from kg.serving import free_port, kg_command
 
 
 class Server:

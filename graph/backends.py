@@ -27,7 +27,6 @@ import csv
 import io
 import json
 import os
-import re
 import select
 import signal
 import subprocess

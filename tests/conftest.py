@@ -10,12 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +19,7 @@ from api.app import create_app
 from ingest.model import Corpus
 from ingest.pipeline import ingest_paths
 from ingest.vocabulary import load_vocabulary
+from kg.serving import free_port, kg_command, start_server, stop_server, wait_healthy  # noqa: F401
 from kg.settings import DEFAULT_NOTES, REPO_ROOT, load_settings
 from kg.store import Store, build_store
 
@@ -98,59 +93,6 @@ def seed_client(seed_build):
 
 
 # -- a real server ----------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            log = getattr(process, "log", None)
-            output = log.read_text()[-2000:] if log is not None and log.exists() else ""
-            raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy in {timeout} s")
-
-
-def kg_command() -> list[str]:
-    """The installed ``kg`` entry point (the real CLI), else ``python -m kg.cli``."""
-    exe = shutil.which("kg", path=str(Path(sys.executable).parent)) or shutil.which("kg")
-    return [exe] if exe else [sys.executable, "-m", "kg.cli"]
-
-
-def start_server(store: Path, port: int, **env: str) -> subprocess.Popen:
-    """``kg serve`` in the background; its log goes to a temporary file (``process.log``)."""
-    environment = dict(os.environ, **env)
-    log = tempfile.NamedTemporaryFile(prefix="kg-serve-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [*kg_command(), "serve", "--store", str(store), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True,
-    )
-    process.log = Path(log.name)  # type: ignore[attr-defined]
-    log.close()
-    return process
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log = getattr(process, "log", None)
-    if log is not None:
-        log.unlink(missing_ok=True)
-
-
 @pytest.fixture(scope="session")
 def live_server(notes_build) -> Iterator[str]:
     """``kg serve`` (gunicorn) over our notes, on a free loopback port."""

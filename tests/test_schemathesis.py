@@ -11,13 +11,12 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
-    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
 from schemathesis.checks import not_a_server_error
 
-from .conftest import BASE_URI, build
+from .conftest import build
 from kg.settings import DEFAULT_NOTES
 
 from api import openapi
