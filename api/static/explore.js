@@ -471,6 +471,8 @@
   }
 
   // ------------------------------------------------------------------ graph drawing
+  var BUSY_EDGES = 60;
+
   function renderGraph() {
     var g = state.graph || { nodes: [], edges: [] };
     clear(svg);
@@ -486,6 +488,13 @@
     }
     var centre = state.focus && ids[state.focus] ? state.focus
       : nodes.slice().sort(function (a, b) { return b.degree - a.degree; })[0].id;
+    // around a hub, "mentioned with" links among the neighbours drown the typed ones:
+    // past a busy threshold only those that touch the focus are drawn
+    if (edges.length > BUSY_EDGES) {
+      edges = edges.filter(function (e) {
+        return e.relation !== 'related' || e.source === centre || e.target === centre;
+      });
+    }
     var box = svg.getBoundingClientRect();
     var aspect = box.width && box.height ? box.width / box.height : 1.6;
     layout(nodes, edges, centre, aspect);
