@@ -11,8 +11,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +76,16 @@ def wait_healthy(url: str, timeout: float = 60.0,
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not become healthy in {timeout} s")
+
+
+@contextmanager
+def running_server(store: Path, timeout: float = 60.0, **env: str) -> Iterator[str]:
+    """``kg serve`` over ``store`` for the length of a ``with`` block; yields its URL."""
+    port = free_port()
+    process = start_server(store, port, **env)
+    url = f"http://{HOST}:{port}"
+    try:
+        wait_healthy(url, timeout=timeout, process=process)
+        yield url
+    finally:
+        stop_server(process)

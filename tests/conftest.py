@@ -19,7 +19,14 @@ from api.app import create_app
 from ingest.model import Corpus
 from ingest.pipeline import ingest_paths
 from ingest.vocabulary import load_vocabulary
-from kg.serving import free_port, kg_command, start_server, stop_server, wait_healthy  # noqa: F401
+from kg.serving import (  # noqa: F401 - the tests' helpers to run kg
+    free_port,
+    kg_command,
+    running_server,
+    start_server,
+    stop_server,
+    wait_healthy,
+)
 from kg.settings import DEFAULT_NOTES, REPO_ROOT, load_settings
 from kg.store import Store, build_store
 
@@ -96,14 +103,8 @@ def seed_client(seed_build):
 @pytest.fixture(scope="session")
 def live_server(notes_build) -> Iterator[str]:
     """``kg serve`` (gunicorn) over our notes, on a free loopback port."""
-    port = free_port()
-    process = start_server(notes_build[1].root, port, KG_CORS_ORIGINS="*")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process=process)
+    with running_server(notes_build[1].root, KG_CORS_ORIGINS="*") as url:
         yield url
-    finally:
-        stop_server(process)
 
 
 # -- headless Chromium ----------------------------------------------------------------

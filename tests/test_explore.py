@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import free_port, start_server, stop_server, wait_healthy
+from .conftest import running_server
 
 STATIC = Path(__file__).resolve().parent.parent / "api" / "static"
 
@@ -78,16 +78,8 @@ def test_static_assets_served_and_self_contained(client, name):
 @pytest.fixture(scope="module")
 def seed_server(seed_build):
     _corpus, store = seed_build
-    port = free_port()
-    # gunicorn's sync workers can each sit on an idle socket Chromium opened ahead of
-    # time (seconds-long stalls were seen with the default 2); more workers make room.
-    process = start_server(store.root, port, KG_WORKERS="4")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process=process)
+    with running_server(store.root) as url:
         yield url
-    finally:
-        stop_server(process)
 
 
 def open_page(browser, width, height):

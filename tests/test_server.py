@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .conftest import SEED_NOTES, free_port, needs_shared, start_server, stop_server, wait_healthy
+from .conftest import SEED_NOTES, needs_shared, running_server
 
 
 def fetch(url: str) -> tuple[int, dict]:
@@ -27,14 +27,8 @@ def seed_server(tmp_path_factory):
 
     store = tmp_path_factory.mktemp("served") / "seed-store"
     kg("ingest", SEED_NOTES, "--store", store, check_code=0)
-    port = free_port()
-    process = start_server(store, port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process=process)
+    with running_server(store) as url:
         yield url
-    finally:
-        stop_server(process)
 
 
 def test_acceptance_queries_on_the_users_notes(seed_server):
@@ -61,12 +55,6 @@ def test_errors_over_http_are_json(seed_server):
 
 
 def test_serve_builds_the_default_corpus_when_the_store_is_missing(tmp_path):
-    port = free_port()
-    process = start_server(tmp_path / "fresh", port)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, timeout=120, process=process)
+    with running_server(tmp_path / "fresh", timeout=120) as url:
         status, health = fetch(url + "/healthz")
         assert status == 200 and health["counts"]["files"] >= 10
-    finally:
-        stop_server(process)
