@@ -407,7 +407,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
         if between.strip() == ":" and linker.is_field(left.concept):
             yield from emit(left.concept, right.concept, "hasValue")
             continue
-        if runs_on(between, lambda: text[:left.start]):
+        if runs_on(between, lambda start=left.start: text[:start]):
             yield from emit(left.concept, right.concept, "runsOn")
             continue
         found = verb_between(between)
