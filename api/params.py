@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 from .errors import BadRequest
 
 MAX_PARAM_CHARS = 500
+T = TypeVar("T", int, float)
 MAX_LIST_ITEMS = 20
 
 
@@ -26,31 +28,27 @@ def text(params: Mapping[str, str], name: str, *, required: bool = False,
 
 
 def integer(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"'{name}' must be an integer from {low} to {high}, not {raw[:40]!r}",
-                         code="invalid_parameter") from None
-    if not low <= value <= high:
-        raise BadRequest(f"'{name}' must be from {low} to {high}, not {value}",
-                         code="out_of_range")
-    return value
+    return _bounded(params, name, default, low, high, int,
+                    f"an integer from {low} to {high}")
 
 
 def number(params: Mapping[str, str], name: str, default: float, low: float,
            high: float) -> float:
+    return _bounded(params, name, default, low, high, float, "a number")
+
+
+def _bounded(params: Mapping[str, str], name: str, default: T, low: T, high: T,
+             parse: Callable[[str], T], wanted: str) -> T:
+    """A numeric parameter within [low, high]: not a number is invalid, outside is out of range."""
     raw = params.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise BadRequest(f"'{name}' must be a number, not {raw[:40]!r}",
+        raise BadRequest(f"'{name}' must be {wanted}, not {raw[:40]!r}",
                          code="invalid_parameter") from None
-    if not low <= value <= high:
+    if not low <= value <= high:  # type: ignore[operator]
         raise BadRequest(f"'{name}' must be from {low} to {high}, not {value}",
                          code="out_of_range")
     return value

@@ -85,6 +85,18 @@ _STATEMENT_FIELDS = {_SUBJECT: "s", _OBJECT: "o", _PREDICATE: "p", _WEIGHT: "w",
 _SKOS_CONCEPT, _KG_NOTE = str(SKOS.Concept), str(KG.Note)
 
 
+def _per_filter(caches: dict[Any, dict[str, Any]], allowed: Iterable[str] | None
+                ) -> dict[str, Any]:
+    """The memo for one relation filter, in a table of at most 32 filters."""
+    key = None if allowed is None else frozenset(allowed)
+    cache = caches.get(key)
+    if cache is None:
+        if len(caches) >= 32:
+            caches.clear()
+        cache = caches[key] = {}
+    return cache
+
+
 class ConceptGraph:
     """Concepts, aggregated typed edges and lookup indexes; every method returns JSON-able data.
 
@@ -542,12 +554,7 @@ class ConceptGraph:
         (other, strength, relation rank, edge index, direction). Of equally strong edges
         the lower rank wins, then the first: what related() would pick edge by edge.
         Memoised per relation filter (a depth-2 walk reads hundreds of nodes' links)."""
-        cache_key = None if allowed is None else frozenset(allowed)
-        cache = self._strong_cache.get(cache_key)
-        if cache is None:
-            if len(self._strong_cache) >= 32:
-                self._strong_cache.clear()
-            cache = self._strong_cache[cache_key] = {}
+        cache = _per_filter(self._strong_cache, allowed)
         hit = cache.get(node)
         if hit is not None:
             return hit
@@ -575,12 +582,7 @@ class ConceptGraph:
 
         Memoised per relation filter: Dijkstra and Yen ask for the same nodes many times.
         """
-        cache_key = None if allowed is None else frozenset(allowed)
-        cache = self._links_cache.get(cache_key)
-        if cache is None:
-            if len(self._links_cache) >= 32:
-                self._links_cache.clear()
-            cache = self._links_cache[cache_key] = {}
+        cache = _per_filter(self._links_cache, allowed)
         hit = cache.get(node)
         if hit is not None:
             return hit
