@@ -652,12 +652,13 @@ class EmbeddedBackend:
     kind: str = EMBEDDED
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def write(self, quads: Any, base_uri: str, build: Path | None = None) -> dict[str, Any]:
-        """Write the build's quads (``graph.rdf.corpus_quads``) as its ``graph.nq``."""
-        from .rdf import save_quads
+    def write(self, chunks: Iterable[str], base_uri: str, build: Path | None = None
+              ) -> dict[str, Any]:
+        """Write the build's N-Quads text (``graph.rdf.corpus_nquads``) as its ``graph.nq``."""
+        from .rdf import save_nquads
 
         assert build is not None
-        save_quads(quads, build / "graph.nq")
+        save_nquads(chunks, build / "graph.nq")
         return {"kind": EMBEDDED}
 
 

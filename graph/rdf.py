@@ -35,7 +35,8 @@ import hashlib
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -114,243 +115,241 @@ def concept_id_from_uri(base_uri: str, uri: str) -> str | None:
     return unquote(uri[len(prefix):])
 
 
-def _lang_literal(text: str, lang: str = "en") -> Literal:
-    """English-tagged literal for ASCII text; untagged otherwise (we can't know the language)."""
-    return Literal(text, lang=lang) if text.isascii() else Literal(text)
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_XSD_INTEGER = f"<{XSD.integer}>"
+_XSD_DOUBLE = f"<{XSD.double}>"
 
 
-def _section_at(note: Note, line: int) -> Section | None:
-    """The innermost section of ``note`` whose lines contain ``line``."""
-    best: Section | None = None
-    for section in note.sections:
-        if section.line <= line <= section.end_line:
-            if best is None or section.line >= best.line:
-                best = section
-    return best
+def _text(value: str) -> str:
+    """An N-Quads plain literal."""
+    return f'"{value.translate(_NT_ESCAPES)}"'
 
 
-def _relation_uri(base_uri: str, rel: Relation, occurrence: int) -> URIRef:
-    ev = rel.evidence
-    key = "\x1f".join(
-        [rel.source, rel.type, rel.target, ev.path, str(ev.line), ev.text, str(occurrence)]
-    )
-    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
-    return URIRef(f"{base_uri}relation/{digest}")
+def _lang(value: str, lang: str = "en") -> str:
+    """English-tagged for ASCII text; untagged otherwise (we can't know the language)."""
+    return f'"{value.translate(_NT_ESCAPES)}"@{lang}' if value.isascii() else _text(value)
 
 
-# Terms the builder writes, resolved once (a DefinedNamespace attribute lookup costs
-# microseconds, and a build writes a million quads).
-_DCTERMS_subject = DCTERMS.subject
-_DCTERMS_title = DCTERMS.title
-_KG_Note = KG.Note
-_KG_Relation = KG.Relation
-_KG_Section = KG.Section
-_KG_anchor = KG.anchor
-_KG_breadcrumb = KG.breadcrumb
-_KG_definedIn = KG.definedIn
-_KG_definitionLine = KG.definitionLine
-_KG_definitionPath = KG.definitionPath
-_KG_endLine = KG.endLine
-_KG_evidence = KG.evidence
-_KG_evidenceText = KG.evidenceText
-_KG_inNote = KG.inNote
-_KG_level = KG.level
-_KG_line = KG.line
-_KG_mentionedIn = KG.mentionedIn
-_KG_parentSection = KG.parentSection
-_KG_path = KG.path
-_KG_relationType = KG.relationType
-_KG_section = KG.section
-_KG_startLine = KG.startLine
-_KG_weight = KG.weight
-_PROV_wasDerivedFrom = PROV.wasDerivedFrom
-_RDF_Statement = RDF.Statement
-_RDF_object = RDF.object
-_RDF_predicate = RDF.predicate
-_RDF_subject = RDF.subject
-_RDF_type = RDF.type
-_SKOS_Concept = SKOS.Concept
-_SKOS_ConceptScheme = SKOS.ConceptScheme
-_SKOS_altLabel = SKOS.altLabel
-_SKOS_broader = SKOS.broader
-_SKOS_definition = SKOS.definition
-_SKOS_hasTopConcept = SKOS.hasTopConcept
-_SKOS_inScheme = SKOS.inScheme
-_SKOS_narrower = SKOS.narrower
-_SKOS_prefLabel = SKOS.prefLabel
-_SKOS_topConceptOf = SKOS.topConceptOf
+def _number(value: float) -> str:
+    """An xsd:integer or xsd:double literal, in the lexical form rdflib gives it."""
+    if isinstance(value, int):
+        return f'"{value}"^^{_XSD_INTEGER}'
+    return f'"{value!r}"^^{_XSD_DOUBLE}'
 
 
-class _Sink:
-    """Where one note's triples go: ``add`` appends quads to the builder's list."""
-
-    __slots__ = ("name", "quads")
-
-    def __init__(self, name: URIRef, quads: list[tuple[Node, Node, Node, URIRef]]) -> None:
-        self.name = name
-        self.quads = quads
-
-    def add(self, triple: tuple[Node, Node, Node]) -> None:
-        self.quads.append((*triple, self.name))
+def _iri(term: URIRef) -> str:
+    return f"<{term}>"
 
 
-class _Builder:
-    """Collects the quads of one corpus; a class only to share the lookup tables.
+# Predicates and classes the builder writes, in their N-Quads form.
+_A = _iri(RDF.type)
+_DCTERMS_subject, _DCTERMS_title = _iri(DCTERMS.subject), _iri(DCTERMS.title)
+_KG_Note, _KG_Relation, _KG_Section = _iri(KG.Note), _iri(KG.Relation), _iri(KG.Section)
+_KG_anchor, _KG_breadcrumb = _iri(KG.anchor), _iri(KG.breadcrumb)
+_KG_definedIn, _KG_mentionedIn = _iri(KG.definedIn), _iri(KG.mentionedIn)
+_KG_definitionLine, _KG_definitionPath = _iri(KG.definitionLine), _iri(KG.definitionPath)
+_KG_startLine, _KG_endLine = _iri(KG.startLine), _iri(KG.endLine)
+_KG_evidence, _KG_evidenceText, _KG_line = _iri(KG.evidence), _iri(KG.evidenceText), _iri(KG.line)
+_KG_inNote, _KG_level, _KG_path = _iri(KG.inNote), _iri(KG.level), _iri(KG.path)
+_KG_parentSection, _KG_section, _KG_weight = (_iri(KG.parentSection), _iri(KG.section),
+                                              _iri(KG.weight))
+_PROV_wasDerivedFrom = _iri(PROV.wasDerivedFrom)
+_RDF_subject, _RDF_predicate, _RDF_object = _iri(RDF.subject), _iri(RDF.predicate), _iri(RDF.object)
+_SKOS_Concept, _SKOS_ConceptScheme = _iri(SKOS.Concept), _iri(SKOS.ConceptScheme)
+_SKOS_altLabel, _SKOS_prefLabel = _iri(SKOS.altLabel), _iri(SKOS.prefLabel)
+_SKOS_definition, _SKOS_inScheme = _iri(SKOS.definition), _iri(SKOS.inScheme)
+_SKOS_narrower = _iri(SKOS.narrower)
+_SKOS_hasTopConcept, _SKOS_topConceptOf = _iri(SKOS.hasTopConcept), _iri(SKOS.topConceptOf)
+_PREDICATE = {name: _iri(spec.predicate) for name, spec in RELATIONS.items()}
 
-    Quads are plain tuples, not an rdflib store: on 500 docs pages (~600k quads) adding
-    them one by one to rdflib's Memory store took over a minute; building a list and
-    writing N-Quads takes seconds.
+
+@dataclass(slots=True)
+class NoteGraph:
+    """One note's named graph as N-Quads text, and what the scheme graph needs of it."""
+
+    text: str
+    concepts: frozenset[str]  # concepts declared in it
+    narrower: frozenset[str]  # concepts it gives a broader concept
+
+
+def statement_groups(relations: Iterable[Relation], keep: Callable[[Relation], bool]
+                     ) -> dict[tuple[str, str, str, str], list[Relation]]:
+    """Relation occurrences by (note path, source, type, target): one statement each."""
+    grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
+    for rel in relations:
+        if keep(rel):
+            key = (rel.evidence.path, rel.source, rel.type, rel.target)
+            grouped.setdefault(key, []).append(rel)
+    return grouped
+
+
+def statement_evidence(rtype: str, occurrences: list[Relation]) -> list[tuple[int, str]]:
+    """The (line, sentence) places a statement keeps as evidence nodes."""
+    places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
+    return places[:MAX_CO_MENTION_EVIDENCE if RELATIONS[rtype].co_mention else MAX_EVIDENCE]
+
+
+def statement_weight(occurrences: list[Relation]) -> int | float:
+    return round(sum(r.weight for r in occurrences), 6)
+
+
+class _GraphWriter:
+    """Writes N-Quads text straight from the corpus, with no RDF term objects: on the
+    Kubernetes docs (a million quads) rdflib terms cost 5 s, formatting strings under 1 s.
+
+    Every triple a note contributes lives in that note's graph, so each note's text is
+    independent of the others (``note``), and only the scheme graph needs all of them.
     """
 
     def __init__(self, corpus: Corpus, base_uri: str) -> None:
-        self.corpus = corpus
         self.base = base_uri
-        self.quads: list[tuple[Node, Node, Node, URIRef]] = []
-        self.notes: dict[str, Note] = {note.path: note for note in corpus.notes}
-        # A concept is in the graph iff it has a section in a note of this corpus.
-        self.present: set[str] = {
-            cid
-            for cid, concept in corpus.concepts.items()
-            if any(path in self.notes for path, _ in concept.sections)
-        }
-        self.scheme = scheme_uri(base_uri)
-        self.graphs: dict[str, _Sink] = {}
-        self.literals: dict[tuple[type, object], Literal] = {}
-        self.sections: dict[str, list[Section]] = {
-            note.path: sorted(note.sections, key=lambda sec: sec.line) for note in corpus.notes}
-
-    def literal(self, value: object) -> Literal:
-        """A plain literal, shared: paths, line numbers and sentences repeat across quads,
-        and building an rdflib Literal costs several microseconds."""
-        key = (type(value), value)
-        found = self.literals.get(key)
-        if found is None:
-            found = self.literals[key] = Literal(value)
-        return found
-
-    def graph(self, path: str) -> _Sink:
-        graph = self.graphs.get(path)
-        if graph is None:
-            graph = self.graphs[path] = _Sink(note_uri(self.base, path), self.quads)
-        return graph
-
-    def build(self) -> None:
-        declared: set[tuple[str, str]] = set()  # (path, concept id) already declared
-        for note in self.corpus.notes:
-            self.add_note(note)
-        for cid in sorted(self.present):
-            concept = self.corpus.concepts[cid]
+        self.concepts = corpus.concepts
+        self.scheme = _iri(scheme_uri(base_uri))
+        notes = {note.path for note in corpus.notes}
+        self.mentions: dict[str, list[tuple[str, str]]] = {}
+        self.definitions: dict[str, list[str]] = {}
+        for cid in sorted(corpus.concepts):
+            concept = corpus.concepts[cid]
+            # A concept is in the graph iff it has a section in a note of this corpus.
+            if not any(path in notes for path, _ in concept.sections):
+                continue
             for path, anchor in concept.sections:
-                if path not in self.notes:
-                    continue
-                note = self.notes[path]
-                self.declare(concept, path, declared)
-                sec = section_uri(self.base, path, anchor)
-                defines = any(s.anchor == anchor and s.concept == cid for s in note.sections)
-                self.graph(path).add(
-                    (concept_uri(self.base, cid), _KG_definedIn if defines else _KG_mentionedIn, sec)
-                )
+                if path in notes:
+                    self.mentions.setdefault(path, []).append((cid, anchor))
             ev = concept.definition
-            if ev is not None and ev.path in self.notes:
-                self.declare(concept, ev.path, declared)
-                g = self.graph(ev.path)
-                uri = concept_uri(self.base, cid)
-                g.add((uri, _SKOS_definition, _lang_literal(ev.text)))
-                g.add((uri, _KG_definitionPath, self.literal(ev.path)))
-                g.add((uri, _KG_definitionLine, self.literal(ev.line)))
-        grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
-        for rel in self.corpus.relations:
-            if rel.evidence.path not in self.notes:
-                continue
-            if rel.source not in self.present or rel.target not in self.present:
-                continue
-            if rel.type not in RELATIONS:
-                continue
-            for cid in (rel.source, rel.target):
-                self.declare(self.corpus.concepts[cid], rel.evidence.path, declared)
-            key = (rel.evidence.path, rel.source, rel.type, rel.target)
-            grouped.setdefault(key, []).append(rel)
+            if ev is not None and ev.path in notes:
+                self.definitions.setdefault(ev.path, []).append(cid)
+        present = {cid for found in self.mentions.values() for cid, _ in found}
+        self.statements: dict[str, list[tuple[tuple[str, str, str, str], list[Relation]]]] = {}
+        grouped = statement_groups(
+            corpus.relations,
+            lambda r: (r.evidence.path in notes and r.source in present
+                       and r.target in present and r.type in RELATIONS))
         for key in sorted(grouped):
-            self.add_relation(key, grouped[key])
-        self.quads.extend(_scheme_quads(self.quads, self.base))
+            self.statements.setdefault(key[0], []).append((key, grouped[key]))
+        self.concept_iris: dict[str, str] = {}
 
-    def add_note(self, note: Note) -> None:
-        g = self.graph(note.path)
-        uri = note_uri(self.base, note.path)
-        g.add((uri, _RDF_type, _KG_Note))
-        g.add((uri, _DCTERMS_title, self.literal(note.title)))
-        g.add((uri, _KG_path, self.literal(note.path)))
+    def concept(self, cid: str) -> str:
+        iri = self.concept_iris.get(cid)
+        if iri is None:
+            iri = self.concept_iris[cid] = _iri(concept_uri(self.base, cid))
+        return iri
+
+    def note(self, note: Note) -> NoteGraph:
+        path = note.path
+        lines: list[str] = []
+        g = f"<{note_uri(self.base, path)}> .\n"
+        add = lines.append
+        uri = f"<{note_uri(self.base, path)}>"
+        quoted_path = _text(path)
+        add(f"{uri} {_A} {_KG_Note} {g}")
+        add(f"{uri} {_DCTERMS_title} {_text(note.title)} {g}")
+        add(f"{uri} {_KG_path} {quoted_path} {g}")
         if note.lines:
-            g.add((uri, _KG_startLine, self.literal(1)))
-            g.add((uri, _KG_endLine, self.literal(note.lines)))
+            add(f"{uri} {_KG_startLine} {_number(1)} {g}")
+            add(f"{uri} {_KG_endLine} {_number(note.lines)} {g}")
         for tag in note.tags:
-            g.add((uri, _DCTERMS_subject, self.literal(tag)))
+            add(f"{uri} {_DCTERMS_subject} {_text(tag)} {g}")
+        sections = {}
+        defined_here = set()
         for section in note.sections:
-            sec = section_uri(self.base, note.path, section.anchor)
-            g.add((uri, _KG_section, sec))
-            g.add((sec, _RDF_type, _KG_Section))
-            g.add((sec, _KG_inNote, uri))
-            g.add((sec, _DCTERMS_title, self.literal(section.title)))
-            g.add((sec, _KG_anchor, self.literal(section.anchor)))
-            g.add((sec, _KG_path, self.literal(note.path)))
-            g.add((sec, _KG_breadcrumb, self.literal(" > ".join(section.breadcrumb))))
-            g.add((sec, _KG_level, self.literal(section.level)))
-            g.add((sec, _KG_startLine, self.literal(section.line)))
-            g.add((sec, _KG_endLine, self.literal(section.end_line)))
+            sec = sections[section.anchor] = f"<{section_uri(self.base, path, section.anchor)}>"
+            defined_here.add((section.anchor, section.concept))
+            add(f"{uri} {_KG_section} {sec} {g}")
+            add(f"{sec} {_A} {_KG_Section} {g}")
+            add(f"{sec} {_KG_inNote} {uri} {g}")
+            add(f"{sec} {_DCTERMS_title} {_text(section.title)} {g}")
+            add(f"{sec} {_KG_anchor} {_text(section.anchor)} {g}")
+            add(f"{sec} {_KG_path} {quoted_path} {g}")
+            add(f"{sec} {_KG_breadcrumb} {_text(' > '.join(section.breadcrumb))} {g}")
+            add(f"{sec} {_KG_level} {_number(section.level)} {g}")
+            add(f"{sec} {_KG_startLine} {_number(section.line)} {g}")
+            add(f"{sec} {_KG_endLine} {_number(section.end_line)} {g}")
             if section.parent:
-                g.add((sec, _KG_parentSection, section_uri(self.base, note.path, section.parent)))
+                add(f"{sec} {_KG_parentSection} "
+                    f"<{section_uri(self.base, path, section.parent)}> {g}")
 
-    def declare(self, concept: Concept, path: str, declared: set[tuple[str, str]]) -> None:
-        """Put the concept's type and labels into the note's graph (once per note)."""
-        if (path, concept.id) in declared:
-            return
-        declared.add((path, concept.id))
-        g = self.graph(path)
-        uri = concept_uri(self.base, concept.id)
-        g.add((uri, _RDF_type, _SKOS_Concept))
-        g.add((uri, _SKOS_inScheme, self.scheme))
-        g.add((uri, _SKOS_prefLabel, Literal(concept.label, lang="en")))
+        declared: set[str] = set()
+
+        def declare(cid: str) -> str:
+            iri = self.concept(cid)
+            if cid not in declared:
+                declared.add(cid)
+                lines.extend(self.declaration(self.concepts[cid], iri, g))
+            return iri
+
+        for cid, anchor in self.mentions.get(path, ()):
+            iri = declare(cid)
+            sec = sections.get(anchor) or f"<{section_uri(self.base, path, anchor)}>"
+            where = _KG_definedIn if (anchor, cid) in defined_here else _KG_mentionedIn
+            add(f"{iri} {where} {sec} {g}")
+        for cid in self.definitions.get(path, ()):
+            iri = declare(cid)
+            ev = self.concepts[cid].definition
+            add(f"{iri} {_SKOS_definition} {_lang(ev.text)} {g}")
+            add(f"{iri} {_KG_definitionPath} {quoted_path} {g}")
+            add(f"{iri} {_KG_definitionLine} {_number(ev.line)} {g}")
+        narrower: set[str] = set()
+        ordered = sorted(note.sections, key=lambda s: s.line)
+        for key, occurrences in self.statements.get(path, ()):
+            _, source, rtype, target = key
+            src, dst = declare(source), declare(target)
+            spec = RELATIONS[rtype]
+            predicate = _PREDICATE[rtype]
+            add(f"{src} {predicate} {dst} {g}")
+            if spec.hierarchical:
+                narrower.add(source)
+                add(f"{dst} {_SKOS_narrower} {src} {g}")
+            node = _statement_iri(self.base, key)
+            add(f"<{node}> {_A} {_KG_Relation} {g}")  # kg:Relation is an rdf:Statement
+            add(f"<{node}> {_RDF_subject} {src} {g}")
+            add(f"<{node}> {_RDF_predicate} {predicate} {g}")
+            add(f"<{node}> {_RDF_object} {dst} {g}")
+            add(f"<{node}> {_KG_weight} {_number(statement_weight(occurrences))} {g}")
+            add(f"<{node}> {_KG_path} {quoted_path} {g}")
+            for number, (line, text) in enumerate(statement_evidence(rtype, occurrences)):
+                section = _section_at_sorted(ordered, line)
+                origin = (sections.get(section.anchor) or f"<{section_uri(self.base, path, section.anchor)}>"
+                          if section is not None else uri)
+                add(f"<{node}> {_KG_evidence} <{node}-e{number}> {g}")
+                add(f"<{node}-e{number}> {_KG_evidenceText} {_text(text)} {g}")
+                add(f"<{node}-e{number}> {_KG_line} {_number(line)} {g}")
+                add(f"<{node}-e{number}> {_PROV_wasDerivedFrom} {origin} {g}")
+        return NoteGraph("".join(lines), frozenset(declared), frozenset(narrower))
+
+    def declaration(self, concept: Concept, iri: str, g: str) -> list[str]:
+        """The concept's type and labels, once in every note graph that names it."""
+        out = [f"{iri} {_A} {_SKOS_Concept} {g}",
+               f"{iri} {_SKOS_inScheme} {self.scheme} {g}",
+               f"{iri} {_SKOS_prefLabel} {_text(concept.label)}@en {g}"]
         for lang, label in sorted(concept.translations.items()):
             if lang != "en":
-                g.add((uri, _SKOS_prefLabel, Literal(label, lang=lang)))
+                out.append(f"{iri} {_SKOS_prefLabel} {_text(label)}@{lang} {g}")
         for alt in sorted(concept.alt_labels):
             if alt != concept.label:
-                g.add((uri, _SKOS_altLabel, _lang_literal(alt)))
+                out.append(f"{iri} {_SKOS_altLabel} {_lang(alt)} {g}")
+        return out
 
-    def add_relation(self, key: tuple[str, str, str, str], occurrences: list[Relation]) -> None:
-        """One statement per (note, source, type, target): its weight sums the note's
-        occurrences, and it keeps the first MAX_EVIDENCE of them as evidence nodes."""
-        path, source, rtype, target = key
-        g = self.graph(path)
-        spec = RELATIONS[rtype]
-        src = concept_uri(self.base, source)
-        dst = concept_uri(self.base, target)
-        g.add((src, spec.predicate, dst))
-        if spec.hierarchical:
-            g.add((dst, _SKOS_narrower, src))
-        node = _statement_uri(self.base, key)
-        g.add((node, _RDF_type, _KG_Relation))  # kg:Relation is an rdf:Statement
-        g.add((node, _RDF_subject, src))
-        g.add((node, _RDF_predicate, spec.predicate))
-        g.add((node, _RDF_object, dst))
-        g.add((node, _KG_weight, Literal(round(sum(r.weight for r in occurrences), 6))))
-        g.add((node, _KG_path, self.literal(path)))
-        places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
-        keep = MAX_CO_MENTION_EVIDENCE if spec.co_mention else MAX_EVIDENCE
-        for number, (line, text) in enumerate(places[:keep]):
-            evidence = URIRef(f"{node}-e{number}")
-            section = _section_at_sorted(self.sections[path], line)
-            origin = (section_uri(self.base, path, section.anchor) if section is not None
-                      else note_uri(self.base, path))
-            g.add((node, _KG_evidence, evidence))
-            g.add((evidence, _KG_evidenceText, self.literal(text)))
-            g.add((evidence, _KG_line, self.literal(line)))
-            g.add((evidence, _PROV_wasDerivedFrom, origin))
+    def scheme_graph(self, graphs: Iterable[NoteGraph]) -> str:
+        """The scheme and its top concepts: those no note gives a broader concept."""
+        concepts: set[str] = set()
+        narrower: set[str] = set()
+        for graph in graphs:
+            concepts |= graph.concepts
+            narrower |= graph.narrower
+        s = self.scheme
+        g = f"{s} .\n"
+        lines = [f"{s} {_A} {_SKOS_ConceptScheme} {g}",
+                 f'{s} {_DCTERMS_title} "Concepts from the notes"@en {g}']
+        for iri in sorted(self.concept(cid) for cid in concepts - narrower):
+            lines.append(f"{s} {_SKOS_hasTopConcept} {iri} {g}")
+            lines.append(f"{iri} {_SKOS_topConceptOf} {s} {g}")
+        return "".join(lines)
 
 
-def _statement_uri(base_uri: str, key: tuple[str, str, str, str]) -> URIRef:
+def _statement_iri(base_uri: str, key: tuple[str, str, str, str]) -> str:
     digest = hashlib.sha1("\x1f".join(key).encode("utf-8")).hexdigest()[:20]
-    return URIRef(f"{base_uri}relation/{digest}")
+    return f"{base_uri}relation/{digest}"
 
 
 def _section_at_sorted(sections: list[Section], line: int) -> Section | None:
@@ -363,33 +362,37 @@ def _section_at_sorted(sections: list[Section], line: int) -> Section | None:
     return None
 
 
-def _scheme_quads(quads: list[tuple[Node, Node, Node, URIRef]], base_uri: str
-                  ) -> list[tuple[Node, Node, Node, URIRef]]:
-    """The scheme graph: the scheme and its top concepts (those with no broader)."""
-    scheme = scheme_uri(base_uri)
-    # identity: every quad here was made by the builder from these very term objects
-    concepts = {s for s, p, o, _ in quads if p is _RDF_type and o is _SKOS_Concept}
-    has_broader = {s for s, p, _, _ in quads if p is _SKOS_broader}
-    out = [(scheme, _RDF_type, _SKOS_ConceptScheme, scheme),
-           (scheme, _DCTERMS_title, Literal("Concepts from the notes", lang="en"), scheme)]
-    for concept in sorted(concepts - has_broader):
-        out.append((scheme, _SKOS_hasTopConcept, concept, scheme))
-        out.append((concept, _SKOS_topConceptOf, scheme, scheme))
-    return out
+def corpus_nquads(corpus: Corpus, base_uri: str) -> list[str]:
+    """The whole dataset as N-Quads text, a chunk per note graph and one for the scheme."""
+    writer = _GraphWriter(corpus, base_uri)
+    graphs = [writer.note(note) for note in corpus.notes]
+    return [graph.text for graph in graphs] + [writer.scheme_graph(graphs)]
 
 
-def corpus_quads(corpus: Corpus, base_uri: str) -> list[tuple[Node, Node, Node, URIRef]]:
-    """Every quad of the corpus: (subject, predicate, object, graph IRI)."""
-    builder = _Builder(corpus, base_uri)
-    builder.build()
-    return builder.quads
-
-
-def save_quads(quads: list[tuple[Node, Node, Node, URIRef]], path: str | os.PathLike[str]) -> None:
-    """Write quads as N-Quads, atomically (temp file, then rename)."""
+def save_nquads(chunks: Iterable[str], path: str | os.PathLike[str]) -> None:
+    """Write N-Quads text atomically (temp file, then rename)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.writelines(chunks)
+    os.replace(tmp, target)
+
+
+def parse_nquads(text: str) -> list[tuple[Node, Node, Node, URIRef]]:
+    """N-Quads text as rdflib terms (for rdflib datasets and SPARQL stores)."""
+    conv = _FromOxigraph()
+    return [(conv(s), conv(p), conv(o), conv(g))
+            for s, p, o, g in _ox.parse(text.encode("utf-8"), format=_ox.RdfFormat.N_QUADS)]
+
+
+def corpus_quads(corpus: Corpus, base_uri: str) -> list[tuple[Node, Node, Node, URIRef]]:
+    """Every quad of the corpus as rdflib terms: (subject, predicate, object, graph IRI)."""
+    return parse_nquads("".join(corpus_nquads(corpus, base_uri)))
+
+
+def save_quads(quads: list[tuple[Node, Node, Node, URIRef]], path: str | os.PathLike[str]) -> None:
+    """Write rdflib quads as N-Quads, atomically."""
     memo: dict[Node, str] = {}
 
     def term(node: Node) -> str:
@@ -398,12 +401,7 @@ def save_quads(quads: list[tuple[Node, Node, Node, URIRef]], path: str | os.Path
             text = memo[node] = _nquads_term(node)
         return text
 
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.writelines(f"{term(s)} {term(p)} {term(o)} {term(g)} .\n" for s, p, o, g in quads)
-    os.replace(tmp, target)
-
-
-_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+    save_nquads((f"{term(s)} {term(p)} {term(o)} {term(g)} .\n" for s, p, o, g in quads), path)
 
 
 def _nquads_term(node: Node) -> str:
@@ -411,7 +409,7 @@ def _nquads_term(node: Node) -> str:
     if isinstance(node, URIRef):
         return f"<{node}>"
     if isinstance(node, Literal):
-        text = f'"{str(node).translate(_NT_ESCAPES)}"'
+        text = _text(str(node))
         if node.language:
             return f"{text}@{node.language}"
         if node.datatype is not None and node.datatype != XSD.string:

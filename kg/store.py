@@ -37,7 +37,7 @@ from typing import Any
 
 from graph import backends
 from graph.concept_graph import ConceptGraph
-from graph.rdf import corpus_quads, quads_to_dataset
+from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset
 from ingest.model import Corpus, Note
 from search.index import SearchIndex
 
@@ -88,16 +88,17 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     indexer = _FORK.Process(target=_build_index, args=(tmp / "index", corpus, os.getpid()),
                             daemon=True)
     indexer.start()
-    quads = corpus_quads(corpus, base_uri)
+    chunks = corpus_nquads(corpus, base_uri)
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
     if isinstance(backend, backends.SparqlBackend):
-        graph_store = backend.write(quads_to_dataset(quads), base_uri, tmp)
+        dataset = quads_to_dataset(parse_nquads("".join(chunks)))
+        graph_store = backend.write(dataset, base_uri, tmp)
         view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
     else:
-        graph_store = backend.write(quads, base_uri, tmp)
-        view = ConceptGraph.from_quads(quads, base_uri)
+        graph_store = backend.write(chunks, base_uri, tmp)
+        view = ConceptGraph.from_corpus(corpus, base_uri)
     view.save(tmp / "graph.json")
     indexer.join()
     if indexer.exitcode != 0:

@@ -14,6 +14,9 @@ from graph import rdf
 from graph.concept_graph import ConceptGraph
 from graph.vocab import KG, RELATIONS, relation_types, vocabulary_graph
 from ingest.model import RELATION_TYPES, Concept, Corpus, Evidence, Note, Relation, Section
+from ingest.pipeline import ingest_paths
+from ingest.vocabulary import load_vocabulary
+from kg.settings import REPO_ROOT
 
 BASE = "https://kg.example/k8s/"
 WORK = "notes/workloads.md"
@@ -384,3 +387,22 @@ def test_quads_written_by_the_build_load_back_as_the_dataset(corpus: Corpus, tmp
     assert_same_dataset(rdf.corpus_to_dataset(corpus, BASE), rdf.load_dataset(path))
     assert ConceptGraph.from_quads(quads, BASE) == ConceptGraph.from_dataset(
         rdf.load_dataset(path), BASE)
+
+
+def test_the_build_writes_the_dataset_and_reads_its_view_from_the_corpus(
+        corpus: Corpus, tmp_path) -> None:
+    """The build never parses its own quads back: the N-Quads text and the ConceptGraph
+    both come from the corpus, and must say what the rdflib dataset says."""
+    path = tmp_path / "graph.nq"
+    rdf.save_nquads(rdf.corpus_nquads(corpus, BASE), path)
+    assert_same_dataset(rdf.corpus_to_dataset(corpus, BASE), rdf.load_dataset(path))
+    assert ConceptGraph.from_corpus(corpus, BASE) == ConceptGraph.from_dataset(
+        rdf.load_dataset(path), BASE)
+
+
+@pytest.mark.parametrize("notes", ["data/notes", "tests/fixtures"])
+def test_view_from_corpus_equals_view_from_quads_on_real_notes(notes: str) -> None:
+    real = ingest_paths([REPO_ROOT / notes], load_vocabulary())
+    assert real.relations
+    assert ConceptGraph.from_corpus(real, BASE) == ConceptGraph.from_quads(
+        rdf.corpus_quads(real, BASE), BASE)
