@@ -659,6 +659,10 @@ class EmbeddedBackend:
 
         assert build is not None
         save_nquads(chunks, build / "graph.nq")
+        return self.record()
+
+    def record(self) -> dict[str, Any]:
+        """What the build's manifest says of where its graph is."""
         return {"kind": EMBEDDED}
 
 

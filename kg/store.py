@@ -28,7 +28,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -83,26 +83,28 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
-    # The index is built in a forked process while this one writes the graph: the two
-    # take about as long, and the machine has two cores. Fork shares the corpus for free.
-    indexer = _FORK.Process(target=_build_index, args=(tmp / "index", corpus, os.getpid()),
-                            daemon=True)
-    indexer.start()
-    chunks = corpus_nquads(corpus, base_uri)
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
+    # The index and the N-Quads are written by forked processes while this one builds
+    # the ConceptGraph and notes.json: the three take about as long, the machine has
+    # two cores, and fork shares the corpus for free.
+    workers = [_start(_build_index, tmp / "index", corpus)]
     if isinstance(backend, backends.SparqlBackend):
-        dataset = quads_to_dataset(parse_nquads("".join(chunks)))
+        dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
         graph_store = backend.write(dataset, base_uri, tmp)
         view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
     else:
-        graph_store = backend.write(chunks, base_uri, tmp)
+        workers.append(_start(_write_graph, tmp / "graph.nq", corpus, base_uri))
+        graph_store = backend.record()
         view = ConceptGraph.from_corpus(corpus, base_uri)
     view.save(tmp / "graph.json")
-    indexer.join()
-    if indexer.exitcode != 0:
-        raise StoreError(f"building the search index failed (exit {indexer.exitcode})")
+    (tmp / "notes.json").write_text(json.dumps([note_record(n) for n in corpus.notes],
+                                               ensure_ascii=False, default=str))
+    for worker, what in zip(workers, ("the search index", "graph.nq"), strict=False):
+        worker.join()
+        if worker.exitcode != 0:
+            raise StoreError(f"building {what} failed (exit {worker.exitcode})")
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "base_uri": base_uri,
@@ -113,8 +115,6 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         **(extra or {}),
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-    (tmp / "notes.json").write_text(json.dumps([note_record(n) for n in corpus.notes],
-                                               ensure_ascii=False, default=str))
     _fsync_tree(tmp)
     final = builds / name
     os.rename(tmp, final)
@@ -126,11 +126,26 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
 _FORK = multiprocessing.get_context("fork")
 
 
-def _build_index(folder: Path, corpus: Corpus, parent: int) -> None:
+def _start(target: Callable[..., None], *args: Any) -> multiprocessing.process.BaseProcess:
+    """Run ``target(*args)`` in a forked child that dies with this process."""
+    process = _FORK.Process(target=_child, args=(os.getpid(), target, *args), daemon=True)
+    process.start()
+    return process
+
+
+def _child(parent: int, target: Callable[..., None], *args: Any) -> None:
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
+    target(*args)
+
+
+def _build_index(folder: Path, corpus: Corpus) -> None:
     SearchIndex.build(folder, corpus.notes, corpus.concepts).close()
+
+
+def _write_graph(path: Path, corpus: Corpus, base_uri: str) -> None:
+    backends.EmbeddedBackend().write(corpus_nquads(corpus, base_uri), base_uri, path.parent)
 
 
 def _die_with_parent() -> None:
