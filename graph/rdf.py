@@ -36,7 +36,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import Protocol
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -161,15 +161,9 @@ _SKOS_definition, _SKOS_inScheme = _iri(SKOS.definition), _iri(SKOS.inScheme)
 _SKOS_narrower = _iri(SKOS.narrower)
 _SKOS_hasTopConcept, _SKOS_topConceptOf = _iri(SKOS.hasTopConcept), _iri(SKOS.topConceptOf)
 _PREDICATE = {name: _iri(spec.predicate) for name, spec in RELATIONS.items()}
-
-
-@dataclass(slots=True)
-class NoteGraph:
-    """One note's named graph as N-Quads text, and what the scheme graph needs of it."""
-
-    text: str
-    concepts: frozenset[str]  # concepts declared in it
-    narrower: frozenset[str]  # concepts it gives a broader concept
+# Cached note graphs are only reused by the code that wrote them.
+_WRITER_VERSION = hashlib.sha1(Path(__file__).read_bytes()
+                               + (Path(__file__).parent / "vocab.py").read_bytes()).hexdigest()
 
 
 def statement_groups(relations: Iterable[Relation], keep: Callable[[Relation], bool]
@@ -228,6 +222,7 @@ class _GraphWriter:
         for key in sorted(grouped):
             self.statements.setdefault(key[0], []).append((key, grouped[key]))
         self.concept_iris: dict[str, str] = {}
+        self.declarations: dict[str, list[str]] = {}
 
     def concept(self, cid: str) -> str:
         iri = self.concept_iris.get(cid)
@@ -235,7 +230,8 @@ class _GraphWriter:
             iri = self.concept_iris[cid] = _iri(concept_uri(self.base, cid))
         return iri
 
-    def note(self, note: Note) -> NoteGraph:
+    def note(self, note: Note) -> str:
+        """The note's named graph as N-Quads text."""
         path = note.path
         lines: list[str] = []
         g = f"<{note_uri(self.base, path)}> .\n"
@@ -275,7 +271,7 @@ class _GraphWriter:
             iri = self.concept(cid)
             if cid not in declared:
                 declared.add(cid)
-                lines.extend(self.declaration(self.concepts[cid], iri, g))
+                lines.extend(f"{triple} {g}" for triple in self.declaration(cid))
             return iri
 
         for cid, anchor in self.mentions.get(path, ()):
@@ -289,8 +285,9 @@ class _GraphWriter:
             add(f"{iri} {_SKOS_definition} {_lang(ev.text)} {g}")
             add(f"{iri} {_KG_definitionPath} {quoted_path} {g}")
             add(f"{iri} {_KG_definitionLine} {_number(ev.line)} {g}")
-        narrower: set[str] = set()
         ordered = sorted(note.sections, key=lambda s: s.line)
+        starts = [s.line for s in ordered]
+        sentences: dict[str, str] = {}  # a sentence is evidence of several statements
         for key, occurrences in self.statements.get(path, ()):
             _, source, rtype, target = key
             src, dst = declare(source), declare(target)
@@ -298,7 +295,6 @@ class _GraphWriter:
             predicate = _PREDICATE[rtype]
             add(f"{src} {predicate} {dst} {g}")
             if spec.hierarchical:
-                narrower.add(source)
                 add(f"{dst} {_SKOS_narrower} {src} {g}")
             node = _statement_iri(self.base, key)
             add(f"<{node}> {_A} {_KG_Relation} {g}")  # kg:Relation is an rdf:Statement
@@ -308,35 +304,69 @@ class _GraphWriter:
             add(f"<{node}> {_KG_weight} {_number(statement_weight(occurrences))} {g}")
             add(f"<{node}> {_KG_path} {quoted_path} {g}")
             for number, (line, text) in enumerate(statement_evidence(rtype, occurrences)):
-                section = _section_at_sorted(ordered, line)
-                origin = (sections.get(section.anchor) or f"<{section_uri(self.base, path, section.anchor)}>"
+                section = _section_at_sorted(ordered, starts, line)
+                origin = (sections.get(section.anchor)
+                          or f"<{section_uri(self.base, path, section.anchor)}>"
                           if section is not None else uri)
+                quoted = sentences.get(text)
+                if quoted is None:
+                    quoted = sentences[text] = _text(text)
                 add(f"<{node}> {_KG_evidence} <{node}-e{number}> {g}")
-                add(f"<{node}-e{number}> {_KG_evidenceText} {_text(text)} {g}")
+                add(f"<{node}-e{number}> {_KG_evidenceText} {quoted} {g}")
                 add(f"<{node}-e{number}> {_KG_line} {_number(line)} {g}")
                 add(f"<{node}-e{number}> {_PROV_wasDerivedFrom} {origin} {g}")
-        return NoteGraph("".join(lines), frozenset(declared), frozenset(narrower))
+        return "".join(lines)
 
-    def declaration(self, concept: Concept, iri: str, g: str) -> list[str]:
-        """The concept's type and labels, once in every note graph that names it."""
-        out = [f"{iri} {_A} {_SKOS_Concept} {g}",
-               f"{iri} {_SKOS_inScheme} {self.scheme} {g}",
-               f"{iri} {_SKOS_prefLabel} {_text(concept.label)}@en {g}"]
+    def declaration(self, cid: str) -> list[str]:
+        """The concept's type and labels (triples without their graph), which every note
+        graph that names the concept repeats."""
+        out = self.declarations.get(cid)
+        if out is not None:
+            return out
+        concept, iri = self.concepts[cid], self.concept(cid)
+        out = [f"{iri} {_A} {_SKOS_Concept}",
+               f"{iri} {_SKOS_inScheme} {self.scheme}",
+               f"{iri} {_SKOS_prefLabel} {_text(concept.label)}@en"]
         for lang, label in sorted(concept.translations.items()):
             if lang != "en":
-                out.append(f"{iri} {_SKOS_prefLabel} {_text(label)}@{lang} {g}")
+                out.append(f"{iri} {_SKOS_prefLabel} {_text(label)}@{lang}")
         for alt in sorted(concept.alt_labels):
             if alt != concept.label:
-                out.append(f"{iri} {_SKOS_altLabel} {_lang(alt)} {g}")
+                out.append(f"{iri} {_SKOS_altLabel} {_lang(alt)}")
+        self.declarations[cid] = out
         return out
 
-    def scheme_graph(self, graphs: Iterable[NoteGraph]) -> str:
+    def key(self, note: Note) -> str:
+        """A hash of everything :meth:`note` reads, so its text can be reused when equal."""
+        path = note.path
+        sha = hashlib.sha1(_WRITER_VERSION.encode())
+        sha.update(repr((self.base, path, note.title, note.lines, note.tags)).encode())
+        for sec in note.sections:
+            sha.update(repr((sec.anchor, sec.title, sec.breadcrumb, sec.level, sec.line,
+                             sec.end_line, sec.parent, sec.concept)).encode())
+        mentions = self.mentions.get(path, [])
+        definitions = self.definitions.get(path, [])
+        statements = self.statements.get(path, [])
+        sha.update(repr(mentions).encode())
+        named = {cid for cid, _ in mentions} | set(definitions)
+        for cid in definitions:
+            ev = self.concepts[cid].definition
+            sha.update(repr((cid, ev.line, ev.text)).encode())
+        for key, occurrences in statements:
+            named.update((key[1], key[3]))
+            sha.update(repr((key, [(r.evidence.line, r.evidence.text, r.weight)
+                                   for r in occurrences])).encode())
+        for cid in sorted(named):
+            concept = self.concepts[cid]
+            sha.update(repr((cid, concept.label, sorted(concept.translations.items()),
+                             sorted(concept.alt_labels))).encode())
+        return sha.hexdigest()
+
+    def scheme_graph(self) -> str:
         """The scheme and its top concepts: those no note gives a broader concept."""
-        concepts: set[str] = set()
-        narrower: set[str] = set()
-        for graph in graphs:
-            concepts |= graph.concepts
-            narrower |= graph.narrower
+        concepts = {cid for found in self.mentions.values() for cid, _ in found}
+        narrower = {key[1] for found in self.statements.values() for key, _ in found
+                    if RELATIONS[key[2]].hierarchical}
         s = self.scheme
         g = f"{s} .\n"
         lines = [f"{s} {_A} {_SKOS_ConceptScheme} {g}",
@@ -352,9 +382,10 @@ def _statement_iri(base_uri: str, key: tuple[str, str, str, str]) -> str:
     return f"{base_uri}relation/{digest}"
 
 
-def _section_at_sorted(sections: list[Section], line: int) -> Section | None:
-    """The innermost section starting at or before ``line`` (sections sorted by line)."""
-    index = bisect.bisect_right([s.line for s in sections], line) - 1
+def _section_at_sorted(sections: list[Section], starts: list[int], line: int) -> Section | None:
+    """The innermost section starting at or before ``line`` (sections sorted by line,
+    ``starts`` their first lines)."""
+    index = bisect.bisect_right(starts, line) - 1
     while index >= 0:
         if sections[index].line <= line <= sections[index].end_line:
             return sections[index]
@@ -362,11 +393,34 @@ def _section_at_sorted(sections: list[Section], line: int) -> Section | None:
     return None
 
 
-def corpus_nquads(corpus: Corpus, base_uri: str) -> list[str]:
-    """The whole dataset as N-Quads text, a chunk per note graph and one for the scheme."""
+class ChunkCache(Protocol):
+    """Where N-Quads text of note graphs is kept between builds, by :meth:`_GraphWriter.key`."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+
+def corpus_nquads(corpus: Corpus, base_uri: str, cache: ChunkCache | None = None
+                  ) -> Iterator[str]:
+    """The whole dataset as N-Quads text, a chunk per note graph and one for the scheme.
+
+    With a cache, a note graph whose inputs are unchanged is not written again.
+    """
     writer = _GraphWriter(corpus, base_uri)
-    graphs = [writer.note(note) for note in corpus.notes]
-    return [graph.text for graph in graphs] + [writer.scheme_graph(graphs)]
+    for note in corpus.notes:
+        if cache is None:
+            yield writer.note(note)
+            continue
+        key = writer.key(note)
+        found = cache.get(key)
+        if found is None:
+            text = writer.note(note)
+            cache.put(key, text.encode("utf-8"))
+            yield text
+        else:
+            yield found.decode("utf-8")
+    yield writer.scheme_graph()
 
 
 def save_nquads(chunks: Iterable[str], path: str | os.PathLike[str]) -> None:
