@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -161,8 +161,20 @@ def _die_with_parent() -> None:
 
 
 def note_record(note: Note) -> dict[str, Any]:
-    """A note as plain data (dataclasses → dicts), for notes.json."""
-    return asdict(note)
+    """A note as plain data, for notes.json: what ``dataclasses.asdict`` gives, written
+    out by hand because asdict deep-copies every value (a third of a second on 500 notes)."""
+    return {
+        "path": note.path, "title": note.title,
+        "sections": [{
+            "anchor": s.anchor, "title": s.title, "level": s.level,
+            "breadcrumb": list(s.breadcrumb), "line": s.line, "end_line": s.end_line,
+            "blocks": [{"kind": b.kind, "text": b.text, "line": b.line,
+                        "end_line": b.end_line, "depth": b.depth, "lang": b.lang,
+                        "parent": b.parent} for b in s.blocks],
+            "parent": s.parent, "concept": s.concept, "concepts": list(s.concepts),
+        } for s in note.sections],
+        "meta": note.meta, "digest": note.digest, "lines": note.lines,
+    }
 
 
 def corpus_counts(corpus: Corpus) -> dict[str, int]:
@@ -302,7 +314,7 @@ class Store:
             return self._dataset
 
     def note(self, path: str) -> dict[str, Any] | None:
-        """One parsed note as stored (``asdict(Note)``), loaded on first use; None if unknown."""
+        """One parsed note as stored (``note_record``), loaded on first use; None if unknown."""
         with self._lock:
             if self._notes is None:
                 records = json.loads((self.build / "notes.json").read_text())

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import asdict
 
 import pytest
+
+from ingest.pipeline import ingest_paths
+from ingest.vocabulary import load_vocabulary
+from kg.settings import DEFAULT_NOTES
+from kg.store import note_record
 
 from .conftest import FIXTURES, SEED_NOTES, kg_command, needs_shared
 
@@ -95,3 +101,11 @@ def test_the_seed_notes_ingest(tmp_path):
     seed = needs_shared(SEED_NOTES)
     result = kg("ingest", seed, "--store", tmp_path / "seed", check_code=0)
     assert "1 files" in result.stdout
+
+
+def test_note_records_hold_every_field_of_the_parsed_note() -> None:
+    """notes.json is written by hand for speed; it must still be the whole dataclass."""
+    corpus = ingest_paths([DEFAULT_NOTES], load_vocabulary())
+    for note in corpus.notes:
+        assert json.loads(json.dumps(note_record(note), default=str)) == \
+            json.loads(json.dumps(asdict(note), default=str))
