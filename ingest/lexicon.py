@@ -93,6 +93,7 @@ class Lexicon:
 
     keys: dict[str, str] = field(default_factory=dict)
     quiet: set[str] = field(default_factory=set)  # keys that never match in running text
+    # strict prefixes of keys: a run of words whose keys are not one cannot grow into a label
     prefixes: set[str] = field(default_factory=set)
     typo_index: dict[str, set[str]] = field(default_factory=dict)
     # mentions already found per text: linking reads each block several times
@@ -112,10 +113,7 @@ class Lexicon:
                 self.quiet.add(key)
             else:
                 self.quiet.discard(key)
-            raw = re.sub(r"[\s\-_./:'’`\"()]+", "", label.lower())
-            for end in range(1, len(raw) + 1):
-                self.prefixes.add(raw[:end])
-            for end in range(1, len(key) + 1):
+            for end in range(1, len(key)):
                 self.prefixes.add(key[:end])
             if len(key) >= 5 and key.isascii() and key.isalpha():
                 for variant in _deletes(key) | {key}:
@@ -167,42 +165,42 @@ class Lexicon:
 
     def _find(self, text: str) -> list[Mention]:
         matches = list(TOKEN.finditer(text))
-        words = [m.group() for m in matches]
+        words = [m[0] for m in matches]
+        known = self.tokens
+        infos = [known.get(word) or self._token(word) for word in words]
         mentions: list[Mention] = []
-        i = 0
-        count = len(words)
-        while i < count:
-            _raw, _key, exact, is_prefix, fallback = self._token(words[i])
-            best = self._longest(words, matches, i) if is_prefix else None
+        next_free = 0  # tokens before this one are inside the last mention
+        for i, (_raw, _key, exact, is_prefix, fallback) in enumerate(infos):
+            if i < next_free or not (is_prefix or exact or fallback):
+                continue  # most tokens: nothing starts here
+            best = self._longest(words, infos, matches, i) if is_prefix else None
             if best is None and exact is not None:
                 best = (i, exact, matches[i].end())
             if best is not None:
                 j, concept, end = best
                 start = matches[i].start()
                 mentions.append(Mention(concept, start, end, text[start:end]))
-                i = j + 1
-                continue
-            if fallback is not None:
+                next_free = j + 1
+            elif fallback is not None:
                 concept, stem, fuzzy = fallback
                 start = matches[i].start()
                 if stem:
                     mentions.append(Mention(concept, start, start + len(stem), stem, fuzzy))
                 else:
                     mentions.append(Mention(concept, start, matches[i].end(), words[i], fuzzy))
-            i += 1
         return mentions
 
-    def _longest(self, words: list[str], matches: list[re.Match[str]],
-                 i: int) -> tuple[int, str, int] | None:
+    def _longest(self, words: list[str], infos: list[_TokenInfo],
+                 matches: list[re.Match[str]], i: int) -> tuple[int, str, int] | None:
         """(last token, concept, end) of the longest label of two or more words at token
         ``i``, else None: only called when the first word starts some label."""
         keys, quiet, prefixes = self.keys, self.quiet, self.prefixes
         best: tuple[int, str, int] | None = None
-        acc = self._token(words[i])[0]
+        acc = infos[i][0]
         for j in range(i + 1, min(i + MAX_WORDS, len(words))):
             if matches[j].start() - matches[j - 1].end() > 2:
                 break  # words must be adjacent (a space or a hyphen between)
-            raw, key = self._token(words[j])[:2]
+            raw, key = infos[j][:2]
             candidate = acc + key
             if candidate in keys and candidate not in quiet:
                 best = (j, keys[candidate], matches[j].end())
