@@ -160,28 +160,102 @@ class _Sentence:
     mentions: list[Mention]
 
 
-def link_note(note: Note, linker: Linker) -> list[Relation]:
-    """Fill the note's section concepts and return the relations it states."""
-    by_anchor = {s.anchor: s for s in note.sections}
-    relations: list[Relation] = []
-    block_terms: dict[int, str | None] = {}
+@dataclass(slots=True)
+class NoteLinks:
+    """What one note contributes to the corpus. It depends only on the note and the
+    lexicon, so it can be computed in another process or kept from an earlier run;
+    ``apply_links`` adds it to the corpus."""
+
+    heads: list[str | None]  # per section: the concept its heading names
+    concepts: list[list[str]]  # per section: the concepts it names or mentions
+    definitions: list[tuple[str, Evidence]]  # "A Pod is ..." sentences, in note order
+    relations: list[Relation]
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One note being linked, and what was found in it so far."""
+
+    note: Note
+    linker: Linker
+    by_anchor: dict[str, Section]
+    heads: dict[str, str | None] = field(default_factory=dict)  # section anchor → concept
+    terms: dict[int, str | None] = field(default_factory=dict)  # id(block) → its term
+    sentences: dict[int, list[_Sentence]] = field(default_factory=dict)  # id(block) → …
+
+    def head(self, section: Section) -> str | None:
+        return self.heads[section.anchor]
+
+    def sentences_of(self, block: Block) -> list[_Sentence]:
+        """Split once: definitions and relations both read every text block."""
+        found = self.sentences.get(id(block))
+        if found is None:
+            found = self.sentences[id(block)] = list(_sentences(block, self.linker))
+        return found
+
+
+def link_one(note: Note, linker: Linker) -> NoteLinks:
+    """Which concepts each section of the note names and mentions, and what the note
+    defines and states. Reads the note without changing it."""
+    reading = _Reading(note, linker, {s.anchor: s for s in note.sections})
+    concepts: list[list[str]] = []
     for section in note.sections:
         labels = heading_labels(section.title)
-        section.concept = linker.resolve(labels[0]) if len(labels) == 1 else None
+        reading.heads[section.anchor] = linker.resolve(labels[0]) if len(labels) == 1 else None
         found: list[str] = [c for c in (linker.resolve(label) for label in labels) if c]
         for block in section.blocks:
             term = _block_term(block, linker)
-            block_terms[id(block)] = term
+            reading.terms[id(block)] = term
             if term:
                 found.append(term)
             if block.kind == "code":
                 continue
             found.extend(m.concept for m in linker.lexicon.find(block.text))
-        section.concepts = list(dict.fromkeys(found))
+        concepts.append(list(dict.fromkeys(found)))
+    definitions = list(_definitions(reading))
+    relations = [relation for section in note.sections
+                 for relation in _section_relations(reading, section)]
+    return NoteLinks([reading.head(s) for s in note.sections], concepts, definitions, relations)
+
+
+def apply_definitions(links: NoteLinks, linker: Linker) -> None:
+    """A note's "A Pod is ..." sentences define concepts that have no better definition:
+    applied for every note, in note order, before any ``apply_links``."""
+    rank = DEFINITION_RANK["sentence"]
+    for concept_id, evidence in links.definitions:
+        concept = linker.concepts[concept_id]
+        if concept.definition is None or rank < linker.definition_rank.get(concept_id, 9):
+            concept.definition = evidence
+            linker.definition_rank[concept_id] = rank
+
+
+def apply_links(note: Note, links: NoteLinks, linker: Linker,
+                placed: dict[str, set[tuple[str, str]]]) -> None:
+    """Fill the note's section concepts and list its sections on the concepts, defining
+    sections first. ``placed`` mirrors each concept's ``sections`` as a set, so a concept
+    named in thousands of sections is not searched linearly for each."""
+    for section, head, concepts in zip(note.sections, links.heads, links.concepts, strict=True):
+        section.concept = head
+        section.concepts = list(concepts)
     for section in note.sections:
-        relations.extend(_section_relations(note, section, by_anchor, block_terms, linker))
-    _record_sources(note, linker)
-    return relations
+        ref = (note.path, section.anchor)
+        for concept_id in section.concepts:
+            concept = linker.concepts.get(concept_id)
+            if concept is None:
+                continue
+            seen = placed.get(concept_id)
+            if seen is None:
+                seen = placed[concept_id] = set(concept.sections)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            defines = section.concept == concept_id or (
+                concept.definition is not None and concept.definition.path == note.path
+                and section.line <= concept.definition.line <= section.end_line)
+            if defines:
+                concept.sections.insert(0, ref)
+            else:
+                concept.sections.append(ref)
 
 
 def _block_term(block: Block, linker: Linker) -> str | None:
@@ -199,22 +273,6 @@ def _block_term(block: Block, linker: Linker) -> str | None:
     return None
 
 
-def _record_sources(note: Note, linker: Linker) -> None:
-    for section in note.sections:
-        ref = (note.path, section.anchor)
-        for concept_id in section.concepts:
-            concept = linker.concepts.get(concept_id)
-            if concept is None or ref in concept.sections:
-                continue
-            defines = section.concept == concept_id or (
-                concept.definition is not None and concept.definition.path == note.path
-                and section.line <= concept.definition.line <= section.end_line)
-            if defines:
-                concept.sections.insert(0, ref)
-            else:
-                concept.sections.append(ref)
-
-
 def _ancestors(section: Section, by_anchor: dict[str, Section]) -> Iterator[Section]:
     current: Section | None = section
     while current is not None:
@@ -222,23 +280,22 @@ def _ancestors(section: Section, by_anchor: dict[str, Section]) -> Iterator[Sect
         current = by_anchor.get(current.parent) if current.parent else None
 
 
-def _subject(section: Section, by_anchor: dict[str, Section], linker: Linker,
-             skip: str | None = None) -> str | None:
+def _subject(reading: _Reading, section: Section, skip: str | None = None) -> str | None:
     """The nearest enclosing concept that is a thing (not a field), other than ``skip``."""
-    for ancestor in _ancestors(section, by_anchor):
-        concept = ancestor.concept
-        if concept and concept != skip and not linker.is_field(concept):
+    for ancestor in _ancestors(section, reading.by_anchor):
+        concept = reading.head(ancestor)
+        if concept and concept != skip and not reading.linker.is_field(concept):
             return concept
     return None
 
 
-def _section_relations(note: Note, section: Section, by_anchor: dict[str, Section],
-                       block_terms: dict[int, str | None], linker: Linker) -> Iterator[Relation]:
+def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation]:
+    note, linker, block_terms = reading.note, reading.linker, reading.terms
     path = note.path
     heading_evidence = Evidence(" › ".join(section.breadcrumb[1:]) or section.title, path,
                                 section.line)
     children = [s for s in note.sections if s.parent == section.anchor]
-    own = section.concept
+    own = reading.head(section)
     kinds_target = kinds_of(section.title)
     category = linker.resolve(kinds_target) if kinds_target else None
     broader_of: dict[str, str] = {}  # concept → the container it was enumerated under
@@ -246,13 +303,14 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
     # 1. hierarchy: "Types of X" lists, and enumerations under a concept heading
     container = category or (own if own and not linker.is_field(own) else None)
     if container:
-        child_concepts = [c.concept for c in children]
+        child_concepts = [reading.head(c) for c in children]
         typed = [c for c in child_concepts if c and c != container and not linker.is_field(c)]
         if typed and (category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children))):
             for child in children:
-                if child.concept in typed:
-                    broader_of[child.concept] = container
-                    yield Relation(child.concept, container, "broader", Evidence(
+                child_concept = reading.head(child)
+                if child_concept in typed:
+                    broader_of[child_concept] = container
+                    yield Relation(child_concept, container, "broader", Evidence(
                         " › ".join(child.breadcrumb[1:]), path, child.line))
         top_items = [b for b in section.blocks if b.kind == "item" and b.depth == 0]
         terms = [block_terms.get(id(b)) for b in top_items]
@@ -269,15 +327,15 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
                 yield Relation(own, term, "hasValue", Evidence(_clean(block.text), path, block.line))
 
     # 2. fields named by a heading or a term belong to the enclosing thing
-    parent = by_anchor.get(section.parent) if section.parent else None
+    parent = reading.by_anchor.get(section.parent) if section.parent else None
     if own and linker.is_field(own) and parent is not None:
-        holder = _subject(parent, by_anchor, linker)
+        holder = _subject(reading, parent)
         if holder:
             yield Relation(holder, own, "hasProperty", heading_evidence)
     for block in section.blocks:
         term = block_terms.get(id(block))
         if term and linker.is_field(term) and block.depth == 0:
-            holder = _subject(section, by_anchor, linker, skip=broader_of.get(term))
+            holder = _subject(reading, section, skip=broader_of.get(term))
             if holder and holder != term:
                 yield Relation(holder, term, "hasProperty",
                                Evidence(_clean(block.text), path, block.line))
@@ -285,43 +343,41 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
     # 3. sentences and manifests
     seen: set[tuple[str, str]] = set()
     for index, block in enumerate(section.blocks):
-        context = _block_subject(section, index, block_terms, by_anchor, linker)
+        context = _block_subject(reading, section, index)
         if block.kind == "code":
             if looks_like_manifest(block.lang, block.text):
-                subject = _manifest_subject(section, index, by_anchor, linker)
+                subject = _manifest_subject(reading, section, index)
                 yield from manifest_relations(block.text, block.line, path, subject,
                                               linker.manifest_key, linker.is_field)
             continue
-        holder = _subject(section, by_anchor, linker)
-        for sentence in _sentences(block, linker):
+        holder = _subject(reading, section)
+        for sentence in reading.sentences_of(block):
             yield from _sentence_relations(sentence, path, context, holder, linker, seen)
 
 
-def _block_subject(section: Section, index: int, block_terms: dict[int, str | None],
-                   by_anchor: dict[str, Section], linker: Linker) -> str | None:
+def _block_subject(reading: _Reading, section: Section, index: int) -> str | None:
     """Who a subject-less sentence in this block is about: its term, an enclosing
     item's term, else the section's concept."""
     blocks = section.blocks
     current: int | None = index
     while current is not None:
-        term = block_terms.get(id(blocks[current]))
+        term = reading.terms.get(id(blocks[current]))
         if term:
             return term
         current = blocks[current].parent
-    return _subject(section, by_anchor, linker)
+    return _subject(reading, section)
 
 
-def _manifest_subject(section: Section, index: int, by_anchor: dict[str, Section],
-                      linker: Linker) -> str | None:
+def _manifest_subject(reading: _Reading, section: Section, index: int) -> str | None:
     """A snippet without ``kind`` is about the thing the text around it names."""
-    blocks = section.blocks
+    blocks, linker = section.blocks, reading.linker
     current = blocks[index].parent
     while current is not None:
         for mention in linker.lexicon.find(blocks[current].text):
             if not linker.is_field(mention.concept):
                 return mention.concept
         current = blocks[current].parent
-    return _subject(section, by_anchor, linker)
+    return _subject(reading, section)
 
 
 def _clean(text: str) -> str:
@@ -493,13 +549,13 @@ def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
     return None
 
 
-def definition_sentences(note: Note, linker: Linker) -> None:
-    """"A Pod is ..." sentences define concepts that have no definition yet."""
-    for section in note.sections:
+def _definitions(reading: _Reading) -> Iterator[tuple[str, Evidence]]:
+    """"A Pod is ..." sentences: the concept each defines, with the defining sentence."""
+    for section in reading.note.sections:
         for block in section.blocks:
             if block.kind not in ("paragraph", "item"):
                 continue
-            for sentence in _sentences(block, linker):
+            for sentence in reading.sentences_of(block):
                 mentions = sentence.mentions
                 if not mentions or mentions[0].start > 6:
                     continue
@@ -508,9 +564,5 @@ def definition_sentences(note: Note, linker: Linker) -> None:
                 if not re.match(r"\s+(?:is|are)\s+(?:a|an|the|one)\s", after) \
                         and not re.match(r"(?:은|는)\s", after):
                     continue
-                concept = linker.concepts[first.concept]
-                rank = DEFINITION_RANK["sentence"]
-                if concept.definition is None or rank < linker.definition_rank.get(concept.id, 9):
-                    concept.definition = Evidence(_clean(first_sentence(sentence.text)),
-                                                  note.path, sentence.line)
-                    linker.definition_rank[concept.id] = rank
+                yield first.concept, Evidence(_clean(first_sentence(sentence.text)),
+                                              reading.note.path, sentence.line)

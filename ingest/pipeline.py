@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .concepts import Candidate, collect
-from .extract import build_lexicon, definition_sentences, link_note
+from .extract import apply_definitions, apply_links, build_lexicon, link_one
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .markdown import FrontMatterError
 from .model import Corpus, FileError, Note, Relation
@@ -202,9 +202,13 @@ def _run_parsers(batch: list[tuple[str, NoteFile]], workers: int | None,
 def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary) -> Corpus:
     """Concepts and relations of parsed notes; concepts nobody mentions are left out."""
     linker = build_lexicon(vocabulary, candidates)
-    for note in notes:
-        definition_sentences(note, linker)
-    relations = [relation for note in notes for relation in link_note(note, linker)]
+    results = [link_one(note, linker) for note in notes]
+    for links in results:
+        apply_definitions(links, linker)
+    placed: dict[str, set[tuple[str, str]]] = {}
+    for note, links in zip(notes, results, strict=True):
+        apply_links(note, links, linker, placed)
+    relations = [relation for links in results for relation in links.relations]
     relations = _without_hierarchy_co_mentions(relations)
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
