@@ -10,9 +10,11 @@ note, so notes can be linked in parallel and re-linked one at a time.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from .concepts import FUNCTION_WORDS, Candidate, first_sentence, heading_labels, kinds_of, term_of
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
@@ -47,6 +49,9 @@ _SELECT = re.compile(r"\bselect(?:s|ed|ing)?\b", re.IGNORECASE)
 _SELECT_BY = re.compile(r"\b(?:with|via|using|through|by)\b", re.IGNORECASE)
 _COMMAND_WORD = re.compile(r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
                            r"edit|run|expose|scale|port-forward|top|explain)\b")
+_HANGUL = re.compile("[가-힣]")
+_IN_THE = re.compile(r"\s+in\s+(?:the\s+)?")
+_IS_A = re.compile(r"\s+(?:is|are)\s+(?:an?|the)\s+(?:\w+\s+)?")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
 
 
@@ -388,7 +393,12 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
     """Sentences of a block with their line numbers and mentions."""
     text = block.text
     mentions = linker.lexicon.find(text)
+    # mentions never overlap, so both their starts and their ends are sorted: the ones
+    # inside a sentence are a slice, found by bisection rather than a scan of them all
+    mention_starts = [m.start for m in mentions]
+    mention_ends = [m.end for m in mentions]
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    line, counted = block.line, 0  # line number at offset ``counted``
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         for piece_start, piece in _pieces(text, start, end, block.kind):
@@ -396,9 +406,13 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
             if not stripped:
                 continue
             offset = piece_start + (len(piece) - len(piece.lstrip()))
+            first = bisect_left(mention_starts, offset)
+            last = bisect_right(mention_ends, offset + len(stripped))
             inside = [Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
-                      for m in mentions if offset <= m.start and m.end <= offset + len(stripped)]
-            yield _Sentence(stripped, block.line + text.count("\n", 0, offset), inside)
+                      for m in mentions[first:last]]
+            line += text.count("\n", counted, offset)
+            counted = offset
+            yield _Sentence(stripped, line, inside)
 
 
 def _pieces(text: str, start: int, end: int, kind: str) -> Iterator[tuple[int, str]]:
@@ -428,13 +442,13 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             yield Relation(source, target, relation, evidence)
 
     # explicit chains: Deployment -> ReplicaSet -> Pod
-    if _ARROW.search(text):
+    if _has_arrow(text) and _ARROW.search(text):
         segments = _ARROW.split(text)
-        for left, right in zip(segments, segments[1:], strict=False):
+        for left, right in pairwise(segments):
             yield from emit(_chain_end(left, linker, last=True),
                             _chain_end(right, linker, last=False), "leadsTo")
 
-    hangul = any("가" <= ch <= "힣" for ch in text)
+    hangul = _HANGUL.search(text) is not None
     # a subject-less sentence is about the heading or term it sits under
     if context and mentions and mentions[0].concept != context:
         relation = implicit_verb(text[: mentions[0].start])
@@ -445,9 +459,9 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     if selector_pair:
         yield from emit(selector_pair[1], selector_pair[0], "selects")
     selector = selector_pair[1] if selector_pair else None
-    for left, right in zip(mentions, mentions[1:], strict=False):
-        if left.concept == right.concept or frozenset((left.concept, right.concept)) in typed \
-                or right.concept == selector:
+    for left, right in pairwise(mentions):
+        if left.concept == right.concept or right.concept == selector \
+                or typed and frozenset((left.concept, right.concept)) in typed:
             continue
         between = text[left.end:right.start]
         after = text[right.end:right.end + 200]  # patterns look a few words ahead only
@@ -456,8 +470,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             if relation:
                 yield from emit(left.concept, right.concept, relation)
                 continue
-        if re.fullmatch(r"\s+in\s+(?:the\s+)?", between) and after.lower().lstrip().startswith(
-                "namespace"):
+        if _IN_THE.fullmatch(between) and after.lower().lstrip().startswith("namespace"):
             yield from emit(left.concept, right.concept, "inNamespace")
             continue
         if between.strip() == ":" and linker.is_field(left.concept):
@@ -467,8 +480,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             yield from emit(left.concept, right.concept, "runsOn")
             continue
         found = verb_between(between)
-        if found is None and is_kind_of_tail(after) and re.fullmatch(
-                r"\s+(?:is|are)\s+(?:an?|the)\s+(?:\w+\s+)?", between):
+        if found is None and is_kind_of_tail(after) and _IS_A.fullmatch(between):
             found = ("broader", False)
         if found:
             relation, passive = found
@@ -476,7 +488,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                                                                             right.concept)
             yield from emit(source, target, relation)
     # kubectl -n kube-system ...: what the command lists lives in that namespace
-    flag = _NAMESPACE_FLAG.search(text)
+    flag = _NAMESPACE_FLAG.search(text) if "-n" in text else None
     if flag and (namespace := linker.resolve(flag.group(1))):
         for mention in mentions:
             if mention.concept != namespace and not _COMMAND_WORD.match(text[mention.end:]) \
@@ -493,18 +505,25 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     concepts = list(dict.fromkeys(m.concept for m in mentions))
     if context and context not in concepts:
         for concept in concepts:
-            if frozenset((context, concept)) not in typed and (context, concept) not in seen:
+            if (context, concept) not in seen and not (
+                    typed and frozenset((context, concept)) in typed):
                 seen.add((context, concept))
                 yield _related(context, concept, evidence, 0.5)
     for i, first in enumerate(concepts):
         for second in concepts[i + 1:i + 1 + CO_MENTION_WINDOW]:
-            if frozenset((first, second)) not in typed:
+            if not (typed and frozenset((first, second)) in typed):
                 yield _related(first, second, evidence, 1.0)
 
 
 def _related(a: str, b: str, evidence: Evidence, weight: float) -> Relation:
-    source, target = sorted((a, b))
+    source, target = (a, b) if a <= b else (b, a)
     return Relation(source, target, "related", evidence, weight)
+
+
+def _has_arrow(text: str) -> bool:
+    """Whether ``_ARROW`` can match at all: four substring tests are much cheaper than
+    the regex, which tries every blank of every sentence."""
+    return "->" in text or "=>" in text or "→" in text or "⇒" in text
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:
@@ -536,6 +555,8 @@ def _chain_end(segment: str, linker: Linker, *, last: bool) -> str | None:
 
 def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
     """(selected, selector) for "select X ... with/via Y"."""
+    if len(mentions) < 2:
+        return None
     verb = _SELECT.search(text)
     if not verb:
         return None
