@@ -408,8 +408,9 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
             offset = piece_start + (len(piece) - len(piece.lstrip()))
             first = bisect_left(mention_starts, offset)
             last = bisect_right(mention_ends, offset + len(stripped))
-            inside = [Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
-                      for m in mentions[first:last]]
+            inside = mentions[first:last] if not offset else [
+                Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
+                for m in mentions[first:last]]  # mentions are frozen: shared when unshifted
             line += text.count("\n", counted, offset)
             counted = offset
             yield _Sentence(stripped, line, inside)
@@ -557,7 +558,7 @@ def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
     """(selected, selector) for "select X ... with/via Y"."""
     if len(mentions) < 2:
         return None
-    verb = _SELECT.search(text)
+    verb = _SELECT.search(text) if "elect" in text.lower() else None
     if not verb:
         return None
     after = [m for m in mentions if m.start >= verb.end()]

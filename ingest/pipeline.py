@@ -237,8 +237,12 @@ def _without_hierarchy_co_mentions(relations: list[Relation]) -> list[Relation]:
 
     def in_hierarchy(a: str, b: str) -> bool:
         for x, y in ((a, b), (b, a)):
-            if x in parents and y in memo.setdefault(x, ancestors(x)):
-                return True
+            if x in parents:
+                found = memo.get(x)
+                if found is None:
+                    found = memo[x] = ancestors(x)
+                if y in found:
+                    return True
         return False
 
     return [r for r in relations if r.type != "related" or not in_hierarchy(r.source, r.target)]
