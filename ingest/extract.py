@@ -97,12 +97,19 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate]) -> Linker
         if is_field_label(term.label, term.aliases):
             linker.fields.add(term.id)
     capitalised = Counter(label_key(c.label) for c in candidates if c.origin == "capitalised")
+    # labels the lexicon already holds: registering one again without a definition changes
+    # nothing (a key keeps its first owner), and notes repeat the same labels thousands of times
+    settled: set[str] = set()
     for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
+        if candidate.definition is None and candidate.label in settled:
+            continue
         if candidate.origin == "capitalised" and (
                 capitalised[label_key(candidate.label)] < MIN_CAPITALISED
                 or linker.resolve(candidate.label)):
             continue  # a one-off capital is too often a proper noun of the moment
         _register(linker, candidate)
+        if lexicon.lookup(candidate.label) is not None:
+            settled.add(candidate.label)
     return linker
 
 
