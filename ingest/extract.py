@@ -9,12 +9,14 @@ note, so notes can be linked in parallel and re-linked one at a time.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from .concepts import FUNCTION_WORDS, Candidate, first_sentence, heading_labels, kinds_of, term_of
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
@@ -66,6 +68,17 @@ class Linker:
 
     def is_field(self, concept: str) -> bool:
         return concept in self.fields
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything ``link_one`` reads changes: the label keys and their
+        concepts, which keys are quiet, which concepts are fields, the concepts' labels."""
+        sha = hashlib.sha1()
+        quiet = self.lexicon.quiet
+        for key, owner in sorted(self.lexicon.keys.items()):
+            sha.update(f"{key}\0{owner}\0{key in quiet}\n".encode())
+        for concept_id, concept in sorted(self.concepts.items()):
+            sha.update(f"{concept_id}\0{concept.label}\0{concept_id in self.fields}\n".encode())
+        return sha.hexdigest()
 
     def manifest_key(self, key: str) -> str | None:
         """The concept a manifest key or value names; keys every object has name none."""
@@ -182,6 +195,36 @@ class NoteLinks:
     concepts: list[list[str]]  # per section: the concepts it names or mentions
     definitions: list[tuple[str, Evidence]]  # "A Pod is ..." sentences, in note order
     relations: list[Relation]
+
+    def __reduce__(self) -> tuple[Callable[..., NoteLinks], tuple[Any, ...]]:
+        """Pickled as plain tuples with each evidence once: many times quicker to send to
+        another process (or keep) than relation by relation as dataclasses."""
+        index: dict[int, int] = {}
+        evidence: list[tuple[str, str, int]] = []
+        rows = []
+        for relation in self.relations:
+            found = index.get(id(relation.evidence))
+            if found is None:
+                found = index[id(relation.evidence)] = len(evidence)
+                evidence.append(_evidence_tuple(relation.evidence))
+            rows.append((relation.source, relation.target, relation.type, found,
+                         relation.weight))
+        definitions = [(concept, _evidence_tuple(e)) for concept, e in self.definitions]
+        return _unpickle_links, (self.heads, self.concepts, definitions, evidence, rows)
+
+
+def _evidence_tuple(evidence: Evidence) -> tuple[str, str, int]:
+    return evidence.text, evidence.path, evidence.line
+
+
+def _unpickle_links(heads: list[str | None], concepts: list[list[str]],
+                    definitions: list[tuple[str, tuple[str, str, int]]],
+                    evidence: list[tuple[str, str, int]],
+                    rows: list[tuple[str, str, str, int, float]]) -> NoteLinks:
+    shared = [Evidence(*e) for e in evidence]  # a sentence's relations share its evidence
+    return NoteLinks(heads, concepts, [(c, Evidence(*e)) for c, e in definitions],
+                     [Relation(source, target, kind, shared[i], weight)
+                      for source, target, kind, i, weight in rows])
 
 
 @dataclass(slots=True)
