@@ -79,7 +79,7 @@ def verb_between(between: str) -> tuple[str, bool] | None:
         return None  # one of the two is inside a parenthesis: an aside, not the object
     if _KIND_OF.match(text):
         return "broader", False
-    if _USED_BY.search(text):
+    if "used" in text and _USED_BY.search(text):
         return "uses", True
     if not _ANY_VERB.search(text):
         return None

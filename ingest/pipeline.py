@@ -32,7 +32,7 @@ from .vocabulary import Vocabulary
 Progress = Callable[[int, int, str], None]
 Parsed = tuple[Note | None, list[Candidate], list[FileError]]
 _PARALLEL_FROM = 48  # below this many notes to parse, process start-up costs more than it saves
-_PARENT_SHARE = 0.85  # of a worker's share of linking, for the process that also merges
+_RUNS_PER_WORKER = 8  # runs of notes per link worker: small enough to share out evenly
 
 
 @lru_cache(maxsize=1)
@@ -249,44 +249,48 @@ _LINKING: tuple[list[Note], Linker] | None = None
 def link_notes(notes: list[Note], linker: Linker, *,
                workers: int | None = None) -> list[NoteLinks]:
     """``link_one`` of every note, in note order. With many notes, worker processes link
-    all but the first share while this process links that one."""
+    runs of notes from the front while this process links runs from the back, each run
+    once: however busy the machine, neither side waits long for the other."""
     global _LINKING
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(notes) < _PARALLEL_FROM:
         return [link_one(note, linker) for note in notes]
-    shares = _shares(notes, workers)
+    runs = _runs(notes, workers * _RUNS_PER_WORKER)
     _LINKING = (notes, linker)
     try:
         with ProcessPoolExecutor(workers - 1, mp_context=get_context("fork")) as pool:
-            futures = [pool.submit(_link_share, start, end) for start, end in shares[1:]]
-            start, end = shares[0]
-            mine = [link_one(note, linker) for note in notes[start:end]]
-            return mine + [links for future in futures for links in future.result()]
+            futures = [pool.submit(_link_run, start, end) for start, end in runs]
+            mine: dict[int, list[NoteLinks]] = {}
+            for index in reversed(range(len(runs))):
+                if not futures[index].cancel():
+                    break  # a worker has it; the ones before it are theirs too
+                start, end = runs[index]
+                mine[index] = [link_one(note, linker) for note in notes[start:end]]
+            return [links for index, future in enumerate(futures)
+                    for links in (mine[index] if index in mine else future.result())]
     finally:
         _LINKING = None
 
 
-def _link_share(start: int, end: int) -> list[NoteLinks]:
-    assert _LINKING is not None, "only run in a worker forked by link_notes"
+def _link_run(start: int, end: int) -> list[NoteLinks]:
+    if _LINKING is None:
+        raise RuntimeError("_link_run runs in a worker forked by link_notes")
     notes, linker = _LINKING
     return [link_one(note, linker) for note in notes[start:end]]
 
 
-def _shares(notes: list[Note], count: int) -> list[tuple[int, int]]:
-    """``count`` runs of notes, of about equal text each (linking time follows the text);
-    the first, linked by the parent, a little smaller: it also unpickles the others."""
+def _runs(notes: list[Note], count: int) -> list[tuple[int, int]]:
+    """About ``count`` runs of consecutive notes with about as much text each: linking
+    time follows the text."""
     sizes = [sum(len(b.text) for s in note.sections for b in s.blocks) + 1 for note in notes]
-    weights = [_PARENT_SHARE] + [1.0] * (count - 1)
-    total, goal, bounds, done, start = sum(sizes), 0.0, [], 0, 0
-    for weight in weights[:-1]:
-        goal += total * weight / sum(weights)
-        end = start
-        while end < len(notes) and done + sizes[end] <= goal:
-            done += sizes[end]
-            end += 1
-        bounds.append((start, end))
-        start = end
-    bounds.append((start, len(notes)))
+    step = sum(sizes) / count
+    bounds: list[tuple[int, int]] = []
+    start, filled = 0, 0
+    for end, size in enumerate(sizes, 1):
+        filled += size
+        if filled >= step * (len(bounds) + 1) or end == len(sizes):
+            bounds.append((start, end))
+            start = end
     return bounds
 
 
