@@ -1,10 +1,12 @@
 """From parsed notes to concepts and typed relations, each with its evidence.
 
 Two passes. ``build_lexicon`` gathers every concept the vocabulary and the notes name
-(a concept defined in one note is recognised in all of them). ``link_note`` then reads
-one note with that lexicon: which concepts each section names and mentions, and which
-relations its outline, sentences and manifests state. ``link_note`` only reads its own
-note, so notes can be linked in parallel and re-linked one at a time.
+(a concept defined in one note is recognised in all of them). ``link_one`` then reads
+one note with that lexicon: which concepts each section names and mentions, what it
+defines, and which relations its outline, sentences and manifests state. ``link_one``
+only reads its own note and changes nothing, so notes can be linked in parallel and
+re-linked one at a time; ``apply_definitions`` and ``apply_links`` then merge the
+results into the concepts and notes, in note order.
 """
 
 from __future__ import annotations
