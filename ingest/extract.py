@@ -1,18 +1,24 @@
 """From parsed notes to concepts and typed relations, each with its evidence.
 
 Two passes. ``build_lexicon`` gathers every concept the vocabulary and the notes name
-(a concept defined in one note is recognised in all of them). ``link_note`` then reads
-one note with that lexicon: which concepts each section names and mentions, and which
-relations its outline, sentences and manifests state. ``link_note`` only reads its own
-note, so notes can be linked in parallel and re-linked one at a time.
+(a concept defined in one note is recognised in all of them). ``link_one`` then reads
+one note with that lexicon: which concepts each section names and mentions, what it
+defines, and which relations its outline, sentences and manifests state. ``link_one``
+only reads its own note and changes nothing, so notes can be linked in parallel and
+re-linked one at a time; ``apply_definitions`` and ``apply_links`` then merge the
+results into the concepts and notes, in note order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
 from .concepts import FUNCTION_WORDS, Candidate, first_sentence, heading_labels, kinds_of, term_of
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
@@ -47,6 +53,9 @@ _SELECT = re.compile(r"\bselect(?:s|ed|ing)?\b", re.IGNORECASE)
 _SELECT_BY = re.compile(r"\b(?:with|via|using|through|by)\b", re.IGNORECASE)
 _COMMAND_WORD = re.compile(r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
                            r"edit|run|expose|scale|port-forward|top|explain)\b")
+_HANGUL = re.compile("[가-힣]")
+_IN_THE = re.compile(r"\s+in\s+(?:the\s+)?")
+_IS_A = re.compile(r"\s+(?:is|are)\s+(?:an?|the)\s+(?:\w+\s+)?")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
 
 
@@ -61,6 +70,17 @@ class Linker:
 
     def is_field(self, concept: str) -> bool:
         return concept in self.fields
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything ``link_one`` reads changes: the label keys and their
+        concepts, which keys are quiet, which concepts are fields, the concepts' labels."""
+        sha = hashlib.sha1()
+        quiet = self.lexicon.quiet
+        for key, owner in sorted(self.lexicon.keys.items()):
+            sha.update(f"{key}\0{owner}\0{key in quiet}\n".encode())
+        for concept_id, concept in sorted(self.concepts.items()):
+            sha.update(f"{concept_id}\0{concept.label}\0{concept_id in self.fields}\n".encode())
+        return sha.hexdigest()
 
     def manifest_key(self, key: str) -> str | None:
         """The concept a manifest key or value names; keys every object has name none."""
@@ -92,12 +112,19 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate]) -> Linker
         if is_field_label(term.label, term.aliases):
             linker.fields.add(term.id)
     capitalised = Counter(label_key(c.label) for c in candidates if c.origin == "capitalised")
+    # labels the lexicon already holds: registering one again without a definition changes
+    # nothing (a key keeps its first owner), and notes repeat the same labels thousands of times
+    settled: set[str] = set()
     for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
+        if candidate.definition is None and candidate.label in settled:
+            continue
         if candidate.origin == "capitalised" and (
                 capitalised[label_key(candidate.label)] < MIN_CAPITALISED
                 or linker.resolve(candidate.label)):
             continue  # a one-off capital is too often a proper noun of the moment
         _register(linker, candidate)
+        if lexicon.lookup(candidate.label) is not None:
+            settled.add(candidate.label)
     return linker
 
 
@@ -160,28 +187,132 @@ class _Sentence:
     mentions: list[Mention]
 
 
-def link_note(note: Note, linker: Linker) -> list[Relation]:
-    """Fill the note's section concepts and return the relations it states."""
-    by_anchor = {s.anchor: s for s in note.sections}
-    relations: list[Relation] = []
-    block_terms: dict[int, str | None] = {}
+@dataclass(slots=True)
+class NoteLinks:
+    """What one note contributes to the corpus. It depends only on the note and the
+    lexicon, so it can be computed in another process or kept from an earlier run;
+    ``apply_links`` adds it to the corpus."""
+
+    heads: list[str | None]  # per section: the concept its heading names
+    concepts: list[list[str]]  # per section: the concepts it names or mentions
+    definitions: list[tuple[str, Evidence]]  # "A Pod is ..." sentences, in note order
+    relations: list[Relation]
+
+    def __reduce__(self) -> tuple[Callable[..., NoteLinks], tuple[Any, ...]]:
+        """Pickled as plain tuples with each evidence once: many times quicker to send to
+        another process (or keep) than relation by relation as dataclasses."""
+        index: dict[int, int] = {}
+        evidence: list[tuple[str, str, int]] = []
+        rows = []
+        for relation in self.relations:
+            found = index.get(id(relation.evidence))
+            if found is None:
+                found = index[id(relation.evidence)] = len(evidence)
+                evidence.append(_evidence_tuple(relation.evidence))
+            rows.append((relation.source, relation.target, relation.type, found,
+                         relation.weight))
+        definitions = [(concept, _evidence_tuple(e)) for concept, e in self.definitions]
+        return _unpickle_links, (self.heads, self.concepts, definitions, evidence, rows)
+
+
+def _evidence_tuple(evidence: Evidence) -> tuple[str, str, int]:
+    return evidence.text, evidence.path, evidence.line
+
+
+def _unpickle_links(heads: list[str | None], concepts: list[list[str]],
+                    definitions: list[tuple[str, tuple[str, str, int]]],
+                    evidence: list[tuple[str, str, int]],
+                    rows: list[tuple[str, str, str, int, float]]) -> NoteLinks:
+    shared = [Evidence(*e) for e in evidence]  # a sentence's relations share its evidence
+    return NoteLinks(heads, concepts, [(c, Evidence(*e)) for c, e in definitions],
+                     [Relation(source, target, kind, shared[i], weight)
+                      for source, target, kind, i, weight in rows])
+
+
+@dataclass(slots=True)
+class _Reading:
+    """One note being linked, and what was found in it so far."""
+
+    note: Note
+    linker: Linker
+    by_anchor: dict[str, Section]
+    heads: dict[str, str | None] = field(default_factory=dict)  # section anchor → concept
+    terms: dict[int, str | None] = field(default_factory=dict)  # id(block) → its term
+    sentences: dict[int, list[_Sentence]] = field(default_factory=dict)  # id(block) → …
+
+    def head(self, section: Section) -> str | None:
+        return self.heads[section.anchor]
+
+    def sentences_of(self, block: Block) -> list[_Sentence]:
+        """Split once: definitions and relations both read every text block."""
+        found = self.sentences.get(id(block))
+        if found is None:
+            found = self.sentences[id(block)] = list(_sentences(block, self.linker))
+        return found
+
+
+def link_one(note: Note, linker: Linker) -> NoteLinks:
+    """Which concepts each section of the note names and mentions, and what the note
+    defines and states. Reads the note without changing it."""
+    reading = _Reading(note, linker, {s.anchor: s for s in note.sections})
+    concepts: list[list[str]] = []
     for section in note.sections:
         labels = heading_labels(section.title)
-        section.concept = linker.resolve(labels[0]) if len(labels) == 1 else None
+        reading.heads[section.anchor] = linker.resolve(labels[0]) if len(labels) == 1 else None
         found: list[str] = [c for c in (linker.resolve(label) for label in labels) if c]
         for block in section.blocks:
             term = _block_term(block, linker)
-            block_terms[id(block)] = term
+            reading.terms[id(block)] = term
             if term:
                 found.append(term)
             if block.kind == "code":
                 continue
             found.extend(m.concept for m in linker.lexicon.find(block.text))
-        section.concepts = list(dict.fromkeys(found))
+        concepts.append(list(dict.fromkeys(found)))
+    definitions = list(_definitions(reading))
+    relations = [relation for section in note.sections
+                 for relation in _section_relations(reading, section)]
+    return NoteLinks([reading.head(s) for s in note.sections], concepts, definitions, relations)
+
+
+def apply_definitions(links: NoteLinks, linker: Linker) -> None:
+    """A note's "A Pod is ..." sentences define concepts that have no better definition:
+    applied for every note, in note order, before any ``apply_links``."""
+    rank = DEFINITION_RANK["sentence"]
+    for concept_id, evidence in links.definitions:
+        concept = linker.concepts[concept_id]
+        if concept.definition is None or rank < linker.definition_rank.get(concept_id, 9):
+            concept.definition = evidence
+            linker.definition_rank[concept_id] = rank
+
+
+def apply_links(note: Note, links: NoteLinks, linker: Linker,
+                placed: dict[str, set[tuple[str, str]]]) -> None:
+    """Fill the note's section concepts and list its sections on the concepts, defining
+    sections first. ``placed`` mirrors each concept's ``sections`` as a set, so a concept
+    named in thousands of sections is not searched linearly for each."""
+    for section, head, concepts in zip(note.sections, links.heads, links.concepts, strict=True):
+        section.concept = head
+        section.concepts = list(concepts)
     for section in note.sections:
-        relations.extend(_section_relations(note, section, by_anchor, block_terms, linker))
-    _record_sources(note, linker)
-    return relations
+        ref = (note.path, section.anchor)
+        for concept_id in section.concepts:
+            concept = linker.concepts.get(concept_id)
+            if concept is None:
+                continue
+            seen = placed.get(concept_id)
+            if seen is None:
+                seen = placed[concept_id] = set(concept.sections)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            defines = section.concept == concept_id or (
+                concept.definition is not None and concept.definition.path == note.path
+                and section.line <= concept.definition.line <= section.end_line)
+            if defines:
+                concept.sections.insert(0, ref)
+            else:
+                concept.sections.append(ref)
 
 
 def _block_term(block: Block, linker: Linker) -> str | None:
@@ -199,22 +330,6 @@ def _block_term(block: Block, linker: Linker) -> str | None:
     return None
 
 
-def _record_sources(note: Note, linker: Linker) -> None:
-    for section in note.sections:
-        ref = (note.path, section.anchor)
-        for concept_id in section.concepts:
-            concept = linker.concepts.get(concept_id)
-            if concept is None or ref in concept.sections:
-                continue
-            defines = section.concept == concept_id or (
-                concept.definition is not None and concept.definition.path == note.path
-                and section.line <= concept.definition.line <= section.end_line)
-            if defines:
-                concept.sections.insert(0, ref)
-            else:
-                concept.sections.append(ref)
-
-
 def _ancestors(section: Section, by_anchor: dict[str, Section]) -> Iterator[Section]:
     current: Section | None = section
     while current is not None:
@@ -222,23 +337,22 @@ def _ancestors(section: Section, by_anchor: dict[str, Section]) -> Iterator[Sect
         current = by_anchor.get(current.parent) if current.parent else None
 
 
-def _subject(section: Section, by_anchor: dict[str, Section], linker: Linker,
-             skip: str | None = None) -> str | None:
+def _subject(reading: _Reading, section: Section, skip: str | None = None) -> str | None:
     """The nearest enclosing concept that is a thing (not a field), other than ``skip``."""
-    for ancestor in _ancestors(section, by_anchor):
-        concept = ancestor.concept
-        if concept and concept != skip and not linker.is_field(concept):
+    for ancestor in _ancestors(section, reading.by_anchor):
+        concept = reading.head(ancestor)
+        if concept and concept != skip and not reading.linker.is_field(concept):
             return concept
     return None
 
 
-def _section_relations(note: Note, section: Section, by_anchor: dict[str, Section],
-                       block_terms: dict[int, str | None], linker: Linker) -> Iterator[Relation]:
+def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation]:
+    note, linker, block_terms = reading.note, reading.linker, reading.terms
     path = note.path
     heading_evidence = Evidence(" › ".join(section.breadcrumb[1:]) or section.title, path,
                                 section.line)
     children = [s for s in note.sections if s.parent == section.anchor]
-    own = section.concept
+    own = reading.head(section)
     kinds_target = kinds_of(section.title)
     category = linker.resolve(kinds_target) if kinds_target else None
     broader_of: dict[str, str] = {}  # concept → the container it was enumerated under
@@ -246,13 +360,14 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
     # 1. hierarchy: "Types of X" lists, and enumerations under a concept heading
     container = category or (own if own and not linker.is_field(own) else None)
     if container:
-        child_concepts = [c.concept for c in children]
+        child_concepts = [reading.head(c) for c in children]
         typed = [c for c in child_concepts if c and c != container and not linker.is_field(c)]
         if typed and (category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children))):
             for child in children:
-                if child.concept in typed:
-                    broader_of[child.concept] = container
-                    yield Relation(child.concept, container, "broader", Evidence(
+                child_concept = reading.head(child)
+                if child_concept in typed:
+                    broader_of[child_concept] = container
+                    yield Relation(child_concept, container, "broader", Evidence(
                         " › ".join(child.breadcrumb[1:]), path, child.line))
         top_items = [b for b in section.blocks if b.kind == "item" and b.depth == 0]
         terms = [block_terms.get(id(b)) for b in top_items]
@@ -269,15 +384,15 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
                 yield Relation(own, term, "hasValue", Evidence(_clean(block.text), path, block.line))
 
     # 2. fields named by a heading or a term belong to the enclosing thing
-    parent = by_anchor.get(section.parent) if section.parent else None
+    parent = reading.by_anchor.get(section.parent) if section.parent else None
     if own and linker.is_field(own) and parent is not None:
-        holder = _subject(parent, by_anchor, linker)
+        holder = _subject(reading, parent)
         if holder:
             yield Relation(holder, own, "hasProperty", heading_evidence)
     for block in section.blocks:
         term = block_terms.get(id(block))
         if term and linker.is_field(term) and block.depth == 0:
-            holder = _subject(section, by_anchor, linker, skip=broader_of.get(term))
+            holder = _subject(reading, section, skip=broader_of.get(term))
             if holder and holder != term:
                 yield Relation(holder, term, "hasProperty",
                                Evidence(_clean(block.text), path, block.line))
@@ -285,43 +400,41 @@ def _section_relations(note: Note, section: Section, by_anchor: dict[str, Sectio
     # 3. sentences and manifests
     seen: set[tuple[str, str]] = set()
     for index, block in enumerate(section.blocks):
-        context = _block_subject(section, index, block_terms, by_anchor, linker)
+        context = _block_subject(reading, section, index)
         if block.kind == "code":
             if looks_like_manifest(block.lang, block.text):
-                subject = _manifest_subject(section, index, by_anchor, linker)
+                subject = _manifest_subject(reading, section, index)
                 yield from manifest_relations(block.text, block.line, path, subject,
                                               linker.manifest_key, linker.is_field)
             continue
-        holder = _subject(section, by_anchor, linker)
-        for sentence in _sentences(block, linker):
+        holder = _subject(reading, section)
+        for sentence in reading.sentences_of(block):
             yield from _sentence_relations(sentence, path, context, holder, linker, seen)
 
 
-def _block_subject(section: Section, index: int, block_terms: dict[int, str | None],
-                   by_anchor: dict[str, Section], linker: Linker) -> str | None:
+def _block_subject(reading: _Reading, section: Section, index: int) -> str | None:
     """Who a subject-less sentence in this block is about: its term, an enclosing
     item's term, else the section's concept."""
     blocks = section.blocks
     current: int | None = index
     while current is not None:
-        term = block_terms.get(id(blocks[current]))
+        term = reading.terms.get(id(blocks[current]))
         if term:
             return term
         current = blocks[current].parent
-    return _subject(section, by_anchor, linker)
+    return _subject(reading, section)
 
 
-def _manifest_subject(section: Section, index: int, by_anchor: dict[str, Section],
-                      linker: Linker) -> str | None:
+def _manifest_subject(reading: _Reading, section: Section, index: int) -> str | None:
     """A snippet without ``kind`` is about the thing the text around it names."""
-    blocks = section.blocks
+    blocks, linker = section.blocks, reading.linker
     current = blocks[index].parent
     while current is not None:
         for mention in linker.lexicon.find(blocks[current].text):
             if not linker.is_field(mention.concept):
                 return mention.concept
         current = blocks[current].parent
-    return _subject(section, by_anchor, linker)
+    return _subject(reading, section)
 
 
 def _clean(text: str) -> str:
@@ -332,7 +445,12 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
     """Sentences of a block with their line numbers and mentions."""
     text = block.text
     mentions = linker.lexicon.find(text)
+    # mentions never overlap, so both their starts and their ends are sorted: the ones
+    # inside a sentence are a slice, found by bisection rather than a scan of them all
+    mention_starts = [m.start for m in mentions]
+    mention_ends = [m.end for m in mentions]
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    line, counted = block.line, 0  # line number at offset ``counted``
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         for piece_start, piece in _pieces(text, start, end, block.kind):
@@ -340,9 +458,14 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
             if not stripped:
                 continue
             offset = piece_start + (len(piece) - len(piece.lstrip()))
-            inside = [Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
-                      for m in mentions if offset <= m.start and m.end <= offset + len(stripped)]
-            yield _Sentence(stripped, block.line + text.count("\n", 0, offset), inside)
+            first = bisect_left(mention_starts, offset)
+            last = bisect_right(mention_ends, offset + len(stripped))
+            inside = mentions[first:last] if not offset else [
+                Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
+                for m in mentions[first:last]]  # mentions are frozen: shared when unshifted
+            line += text.count("\n", counted, offset)
+            counted = offset
+            yield _Sentence(stripped, line, inside)
 
 
 def _pieces(text: str, start: int, end: int, kind: str) -> Iterator[tuple[int, str]]:
@@ -372,13 +495,13 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             yield Relation(source, target, relation, evidence)
 
     # explicit chains: Deployment -> ReplicaSet -> Pod
-    if _ARROW.search(text):
+    if _has_arrow(text) and _ARROW.search(text):
         segments = _ARROW.split(text)
-        for left, right in zip(segments, segments[1:], strict=False):
+        for left, right in pairwise(segments):
             yield from emit(_chain_end(left, linker, last=True),
                             _chain_end(right, linker, last=False), "leadsTo")
 
-    hangul = any("가" <= ch <= "힣" for ch in text)
+    hangul = _HANGUL.search(text) is not None
     # a subject-less sentence is about the heading or term it sits under
     if context and mentions and mentions[0].concept != context:
         relation = implicit_verb(text[: mentions[0].start])
@@ -389,9 +512,9 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     if selector_pair:
         yield from emit(selector_pair[1], selector_pair[0], "selects")
     selector = selector_pair[1] if selector_pair else None
-    for left, right in zip(mentions, mentions[1:], strict=False):
-        if left.concept == right.concept or frozenset((left.concept, right.concept)) in typed \
-                or right.concept == selector:
+    for left, right in pairwise(mentions):
+        if left.concept == right.concept or right.concept == selector \
+                or typed and frozenset((left.concept, right.concept)) in typed:
             continue
         between = text[left.end:right.start]
         after = text[right.end:right.end + 200]  # patterns look a few words ahead only
@@ -400,8 +523,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             if relation:
                 yield from emit(left.concept, right.concept, relation)
                 continue
-        if re.fullmatch(r"\s+in\s+(?:the\s+)?", between) and after.lower().lstrip().startswith(
-                "namespace"):
+        if _IN_THE.fullmatch(between) and after.lower().lstrip().startswith("namespace"):
             yield from emit(left.concept, right.concept, "inNamespace")
             continue
         if between.strip() == ":" and linker.is_field(left.concept):
@@ -411,8 +533,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             yield from emit(left.concept, right.concept, "runsOn")
             continue
         found = verb_between(between)
-        if found is None and is_kind_of_tail(after) and re.fullmatch(
-                r"\s+(?:is|are)\s+(?:an?|the)\s+(?:\w+\s+)?", between):
+        if found is None and is_kind_of_tail(after) and _IS_A.fullmatch(between):
             found = ("broader", False)
         if found:
             relation, passive = found
@@ -420,7 +541,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                                                                             right.concept)
             yield from emit(source, target, relation)
     # kubectl -n kube-system ...: what the command lists lives in that namespace
-    flag = _NAMESPACE_FLAG.search(text)
+    flag = _NAMESPACE_FLAG.search(text) if "-n" in text else None
     if flag and (namespace := linker.resolve(flag.group(1))):
         for mention in mentions:
             if mention.concept != namespace and not _COMMAND_WORD.match(text[mention.end:]) \
@@ -437,18 +558,25 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     concepts = list(dict.fromkeys(m.concept for m in mentions))
     if context and context not in concepts:
         for concept in concepts:
-            if frozenset((context, concept)) not in typed and (context, concept) not in seen:
+            if (context, concept) not in seen and not (
+                    typed and frozenset((context, concept)) in typed):
                 seen.add((context, concept))
                 yield _related(context, concept, evidence, 0.5)
     for i, first in enumerate(concepts):
         for second in concepts[i + 1:i + 1 + CO_MENTION_WINDOW]:
-            if frozenset((first, second)) not in typed:
+            if not (typed and frozenset((first, second)) in typed):
                 yield _related(first, second, evidence, 1.0)
 
 
 def _related(a: str, b: str, evidence: Evidence, weight: float) -> Relation:
-    source, target = sorted((a, b))
+    source, target = (a, b) if a <= b else (b, a)
     return Relation(source, target, "related", evidence, weight)
+
+
+def _has_arrow(text: str) -> bool:
+    """Whether ``_ARROW`` can match at all: four substring tests are much cheaper than
+    the regex, which tries every blank of every sentence."""
+    return "->" in text or "=>" in text or "→" in text or "⇒" in text
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:
@@ -480,7 +608,9 @@ def _chain_end(segment: str, linker: Linker, *, last: bool) -> str | None:
 
 def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
     """(selected, selector) for "select X ... with/via Y"."""
-    verb = _SELECT.search(text)
+    if len(mentions) < 2:
+        return None
+    verb = _SELECT.search(text) if "elect" in text.lower() else None
     if not verb:
         return None
     after = [m for m in mentions if m.start >= verb.end()]
@@ -493,13 +623,13 @@ def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
     return None
 
 
-def definition_sentences(note: Note, linker: Linker) -> None:
-    """"A Pod is ..." sentences define concepts that have no definition yet."""
-    for section in note.sections:
+def _definitions(reading: _Reading) -> Iterator[tuple[str, Evidence]]:
+    """"A Pod is ..." sentences: the concept each defines, with the defining sentence."""
+    for section in reading.note.sections:
         for block in section.blocks:
             if block.kind not in ("paragraph", "item"):
                 continue
-            for sentence in _sentences(block, linker):
+            for sentence in reading.sentences_of(block):
                 mentions = sentence.mentions
                 if not mentions or mentions[0].start > 6:
                     continue
@@ -508,9 +638,5 @@ def definition_sentences(note: Note, linker: Linker) -> None:
                 if not re.match(r"\s+(?:is|are)\s+(?:a|an|the|one)\s", after) \
                         and not re.match(r"(?:은|는)\s", after):
                     continue
-                concept = linker.concepts[first.concept]
-                rank = DEFINITION_RANK["sentence"]
-                if concept.definition is None or rank < linker.definition_rank.get(concept.id, 9):
-                    concept.definition = Evidence(_clean(first_sentence(sentence.text)),
-                                                  note.path, sentence.line)
-                    linker.definition_rank[concept.id] = rank
+                yield first.concept, Evidence(_clean(first_sentence(sentence.text)),
+                                              reading.note.path, sentence.line)

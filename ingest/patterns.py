@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 # (type, pattern over the lower-cased words between subject and object). Order matters:
 # the first pattern found nearest the object wins, so "runs on" beats "runs".
@@ -35,6 +36,9 @@ VERB_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"mounted|references?|referenced|reads?|consumes?|backed by|supports?|requires?|"
         r"needs?|based on|stored in|stores? (?:\w+ ){0,2}?in)\b")),
 ]
+# any of the verbs at all: most gaps between two mentions (" ", ", ", " and ") have none
+_ANY_VERB = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in VERB_PATTERNS))
+_CLAUSE_END = re.compile(r"[.;!?]\s|[.;!?]\)")
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|get|gets)\s+(?:\w+\s+)?\w+ed\s+by\b|\bby\s*$")
 _KIND_OF = re.compile(
     r"^\s*(?:is|are)\s+(?:(?:an?\s+|one\s+|the\s+)?(?:\w+\s+)?(?:kind|type|sort|form|variant|"
@@ -64,17 +68,21 @@ KOREAN_VERBS: list[tuple[str, re.Pattern[str]]] = [
 _KOREAN_SUBJECT = re.compile(r"^(?:은|는|이|가)\b|^(?:은|는|이|가)(?=\s)")
 
 
+@lru_cache(maxsize=1 << 16)
 def verb_between(between: str) -> tuple[str, bool] | None:
-    """(relation type, passive?) for the words between two mentions, or None."""
+    """(relation type, passive?) for the words between two mentions, or None. Cached:
+    the same few gaps (" ", " and ", " uses ") come back between mentions again and again."""
     text = between.lower()
-    if len(text) > _MAX_GAP or re.search(r"[.;!?]\s|[.;!?]\)", text):
+    if len(text) > _MAX_GAP or _CLAUSE_END.search(text):
         return None
     if text.count("(") != text.count(")"):
         return None  # one of the two is inside a parenthesis: an aside, not the object
     if _KIND_OF.match(text):
         return "broader", False
-    if _USED_BY.search(text):
+    if "used" in text and _USED_BY.search(text):
         return "uses", True
+    if not _ANY_VERB.search(text):
+        return None
     best: tuple[int, int, str] | None = None
     for relation, pattern in VERB_PATTERNS:
         for match in pattern.finditer(text):

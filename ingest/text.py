@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SLUG_STRIP = re.compile(r"[^\w\s-]", re.UNICODE)
 _SLUG_SPACE = re.compile(r"[\s_.:/]+")
@@ -43,6 +44,7 @@ def singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)  # linking asks for the same few thousand labels' keys again and again
 def label_key(label: str) -> str:
     """The matching key of a label: case, spacing, hyphens and a final plural folded.
 
