@@ -214,15 +214,35 @@ class _GraphWriter:
             if ev is not None and ev.path in notes:
                 self.definitions.setdefault(ev.path, []).append(cid)
         present = {cid for found in self.mentions.values() for cid, _ in found}
-        self.statements: dict[str, list[tuple[tuple[str, str, str, str], list[Relation]]]] = {}
-        grouped = statement_groups(
-            corpus.relations,
-            lambda r: (r.evidence.path in notes and r.source in present
-                       and r.target in present and r.type in RELATIONS))
-        for key in sorted(grouped):
-            self.statements.setdefault(key[0], []).append((key, grouped[key]))
+        self.relations: dict[str, list[Relation]] = {}
+        self.narrower: set[str] = set()  # concepts some note gives a broader concept
+        for r in corpus.relations:
+            if (r.evidence.path in notes and r.source in present and r.target in present
+                    and r.type in RELATIONS):
+                self.relations.setdefault(r.evidence.path, []).append(r)
+                if RELATIONS[r.type].hierarchical:
+                    self.narrower.add(r.source)
         self.concept_iris: dict[str, str] = {}
         self.declarations: dict[str, list[str]] = {}
+        self.stamp = self._stamp(corpus) if corpus.linked_with else None
+
+    def _stamp(self, corpus: Corpus) -> str:
+        """What every note graph depends on beyond its own note: the code, the base IRI,
+        the code and lexicon its links were read with, every concept's labels (a note graph
+        declares the concepts it names) and the hierarchy (which drops co-mentions)."""
+        sha = hashlib.sha1(f"{_WRITER_VERSION}\0{self.base}\0{corpus.linked_with}\n".encode())
+        for cid in sorted(corpus.concepts):
+            concept = corpus.concepts[cid]
+            sha.update(repr((cid, concept.label, sorted(concept.translations.items()),
+                             sorted(concept.alt_labels))).encode())
+        for r in corpus.relations:
+            if RELATIONS.get(r.type) and RELATIONS[r.type].hierarchical:
+                sha.update(f"{r.source}\0{r.target}\n".encode())
+        return sha.hexdigest()
+
+    def statements(self, path: str) -> list[tuple[tuple[str, str, str, str], list[Relation]]]:
+        grouped = statement_groups(self.relations.get(path, ()), lambda _: True)
+        return [(key, grouped[key]) for key in sorted(grouped)]
 
     def concept(self, cid: str) -> str:
         iri = self.concept_iris.get(cid)
@@ -288,7 +308,7 @@ class _GraphWriter:
         ordered = sorted(note.sections, key=lambda s: s.line)
         starts = [s.line for s in ordered]
         sentences: dict[str, str] = {}  # a sentence is evidence of several statements
-        for key, occurrences in self.statements.get(path, ()):
+        for key, occurrences in self.statements(path):
             _, source, rtype, target = key
             src, dst = declare(source), declare(target)
             spec = RELATIONS[rtype]
@@ -336,37 +356,25 @@ class _GraphWriter:
         self.declarations[cid] = out
         return out
 
-    def key(self, note: Note) -> str:
-        """A hash of everything :meth:`note` reads, so its text can be reused when equal."""
+    def key(self, note: Note) -> str | None:
+        """A key for the note's graph text, equal whenever the text would be; None when
+        the corpus cannot tell (no lexicon fingerprint or note hash): no reuse then.
+
+        The note's links are a function of its path, its content and the lexicon, so
+        those stand for the relations; what other notes decide for it (where concepts
+        are mentioned and defined) is hashed as it is."""
+        if self.stamp is None or not note.digest:
+            return None
         path = note.path
-        sha = hashlib.sha1(_WRITER_VERSION.encode())
-        sha.update(repr((self.base, path, note.title, note.lines, note.tags)).encode())
-        for sec in note.sections:
-            sha.update(repr((sec.anchor, sec.title, sec.breadcrumb, sec.level, sec.line,
-                             sec.end_line, sec.parent, sec.concept)).encode())
-        mentions = self.mentions.get(path, [])
-        definitions = self.definitions.get(path, [])
-        statements = self.statements.get(path, [])
-        sha.update(repr(mentions).encode())
-        named = {cid for cid, _ in mentions} | set(definitions)
-        for cid in definitions:
-            ev = self.concepts[cid].definition
-            sha.update(repr((cid, ev.line, ev.text)).encode())
-        for key, occurrences in statements:
-            named.update((key[1], key[3]))
-            sha.update(repr((key, [(r.evidence.line, r.evidence.text, r.weight)
-                                   for r in occurrences])).encode())
-        for cid in sorted(named):
-            concept = self.concepts[cid]
-            sha.update(repr((cid, concept.label, sorted(concept.translations.items()),
-                             sorted(concept.alt_labels))).encode())
-        return sha.hexdigest()
+        definitions = [(cid, self.concepts[cid].definition) for cid in
+                       self.definitions.get(path, ())]
+        raw = repr((self.stamp, path, note.digest, self.mentions.get(path), definitions))
+        return hashlib.sha1(raw.encode()).hexdigest()
 
     def scheme_graph(self) -> str:
         """The scheme and its top concepts: those no note gives a broader concept."""
         concepts = {cid for found in self.mentions.values() for cid, _ in found}
-        narrower = {key[1] for found in self.statements.values() for key, _ in found
-                    if RELATIONS[key[2]].hierarchical}
+        narrower = self.narrower
         s = self.scheme
         g = f"{s} .\n"
         lines = [f"{s} {_A} {_SKOS_ConceptScheme} {g}",
@@ -413,10 +421,11 @@ def corpus_nquads(corpus: Corpus, base_uri: str, cache: ChunkCache | None = None
             yield writer.note(note)
             continue
         key = writer.key(note)
-        found = cache.get(key)
+        found = cache.get(key) if key else None
         if found is None:
             text = writer.note(note)
-            cache.put(key, text.encode("utf-8"))
+            if key:
+                cache.put(key, text.encode("utf-8"))
             yield text
         else:
             yield found.decode("utf-8")

@@ -128,6 +128,10 @@ class Corpus:
     concepts: dict[str, Concept] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    # What the notes were linked with, the ingest code and the lexicon, as a hash ("" if
+    # unknown): with the notes' own hashes it tells which records of a note an earlier
+    # build made the same way.
+    linked_with: str = ""
 
 
 # The relation types extraction emits, strongest first; the graph maps each to a

@@ -1,10 +1,12 @@
 """An ingest run: files → notes (in parallel) → concepts and relations → ``Corpus``.
 
 Files are read once, in the calling process (``read_sources``), so a run knows every
-note's content hash before it parses anything: a ``ParseCache`` then hands back the
+note's content hash before it parses anything: the parse cache then hands back the
 notes whose content it has seen, and ``Sources.fingerprint`` tells a caller that nothing
 changed at all. Only new or changed notes are parsed, in worker processes when many.
-Linking always reads every note, because a concept named in one note is recognised in all.
+A concept named in one note is recognised in all, so linking reads every note against
+the corpus-wide lexicon; the link cache hands back the notes already linked against
+the same lexicon, so an edit that names no new concept re-links only the edited note.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
+from .cache import FolderCache
 from .concepts import Candidate, collect
 from .extract import Linker, NoteLinks, apply_definitions, apply_links, build_lexicon, link_one
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
@@ -84,40 +87,10 @@ def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Sourc
     return Sources(items, errors)
 
 
-class ParseCache:
-    """Parsed notes (before linking) by path and content, in a folder of pickles.
-
-    Written only by the ingest that holds the store's lock. ``prune`` keeps the entries
-    the last run used, so deleted and edited notes leave nothing behind.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def key(self, source: Source) -> str:
-        raw = f"{code_version()}\0{source.file.path}\0{source.digest}".encode()
-        return hashlib.sha1(raw).hexdigest()
-
-    def get(self, key: str) -> tuple[Note, list[Candidate]] | None:
-        try:
-            with open(self.folder / key, "rb") as handle:
-                return pickle.load(handle)  # noqa: S301 - our own files, in our store
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                TypeError, ValueError):
-            return None
-
-    def put(self, key: str, note: Note, candidates: list[Candidate]) -> None:
-        tmp = self.folder / f".{key}.{os.getpid()}"
-        with open(tmp, "wb") as handle:
-            pickle.dump((note, candidates), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.folder / key)
-
-    def prune(self, keep: Iterable[str]) -> None:
-        wanted = set(keep)
-        for entry in self.folder.iterdir():
-            if entry.name not in wanted:
-                entry.unlink(missing_ok=True)
+def parse_key(source: Source) -> str:
+    """The parse cache's key of a note: its path and content, and the ingest code."""
+    raw = f"{code_version()}\0{source.file.path}\0{source.digest}".encode()
+    return hashlib.sha1(raw).hexdigest()
 
 
 def parse_text(text: str, file: NoteFile) -> Parsed:
@@ -139,7 +112,7 @@ def _parse_many(batch: list[tuple[str, NoteFile]]) -> list[Parsed]:
 
 
 def parse_sources(sources: Sources, *, workers: int | None = None,
-                  cache: ParseCache | None = None, progress: Progress | None = None
+                  cache: FolderCache | None = None, progress: Progress | None = None
                   ) -> tuple[list[Note], list[Candidate], list[FileError]]:
     """Notes and candidates of every readable source, in file order; only sources the
     cache has not seen are parsed, in worker processes when there are many."""
@@ -152,8 +125,8 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
             results.append((None, [], problems))
             keys.append(None)
             continue
-        key = cache.key(source) if cache else None
-        hit = cache.get(key) if cache and key else None
+        key = parse_key(source) if cache else None
+        hit = cache.load(key) if cache and key else None
         keys.append(key)
         if hit is not None:
             results.append((hit[0], hit[1], problems))
@@ -168,7 +141,7 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
         results[index] = (note, candidates, problems + errors)
         key = keys[index]
         if cache and key and note is not None:
-            cache.put(key, note, candidates)
+            cache.dump(key, (note, candidates))
     if cache:
         cache.prune(key for key, result in zip(keys, results, strict=True)
                     if key and result and result[0] is not None)
@@ -204,10 +177,13 @@ def _run_parsers(batch: list[tuple[str, NoteFile]], workers: int | None,
 
 
 def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary, *,
-         workers: int | None = None) -> Corpus:
-    """Concepts and relations of parsed notes; concepts nobody mentions are left out."""
+         workers: int | None = None, cache: FolderCache | None = None) -> Corpus:
+    """Concepts and relations of parsed notes; concepts nobody mentions are left out.
+
+    With a cache, a note linked before against the same lexicon is not linked again.
+    """
     with _collector_paused():
-        return _link(notes, candidates, vocabulary, workers)
+        return _link(notes, candidates, vocabulary, workers, cache)
 
 
 @contextmanager
@@ -226,9 +202,9 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
-          workers: int | None) -> Corpus:
+          workers: int | None, cache: FolderCache | None) -> Corpus:
     linker = build_lexicon(vocabulary, candidates)
-    results = link_notes(notes, linker, workers=workers)
+    results = _linked(notes, linker, workers, cache)
     for links in results:
         apply_definitions(links, linker)
     placed: dict[str, set[tuple[str, str]]] = {}
@@ -238,7 +214,38 @@ def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary
     relations = _without_hierarchy_co_mentions(relations)
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
-    return Corpus(notes=notes, concepts=concepts, relations=relations)
+    return Corpus(notes=notes, concepts=concepts, relations=relations,
+                  linked_with=link_stamp(linker))
+
+
+def _linked(notes: list[Note], linker: Linker, workers: int | None,
+            cache: FolderCache | None) -> list[NoteLinks]:
+    """``link_notes``, through the cache: a note's links are a function of its path and
+    text, the lexicon and the ingest code, and are kept under a hash of the four."""
+    if cache is None:
+        return link_notes(notes, linker, workers=workers)
+    stamp = link_stamp(linker)
+    keys = [link_key(stamp, note) for note in notes]
+    results: list[NoteLinks | None] = [cache.load(key) if key else None for key in keys]
+    todo = [i for i, found in enumerate(results) if not isinstance(found, NoteLinks)]
+    fresh = link_notes([notes[i] for i in todo], linker, workers=workers)
+    for i, links in zip(todo, fresh, strict=True):
+        results[i] = links
+        if keys[i]:
+            cache.dump(keys[i], links)
+    return results  # type: ignore[return-value]
+
+
+def link_stamp(linker: Linker) -> str:
+    """What every note's links depend on besides the note: the ingest code, the lexicon."""
+    return f"{code_version()}:{linker.fingerprint()}"
+
+
+def link_key(stamp: str, note: Note) -> str | None:
+    """The cache key of a note's links (None for a note with no content hash)."""
+    if not note.digest:
+        return None
+    return hashlib.sha1(f"{stamp}\0{note.path}\0{note.digest}".encode()).hexdigest()
 
 
 # What forked link workers read: set just before their pool starts, so they inherit the
@@ -345,11 +352,16 @@ def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None
 
 
 def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | None = None,
-                   cache: ParseCache | None = None, progress: Progress | None = None) -> Corpus:
-    """Parse (what the cache lacks) and link read sources; bad files are in ``errors``."""
-    notes, candidates, errors = parse_sources(sources, workers=workers, cache=cache,
+                   cache: Path | None = None, progress: Progress | None = None) -> Corpus:
+    """Parse and link read sources; bad files are in ``errors``. With a cache folder,
+    what an earlier run parsed or linked from the same inputs is reused, not redone."""
+    parsed = FolderCache(cache / "parsed") if cache else None
+    linked = FolderCache(cache / "links") if cache else None
+    notes, candidates, errors = parse_sources(sources, workers=workers, cache=parsed,
                                               progress=progress)
-    corpus = link(notes, candidates, vocabulary, workers=workers)
+    corpus = link(notes, candidates, vocabulary, workers=workers, cache=linked)
+    if linked:
+        linked.prune()
     corpus.errors = errors
     return corpus
 

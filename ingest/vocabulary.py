@@ -60,6 +60,10 @@ class Vocabulary:
         return Vocabulary(merged)
 
 
+# libyaml's loader when PyYAML was built with it: 8x quicker on our vocabulary.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_vocabulary(paths: list[Path] | None = None, *, include_default: bool = True) -> Vocabulary:
     """Ours (unless excluded), then each given file merged over it in order."""
     vocabulary = Vocabulary()
@@ -72,7 +76,7 @@ def load_vocabulary(paths: list[Path] | None = None, *, include_default: bool = 
 
 def read_vocabulary(path: Path) -> Vocabulary:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506
     except OSError as exc:
         raise VocabularyError(f"{path}: cannot read vocabulary: {exc.strerror or exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -137,7 +137,7 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     settings and code): the store is left as it is. Notes parsed by an earlier run are
     taken from the store's parse cache.
     """
-    from ingest.pipeline import ParseCache, ingest_sources, read_sources
+    from ingest.pipeline import ingest_sources, read_sources
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
@@ -149,7 +149,7 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
         if not force and current_inputs(store) == inputs:
             return None
         corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
-                                cache=ParseCache(store / "cache" / "parsed"))
+                                cache=store / "cache")
         if bar:
             bar.done()
         if corpus.notes:

@@ -87,3 +87,42 @@ def test_a_changed_vocabulary_rebuilds(tmp_path):
     mine.write_text("concepts:\n  - id: blob\n    label: Blob\n    aliases: [binary object]\n")
     assert ingest(FIXTURES / "outline", store, vocabulary=[str(mine)]) is not None
     assert "binary object" in Store.open(store).graph.concept("blob")["altLabels"]
+
+
+def graph_cache(store):
+    return {entry.name for entry in (store / "cache" / "graph").iterdir()}
+
+
+def test_an_edit_naming_no_new_concept_redoes_only_that_note(tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    shutil.copytree(FIXTURES / "markdown", notes)
+    (notes / "bad-front-matter.md").unlink()
+    (notes / "more.md").write_text("# More\n\n- A Branch names a Commit\n- Blobs and Trees\n")
+    incremental = tmp_path / "incremental"
+    ingest(notes, incremental)
+    before = graph_cache(incremental)
+
+    import ingest.pipeline as pipeline
+
+    linked = []
+    real = pipeline.link_one
+    monkeypatch.setattr(pipeline, "link_one", lambda note, linker: linked.append(note.path)
+                        or real(note, linker))
+    (notes / "more.md").write_text("# More\n\n- A Branch names a Commit\n- Blobs and Trees\n"
+                                   "- Each Commit points to a Tree\n")
+    ingest(notes, incremental)
+    assert linked == ["more.md"]  # the other notes' links came from the cache
+    after = graph_cache(incremental)
+    assert len(before - after) == 1 and len(after - before) == 1  # one note graph rewritten
+
+    # An edit can change what other notes' graphs hold: here a hierarchy, which takes
+    # "mentioned together" away from that pair everywhere (git-notes.md line 19).
+    linked.clear()
+    (notes / "more.md").write_text("# More\n\n- A Branch names a Commit\n- Blobs and Trees\n"
+                                   "- A Blob is a kind of Commit\n")
+    ingest(notes, incremental)
+    assert linked == ["more.md"]
+    monkeypatch.setattr(pipeline, "link_one", real)
+    full = tmp_path / "full"
+    ingest(notes, full)
+    assert_same_build(incremental, full)

@@ -1,0 +1,58 @@
+"""A folder of byte strings by key: what an ingest keeps between runs to redo less.
+
+Written only by the ingest that holds the store's lock. Entries are replaced atomically
+(temporary file, then rename), so a killed run leaves whole entries or none; ``prune``
+keeps the entries the last run used, so deleted and edited notes leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+
+class FolderCache:
+    """Bytes by key (a hex digest), one file each; remembers the keys a run touched."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.used: set[str] = set()
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            data = (self.folder / key).read_bytes()
+        except OSError:
+            return None
+        self.used.add(key)
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        tmp = self.folder / f".{key}.{os.getpid()}"
+        tmp.write_bytes(data)
+        os.replace(tmp, self.folder / key)
+        self.used.add(key)
+
+    def prune(self, keep: Iterable[str] | None = None) -> None:
+        """Remove every entry but ``keep`` (default: the ones this run used)."""
+        wanted = self.used if keep is None else set(keep)
+        for entry in self.folder.iterdir():
+            if entry.name not in wanted:
+                entry.unlink(missing_ok=True)
+
+    def load(self, key: str) -> Any | None:
+        """The object ``dump`` kept under ``key``; None if absent or unreadable."""
+        data = self.get(key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)  # noqa: S301 - our own files, in our store
+        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
+                ValueError, IndexError):
+            return None
+
+    def dump(self, key: str, value: Any) -> None:
+        self.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
