@@ -179,11 +179,15 @@ def statement_groups(relations: Iterable[Relation], keep: Callable[[Relation], b
 
 def statement_evidence(rtype: str, occurrences: list[Relation]) -> list[tuple[int, str]]:
     """The (line, sentence) places a statement keeps as evidence nodes."""
+    if len(occurrences) == 1:  # most statements (co-mentions above all) are read once
+        return [(occurrences[0].evidence.line, occurrences[0].evidence.text)]
     places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
     return places[:MAX_CO_MENTION_EVIDENCE if RELATIONS[rtype].co_mention else MAX_EVIDENCE]
 
 
 def statement_weight(occurrences: list[Relation]) -> int | float:
+    if len(occurrences) == 1:
+        return round(occurrences[0].weight, 6)
     return round(sum(r.weight for r in occurrences), 6)
 
 
