@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexicon import TOKEN, is_camel, is_identifier
 from .model import Block, Evidence, Note, Section
@@ -170,15 +171,7 @@ def collect(note: Note) -> list[Candidate]:
                 for term in (match.group("a"), match.group("b")):
                     if looks_like_name(term):
                         out.append(Candidate(term, "chain", note.path, anchor))
-            text = block.text
-            for match in TOKEN.finditer(text):
-                token = match.group()
-                if is_identifier(token):
-                    out.append(Candidate(token, "identifier", note.path, anchor))
-                elif is_camel(token):
-                    out.append(Candidate(token, "camel", note.path, anchor))
-                elif _is_capitalised_name(token, text, match.start()):
-                    out.append(Candidate(token, "capitalised", note.path, anchor))
+            _token_candidates(block.text, note.path, anchor, out)
         kinds = kinds_of(section.title)
         if kinds and looks_like_name(kinds[0].upper() + kinds[1:]):
             # "Index types" lists kinds of Index: the Index is a concept of the notes
@@ -190,10 +183,35 @@ _AFTER_WORD = re.compile(r"[a-z,] $")
 _BEFORE_CAPITAL = re.compile(r" [A-Z]")
 
 
-def _is_capitalised_name(token: str, text: str, start: int) -> bool:
+def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
+    """Identifiers, CamelCase names and capitalised names among a block's tokens."""
+    kind_of = _token_kind
+    for match in TOKEN.finditer(text):
+        token = match.group()
+        kind = kind_of(token)
+        if kind is None:
+            continue
+        if kind == "capitalised" and not _in_sentence(text, match.start(), match.end()):
+            continue
+        out.append(Candidate(token, kind, path, anchor))
+
+
+# Most tokens are everyday lower-case words, and the same few thousand words recur in
+# every note: what a token can be is worked out once per distinct token.
+@lru_cache(maxsize=1 << 16)
+def _token_kind(token: str) -> str | None:
+    """"identifier", "camel", "capitalised" (if its context agrees) or None."""
+    if is_identifier(token):
+        return "identifier"
+    if is_camel(token):
+        return "camel"
+    return "capitalised" if _could_be_capitalised(token) else None
+
+
+def _could_be_capitalised(token: str) -> bool:
     """A word notes capitalise mid-sentence (``a Heap of Pages``, ``WAL``): how people write
-    the names of things. Sentence starts and everyday words don't count; extraction keeps
-    only those the notes capitalise more than once."""
+    the names of things. Everyday words don't count; extraction keeps only those the notes
+    capitalise more than once."""
     if len(token) < 2 or not token[0].isupper() or not token.isalpha() or not token.isascii():
         return False
     if not (token[1:].islower() or (token.isupper() and 2 < len(token) <= 8)):
@@ -201,9 +219,13 @@ def _is_capitalised_name(token: str, text: str, start: int) -> bool:
     lowered = token.lower()
     if lowered in FUNCTION_WORDS or lowered in _GENERIC_WORDS or lowered in TERM_STOPWORDS:
         return False
-    if token[1:].islower() and lowered.endswith(("ing", "ed", "ly")):
-        return False  # verbs and adverbs, capitalised because they open a title
-    end = start + len(token)
+    # verbs and adverbs, capitalised because they open a title
+    return not (token[1:].islower() and lowered.endswith(("ing", "ed", "ly")))
+
+
+def _in_sentence(text: str, start: int, end: int) -> bool:
+    """Is the capitalised word at ``text[start:end]`` inside a sentence, not at its start
+    nor in a Title Case run?"""
     if _BEFORE_CAPITAL.match(text, end):
         return False  # part of a Title Case run: the title of a page, not a name
     # inside a sentence: right after a lower-case word ("a Heap", "dead Tuples", "the WAL")
