@@ -53,6 +53,7 @@ _KO_GENERIC = re.compile(r"(?:^|\s)(?:정리|메모|개요|요약|참고|예시|
 _DEFINED_AS = re.compile(
     r"(?:^|(?<=[.!?]\s))(?:An?|The)\s+(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})\s+"
     r"(?:is|are)\s+(?:an?|the|one)\s")
+_DEFINED_AS_HINT = re.compile(r"(?:An?|The)\s")  # a literal start: far quicker to look for
 _CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
                          r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
@@ -161,22 +162,37 @@ def collect(note: Note) -> list[Candidate]:
             if term:
                 out.append(Candidate(term[0], "term", note.path, anchor,
                                      Evidence(first_sentence(term[1]), note.path, block.line)))
-            for match in _DEFINED_AS.finditer(block.text):
-                term = match.group("term")
-                if looks_like_name(term):
-                    out.append(Candidate(term, "sentence", note.path, anchor, Evidence(
-                        first_sentence(block.text[match.start():]), note.path,
-                        block.line + block.text.count("\n", 0, match.start()))))
-            for match in _CHAIN_PART.finditer(block.text):
-                for term in (match.group("a"), match.group("b")):
-                    if looks_like_name(term):
-                        out.append(Candidate(term, "chain", note.path, anchor))
-            _token_candidates(block.text, note.path, anchor, out)
+            text = block.text
+            # both patterns try every position; most blocks lack what they need
+            if _DEFINED_AS_HINT.search(text):
+                _sentence_candidates(block, note.path, anchor, out)
+            if "->" in text or "→" in text or "=>" in text:
+                _chain_candidates(text, note.path, anchor, out)
+            _token_candidates(text, note.path, anchor, out)
         kinds = kinds_of(section.title)
         if kinds and looks_like_name(kinds[0].upper() + kinds[1:]):
             # "Index types" lists kinds of Index: the Index is a concept of the notes
             out.append(Candidate(kinds, "heading", note.path, anchor))
     return out
+
+
+def _sentence_candidates(block: Block, path: str, anchor: str, out: list[Candidate]) -> None:
+    """Terms a sentence defines: ``A Branch is a ...``."""
+    text = block.text
+    for match in _DEFINED_AS.finditer(text):
+        term = match.group("term")
+        if looks_like_name(term):
+            out.append(Candidate(term, "sentence", path, anchor, Evidence(
+                first_sentence(text[match.start():]), path,
+                block.line + text.count("\n", 0, match.start()))))
+
+
+def _chain_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
+    """Both ends of each link of a chain: ``Deployment -> ReplicaSet -> Pod``."""
+    for match in _CHAIN_PART.finditer(text):
+        for term in (match.group("a"), match.group("b")):
+            if looks_like_name(term):
+                out.append(Candidate(term, "chain", path, anchor))
 
 
 _AFTER_WORD = re.compile(r"[a-z,] $")
