@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import TOKEN, is_camel, is_identifier
+from .lexicon import is_camel, is_identifier
 from .model import Block, Evidence, Note, Section
 
 # Headings that organise a text rather than name a thing.
@@ -199,15 +199,30 @@ _AFTER_WORD = re.compile(r"[a-z,] $")
 _BEFORE_CAPITAL = re.compile(r" [A-Z]")
 
 
+# The tokens (``lexicon.TOKEN``) that may be an identifier, a CamelCase or a capitalised
+# name: those that start with a letter and hold a capital or a dot, a sixth of them. Each
+# match skips the text and the other tokens before the next such token inside the regex
+# engine, token by token as TOKEN would cut them (possessive, so it never backtracks),
+# and Python only sees the few that may count; the group is None at the end of the text.
+_GOES_ON = r"(?:[A-Za-z0-9_]|[.\-](?=[A-Za-z0-9]))"  # what continues a token
+NAMELIKE_TOKEN = re.compile(
+    r"(?:[^A-Za-z0-9]++"  # between tokens, Hangul words included
+    r"|[0-9]" + _GOES_ON + r"*+"  # a token that starts with a digit
+    r"|[a-z][a-z0-9_]*+(?:-[a-z0-9][a-z0-9_]*+)*+(?!" + _GOES_ON + r"))*+"  # lower-case
+    r"([A-Za-z]" + _GOES_ON + r"*+)?")
+
+
 def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
     """Identifiers, CamelCase names and capitalised names among a block's tokens."""
     kind_of = _token_kind
-    for match in TOKEN.finditer(text):
-        token = match.group()
+    for match in NAMELIKE_TOKEN.finditer(text):
+        token = match.group(1)
+        if token is None:
+            continue
         kind = kind_of(token)
         if kind is None:
             continue
-        if kind == "capitalised" and not _in_sentence(text, match.start(), match.end()):
+        if kind == "capitalised" and not _in_sentence(text, match.start(1), match.end(1)):
             continue
         out.append(Candidate(token, kind, path, anchor))
 
