@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import is_camel, is_identifier
-from .model import Block, Evidence, Note, Section
+from .model import Block, Evidence, Note, Section, pickled_by_fields
 
 # Headings that organise a text rather than name a thing.
 GENERIC_HEADINGS = frozenset("""
@@ -59,6 +59,7 @@ _CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
+@pickled_by_fields
 @dataclass(slots=True, frozen=True)
 class Candidate:
     """A label that notes present as a concept.
