@@ -151,9 +151,10 @@ def collect(note: Note) -> list[Candidate]:
     for section in note.sections:
         anchor = section.anchor
         if section is not note.sections[0] or section.level > 1:
-            for label in heading_labels(section.title):
+            labels = heading_labels(section.title)
+            for label in labels:
                 out.append(Candidate(label, "heading", note.path, anchor,
-                                     _heading_definition(note, section, label)))
+                                     _heading_definition(note, section, labels)))
         for block in section.blocks:
             if block.kind == "code":
                 for kind in _YAML_KIND.findall(block.text):
@@ -264,9 +265,10 @@ def _in_sentence(text: str, start: int, end: int) -> bool:
     return bool(_AFTER_WORD.search(text[max(0, start - 2):start]))
 
 
-def _heading_definition(note: Note, section: Section, label: str) -> Evidence | None:
-    """The first sentence under a heading that names one concept, if it reads as one."""
-    if len(heading_labels(section.title)) != 1:
+def _heading_definition(note: Note, section: Section, labels: list[str]) -> Evidence | None:
+    """The first sentence under a heading that names one concept (its ``labels``), if it
+    reads as one."""
+    if len(labels) != 1:
         return None
     for block in section.blocks:
         if block.kind not in ("paragraph", "item") or term_of(block):
