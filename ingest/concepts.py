@@ -231,7 +231,7 @@ def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -
 
 # Most tokens are everyday lower-case words, and the same few thousand words recur in
 # every note: what a token can be is worked out once per distinct token.
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _token_kind(token: str) -> str | None:
     """"identifier", "camel", "capitalised" (if its context agrees) or None."""
     if is_identifier(token):
