@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .lexicon import TOKEN, is_camel, is_identifier
-from .model import Block, Evidence, Note, Section
+from .lexicon import is_camel, is_identifier
+from .model import Block, Evidence, Note, Section, pickled_by_fields
 
 # Headings that organise a text rather than name a thing.
 GENERIC_HEADINGS = frozenset("""
@@ -52,11 +53,13 @@ _KO_GENERIC = re.compile(r"(?:^|\s)(?:정리|메모|개요|요약|참고|예시|
 _DEFINED_AS = re.compile(
     r"(?:^|(?<=[.!?]\s))(?:An?|The)\s+(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})\s+"
     r"(?:is|are)\s+(?:an?|the|one)\s")
+_DEFINED_AS_HINT = re.compile(r"(?:An?|The)\s")  # a literal start: far quicker to look for
 _CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
                          r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
+@pickled_by_fields
 @dataclass(slots=True, frozen=True)
 class Candidate:
     """A label that notes present as a concept.
@@ -148,9 +151,10 @@ def collect(note: Note) -> list[Candidate]:
     for section in note.sections:
         anchor = section.anchor
         if section is not note.sections[0] or section.level > 1:
-            for label in heading_labels(section.title):
+            labels = heading_labels(section.title)
+            for label in labels:
                 out.append(Candidate(label, "heading", note.path, anchor,
-                                     _heading_definition(note, section, label)))
+                                     _heading_definition(note, section, labels)))
         for block in section.blocks:
             if block.kind == "code":
                 for kind in _YAML_KIND.findall(block.text):
@@ -160,25 +164,13 @@ def collect(note: Note) -> list[Candidate]:
             if term:
                 out.append(Candidate(term[0], "term", note.path, anchor,
                                      Evidence(first_sentence(term[1]), note.path, block.line)))
-            for match in _DEFINED_AS.finditer(block.text):
-                term = match.group("term")
-                if looks_like_name(term):
-                    out.append(Candidate(term, "sentence", note.path, anchor, Evidence(
-                        first_sentence(block.text[match.start():]), note.path,
-                        block.line + block.text.count("\n", 0, match.start()))))
-            for match in _CHAIN_PART.finditer(block.text):
-                for term in (match.group("a"), match.group("b")):
-                    if looks_like_name(term):
-                        out.append(Candidate(term, "chain", note.path, anchor))
             text = block.text
-            for match in TOKEN.finditer(text):
-                token = match.group()
-                if is_identifier(token):
-                    out.append(Candidate(token, "identifier", note.path, anchor))
-                elif is_camel(token):
-                    out.append(Candidate(token, "camel", note.path, anchor))
-                elif _is_capitalised_name(token, text, match.start()):
-                    out.append(Candidate(token, "capitalised", note.path, anchor))
+            # both patterns try every position; most blocks lack what they need
+            if _DEFINED_AS_HINT.search(text):
+                _sentence_candidates(block, note.path, anchor, out)
+            if "->" in text or "→" in text or "=>" in text:
+                _chain_candidates(text, note.path, anchor, out)
+            _token_candidates(text, note.path, anchor, out)
         kinds = kinds_of(section.title)
         if kinds and looks_like_name(kinds[0].upper() + kinds[1:]):
             # "Index types" lists kinds of Index: the Index is a concept of the notes
@@ -186,14 +178,73 @@ def collect(note: Note) -> list[Candidate]:
     return out
 
 
+def _sentence_candidates(block: Block, path: str, anchor: str, out: list[Candidate]) -> None:
+    """Terms a sentence defines: ``A Branch is a ...``."""
+    text = block.text
+    for match in _DEFINED_AS.finditer(text):
+        term = match.group("term")
+        if looks_like_name(term):
+            out.append(Candidate(term, "sentence", path, anchor, Evidence(
+                first_sentence(text[match.start():]), path,
+                block.line + text.count("\n", 0, match.start()))))
+
+
+def _chain_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
+    """Both ends of each link of a chain: ``Deployment -> ReplicaSet -> Pod``."""
+    for match in _CHAIN_PART.finditer(text):
+        for term in (match.group("a"), match.group("b")):
+            if looks_like_name(term):
+                out.append(Candidate(term, "chain", path, anchor))
+
+
 _AFTER_WORD = re.compile(r"[a-z,] $")
 _BEFORE_CAPITAL = re.compile(r" [A-Z]")
 
 
-def _is_capitalised_name(token: str, text: str, start: int) -> bool:
+# The tokens (``lexicon.TOKEN``) that may be an identifier, a CamelCase or a capitalised
+# name: those that start with a letter and hold a capital or a dot, a sixth of them. Each
+# match skips the text and the other tokens before the next such token inside the regex
+# engine, token by token as TOKEN would cut them (possessive, so it never backtracks),
+# and Python only sees the few that may count; the group is None at the end of the text.
+_GOES_ON = r"(?:[A-Za-z0-9_]|[.\-](?=[A-Za-z0-9]))"  # what continues a token
+NAMELIKE_TOKEN = re.compile(
+    r"(?:[^A-Za-z0-9]++"  # between tokens, Hangul words included
+    r"|[0-9]" + _GOES_ON + r"*+"  # a token that starts with a digit
+    r"|[a-z][a-z0-9_]*+(?:-[a-z0-9][a-z0-9_]*+)*+(?!" + _GOES_ON + r"))*+"  # lower-case
+    r"([A-Za-z]" + _GOES_ON + r"*+)?")
+
+
+def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
+    """Identifiers, CamelCase names and capitalised names among a block's tokens."""
+    kind_of = _token_kind
+    for match in NAMELIKE_TOKEN.finditer(text):
+        token = match.group(1)
+        if token is None:
+            continue
+        kind = kind_of(token)
+        if kind is None:
+            continue
+        if kind == "capitalised" and not _in_sentence(text, match.start(1), match.end(1)):
+            continue
+        out.append(Candidate(token, kind, path, anchor))
+
+
+# Most tokens are everyday lower-case words, and the same few thousand words recur in
+# every note: what a token can be is worked out once per distinct token.
+@lru_cache(maxsize=1 << 14)
+def _token_kind(token: str) -> str | None:
+    """"identifier", "camel", "capitalised" (if its context agrees) or None."""
+    if is_identifier(token):
+        return "identifier"
+    if is_camel(token):
+        return "camel"
+    return "capitalised" if _could_be_capitalised(token) else None
+
+
+def _could_be_capitalised(token: str) -> bool:
     """A word notes capitalise mid-sentence (``a Heap of Pages``, ``WAL``): how people write
-    the names of things. Sentence starts and everyday words don't count; extraction keeps
-    only those the notes capitalise more than once."""
+    the names of things. Everyday words don't count; extraction keeps only those the notes
+    capitalise more than once."""
     if len(token) < 2 or not token[0].isupper() or not token.isalpha() or not token.isascii():
         return False
     if not (token[1:].islower() or (token.isupper() and 2 < len(token) <= 8)):
@@ -201,18 +252,23 @@ def _is_capitalised_name(token: str, text: str, start: int) -> bool:
     lowered = token.lower()
     if lowered in FUNCTION_WORDS or lowered in _GENERIC_WORDS or lowered in TERM_STOPWORDS:
         return False
-    if token[1:].islower() and lowered.endswith(("ing", "ed", "ly")):
-        return False  # verbs and adverbs, capitalised because they open a title
-    end = start + len(token)
+    # verbs and adverbs, capitalised because they open a title
+    return not (token[1:].islower() and lowered.endswith(("ing", "ed", "ly")))
+
+
+def _in_sentence(text: str, start: int, end: int) -> bool:
+    """Is the capitalised word at ``text[start:end]`` inside a sentence, not at its start
+    nor in a Title Case run?"""
     if _BEFORE_CAPITAL.match(text, end):
         return False  # part of a Title Case run: the title of a page, not a name
     # inside a sentence: right after a lower-case word ("a Heap", "dead Tuples", "the WAL")
     return bool(_AFTER_WORD.search(text[max(0, start - 2):start]))
 
 
-def _heading_definition(note: Note, section: Section, label: str) -> Evidence | None:
-    """The first sentence under a heading that names one concept, if it reads as one."""
-    if len(heading_labels(section.title)) != 1:
+def _heading_definition(note: Note, section: Section, labels: list[str]) -> Evidence | None:
+    """The first sentence under a heading that names one concept (its ``labels``), if it
+    reads as one."""
+    if len(labels) != 1:
         return None
     for block in section.blocks:
         if block.kind not in ("paragraph", "item") or term_of(block):

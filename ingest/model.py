@@ -6,9 +6,27 @@ Line numbers are 1-based and inclusive, as an editor shows them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
+def pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle a slots dataclass as its class and field values, rebuilt through
+    ``__init__``: about twice as quick both ways, and smaller, than the state dict that
+    dataclasses pickle slots with. Parsed notes cross from worker processes and sit in
+    the parse cache as pickles, so it counts. Pickles of the old form still load."""
+    values = attrgetter(*cls.__dataclass_fields__)
+
+    def __reduce__(self: T) -> tuple[type[T], tuple]:
+        return type(self), values(self)
+
+    cls.__reduce__ = __reduce__
+    return cls
+
+
+@pickled_by_fields
 @dataclass(slots=True, frozen=True)
 class Evidence:
     """Where a fact was read: the sentence, the note and the line."""
@@ -18,6 +36,7 @@ class Evidence:
     line: int
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Block:
     """One piece of a section's body, in document order.
@@ -36,6 +55,7 @@ class Block:
     parent: int | None = None
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Section:
     """A heading (or an outline label that heads nested bullets) and the body under it.
@@ -60,6 +80,7 @@ class Section:
         return "\n".join(block.text for block in self.blocks)
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Note:
     """A parsed note. ``path`` is relative to the folder it was ingested from (POSIX form)."""

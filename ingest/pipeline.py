@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
 import os
-import pickle
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from .cache import FolderCache
@@ -36,6 +36,7 @@ Progress = Callable[[int, int, str], None]
 Parsed = tuple[Note | None, list[Candidate], list[FileError]]
 _PARALLEL_FROM = 48  # below this many notes to parse, process start-up costs more than it saves
 _RUNS_PER_WORKER = 8  # runs of notes per link worker: small enough to share out evenly
+_CHUNKS_PER_WORKER = 8
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +112,21 @@ def _parse_many(batch: list[tuple[str, NoteFile]]) -> list[Parsed]:
     return [parse_text(text, file) for text, file in batch]
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Parsing and linking make a great many objects and no reference cycles (none to
+    collect after all of k8s-docs), so the cyclic collector would only re-scan, again and
+    again, the notes made so far: a tenth of parsing and a sixth of linking. Forked
+    workers inherit the pause."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_sources(sources: Sources, *, workers: int | None = None,
                   cache: FolderCache | None = None, progress: Progress | None = None
                   ) -> tuple[list[Note], list[Candidate], list[FileError]]:
@@ -156,24 +172,56 @@ def _run_parsers(batch: list[tuple[str, NoteFile]], workers: int | None,
     workers = workers or os.cpu_count() or 1
     if progress and done_before:
         progress(done_before, total, "(unchanged notes)")
-    if workers <= 1 or len(batch) < _PARALLEL_FROM:
-        out = []
-        for number, (text, file) in enumerate(batch, 1):
-            out.append(parse_text(text, file))
-            if progress:
-                progress(done_before + number, total, file.path)
-        return out
-    size = max(8, len(batch) // (workers * 8))
-    chunks = [batch[i:i + size] for i in range(0, len(batch), size)]
-    out = []
+    with _gc_paused():
+        if workers <= 1 or len(batch) < _PARALLEL_FROM:
+            out = []
+            for number, (text, file) in enumerate(batch, 1):
+                out.append(parse_text(text, file))
+                if progress:
+                    progress(done_before + number, total, file.path)
+            return out
+        return _parse_in_pool(batch, workers, progress, done_before=done_before, total=total)
+
+
+def _parse_in_pool(batch: list[tuple[str, NoteFile]], workers: int, progress: Progress | None,
+                   *, done_before: int, total: int) -> list[Parsed]:
+    """Parse in worker processes: forked (no re-import), chunks of about equal size."""
+    chunks = _balanced_chunks(batch, workers * _CHUNKS_PER_WORKER)
+    out: list[Parsed | None] = [None] * len(batch)
     done = done_before
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for chunk, parsed in zip(chunks, pool.map(_parse_many, chunks), strict=True):
-            out.extend(parsed)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                             initializer=gc.disable) as pool:
+        jobs = [[batch[i] for i in chunk] for chunk in chunks]
+        for chunk, parsed in zip(chunks, pool.map(_parse_many, jobs), strict=True):
+            for index, result in zip(chunk, parsed, strict=True):
+                out[index] = result
             done += len(chunk)
             if progress:
-                progress(done, total, chunk[-1][1].path)
+                progress(done, total, batch[chunk[-1]][1].path)
     return out
+
+
+def _balanced_chunks(batch: list[tuple[str, NoteFile]], count: int) -> list[list[int]]:
+    """Indices of ``batch`` in ``count`` chunks of about the same amount of text, biggest
+    notes first: the chunks finish together, and the last ones hold the small notes."""
+    order = sorted(range(len(batch)), key=lambda i: len(batch[i][0]), reverse=True)
+    share = sum(len(text) for text, _ in batch) / count
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for index in order:
+        if size >= share and len(chunks) < count:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(index)
+        size += len(batch[index][0])
+    return chunks
+
+
+def _pool_context() -> BaseContext | None:
+    """Fork where there is fork: the workers start at once, with ingest imported."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
 
 
 def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary, *,
@@ -182,23 +230,8 @@ def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
 
     With a cache, a note linked before against the same lexicon is not linked again.
     """
-    with _collector_paused():
+    with _gc_paused():
         return _link(notes, candidates, vocabulary, workers, cache)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Linking makes a few hundred thousand small objects and frees few, which sets off
-    full garbage collections that walk every note again and again (a sixth of linking's
-    time) and find nothing: linking makes no reference cycles. Forked link workers
-    inherit the pause."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
@@ -260,12 +293,13 @@ def link_notes(notes: list[Note], linker: Linker, *,
     once: however busy the machine, neither side waits long for the other."""
     global _LINKING
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(notes) < _PARALLEL_FROM:
+    context = _pool_context()  # workers must inherit the lexicon: fork only
+    if workers <= 1 or len(notes) < _PARALLEL_FROM or context is None:
         return [link_one(note, linker) for note in notes]
     runs = _runs(notes, workers * _RUNS_PER_WORKER)
     _LINKING = (notes, linker)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
             futures = [pool.submit(_link_run, start, end) for start, end in runs]
             mine: dict[int, list[NoteLinks]] = {}
             for index in reversed(range(len(runs))):

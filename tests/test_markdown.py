@@ -62,3 +62,25 @@ def test_deep_nesting_does_not_break_the_parser():
     text = "".join("  " * depth + "- level\n" for depth in range(400))
     note = parse_note(text, "deep.md")
     assert note.sections
+
+
+@pytest.mark.parametrize("front", [
+    "title: T\ntags: [a, http://x]", "title: a\tb", "title: \ufeffT", "title: !x y",
+    "? k\n: v", "d: >#\n  text", "date: 2019-06-15\nn: 08\ny: yes", "title: 파드\nw: 1.5"])
+def test_front_matter_reads_as_pyyaml_safe_load_reads_it(front):
+    """libyaml reads the front matter where it agrees with PyYAML, and only there."""
+    yaml = pytest.importorskip("yaml")
+    try:
+        expected = yaml.safe_load(front)
+    except yaml.YAMLError:
+        with pytest.raises(FrontMatterError):
+            parse_note(f"---\n{front}\n---\n# Body\n", "f.md")
+        return
+    assert parse_note(f"---\n{front}\n---\n# Body\n", "f.md").meta == expected
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "JAVASCRIPT:x", "data:text/html,x",
+                                  "vbscript:x", "file:///etc/passwd"])
+def test_links_markdown_it_refuses_stay_text(link):
+    note = parse_note(f"See [this]({link}) now.\n", "l.md")
+    assert note.sections[0].blocks[0].text == f"See [this]({link}) now."
