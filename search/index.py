@@ -10,11 +10,12 @@ import os
 import pickle
 import threading
 import time
-from collections import Counter, OrderedDict
 from array import array
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from itertools import chain
+from functools import cache
+from itertools import accumulate, chain, count, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -23,7 +24,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ingest.model import Concept, Note
 from search import korean
-from search.analysis import WORD_RE, split_word, stem, word_stems, word_terms, words
+from search.analysis import WORD_RE, split_word, stem, word_stems
 from search.analysis import reset as reset_analysis
 from search.documents import documents, synonyms
 from search.query import (
@@ -89,14 +90,6 @@ class _Doc:
     texts: tuple[str, ...]
 
 
-def _text_terms(text: str) -> frozenset[str]:
-    """Every index term of a text's words."""
-    terms: set[str] = set()
-    for w in words(text):
-        terms |= word_terms(w)
-    return frozenset(terms)
-
-
 def _doc_terms(doc: _Doc) -> tuple[frozenset[str], frozenset[str]]:
     """(label terms, title terms) of a document (computed when the tables are built)."""
     return doc.label_terms, doc.title_terms
@@ -121,8 +114,7 @@ def _positions(text: str, wanted: frozenset[str]) -> dict[str, set[int]]:
             t = stem(term)
             if t in wanted:
                 out.setdefault(t, set()).add(base + rel)
-            if rel > last:
-                last = rel
+            last = max(last, rel)
         shift += last
     return out
 
@@ -143,13 +135,13 @@ def _params() -> tuple[Any, ...]:
     return (SCHEMA_VERSION, tuple(FIELD_BOOSTS.items()), BM25_K1, BM25_B, korean.mode())
 
 
-def _make_doc(stored: Mapping[str, Any]) -> _Doc:
+def _make_doc(stored: Mapping[str, Any], texts: tuple[str, ...], label_terms: frozenset[str],
+              title_terms: frozenset[str]) -> _Doc:
     labels = stored.get("labels") or ""
-    title = stored.get("title") or ""
     return _Doc(
         kind=stored.get("kind", ""),
         id=stored.get("id", ""),
-        title=title,
+        title=stored.get("title") or "",
         breadcrumb=_split(stored.get("breadcrumb"), LIST_SEP),
         body=stored.get("body", "") or ", ".join(_split(labels, "\n")),
         path=stored.get("path", ""),
@@ -160,10 +152,87 @@ def _make_doc(stored: Mapping[str, Any]) -> _Doc:
         heads=stored.get("heads", ""),
         defines=frozenset(_split(stored.get("defines"))),
         labels=labels,
-        label_terms=_text_terms(labels),
-        title_terms=_text_terms(title),
-        texts=tuple(stored.get(f) or "" for f in TEXT_FIELDS),
+        label_terms=label_terms,
+        title_terms=title_terms,
+        texts=texts,
     )
+
+
+_STEMS, _UNSTEMMED = itemgetter(0), itemgetter(1)
+# One text's analysis: term frequencies (terms in token order), quantised length,
+# unstemmed terms (spelling vocabulary), stemmed terms (rerank label/title terms).
+_Analysis = tuple[Counter[str], int, frozenset[str], frozenset[str]]
+
+
+@cache
+def _quantised(n: int) -> int:
+    """A field length as Whoosh's one-byte length encoding rounds it (BM25 uses this)."""
+    return byte_to_length(length_to_byte(n)) if n else 0
+
+
+def _analyse(text: str) -> _Analysis:
+    """Analyse one text. Per word work is looked up, not run: ``word_stems`` is cached in
+    C, and Counter/frozenset over ``chain`` iterate in C (no Python loop per word)."""
+    analysed = list(map(word_stems, WORD_RE.findall(text)))
+    tf = Counter(chain.from_iterable(map(_STEMS, analysed)))
+    plain = frozenset(chain.from_iterable(map(_UNSTEMMED, analysed)))
+    return tf, _quantised(tf.total()), plain, frozenset(tf)
+
+
+@dataclass(slots=True)
+class _FieldPostings:
+    """One field's postings, term by term: term -> (start, end) into docnums/scores,
+    each term's documents in docnum order (as Whoosh's per-field postings were)."""
+
+    spans: dict[str, tuple[int, int]]
+    docnums: list[int]
+    scores: list[float]
+
+
+def _field_postings(tfs: list[Mapping[str, int]], lengths: list[int], boost: float) -> _FieldPostings:
+    """Transpose one field's per-document term frequencies into per-term BM25 runs.
+
+    The transposition is a stable sort by term (in first-occurrence order) of the flat
+    posting lists, and the flat lists are built with chain/map: no Python statement
+    runs per posting except the score expression itself.
+    """
+    n_docs = len(tfs)
+    avg = (sum(lengths) / n_docs if n_docs else 1.0) or 1.0
+    norm0, norm1 = BM25_K1 * (1.0 - BM25_B), BM25_K1 * BM25_B / avg
+    terms = list(chain.from_iterable(tfs))
+    dfs = Counter(terms)
+    rank = dict(zip(dfs, count()))
+    order = sorted(range(len(terms)), key=list(map(rank.__getitem__, terms)).__getitem__)
+    docnums = list(chain.from_iterable(map(repeat, range(n_docs), map(len, tfs))))
+    docnums = list(map(docnums.__getitem__, order))
+    freqs = list(chain.from_iterable(map(dict.values, tfs)))
+    weights = [boost * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (BM25_K1 + 1.0)
+               for df in dfs.values()]
+    norms = [norm1 * n for n in lengths]
+    scores = [w * tf / (tf + norm0 + norms[d]) for w, tf, d in zip(
+        chain.from_iterable(map(repeat, weights, dfs.values())),
+        map(freqs.__getitem__, order), docnums)]
+    ends = list(accumulate(dfs.values()))
+    return _FieldPostings(dict(zip(dfs, zip([0, *ends], ends))), docnums, scores)
+
+
+def _term_scores(term: str, fields: list[_FieldPostings]) -> dict[int, float]:
+    """docnum -> the term's BM25 summed over the fields, in field order; documents appear
+    in the order the fields' postings first give them (ties rank as they always did)."""
+    out: dict[int, float] | None = None
+    for field in fields:
+        span = field.spans.get(term)
+        if span is None:
+            continue
+        start, end = span
+        scores = dict(zip(field.docnums[start:end], field.scores[start:end]))
+        if out is None:
+            out = scores
+        else:
+            both = [(d, out[d] + scores[d]) for d in out.keys() & scores.keys()]
+            out.update(scores)
+            out.update(both)
+    return out or {}
 
 
 def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: int) -> dict[str, Any]:
@@ -175,66 +244,34 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
     prefixes, corrections); ``docs``: the per-document records.
     """
     docs: list[_Doc | None] = [None] * count
-    fields: dict[str, dict[str, tuple[list[int], list[int]]]] = {f: {} for f in TEXT_FIELDS}
+    empty: Counter[str] = Counter()
+    tfs: dict[str, list[Mapping[str, int]]] = {f: [empty] * count for f in TEXT_FIELDS}
     lengths = {f: [0] * count for f in TEXT_FIELDS}
     vocab: Counter[str] = Counter()
-    memo: dict[str, tuple[tuple[tuple[str, int], ...], int, frozenset[str]]] = {}
+    memo: dict[str, _Analysis] = {}  # short fields repeat (concept labels, breadcrumbs)
     for docnum, stored in stored_docs:
-        doc = docs[docnum] = _make_doc(stored)
-        spelled: set[str] = set()
-        for f, text in zip(TEXT_FIELDS, doc.texts):
-            hit = memo.get(text) if f != "body" else None
-            if hit is None:
-                tf: Counter[str] = Counter()
-                plain: set[str] = set()
-                n = 0
-                for w in WORD_RE.findall(text):
-                    stems, unstemmed = word_stems(w)
-                    tf.update(stems)
-                    n += len(stems)
-                    plain.update(unstemmed)
-                hit = (tuple(tf.items()), n, frozenset(plain))
-                if f != "body":
-                    memo[text] = hit
-            items, n, plain = hit
-            lengths[f][docnum] = byte_to_length(length_to_byte(n)) if n else 0
-            postings = fields[f]
-            for term, k in items:
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = ([], [])
-                entry[0].append(docnum)
-                entry[1].append(k)
-            if f != "breadcrumb":  # the spelling vocabulary: title, labels, body
-                spelled |= plain
-        vocab.update(spelled)
-    n_docs = count
+        texts = tuple(stored.get(f) or "" for f in TEXT_FIELDS)
+        analyses = {}
+        for f, text in zip(TEXT_FIELDS, texts):
+            if f == "body":
+                analysis = _analyse(text)
+            else:
+                analysis = memo.get(text) or memo.setdefault(text, _analyse(text))
+            analyses[f] = analysis
+            tfs[f][docnum], lengths[f][docnum] = analysis[0], analysis[1]
+        docs[docnum] = _make_doc(stored, texts, analyses["labels"][3], analyses["title"][3])
+        # the spelling vocabulary: title, labels, body
+        vocab.update(analyses["title"][2] | analyses["labels"][2] | analyses["body"][2])
+    fields = [_field_postings(tfs[f], lengths[f], FIELD_BOOSTS[f]) for f in TEXT_FIELDS]
     # One flat array of docnums and one of scores, term i at [ends[i-1]:ends[i]].
     all_docs, all_scores, ends = array("i"), array("d"), array("q")
-    terms = dict.fromkeys(t for f in TEXT_FIELDS for t in fields[f])
-    params = []
-    for f in TEXT_FIELDS:
-        ls = lengths[f]
-        avg = (sum(ls) / len(ls) if ls else 1.0) or 1.0
-        params.append((f, fields[f], ls, BM25_K1 * (1.0 - BM25_B), BM25_K1 * BM25_B / avg))
+    terms = list(dict.fromkeys(chain.from_iterable(f.spans for f in fields)))
     for term in terms:
-        out: dict[int, float] = {}
-        get = out.get
-        for f, postings, lens, norm0, norm1 in params:
-            entry = postings.get(term)
-            if entry is None:
-                continue
-            ds, tfs = entry
-            df = len(ds)
-            idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-            weight = FIELD_BOOSTS[f] * idf * (BM25_K1 + 1.0)
-            for d, tf in zip(ds, tfs):
-                tf = float(tf)
-                out[d] = get(d, 0.0) + weight * tf / (tf + norm0 + norm1 * lens[d])
+        out = _term_scores(term, fields)
         all_docs.extend(out.keys())
         all_scores.extend(out.values())
         ends.append(len(all_docs))
-    return {"docs": docs, "terms": list(terms), "ends": ends, "docnums": all_docs,
+    return {"docs": docs, "terms": terms, "ends": ends, "docnums": all_docs,
             "scores": all_scores, "vocab": dict(vocab)}
 
 
