@@ -307,6 +307,34 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
             "scores": all_scores, "vocab": dict(vocab)}
 
 
+def _store(ix: Any, docs: list[dict[str, Any]]) -> None:
+    """Write the documents into one new Whoosh segment (docnums are list order).
+
+    This is ``writer.add_document(**doc)`` for each document, minus the per-field work
+    our schema never needs (boosts, field lengths, vectors, columns, spelling words):
+    the same segment for a third less time. The schema is stored fields plus an ID.
+    """
+    writer = ix.writer(limitmb=256)
+    fields = sorted(writer.schema.items())  # add_document's order
+    assert not any(f.scorable or f.vector or f.column_type or f.separate_spelling()
+                   for _, f in fields), "schema needs SegmentWriter.add_document"
+    per_doc, add_posting = writer.perdocwriter, writer.pool.add
+    for docnum, doc in enumerate(docs):
+        per_doc.start_doc(docnum)
+        for name, field in fields:
+            value = doc.get(name)
+            if value is None:
+                continue
+            if field.indexed:
+                for term, _, weight, encoded in field.index(value):
+                    add_posting((name, term, docnum, weight, encoded))
+            per_doc.add_field(name, field, value if field.stored else None, 0)
+        per_doc.finish_doc()
+    writer.docnum = len(docs)
+    writer._added = bool(docs)  # what add_document sets; commit reads it
+    writer.commit()
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Hundreds of thousands of small objects are made (and kept) when an index is built
@@ -489,9 +517,10 @@ class SearchIndex:
     when the index on disk changes. Open after forking: searchers cannot be pickled.
     """
 
-    def __init__(self, ix: Any, storage: Storage) -> None:
+    def __init__(self, ix: Any, storage: Storage, built: dict[str, Any] | None = None) -> None:
         self._ix = ix
         self._storage = storage
+        self._built = built  # the tables just written, so a build need not read them back
         self._synonyms = self._read_json(SYNONYMS_FILE) or {"keys": {}, "labels": {}}
         meta = self._read_json(META_FILE) or {}
         # Queries must analyse Korean the way the index was built.
@@ -520,9 +549,10 @@ class SearchIndex:
         os.makedirs(directory, exist_ok=True)
         if os.listdir(directory):
             raise FileExistsError(f"index directory is not empty: {directory}")
-        storage = FileStorage(directory)
-        cls._write(storage, list(notes), concepts, procs)
-        return cls.open(directory)
+        with _gc_paused():
+            _, tables = cls._write(FileStorage(directory), list(notes), concepts, procs)
+            storage = FileStorage(directory, readonly=True)
+            return cls(storage.open_index(), storage, tables)
 
     @classmethod
     def in_memory(
@@ -530,8 +560,9 @@ class SearchIndex:
     ) -> SearchIndex:
         """An index in RAM (RamStorage), for tests and small throwaway corpora."""
         storage = RamStorage()
-        ix = cls._write(storage, list(notes), concepts, 1)
-        return cls(ix, storage)
+        with _gc_paused():
+            ix, tables = cls._write(storage, list(notes), concepts, 1)
+            return cls(ix, storage, tables)
 
     @classmethod
     def open(cls, directory: str | os.PathLike[str]) -> SearchIndex:
@@ -545,30 +576,20 @@ class SearchIndex:
         notes: list[Note],
         concepts: Mapping[str, Concept] | Iterable[Concept],
         procs: int,
-    ) -> Any:
-        with _gc_paused():
-            return SearchIndex._write_files(storage, notes, concepts)
-
-    @staticmethod
-    def _write_files(
-        storage: Storage, notes: list[Note], concepts: Mapping[str, Concept] | Iterable[Concept]
-    ) -> Any:
+    ) -> tuple[Any, dict[str, Any]]:
+        """Write the index files; returns the Whoosh index and the tables written."""
         concept_list = list(concepts.values()) if isinstance(concepts, Mapping) else list(concepts)
         ix = storage.create_index(build_schema())
         docs = list(documents(notes, concept_list))
-        # Stored fields only (see search.schema): one writer, so docnums are list order.
-        writer = ix.writer(limitmb=256)
-        for doc in docs:
-            writer.add_document(**doc)
-        writer.commit()
+        _store(ix, docs)
         tables = build_tables(enumerate(docs), len(docs))
+        tables["key"] = (_params(), ix.latest_generation(), len(docs))
         hangul = any(korean.has_hangul(block.text) for note in notes
                      for section in note.sections for block in section.blocks)
         f = storage.create_file(TABLES_FILE)
         rows = [None if d is None else tuple(getattr(d, k) for k in _Doc.__slots__)
                 for d in tables["docs"]]
-        f.write(pickle.dumps({**tables, "key": (_params(), ix.latest_generation(), len(docs)),
-                              "docs": rows}, protocol=pickle.HIGHEST_PROTOCOL))
+        f.write(pickle.dumps({**tables, "docs": rows}, protocol=pickle.HIGHEST_PROTOCOL))
         f.close()
         for name, payload in (
             (SYNONYMS_FILE, synonyms(concept_list)),
@@ -579,10 +600,13 @@ class SearchIndex:
             f = storage.create_file(name)
             f.write(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
             f.close()
-        return ix
+        return ix, tables
 
     def _read_tables(self, generation: int, count: int) -> dict[str, Any] | None:
         """The precomputed tables, if they were made for this index version and settings."""
+        built, self._built = self._built, None  # later views read the file
+        if built is not None and built["key"] == (_params(), generation, count):
+            return built
         if not self._storage.file_exists(TABLES_FILE):
             return None
         f = self._storage.open_file(TABLES_FILE)
