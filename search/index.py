@@ -265,7 +265,9 @@ def _term_scores(term: str, fields: list[_FieldPostings]) -> dict[int, float]:
 
 
 def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: int) -> dict[str, Any]:
-    """Everything a searcher needs, from the documents' stored fields, in one pass.
+    """Everything a searcher needs, from the documents' stored fields: one pass analyses
+    each document's texts, then each field's postings are scored (``_field_postings``)
+    and the fields summed per term (``_term_scores``).
 
     ``postings``: term -> (docnums, scores), the term's BM25 summed over the text fields
     with the field boosts (documents in the order Whoosh's per-field postings gave them,
@@ -313,7 +315,7 @@ def _store(ix: Any, docs: list[dict[str, Any]]) -> None:
 
     This is ``writer.add_document(**doc)`` for each document, minus the per-field work
     our schema never needs (boosts, field lengths, vectors, columns, spelling words):
-    the same segment for a third less time. The schema is stored fields plus an ID.
+    the same segment for a quarter less time. The schema is stored fields plus an ID.
     """
     writer = ix.writer(limitmb=256)
     fields = sorted(writer.schema.items())  # add_document's order
@@ -364,8 +366,8 @@ def _join(pid: int, what: str) -> None:
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Hundreds of thousands of small objects are made (and kept) when an index is built
-    or opened, none in reference cycles: the cyclic GC would rescan them all many times
-    over for nothing (a sixth of building the tables)."""
+    or opened, next to none in reference cycles: the cyclic GC would rescan them all many
+    times over for nothing (a sixth of building the tables)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -573,7 +575,7 @@ class SearchIndex:
         """Write a new index into an empty (or missing) directory and open it.
 
         ``procs=2`` writes Whoosh's segment in a forked process while this one computes
-        the score tables (a third less time to wait, when a core is free).
+        the score tables (a quarter less time to wait, when a core is free).
         """
         directory = os.fspath(directory)
         os.makedirs(directory, exist_ok=True)
