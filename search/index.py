@@ -558,7 +558,10 @@ class SearchIndex:
             reset_analysis()
         # Kiwi loads on the first Korean word analysed (2-8 s here), not at open: a
         # background warm-up holds the GIL for seconds and would stall a starting server.
-        self._view = _View(ix, self._synonyms, self._read_tables)
+        # A fresh build makes its view on first use: an ingest closes it unused.
+        self._view: _View | None = None
+        if built is None:
+            self._view = _View(ix, self._synonyms, self._read_tables)
         self._checked = time.monotonic()
         self._swap = threading.Lock()
 
@@ -670,12 +673,15 @@ class SearchIndex:
     def _current(self) -> _View:
         """The live view; replaced (new searcher, fresh caches) if the index changed."""
         now = time.monotonic()
-        if now - self._checked < FRESHNESS_CHECK_SECONDS:
-            return self._view
+        view = self._view
+        if view is not None and now - self._checked < FRESHNESS_CHECK_SECONDS:
+            return view
         with self._swap:
             self._checked = now
             view = self._view
-            if not view.searcher.up_to_date():
+            if view is None:
+                view = self._view = _View(self._ix, self._synonyms, self._read_tables)
+            elif not view.searcher.up_to_date():
                 self._synonyms = self._read_json(SYNONYMS_FILE) or self._synonyms
                 self._view = _View(self._ix, self._synonyms, self._read_tables)
                 view.close()
@@ -683,11 +689,12 @@ class SearchIndex:
 
     def close(self) -> None:
         """Release the searcher (and its open files)."""
-        self._view.close()
+        if self._view is not None:
+            self._view.close()
 
     @property
     def doc_count(self) -> int:
-        return self._view.searcher.doc_count()
+        return self._current().searcher.doc_count()
 
     # -- searching ----------------------------------------------------------------------
 
