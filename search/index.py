@@ -10,11 +10,14 @@ import os
 import pickle
 import threading
 import time
-from collections import Counter, OrderedDict
+import traceback
 from array import array
-from collections.abc import Iterable, Mapping
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
+from functools import cache
+from itertools import accumulate, chain, count, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -23,7 +26,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ingest.model import Concept, Note
 from search import korean
-from search.analysis import WORD_RE, split_word, stem, word_stems, word_terms, words
+from search.analysis import WORD_RE, split_word, stem, word_stems
 from search.analysis import reset as reset_analysis
 from search.documents import documents, synonyms
 from search.query import (
@@ -89,14 +92,6 @@ class _Doc:
     texts: tuple[str, ...]
 
 
-def _text_terms(text: str) -> frozenset[str]:
-    """Every index term of a text's words."""
-    terms: set[str] = set()
-    for w in words(text):
-        terms |= word_terms(w)
-    return frozenset(terms)
-
-
 def _doc_terms(doc: _Doc) -> tuple[frozenset[str], frozenset[str]]:
     """(label terms, title terms) of a document (computed when the tables are built)."""
     return doc.label_terms, doc.title_terms
@@ -121,8 +116,7 @@ def _positions(text: str, wanted: frozenset[str]) -> dict[str, set[int]]:
             t = stem(term)
             if t in wanted:
                 out.setdefault(t, set()).add(base + rel)
-            if rel > last:
-                last = rel
+            last = max(last, rel)
         shift += last
     return out
 
@@ -143,13 +137,13 @@ def _params() -> tuple[Any, ...]:
     return (SCHEMA_VERSION, tuple(FIELD_BOOSTS.items()), BM25_K1, BM25_B, korean.mode())
 
 
-def _make_doc(stored: Mapping[str, Any]) -> _Doc:
+def _make_doc(stored: Mapping[str, Any], texts: tuple[str, ...], label_terms: frozenset[str],
+              title_terms: frozenset[str]) -> _Doc:
     labels = stored.get("labels") or ""
-    title = stored.get("title") or ""
     return _Doc(
         kind=stored.get("kind", ""),
         id=stored.get("id", ""),
-        title=title,
+        title=stored.get("title") or "",
         breadcrumb=_split(stored.get("breadcrumb"), LIST_SEP),
         body=stored.get("body", "") or ", ".join(_split(labels, "\n")),
         path=stored.get("path", ""),
@@ -160,14 +154,120 @@ def _make_doc(stored: Mapping[str, Any]) -> _Doc:
         heads=stored.get("heads", ""),
         defines=frozenset(_split(stored.get("defines"))),
         labels=labels,
-        label_terms=_text_terms(labels),
-        title_terms=_text_terms(title),
-        texts=tuple(stored.get(f) or "" for f in TEXT_FIELDS),
+        label_terms=label_terms,
+        title_terms=title_terms,
+        texts=texts,
     )
 
 
+class _Words(dict):
+    """word -> its stemmed index terms (``unstemmed`` beside it), filled on first sight.
+
+    Plain dicts, so looking up every word of a text (``map`` over its words) stays in
+    C: twice as fast as calling the lru-cached ``word_stems`` for each.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unstemmed: dict[str, tuple[str, ...]] = {}
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        stems, self.unstemmed[word] = word_stems(word)
+        self[word] = stems
+        return stems
+
+
+@dataclass(slots=True)
+class _Text:
+    """One analysed text: its words, term frequencies (terms in token order), the length
+    BM25 uses, and (made when asked) its set of terms."""
+
+    words: list[str]
+    tf: Counter[str]
+    length: int
+    terms: frozenset[str] | None = None
+
+
+@cache
+def _quantised(n: int) -> int:
+    """A field length as Whoosh's one-byte length encoding rounds it (BM25 uses this)."""
+    return byte_to_length(length_to_byte(n)) if n else 0
+
+
+def _analyse(text: str, words: _Words) -> _Text:
+    """Analyse one text without a Python statement per word (Counter over ``chain``)."""
+    found = WORD_RE.findall(text)
+    tf = Counter(chain.from_iterable(map(words.__getitem__, found)))
+    return _Text(found, tf, _quantised(tf.total()))
+
+
+def _terms(text: _Text) -> frozenset[str]:
+    """The text's terms, one frozenset shared by every document with this text."""
+    if text.terms is None:
+        text.terms = frozenset(text.tf)
+    return text.terms
+
+
+@dataclass(slots=True)
+class _FieldPostings:
+    """One field's postings, term by term: term -> (start, end) into docnums/scores,
+    each term's documents in docnum order (as Whoosh's per-field postings were)."""
+
+    spans: dict[str, tuple[int, int]]
+    docnums: list[int]
+    scores: list[float]
+
+
+def _field_postings(tfs: list[Mapping[str, int]], lengths: list[int], boost: float) -> _FieldPostings:
+    """Transpose one field's per-document term frequencies into per-term BM25 runs.
+
+    The transposition is a stable sort by term (in first-occurrence order) of the flat
+    posting lists, and the flat lists are built with chain/map: no Python statement
+    runs per posting except the score expression itself.
+    """
+    n_docs = len(tfs)
+    avg = (sum(lengths) / n_docs if n_docs else 1.0) or 1.0
+    norm0, norm1 = BM25_K1 * (1.0 - BM25_B), BM25_K1 * BM25_B / avg
+    terms = list(chain.from_iterable(tfs))
+    dfs = Counter(terms)
+    rank = dict(zip(dfs, count()))
+    order = sorted(range(len(terms)), key=list(map(rank.__getitem__, terms)).__getitem__)
+    docnums = list(chain.from_iterable(map(repeat, range(n_docs), map(len, tfs))))
+    docnums = list(map(docnums.__getitem__, order))
+    freqs = list(chain.from_iterable(map(dict.values, tfs)))
+    weights = [boost * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (BM25_K1 + 1.0)
+               for df in dfs.values()]
+    norms = [norm1 * n for n in lengths]
+    scores = [w * tf / (tf + norm0 + norms[d]) for w, tf, d in zip(
+        chain.from_iterable(map(repeat, weights, dfs.values())),
+        map(freqs.__getitem__, order), docnums)]
+    ends = list(accumulate(dfs.values()))
+    return _FieldPostings(dict(zip(dfs, zip([0, *ends], ends))), docnums, scores)
+
+
+def _term_scores(term: str, fields: list[_FieldPostings]) -> dict[int, float]:
+    """docnum -> the term's BM25 summed over the fields, in field order; documents appear
+    in the order the fields' postings first give them (ties rank as they always did)."""
+    out: dict[int, float] | None = None
+    for field in fields:
+        span = field.spans.get(term)
+        if span is None:
+            continue
+        start, end = span
+        scores = dict(zip(field.docnums[start:end], field.scores[start:end]))
+        if out is None:
+            out = scores
+        else:
+            both = [(d, out[d] + scores[d]) for d in out.keys() & scores.keys()]
+            out.update(scores)
+            out.update(both)
+    return out or {}
+
+
 def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: int) -> dict[str, Any]:
-    """Everything a searcher needs, from the documents' stored fields, in one pass.
+    """Everything a searcher needs, from the documents' stored fields: one pass analyses
+    each document's texts, then each field's postings are scored (``_field_postings``)
+    and the fields summed per term (``_term_scores``).
 
     ``postings``: term -> (docnums, scores), the term's BM25 summed over the text fields
     with the field boosts (documents in the order Whoosh's per-field postings gave them,
@@ -175,67 +275,106 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
     prefixes, corrections); ``docs``: the per-document records.
     """
     docs: list[_Doc | None] = [None] * count
-    fields: dict[str, dict[str, tuple[list[int], list[int]]]] = {f: {} for f in TEXT_FIELDS}
+    empty: Counter[str] = Counter()
+    tfs: dict[str, list[Mapping[str, int]]] = {f: [empty] * count for f in TEXT_FIELDS}
     lengths = {f: [0] * count for f in TEXT_FIELDS}
-    vocab: Counter[str] = Counter()
-    memo: dict[str, tuple[tuple[tuple[str, int], ...], int, frozenset[str]]] = {}
+    words = _Words()
+    memo: dict[str, _Text] = {}  # short fields repeat (concept labels, breadcrumbs)
+    spelled: list[list[str]] = []  # per document, the words of title, labels and body
     for docnum, stored in stored_docs:
-        doc = docs[docnum] = _make_doc(stored)
-        spelled: set[str] = set()
-        for f, text in zip(TEXT_FIELDS, doc.texts):
-            hit = memo.get(text) if f != "body" else None
-            if hit is None:
-                tf: Counter[str] = Counter()
-                plain: set[str] = set()
-                n = 0
-                for w in WORD_RE.findall(text):
-                    stems, unstemmed = word_stems(w)
-                    tf.update(stems)
-                    n += len(stems)
-                    plain.update(unstemmed)
-                hit = (tuple(tf.items()), n, frozenset(plain))
-                if f != "body":
-                    memo[text] = hit
-            items, n, plain = hit
-            lengths[f][docnum] = byte_to_length(length_to_byte(n)) if n else 0
-            postings = fields[f]
-            for term, k in items:
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = ([], [])
-                entry[0].append(docnum)
-                entry[1].append(k)
-            if f != "breadcrumb":  # the spelling vocabulary: title, labels, body
-                spelled |= plain
-        vocab.update(spelled)
-    n_docs = count
+        texts = tuple(stored.get(f) or "" for f in TEXT_FIELDS)
+        analysed: dict[str, _Text] = {}
+        for f, text in zip(TEXT_FIELDS, texts):
+            if f == "body":
+                analysed[f] = _analyse(text, words)
+            else:
+                analysed[f] = memo.get(text) or memo.setdefault(text, _analyse(text, words))
+            tfs[f][docnum], lengths[f][docnum] = analysed[f].tf, analysed[f].length
+        title, labels = analysed["title"], analysed["labels"]
+        docs[docnum] = _make_doc(stored, texts, _terms(labels), _terms(title))
+        spelled.append(title.words + labels.words + analysed["body"].words)
+    # The spelling vocabulary: unstemmed term -> documents having it in title, labels, body.
+    unstemmed = words.unstemmed.__getitem__
+    vocab = Counter(chain.from_iterable(
+        frozenset(chain.from_iterable(map(unstemmed, found))) for found in spelled))
+    fields = [_field_postings(tfs[f], lengths[f], FIELD_BOOSTS[f]) for f in TEXT_FIELDS]
     # One flat array of docnums and one of scores, term i at [ends[i-1]:ends[i]].
     all_docs, all_scores, ends = array("i"), array("d"), array("q")
-    terms = dict.fromkeys(t for f in TEXT_FIELDS for t in fields[f])
-    params = []
-    for f in TEXT_FIELDS:
-        ls = lengths[f]
-        avg = (sum(ls) / len(ls) if ls else 1.0) or 1.0
-        params.append((f, fields[f], ls, BM25_K1 * (1.0 - BM25_B), BM25_K1 * BM25_B / avg))
+    terms = list(dict.fromkeys(chain.from_iterable(f.spans for f in fields)))
     for term in terms:
-        out: dict[int, float] = {}
-        get = out.get
-        for f, postings, lens, norm0, norm1 in params:
-            entry = postings.get(term)
-            if entry is None:
-                continue
-            ds, tfs = entry
-            df = len(ds)
-            idf = math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-            weight = FIELD_BOOSTS[f] * idf * (BM25_K1 + 1.0)
-            for d, tf in zip(ds, tfs):
-                tf = float(tf)
-                out[d] = get(d, 0.0) + weight * tf / (tf + norm0 + norm1 * lens[d])
+        out = _term_scores(term, fields)
         all_docs.extend(out.keys())
         all_scores.extend(out.values())
         ends.append(len(all_docs))
-    return {"docs": docs, "terms": list(terms), "ends": ends, "docnums": all_docs,
+    return {"docs": docs, "terms": terms, "ends": ends, "docnums": all_docs,
             "scores": all_scores, "vocab": dict(vocab)}
+
+
+def _store(ix: Any, docs: list[dict[str, Any]]) -> None:
+    """Write the documents into one new Whoosh segment (docnums are list order).
+
+    This is ``writer.add_document(**doc)`` for each document, minus the per-field work
+    our schema never needs (boosts, field lengths, vectors, columns, spelling words):
+    the same segment for a quarter less time. The schema is stored fields plus an ID.
+    """
+    writer = ix.writer(limitmb=256)
+    fields = sorted(writer.schema.items())  # add_document's order
+    assert not any(f.scorable or f.vector or f.column_type or f.separate_spelling()
+                   for _, f in fields), "schema needs SegmentWriter.add_document"
+    per_doc, add_posting = writer.perdocwriter, writer.pool.add
+    for docnum, doc in enumerate(docs):
+        per_doc.start_doc(docnum)
+        for name, field in fields:
+            value = doc.get(name)
+            if value is None:
+                continue
+            if field.indexed:
+                for term, _, weight, encoded in field.index(value):
+                    add_posting((name, term, docnum, weight, encoded))
+            per_doc.add_field(name, field, value if field.stored else None, 0)
+        per_doc.finish_doc()
+    writer.docnum = len(docs)
+    writer._added = bool(docs)  # what add_document sets; commit reads it
+    writer.commit()
+
+
+def _in_child(work: Callable[[], None]) -> int:
+    """Run ``work`` in a forked child and return its pid. Forked, not spawned: the child
+    sees the parent's data copy-on-write, nothing is pickled. (Not multiprocessing: an
+    index is built in a daemon process, and those may not start Processes.)"""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            work()
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+            raise  # (stopped by the _exit below: the child must not return)
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _join(pid: int, what: str) -> None:
+    """Wait for a child of :func:`_in_child`; its failure is ours."""
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{what} failed in process {pid} (status {status})")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hundreds of thousands of small objects are made (and kept) when an index is built
+    or opened, next to none in reference cycles: the cyclic GC would rescan them all many
+    times over for nothing (a sixth of building the tables)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _tables_from_reader(reader: Any) -> dict[str, Any]:
@@ -253,15 +392,8 @@ class _View:
     """
 
     def __init__(self, ix: Any, synonym_table: dict[str, Any], tables: Any = None) -> None:
-        # Hundreds of thousands of small objects are made here: the cyclic GC would
-        # rescan them all many times over (it was half of opening an index).
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with _gc_paused():  # it was half of opening an index
             self._load(ix, synonym_table, tables)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _load(self, ix: Any, synonym_table: dict[str, Any], tables: Any) -> None:
         self.searcher = ix.searcher()
@@ -413,9 +545,10 @@ class SearchIndex:
     when the index on disk changes. Open after forking: searchers cannot be pickled.
     """
 
-    def __init__(self, ix: Any, storage: Storage) -> None:
+    def __init__(self, ix: Any, storage: Storage, built: dict[str, Any] | None = None) -> None:
         self._ix = ix
         self._storage = storage
+        self._built = built  # the tables just written, so a build need not read them back
         self._synonyms = self._read_json(SYNONYMS_FILE) or {"keys": {}, "labels": {}}
         meta = self._read_json(META_FILE) or {}
         # Queries must analyse Korean the way the index was built.
@@ -425,7 +558,10 @@ class SearchIndex:
             reset_analysis()
         # Kiwi loads on the first Korean word analysed (2-8 s here), not at open: a
         # background warm-up holds the GIL for seconds and would stall a starting server.
-        self._view = _View(ix, self._synonyms, self._read_tables)
+        # A fresh build makes its view on first use: an ingest closes it unused.
+        self._view: _View | None = None
+        if built is None:
+            self._view = _View(ix, self._synonyms, self._read_tables)
         self._checked = time.monotonic()
         self._swap = threading.Lock()
 
@@ -439,14 +575,19 @@ class SearchIndex:
         concepts: Mapping[str, Concept] | Iterable[Concept],
         procs: int = 1,
     ) -> SearchIndex:
-        """Write a new index into an empty (or missing) directory and open it."""
+        """Write a new index into an empty (or missing) directory and open it.
+
+        ``procs=2`` writes Whoosh's segment in a forked process while this one computes
+        the score tables (a quarter less time to wait, when a core is free).
+        """
         directory = os.fspath(directory)
         os.makedirs(directory, exist_ok=True)
         if os.listdir(directory):
             raise FileExistsError(f"index directory is not empty: {directory}")
-        storage = FileStorage(directory)
-        cls._write(storage, list(notes), concepts, procs)
-        return cls.open(directory)
+        with _gc_paused():
+            _, tables = cls._write(FileStorage(directory), list(notes), concepts, procs)
+            storage = FileStorage(directory, readonly=True)
+            return cls(storage.open_index(), storage, tables)
 
     @classmethod
     def in_memory(
@@ -454,8 +595,9 @@ class SearchIndex:
     ) -> SearchIndex:
         """An index in RAM (RamStorage), for tests and small throwaway corpora."""
         storage = RamStorage()
-        ix = cls._write(storage, list(notes), concepts, 1)
-        return cls(ix, storage)
+        with _gc_paused():
+            ix, tables = cls._write(storage, list(notes), concepts, 1)
+            return cls(ix, storage, tables)
 
     @classmethod
     def open(cls, directory: str | os.PathLike[str]) -> SearchIndex:
@@ -469,23 +611,25 @@ class SearchIndex:
         notes: list[Note],
         concepts: Mapping[str, Concept] | Iterable[Concept],
         procs: int,
-    ) -> Any:
+    ) -> tuple[Any, dict[str, Any]]:
+        """Write the index files; returns the Whoosh index and the tables written."""
         concept_list = list(concepts.values()) if isinstance(concepts, Mapping) else list(concepts)
         ix = storage.create_index(build_schema())
         docs = list(documents(notes, concept_list))
-        # Stored fields only (see search.schema): one writer, so docnums are list order.
-        writer = ix.writer(limitmb=256)
-        for doc in docs:
-            writer.add_document(**doc)
-        writer.commit()
-        tables = build_tables(enumerate(docs), len(docs))
+        if procs > 1 and isinstance(storage, FileStorage):
+            writer = _in_child(lambda: _store(ix, docs))  # Whoosh's segment on another core
+            tables = build_tables(enumerate(docs), len(docs))
+            _join(writer, "writing the Whoosh segment")
+        else:
+            _store(ix, docs)
+            tables = build_tables(enumerate(docs), len(docs))
+        tables["key"] = (_params(), ix.latest_generation(), len(docs))
         hangul = any(korean.has_hangul(block.text) for note in notes
                      for section in note.sections for block in section.blocks)
         f = storage.create_file(TABLES_FILE)
         rows = [None if d is None else tuple(getattr(d, k) for k in _Doc.__slots__)
                 for d in tables["docs"]]
-        f.write(pickle.dumps({**tables, "key": (_params(), ix.latest_generation(), len(docs)),
-                              "docs": rows}, protocol=pickle.HIGHEST_PROTOCOL))
+        f.write(pickle.dumps({**tables, "docs": rows}, protocol=pickle.HIGHEST_PROTOCOL))
         f.close()
         for name, payload in (
             (SYNONYMS_FILE, synonyms(concept_list)),
@@ -496,10 +640,13 @@ class SearchIndex:
             f = storage.create_file(name)
             f.write(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8"))
             f.close()
-        return ix
+        return ix, tables
 
     def _read_tables(self, generation: int, count: int) -> dict[str, Any] | None:
         """The precomputed tables, if they were made for this index version and settings."""
+        built, self._built = self._built, None  # later views read the file
+        if built is not None and built["key"] == (_params(), generation, count):
+            return built
         if not self._storage.file_exists(TABLES_FILE):
             return None
         f = self._storage.open_file(TABLES_FILE)
@@ -526,12 +673,15 @@ class SearchIndex:
     def _current(self) -> _View:
         """The live view; replaced (new searcher, fresh caches) if the index changed."""
         now = time.monotonic()
-        if now - self._checked < FRESHNESS_CHECK_SECONDS:
-            return self._view
+        view = self._view
+        if view is not None and now - self._checked < FRESHNESS_CHECK_SECONDS:
+            return view
         with self._swap:
             self._checked = now
             view = self._view
-            if not view.searcher.up_to_date():
+            if view is None:
+                view = self._view = _View(self._ix, self._synonyms, self._read_tables)
+            elif not view.searcher.up_to_date():
                 self._synonyms = self._read_json(SYNONYMS_FILE) or self._synonyms
                 self._view = _View(self._ix, self._synonyms, self._read_tables)
                 view.close()
@@ -539,11 +689,12 @@ class SearchIndex:
 
     def close(self) -> None:
         """Release the searcher (and its open files)."""
-        self._view.close()
+        if self._view is not None:
+            self._view.close()
 
     @property
     def doc_count(self) -> int:
-        return self._view.searcher.doc_count()
+        return self._current().searcher.doc_count()
 
     # -- searching ----------------------------------------------------------------------
 
