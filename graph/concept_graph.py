@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import gc
 import heapq
 import json
 import math
@@ -26,6 +25,7 @@ from typing import Any
 
 from rdflib import DCTERMS, RDF, SKOS, Dataset, URIRef
 
+from ingest.memory import collector_paused
 from ingest.model import Corpus
 from ingest.text import label_key
 
@@ -144,13 +144,8 @@ class ConceptGraph:
     @classmethod
     def from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
         """The view of any stream of quads shaped like :func:`graph.rdf.corpus_quads` gives."""
-        enabled = gc.isenabled()
-        gc.disable()  # builds ~10^5 small containers the cyclic GC would rescan repeatedly
-        try:
+        with collector_paused():
             return cls._from_quads(quads, base_uri)
-        finally:
-            if enabled:
-                gc.enable()
 
     @classmethod
     def _from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
@@ -262,13 +257,8 @@ class ConceptGraph:
         """The view of the dataset :func:`graph.rdf.corpus_nquads` writes for ``corpus``,
         read from the corpus itself: equal to ``from_quads`` of those quads (a test holds
         the two together), without parsing a million quads back."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return cls._from_corpus(corpus, base_uri)
-        finally:
-            if enabled:
-                gc.enable()
 
     @classmethod
     def _from_corpus(cls, corpus: Corpus, base_uri: str) -> ConceptGraph:
@@ -358,9 +348,7 @@ class ConceptGraph:
     def load(cls, path: str | os.PathLike[str]) -> ConceptGraph:
         """Read a file written by :meth:`save`."""
         # ~10^6 small objects: with the cyclic GC on, its rescans were half the time.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             with open(path, "rb") as fh:
                 data = json.loads(fh.read())
             if data.get("version") != FORMAT_VERSION:
@@ -369,9 +357,6 @@ class ConceptGraph:
                     f"expected {FORMAT_VERSION}; rebuild it from the dataset"
                 )
             return cls(data)
-        finally:
-            if enabled:
-                gc.enable()
 
     # ------------------------------------------------------------------ indexes
 

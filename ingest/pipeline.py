@@ -15,9 +15,8 @@ import gc
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from multiprocessing.context import BaseContext
@@ -28,11 +27,13 @@ from .concepts import Candidate, collect
 from .extract import Linker, NoteLinks, apply_definitions, apply_links, build_lexicon, link_one
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .markdown import FrontMatterError
+from .memory import collector_paused
 from .model import Corpus, FileError, Note, Relation
 from .notes import digest, parse_note
 from .vocabulary import Vocabulary
 
 Progress = Callable[[int, int, str], None]
+Keep = Callable[[int, NoteLinks], None]  # called with each note's position and links
 Parsed = tuple[Note | None, list[Candidate], list[FileError]]
 _PARALLEL_FROM = 48  # below this many notes to parse, process start-up costs more than it saves
 _RUNS_PER_WORKER = 8  # runs of notes per link worker: small enough to share out evenly
@@ -108,23 +109,18 @@ def parse_text(text: str, file: NoteFile) -> Parsed:
     return note, collect(note), []
 
 
-def _parse_many(batch: list[tuple[str, NoteFile]]) -> list[Parsed]:
-    return [parse_text(text, file) for text, file in batch]
+Job = tuple[str, NoteFile, str | None]  # text, file, parse cache key
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing and linking make a great many objects and no reference cycles (none to
-    collect after all of k8s-docs), so the cyclic collector would only re-scan, again and
-    again, the notes made so far: a tenth of parsing and a sixth of linking. Forked
-    workers inherit the pause."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _parse_many(batch: list[Job], cache: FolderCache | None) -> list[Parsed]:
+    """Parse, and keep each note in the cache from whichever process parsed it."""
+    out = []
+    for text, file, key in batch:
+        parsed = parse_text(text, file)
+        if cache is not None and key and parsed[0] is not None:
+            cache.dump(key, parsed[:2])
+        out.append(parsed)
+    return out
 
 
 def parse_sources(sources: Sources, *, workers: int | None = None,
@@ -133,7 +129,7 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
     """Notes and candidates of every readable source, in file order; only sources the
     cache has not seen are parsed, in worker processes when there are many."""
     results: list[Parsed | None] = []
-    todo: list[tuple[int, str, NoteFile]] = []
+    todo: list[tuple[int, Job]] = []
     keys: list[str | None] = []
     for source in sources.items:
         problems = [source.problem] if source.problem else []
@@ -148,16 +144,13 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
             results.append((hit[0], hit[1], problems))
         else:
             results.append(None)
-            todo.append((len(results) - 1, source.text, source.file))
-    parsed = _run_parsers([(text, file) for _, text, file in todo], workers, progress,
+            todo.append((len(results) - 1, (source.text, source.file, key)))
+    parsed = _run_parsers([job for _, job in todo], workers, progress, cache,
                           done_before=len(sources.items) - len(todo), total=len(sources.items))
-    for (index, _text, _file), (note, candidates, errors) in zip(todo, parsed, strict=True):
+    for (index, _job), (note, candidates, errors) in zip(todo, parsed, strict=True):
         source = sources.items[index]
         problems = [source.problem] if source.problem else []
         results[index] = (note, candidates, problems + errors)
-        key = keys[index]
-        if cache and key and note is not None:
-            cache.dump(key, (note, candidates))
     if cache:
         cache.prune(key for key, result in zip(keys, results, strict=True)
                     if key and result and result[0] is not None)
@@ -167,24 +160,25 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
     return notes, candidates, errors
 
 
-def _run_parsers(batch: list[tuple[str, NoteFile]], workers: int | None,
-                 progress: Progress | None, *, done_before: int, total: int) -> list[Parsed]:
+def _run_parsers(batch: list[Job], workers: int | None, progress: Progress | None,
+                 cache: FolderCache | None, *, done_before: int, total: int) -> list[Parsed]:
     workers = workers or os.cpu_count() or 1
     if progress and done_before:
         progress(done_before, total, "(unchanged notes)")
-    with _gc_paused():
+    with collector_paused():
         if workers <= 1 or len(batch) < _PARALLEL_FROM:
             out = []
-            for number, (text, file) in enumerate(batch, 1):
-                out.append(parse_text(text, file))
+            for number, job in enumerate(batch, 1):
+                out.extend(_parse_many([job], cache))
                 if progress:
-                    progress(done_before + number, total, file.path)
+                    progress(done_before + number, total, job[1].path)
             return out
-        return _parse_in_pool(batch, workers, progress, done_before=done_before, total=total)
+        return _parse_in_pool(batch, workers, progress, cache, done_before=done_before,
+                              total=total)
 
 
-def _parse_in_pool(batch: list[tuple[str, NoteFile]], workers: int, progress: Progress | None,
-                   *, done_before: int, total: int) -> list[Parsed]:
+def _parse_in_pool(batch: list[Job], workers: int, progress: Progress | None,
+                   cache: FolderCache | None, *, done_before: int, total: int) -> list[Parsed]:
     """Parse in worker processes: forked (no re-import), chunks of about equal size."""
     chunks = _balanced_chunks(batch, workers * _CHUNKS_PER_WORKER)
     out: list[Parsed | None] = [None] * len(batch)
@@ -192,7 +186,8 @@ def _parse_in_pool(batch: list[tuple[str, NoteFile]], workers: int, progress: Pr
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                              initializer=gc.disable) as pool:
         jobs = [[batch[i] for i in chunk] for chunk in chunks]
-        for chunk, parsed in zip(chunks, pool.map(_parse_many, jobs), strict=True):
+        for chunk, parsed in zip(chunks, pool.map(_parse_many, jobs, [cache] * len(jobs)),
+                                 strict=True):
             for index, result in zip(chunk, parsed, strict=True):
                 out[index] = result
             done += len(chunk)
@@ -201,11 +196,11 @@ def _parse_in_pool(batch: list[tuple[str, NoteFile]], workers: int, progress: Pr
     return out
 
 
-def _balanced_chunks(batch: list[tuple[str, NoteFile]], count: int) -> list[list[int]]:
+def _balanced_chunks(batch: list[Job], count: int) -> list[list[int]]:
     """Indices of ``batch`` in ``count`` chunks of about the same amount of text, biggest
     notes first: the chunks finish together, and the last ones hold the small notes."""
     order = sorted(range(len(batch)), key=lambda i: len(batch[i][0]), reverse=True)
-    share = sum(len(text) for text, _ in batch) / count
+    share = sum(len(job[0]) for job in batch) / count
     chunks: list[list[int]] = [[]]
     size = 0
     for index in order:
@@ -230,7 +225,7 @@ def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
 
     With a cache, a note linked before against the same lexicon is not linked again.
     """
-    with _gc_paused():
+    with collector_paused():
         return _link(notes, candidates, vocabulary, workers, cache)
 
 
@@ -261,11 +256,15 @@ def _linked(notes: list[Note], linker: Linker, workers: int | None,
     keys = [link_key(stamp, note) for note in notes]
     results: list[NoteLinks | None] = [cache.load(key) if key else None for key in keys]
     todo = [i for i, found in enumerate(results) if not isinstance(found, NoteLinks)]
-    fresh = link_notes([notes[i] for i in todo], linker, workers=workers)
+
+    def keep(position: int, links: NoteLinks) -> None:
+        key = keys[todo[position]]
+        if key:
+            cache.dump(key, links)
+
+    fresh = link_notes([notes[i] for i in todo], linker, workers=workers, keep=keep)
     for i, links in zip(todo, fresh, strict=True):
         results[i] = links
-        if keys[i]:
-            cache.dump(keys[i], links)
     return results  # type: ignore[return-value]
 
 
@@ -283,21 +282,22 @@ def link_key(stamp: str, note: Note) -> str | None:
 
 # What forked link workers read: set just before their pool starts, so they inherit the
 # notes and the lexicon instead of receiving them pickled.
-_LINKING: tuple[list[Note], Linker] | None = None
+_LINKING: tuple[list[Note], Linker, Keep | None] | None = None
 
 
-def link_notes(notes: list[Note], linker: Linker, *,
-               workers: int | None = None) -> list[NoteLinks]:
+def link_notes(notes: list[Note], linker: Linker, *, workers: int | None = None,
+               keep: Keep | None = None) -> list[NoteLinks]:
     """``link_one`` of every note, in note order. With many notes, worker processes link
     runs of notes from the front while this process links runs from the back, each run
-    once: however busy the machine, neither side waits long for the other."""
+    once: however busy the machine, neither side waits long for the other. ``keep`` is
+    called with each note's position and links, in the process that linked it."""
     global _LINKING
     workers = workers or os.cpu_count() or 1
     context = _pool_context()  # workers must inherit the lexicon: fork only
     if workers <= 1 or len(notes) < _PARALLEL_FROM or context is None:
-        return [link_one(note, linker) for note in notes]
+        return _link_span(notes, linker, keep, 0, len(notes))
     runs = _runs(notes, workers * _RUNS_PER_WORKER)
-    _LINKING = (notes, linker)
+    _LINKING = (notes, linker, keep)
     try:
         with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
             futures = [pool.submit(_link_run, start, end) for start, end in runs]
@@ -305,8 +305,7 @@ def link_notes(notes: list[Note], linker: Linker, *,
             for index in reversed(range(len(runs))):
                 if not futures[index].cancel():
                     break  # a worker has it; the ones before it are theirs too
-                start, end = runs[index]
-                mine[index] = [link_one(note, linker) for note in notes[start:end]]
+                mine[index] = _link_span(notes, linker, keep, *runs[index])
             return [links for index, future in enumerate(futures)
                     for links in (mine[index] if index in mine else future.result())]
     finally:
@@ -316,8 +315,18 @@ def link_notes(notes: list[Note], linker: Linker, *,
 def _link_run(start: int, end: int) -> list[NoteLinks]:
     if _LINKING is None:
         raise RuntimeError("_link_run runs in a worker forked by link_notes")
-    notes, linker = _LINKING
-    return [link_one(note, linker) for note in notes[start:end]]
+    return _link_span(*_LINKING, start, end)
+
+
+def _link_span(notes: list[Note], linker: Linker, keep: Keep | None, start: int,
+               end: int) -> list[NoteLinks]:
+    out = []
+    for position in range(start, end):
+        links = link_one(notes[position], linker)
+        if keep is not None:
+            keep(position, links)
+        out.append(links)
+    return out
 
 
 def _runs(notes: list[Note], count: int) -> list[tuple[int, int]]:

@@ -137,12 +137,13 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     settings and code): the store is left as it is. Notes parsed by an earlier run are
     taken from the store's parse cache.
     """
+    from ingest.memory import collector_paused
     from ingest.pipeline import ingest_sources, read_sources
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
-    with ingest_lock(store):
+    with ingest_lock(store), collector_paused():
         sources = read_sources(paths, settings["max_file_bytes"])
         inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
                                      settings["graph_url"], build_version())

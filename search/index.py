@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import heapq
 import json
 import math
@@ -13,8 +12,7 @@ import time
 import traceback
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, chain, count, repeat
@@ -24,6 +22,7 @@ from typing import Any
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from ingest.memory import collector_paused
 from ingest.model import Concept, Note
 from search import korean
 from search.analysis import WORD_RE, split_word, stem, word_stems
@@ -363,20 +362,6 @@ def _join(pid: int, what: str) -> None:
         raise RuntimeError(f"{what} failed in process {pid} (status {status})")
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hundreds of thousands of small objects are made (and kept) when an index is built
-    or opened, next to none in reference cycles: the cyclic GC would rescan them all many
-    times over for nothing (a sixth of building the tables)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _tables_from_reader(reader: Any) -> dict[str, Any]:
     """The tables of an index without (current) precomputed ones: every stored document
     is analysed (an index written by another program, or one built by an older kg)."""
@@ -392,7 +377,7 @@ class _View:
     """
 
     def __init__(self, ix: Any, synonym_table: dict[str, Any], tables: Any = None) -> None:
-        with _gc_paused():  # it was half of opening an index
+        with collector_paused():  # it was half of opening an index
             self._load(ix, synonym_table, tables)
 
     def _load(self, ix: Any, synonym_table: dict[str, Any], tables: Any) -> None:
@@ -584,7 +569,7 @@ class SearchIndex:
         os.makedirs(directory, exist_ok=True)
         if os.listdir(directory):
             raise FileExistsError(f"index directory is not empty: {directory}")
-        with _gc_paused():
+        with collector_paused():
             _, tables = cls._write(FileStorage(directory), list(notes), concepts, procs)
             storage = FileStorage(directory, readonly=True)
             return cls(storage.open_index(), storage, tables)
@@ -595,7 +580,7 @@ class SearchIndex:
     ) -> SearchIndex:
         """An index in RAM (RamStorage), for tests and small throwaway corpora."""
         storage = RamStorage()
-        with _gc_paused():
+        with collector_paused():
             ix, tables = cls._write(storage, list(notes), concepts, 1)
             return cls(ix, storage, tables)
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
-from ingest.pipeline import ingest_paths
+from ingest.extract import build_lexicon, link_one
+from ingest.pipeline import ingest_paths, link, parse_sources, read_sources
+from ingest.vocabulary import load_vocabulary
 
 from .conftest import FIXTURES
 
@@ -192,3 +197,38 @@ def test_names_capitalised_mid_sentence_more_than_once_are_concepts(postgres):
     assert "tuple" in postgres.concepts and "wal" in postgres.concepts
     assert "heap" not in postgres.concepts  # capitalised once only
     assert "each" not in postgres.concepts and "vacuum" not in postgres.concepts
+
+
+@pytest.fixture(scope="module")
+def many_notes(tmp_path_factory):
+    """Enough notes (60) for parsing and linking to go to worker processes."""
+    folder = tmp_path_factory.mktemp("many")
+    sources = [FIXTURES / "outline" / "git-notes.txt", FIXTURES / "outline" / "postgres-notes.txt",
+               FIXTURES / "markdown" / "git-notes.md"]
+    for number in range(60):
+        source = sources[number % len(sources)]
+        (folder / f"{number:02d}-{source.name}").write_text(
+            source.read_text() + f"\n\nNote {number} ends here.\n")
+    return folder
+
+
+def test_worker_processes_parse_and_link_as_one_process_does(many_notes):
+    vocabulary = load_vocabulary()
+    sources = read_sources([many_notes])
+    alone = parse_sources(sources, workers=1)
+    shared = parse_sources(sources, workers=2)
+    assert shared == alone
+    one = link(*copy.deepcopy(alone[:2]), vocabulary, workers=1)
+    two = link(*copy.deepcopy(shared[:2]), vocabulary, workers=2)
+    assert two.relations == one.relations and len(one.relations) > 100
+    assert two.concepts == one.concepts
+    assert [s.concepts for n in two.notes for s in n.sections] == \
+        [s.concepts for n in one.notes for s in n.sections]
+
+
+def test_a_notes_links_survive_the_cache_unchanged(many_notes):
+    notes, candidates, _ = parse_sources(read_sources([many_notes]), workers=1)
+    linker = build_lexicon(load_vocabulary(), candidates)
+    links = link_one(notes[0], linker)
+    assert links.relations
+    assert pickle.loads(pickle.dumps(links)) == links
