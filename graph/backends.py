@@ -530,7 +530,7 @@ class SparqlBackend:
         request = urllib.request.Request(self.query_url, data=data, headers={
             "Accept": "application/sparql-results+json",
             "Content-Type": "application/x-www-form-urlencoded"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
             results = ox.parse_query_results(response.read(), ox.QueryResultsFormat.JSON)
         width = len(results.variables)
         for solution in results:
@@ -593,7 +593,7 @@ class RemoteEngine:
         timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 ctype = response.headers.get_content_type()
                 body = _read_until(response, deadline)
         except urllib.error.HTTPError as exc:
@@ -647,19 +647,11 @@ def _read_until(response: Any, deadline: float) -> bytes:
 
 @dataclass
 class EmbeddedBackend:
-    """The default: the dataset is ``graph.nq`` in the build folder."""
+    """The default: the dataset is ``graph.nq`` in the build folder, written by
+    :func:`graph.rdf.write_corpus_nquads`."""
 
     kind: str = EMBEDDED
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def write(self, chunks: Iterable[str], base_uri: str, build: Path | None = None
-              ) -> dict[str, Any]:
-        """Write the build's N-Quads text (``graph.rdf.corpus_nquads``) as its ``graph.nq``."""
-        from .rdf import save_nquads
-
-        assert build is not None
-        save_nquads(chunks, build / "graph.nq")
-        return self.record()
 
     def record(self) -> dict[str, Any]:
         """What the build's manifest says of where its graph is."""

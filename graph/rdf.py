@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, unquote
 
 from rdflib import (
@@ -55,7 +57,7 @@ from rdflib import (
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
-from ingest.model import Concept, Corpus, Note, Relation, Section
+from ingest.model import Corpus, Note, Relation, Section
 
 from .vocab import KG, RELATIONS, bind_prefixes
 
@@ -405,35 +407,67 @@ def _section_at_sorted(sections: list[Section], starts: list[int], line: int) ->
     return None
 
 
-class ChunkCache(Protocol):
-    """Where N-Quads text of note graphs is kept between builds, by :meth:`_GraphWriter.key`."""
-
-    def get(self, key: str) -> bytes | None: ...
-
-    def put(self, key: str, data: bytes) -> None: ...
-
-
-def corpus_nquads(corpus: Corpus, base_uri: str, cache: ChunkCache | None = None
-                  ) -> Iterator[str]:
-    """The whole dataset as N-Quads text, a chunk per note graph and one for the scheme.
-
-    With a cache, a note graph whose inputs are unchanged is not written again.
-    """
+def corpus_nquads(corpus: Corpus, base_uri: str) -> Iterator[str]:
+    """The whole dataset as N-Quads text, a chunk per note graph and one for the scheme."""
     writer = _GraphWriter(corpus, base_uri)
     for note in corpus.notes:
-        if cache is None:
-            yield writer.note(note)
-            continue
-        key = writer.key(note)
-        found = cache.get(key) if key else None
-        if found is None:
-            text = writer.note(note)
-            if key:
-                cache.put(key, text.encode("utf-8"))
-            yield text
-        else:
-            yield found.decode("utf-8")
+        yield writer.note(note)
     yield writer.scheme_graph()
+
+
+SPANS_SUFFIX = ".spans.json"  # beside a graph.nq: where each note graph's text lies in it
+
+
+def write_corpus_nquads(corpus: Corpus, base_uri: str, path: Path,
+                        previous: Path | None = None) -> None:
+    """Write the dataset to ``path`` as N-Quads, with a spans file beside it that says
+    where each note graph lies and from what inputs (:meth:`_GraphWriter.key`).
+
+    ``previous`` is an earlier build's N-Quads file: a note graph whose inputs have not
+    changed since is copied from it rather than written again. An edit to one note
+    then rewrites one graph, and a full build writes each graph once.
+    """
+    writer = _GraphWriter(corpus, base_uri)
+    old_spans = _read_spans(previous) if previous is not None else {}
+    spans: dict[str, list[int]] = {}
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as out, _open_or_none(previous if old_spans else None) as old:
+        for note in corpus.notes:
+            key = writer.key(note)
+            span = old_spans.get(key) if key else None
+            data = os.pread(old.fileno(), span[1], span[0]) if span and old else b""
+            if len(data) != (span[1] if span else -1):  # not there, or the file was cut
+                data = writer.note(note).encode("utf-8")
+            if key:
+                spans[key] = [out.tell(), len(data)]
+            out.write(data)
+        out.write(writer.scheme_graph().encode("utf-8"))
+    spans_tmp = path.with_name(path.name + SPANS_SUFFIX + ".tmp")
+    spans_tmp.write_text(json.dumps({"version": 1, "spans": spans}))
+    os.replace(tmp, path)
+    os.replace(spans_tmp, path.with_name(path.name + SPANS_SUFFIX))
+
+
+def _read_spans(path: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads(path.with_name(path.name + SPANS_SUFFIX).read_text())
+        return data["spans"] if data.get("version") == 1 else {}
+    except (OSError, ValueError, KeyError, AttributeError):
+        return {}
+
+
+@contextmanager
+def _open_or_none(path: Path | None) -> Iterator[BinaryIO | None]:
+    if path is None:
+        yield None
+        return
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        yield None
+        return
+    with handle:
+        yield handle
 
 
 def save_nquads(chunks: Iterable[str], path: str | os.PathLike[str]) -> None:

@@ -37,8 +37,7 @@ from typing import Any
 
 from graph import backends
 from graph.concept_graph import ConceptGraph
-from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset
-from ingest.cache import FolderCache
+from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset, write_corpus_nquads
 from ingest.model import Corpus, Note
 from search.index import SearchIndex
 
@@ -96,8 +95,9 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         graph_store = backend.write(dataset, base_uri, tmp)
         view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
     else:
-        workers.append(_start(_write_graph, tmp / "graph.nq", corpus, base_uri,
-                              store / "cache" / "graph"))
+        previous = current_build(store)
+        workers.append(_start(write_corpus_nquads, corpus, base_uri, tmp / "graph.nq",
+                              previous / "graph.nq" if previous else None))
         graph_store = backend.record()
         view = ConceptGraph.from_corpus(corpus, base_uri)
     view.save(tmp / "graph.json")
@@ -144,14 +144,6 @@ def _child(parent: int, target: Callable[..., None], *args: Any) -> None:
 
 def _build_index(folder: Path, corpus: Corpus) -> None:
     SearchIndex.build(folder, corpus.notes, corpus.concepts).close()
-
-
-def _write_graph(path: Path, corpus: Corpus, base_uri: str, cache_folder: Path) -> None:
-    """graph.nq, reusing the note graphs an earlier build wrote from the same inputs."""
-    cache = FolderCache(cache_folder)
-    backends.EmbeddedBackend().write(corpus_nquads(corpus, base_uri, cache), base_uri,
-                                     path.parent)
-    cache.prune()
 
 
 def _die_with_parent() -> None:

@@ -394,7 +394,7 @@ def test_the_build_writes_the_dataset_and_reads_its_view_from_the_corpus(
     """The build never parses its own quads back: the N-Quads text and the ConceptGraph
     both come from the corpus, and must say what the rdflib dataset says."""
     path = tmp_path / "graph.nq"
-    rdf.save_nquads(rdf.corpus_nquads(corpus, BASE), path)
+    rdf.write_corpus_nquads(corpus, BASE, path)
     assert_same_dataset(rdf.corpus_to_dataset(corpus, BASE), rdf.load_dataset(path))
     assert ConceptGraph.from_corpus(corpus, BASE) == ConceptGraph.from_dataset(
         rdf.load_dataset(path), BASE)
@@ -406,3 +406,23 @@ def test_view_from_corpus_equals_view_from_quads_on_real_notes(notes: str) -> No
     assert real.relations
     assert ConceptGraph.from_corpus(real, BASE) == ConceptGraph.from_quads(
         rdf.corpus_quads(real, BASE), BASE)
+
+
+def test_a_build_copies_unchanged_note_graphs_from_the_previous_one(tmp_path) -> None:
+    notes = REPO_ROOT / "data" / "notes"
+    before = ingest_paths([notes], load_vocabulary())
+    old = tmp_path / "old.nq"
+    rdf.write_corpus_nquads(before, BASE, old)
+    edited = copy.deepcopy(before)
+    note = edited.notes[0]
+    note.title += " (edited)"
+    note.digest = "edited"
+    fresh, reused = tmp_path / "fresh.nq", tmp_path / "reused.nq"
+    rdf.write_corpus_nquads(edited, BASE, fresh)
+    rdf.write_corpus_nquads(edited, BASE, reused, previous=old)
+    assert reused.read_bytes() == fresh.read_bytes()  # byte for byte a full write
+    assert "(edited)" in reused.read_text() and "(edited)" not in old.read_text()
+
+    old.write_bytes(old.read_bytes()[:1000])  # a previous file cut short is not trusted
+    rdf.write_corpus_nquads(edited, BASE, reused, previous=old)
+    assert reused.read_bytes() == fresh.read_bytes()

@@ -8,7 +8,7 @@ import shutil
 
 from rdflib.compare import isomorphic
 
-from graph.rdf import load_dataset
+from graph.rdf import SPANS_SUFFIX, load_dataset
 from kg.settings import load_settings
 from kg.store import Store, current_build
 
@@ -89,8 +89,10 @@ def test_a_changed_vocabulary_rebuilds(tmp_path):
     assert "binary object" in Store.open(store).graph.concept("blob")["altLabels"]
 
 
-def graph_cache(store):
-    return {entry.name for entry in (store / "cache" / "graph").iterdir()}
+def graph_keys(store):
+    """The keys of the note graphs in the current build (what each was written from)."""
+    spans = current_build(store) / ("graph.nq" + SPANS_SUFFIX)
+    return set(json.loads(spans.read_text())["spans"])
 
 
 def test_an_edit_naming_no_new_concept_redoes_only_that_note(tmp_path, monkeypatch):
@@ -100,7 +102,7 @@ def test_an_edit_naming_no_new_concept_redoes_only_that_note(tmp_path, monkeypat
     (notes / "more.md").write_text("# More\n\n- A Branch names a Commit\n- Blobs and Trees\n")
     incremental = tmp_path / "incremental"
     ingest(notes, incremental)
-    before = graph_cache(incremental)
+    before = graph_keys(incremental)
 
     import ingest.pipeline as pipeline
 
@@ -112,7 +114,7 @@ def test_an_edit_naming_no_new_concept_redoes_only_that_note(tmp_path, monkeypat
                                    "- Each Commit points to a Tree\n")
     ingest(notes, incremental)
     assert linked == ["more.md"]  # the other notes' links came from the cache
-    after = graph_cache(incremental)
+    after = graph_keys(incremental)
     assert len(before - after) == 1 and len(after - before) == 1  # one note graph rewritten
 
     # An edit can change what other notes' graphs hold: here a hierarchy, which takes
