@@ -86,24 +86,24 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
-    # The index and the N-Quads are written by forked processes while this one builds
-    # the ConceptGraph and notes.json: the three take about as long, the machine has
-    # two cores, and fork shares the corpus for free.
-    workers = [_start(_build_index, tmp / "index", corpus)]
+    # The index, the N-Quads and the ConceptGraph are written by forked processes while
+    # this one writes notes.json: the machine has two cores, the three take about as
+    # long, and fork shares the corpus for free.
+    workers = {"the search index": _start(_build_index, tmp / "index", corpus)}
     if isinstance(backend, backends.SparqlBackend):
         dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
         graph_store = backend.write(dataset, base_uri, tmp)
-        view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
+        ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri).save(
+            tmp / "graph.json")
     else:
         previous = current_build(store)
-        workers.append(_start(write_corpus_nquads, corpus, base_uri, tmp / "graph.nq",
-                              previous / "graph.nq" if previous else None))
+        workers["graph.nq"] = _start(write_corpus_nquads, corpus, base_uri, tmp / "graph.nq",
+                                     previous / "graph.nq" if previous else None)
+        workers["graph.json"] = _start(_write_view, corpus, base_uri, tmp / "graph.json")
         graph_store = backend.record()
-        view = ConceptGraph.from_corpus(corpus, base_uri)
-    view.save(tmp / "graph.json")
     (tmp / "notes.json").write_text(json.dumps([note_record(n) for n in corpus.notes],
                                                ensure_ascii=False, default=str))
-    for worker, what in zip(workers, ("the search index", "graph.nq"), strict=False):
+    for what, worker in workers.items():
         worker.join()
         if worker.exitcode != 0:
             raise StoreError(f"building {what} failed (exit {worker.exitcode})")
@@ -140,6 +140,10 @@ def _child(parent: int, target: Callable[..., None], *args: Any) -> None:
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
     target(*args)
+
+
+def _write_view(corpus: Corpus, base_uri: str, path: Path) -> None:
+    ConceptGraph.from_corpus(corpus, base_uri).save(path)
 
 
 def _build_index(folder: Path, corpus: Corpus) -> None:
