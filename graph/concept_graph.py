@@ -39,7 +39,7 @@ from .rdf import (
 )
 from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: evidence sentences and paths stored once, by number
 EVIDENCE_CAP = 3  # evidence items per result in related()/paths()
 MAX_DEPTH = 3
 # Dijkstra costs: a typed edge is one step, a step up or down the hierarchy a little more
@@ -92,6 +92,16 @@ _STATEMENT_FIELDS = {_SUBJECT: "s", _OBJECT: "o", _PREDICATE: "p", _WEIGHT: "w",
 _SKOS_CONCEPT, _KG_NOTE = str(SKOS.Concept), str(KG.Note)
 
 
+def _upgrade_from_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 1 held each evidence's sentence and path in full; 2 holds them by number."""
+    texts: dict[str, int] = {}
+    paths: dict[str, int] = {}
+    for edge in data["edges"]:
+        edge[4] = [[texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)), line]
+                   for text, path, line in edge[4]]
+    return {**data, "version": 2, "texts": list(texts), "paths": list(paths)}
+
+
 def _per_filter(caches: dict[Any, dict[str, Any]], allowed: Iterable[str] | None
                 ) -> dict[str, Any]:
     """The memo for one relation filter, in a table of at most 32 filters."""
@@ -117,8 +127,11 @@ class ConceptGraph:
         self._data = data
         # id -> compact concept record (dict with keys id,label,alt,tr,def,src)
         self._concepts: dict[str, dict[str, Any]] = {c["id"]: c for c in data["concepts"]}
-        # edges: [source, type, target, weight, [[text, path, line], ...]]
+        # edges: [source, type, target, weight, [[text, path, line], ...]], where text and
+        # path are positions in these two lists
         self._edges: list[list[Any]] = data["edges"]
+        self._texts: list[str] = data["texts"]
+        self._paths: list[str] = data["paths"]
         adj: dict[str, list[tuple[str, int, str]]] = {cid: [] for cid in self._concepts}
         for index, edge in enumerate(self._edges):
             adj[edge[0]].append((edge[2], index, "out"))
@@ -311,18 +324,27 @@ class ConceptGraph:
     @classmethod
     def _assemble(cls, base_uri: str, notes: int, records: list[dict[str, Any]],
                   aggregated: dict[tuple[str, str, str], list[Any]]) -> ConceptGraph:
+        # A sentence is the evidence of several edges (a co-mention names a few pairs at
+        # once) and a path of many: each is stored once and referred to by number, which
+        # makes the file and a server's copy of it about half as big.
+        texts: dict[str, int] = {}
+        paths: dict[str, int] = {}
         edges = []
         for (src, rtype, dst), (weight, evidence) in sorted(
             aggregated.items(), key=lambda kv: (kv[0][0], RELATION_RANK[kv[0][1]], kv[0][2])
         ):
             evidence.sort(key=lambda e: (e[1], e[2], e[0]))
-            edges.append([src, rtype, dst, round(weight, 6), evidence])
+            edges.append([src, rtype, dst, round(weight, 6),
+                          [[texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)),
+                            line] for text, path, line in evidence]])
         return cls({
             "version": FORMAT_VERSION,
             "base_uri": base_uri,
             "notes": notes,
             "concepts": records,
             "edges": edges,
+            "texts": list(texts),
+            "paths": list(paths),
         })
 
     def to_dict(self) -> dict[str, Any]:
@@ -351,6 +373,8 @@ class ConceptGraph:
         with collector_paused():
             with open(path, "rb") as fh:
                 data = json.loads(fh.read())
+            if data.get("version") == 1:  # a store built by an earlier kg still serves
+                data = _upgrade_from_1(data)
             if data.get("version") != FORMAT_VERSION:
                 raise ValueError(
                     f"{path}: concept graph format version {data.get('version')!r}, "
@@ -431,10 +455,10 @@ class ConceptGraph:
     def _ref(self, cid: str) -> dict[str, str]:
         return {"id": cid, "label": self._concepts[cid]["label"]}
 
-    @staticmethod
-    def _evidence(edge: list[Any], cap: int | None = EVIDENCE_CAP) -> list[dict[str, Any]]:
+    def _evidence(self, edge: list[Any], cap: int | None = EVIDENCE_CAP) -> list[dict[str, Any]]:
         items = edge[4] if cap is None else edge[4][:cap]
-        return [{"text": t, "path": p, "line": n} for t, p, n in items]
+        texts, paths = self._texts, self._paths
+        return [{"text": texts[t], "path": paths[p], "line": n} for t, p, n in items]
 
     def _allowed(self, relations: Iterable[str] | None) -> set[str] | None:
         return None if relations is None else {r for r in relations if r in RELATIONS}

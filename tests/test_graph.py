@@ -4,6 +4,7 @@ exports) and the ConceptGraph the API serves from, on a small hand-built corpus.
 from __future__ import annotations
 
 import copy
+import json
 import warnings
 
 import pytest
@@ -426,3 +427,15 @@ def test_a_build_copies_unchanged_note_graphs_from_the_previous_one(tmp_path) ->
     old.write_bytes(old.read_bytes()[:1000])  # a previous file cut short is not trusted
     rdf.write_corpus_nquads(edited, BASE, reused, previous=old)
     assert reused.read_bytes() == fresh.read_bytes()
+
+
+def test_a_concept_graph_saved_by_an_earlier_kg_still_loads(cg: ConceptGraph, tmp_path) -> None:
+    """Format 1 wrote each evidence's sentence and path in full."""
+    data = copy.deepcopy(cg.to_dict())
+    texts, paths = data.pop("texts"), data.pop("paths")
+    for edge in data["edges"]:
+        edge[4] = [[texts[t], paths[p], line] for t, p, line in edge[4]]
+    data["version"] = 1
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    old = ConceptGraph.load(tmp_path / "old.json")
+    assert old.related("pod") == cg.related("pod") and old.related("pod")[0]["evidence"]
