@@ -24,7 +24,6 @@ from .store import (
     StoreError,
     build_store,
     build_version,
-    corpus_counts,
     current_build,
     current_inputs,
     ingest_lock,
@@ -114,7 +113,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"({counts.get('files', 0)} files, {counts.get('concepts', 0)} concepts, "
               f"{counts.get('relations', 0)} relations)")
         return EXIT_WARNINGS if counts.get("errors") or counts.get("warnings") else EXIT_OK
-    counts = corpus_counts(corpus)
     for error in corpus.errors:
         label = "skipped" if error.fatal else "warning"
         print(f"{label}: {error.path}: {error.reason}", file=sys.stderr)
@@ -122,6 +120,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"kg: nothing built: no readable notes in {', '.join(map(str, paths))}; "
               f"the store at {store} is unchanged", file=sys.stderr)
         return EXIT_FAILED
+    counts = Store.manifest_of(store)["counts"]  # what build_store counted
     print(f"built {store}: {counts['files']} files, {counts['sections']} sections, "
           f"{counts['concepts']} concepts, {counts['relations']} relations, "
           f"{counts['errors']} errors, {counts['warnings']} warnings")

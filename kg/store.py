@@ -89,7 +89,7 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     # The index, the N-Quads and the ConceptGraph are written by forked processes while
     # this one writes notes.json: the machine has two cores, the three take about as
     # long, and fork shares the corpus for free.
-    workers = {"the search index": _start(_build_index, tmp / "index", corpus)}
+    workers = {"the search index": _start(tmp / "index", _build_index, tmp / "index", corpus)}
     if isinstance(backend, backends.SparqlBackend):
         dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
         graph_store = backend.write(dataset, base_uri, tmp)
@@ -97,9 +97,11 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
             tmp / "graph.json")
     else:
         previous = current_build(store)
-        workers["graph.nq"] = _start(write_corpus_nquads, corpus, base_uri, tmp / "graph.nq",
+        workers["graph.nq"] = _start(tmp / "graph.nq", write_corpus_nquads, corpus, base_uri,
+                                     tmp / "graph.nq",
                                      previous / "graph.nq" if previous else None)
-        workers["graph.json"] = _start(_write_view, corpus, base_uri, tmp / "graph.json")
+        workers["graph.json"] = _start(tmp / "graph.json", _write_view, corpus, base_uri,
+                                       tmp / "graph.json")
         graph_store = backend.record()
     (tmp / "notes.json").write_text(json.dumps([note_record(n) for n in corpus.notes],
                                                ensure_ascii=False, default=str))
@@ -128,18 +130,27 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
 _FORK = multiprocessing.get_context("fork")
 
 
-def _start(target: Callable[..., None], *args: Any) -> multiprocessing.process.BaseProcess:
-    """Run ``target(*args)`` in a forked child that dies with this process."""
-    process = _FORK.Process(target=_child, args=(os.getpid(), target, *args), daemon=True)
+def _start(output: Path, target: Callable[..., None], *args: Any
+           ) -> multiprocessing.process.BaseProcess:
+    """Run ``target(*args)``, which writes ``output``, in a forked child that dies with
+    this process."""
+    process = _FORK.Process(target=_child, args=(os.getpid(), output, target, *args),
+                            daemon=True)
     process.start()
     return process
 
 
-def _child(parent: int, target: Callable[..., None], *args: Any) -> None:
+def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -> None:
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
     target(*args)
+    # To disk now, beside the other writers: the parent's _fsync_tree before publishing
+    # then finds nothing left to flush.
+    if output.is_dir():
+        _fsync_tree(output)
+    else:
+        _fsync_file(output)
 
 
 def _write_view(corpus: Corpus, base_uri: str, path: Path) -> None:
@@ -249,12 +260,16 @@ def _prune(builds: Path, keep: Path) -> None:
 def _fsync_tree(root: Path) -> None:
     for folder, _dirs, files in os.walk(root):
         for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _fsync_file(Path(folder, name))
         _fsync_dir(Path(folder))
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
