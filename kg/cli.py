@@ -262,5 +262,15 @@ def _terminal(snippet: str) -> str:
     return html.unescape(snippet.replace("<mark>", bold).replace("</mark>", reset))
 
 
+def run() -> None:
+    """The ``kg`` command. After an ingest the process holds a million small objects;
+    freeing them one by one on the way out took a tenth of a second for nothing, so
+    the process ends at once, its output flushed."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
