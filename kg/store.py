@@ -5,16 +5,19 @@ Layout::
     STORE/
       current -> builds/20261128T131500-4242   (symlink, replaced with os.replace)
       builds/<id>/graph.nq      the RDF dataset, a named graph per note (N-Quads)
+      builds/<id>/graph.nq.spans.json  where each note graph lies in it, and its inputs
       builds/<id>/graph.json    the ConceptGraph the API serves from
       builds/<id>/index/        the Whoosh index
       builds/<id>/notes.json    the parsed notes (sections, blocks, lines) for note pages
       builds/<id>/manifest.json counts, settings and the files it was built from
+      cache/parsed/, cache/links/  each note as parsed, and as linked (by the lexicon)
       .lock                     held (flock) by the one ingest that may run
 
 A build is written beside the live one and published by replacing the ``current``
 symlink, so a reader sees either the old build or the new one, never half of one. A
 killed ingest leaves only a ``.tmp-*`` folder, which the next ingest removes. The
-previous build is kept so that servers still reading it are not cut off mid-request.
+previous build is kept so that servers still reading it are not cut off mid-request,
+and the next build copies from it what has not changed (see ``write_corpus_nquads``).
 """
 
 from __future__ import annotations
