@@ -309,13 +309,14 @@ class ConceptGraph:
                 else None,
                 "src": src,
             })
-        grouped = statement_groups(
-            corpus.relations,
-            lambda r: (r.evidence.path in notes and r.source in present
-                       and r.target in present and r.type in RELATIONS))
+        grouped = statement_groups([r for r in corpus.relations
+                                    if r.evidence.path in notes and r.source in present
+                                    and r.target in present and r.type in RELATIONS])
         aggregated: dict[tuple[str, str, str], list[Any]] = {}
         for (path, source, rtype, target), occurrences in grouped.items():
-            edge = aggregated.setdefault((source, rtype, target), [0.0, []])
+            edge = aggregated.get((source, rtype, target))
+            if edge is None:
+                edge = aggregated[(source, rtype, target)] = [0.0, []]
             edge[0] += float(statement_weight(occurrences))
             edge[1].extend([text, path, line]
                            for line, text in statement_evidence(rtype, occurrences))
@@ -333,7 +334,8 @@ class ConceptGraph:
         for (src, rtype, dst), (weight, evidence) in sorted(
             aggregated.items(), key=lambda kv: (kv[0][0], RELATION_RANK[kv[0][1]], kv[0][2])
         ):
-            evidence.sort(key=lambda e: (e[1], e[2], e[0]))
+            if len(evidence) > 1:
+                evidence.sort(key=lambda e: (e[1], e[2], e[0]))
             edges.append([src, rtype, dst, round(weight, 6),
                           [[texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)),
                             line] for text, path, line in evidence]])

@@ -36,7 +36,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -168,14 +168,17 @@ _WRITER_VERSION = hashlib.sha1(Path(__file__).read_bytes()
                                + (Path(__file__).parent / "vocab.py").read_bytes()).hexdigest()
 
 
-def statement_groups(relations: Iterable[Relation], keep: Callable[[Relation], bool]
+def statement_groups(relations: Iterable[Relation]
                      ) -> dict[tuple[str, str, str, str], list[Relation]]:
     """Relation occurrences by (note path, source, type, target): one statement each."""
     grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
     for rel in relations:
-        if keep(rel):
-            key = (rel.evidence.path, rel.source, rel.type, rel.target)
-            grouped.setdefault(key, []).append(rel)
+        key = (rel.evidence.path, rel.source, rel.type, rel.target)
+        found = grouped.get(key)
+        if found is None:
+            grouped[key] = [rel]
+        else:
+            found.append(rel)
     return grouped
 
 
@@ -247,7 +250,7 @@ class _GraphWriter:
         return sha.hexdigest()
 
     def statements(self, path: str) -> list[tuple[tuple[str, str, str, str], list[Relation]]]:
-        grouped = statement_groups(self.relations.get(path, ()), lambda _: True)
+        grouped = statement_groups(self.relations.get(path, ()))
         return [(key, grouped[key]) for key in sorted(grouped)]
 
     def concept(self, cid: str) -> str:
