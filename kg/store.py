@@ -89,13 +89,14 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     # The index and the N-Quads are written by forked processes while this one builds
     # the ConceptGraph and notes.json: the three take about as long, the machine has
     # two cores, and fork shares the corpus for free.
-    workers = [_start(_build_index, tmp / "index", corpus)]
+    previous = current_build(store)
+    workers = [_start(_build_index, tmp / "index", corpus,
+                      previous / "index" if previous else None)]
     if isinstance(backend, backends.SparqlBackend):
         dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
         graph_store = backend.write(dataset, base_uri, tmp)
         view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
     else:
-        previous = current_build(store)
         workers.append(_start(write_corpus_nquads, corpus, base_uri, tmp / "graph.nq",
                               previous / "graph.nq" if previous else None))
         graph_store = backend.record()
@@ -142,8 +143,9 @@ def _child(parent: int, target: Callable[..., None], *args: Any) -> None:
     target(*args)
 
 
-def _build_index(folder: Path, corpus: Corpus) -> None:
-    SearchIndex.build(folder, corpus.notes, corpus.concepts).close()
+def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
+    """The search index; what the previous build's index analysed is reused."""
+    SearchIndex.build(folder, corpus.notes, corpus.concepts, previous=previous).close()
 
 
 def _die_with_parent() -> None:
