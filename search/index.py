@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
 from itertools import accumulate, chain, count, repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from whoosh.columns import CompressedBytesColumn, VarBytesColumn
@@ -350,9 +350,15 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
     all_docs, all_scores, ends = array("i"), array("d"), array("q")
     terms = list(dict.fromkeys(chain.from_iterable(f.spans for f in fields)))
     for term in terms:
-        out = _term_scores(term, fields)
-        all_docs.extend(out.keys())
-        all_scores.extend(out.values())
+        found = [f for f in fields if term in f.spans]
+        if len(found) == 1:  # most terms: the field's run as it is, no dict
+            start, end = found[0].spans[term]
+            all_docs.extend(found[0].docnums[start:end])
+            all_scores.extend(found[0].scores[start:end])
+        else:
+            out = _term_scores(term, found)
+            all_docs.extend(out.keys())
+            all_scores.extend(out.values())
         ends.append(len(all_docs))
     tables = {"docs": docs, "terms": terms, "ends": ends, "docnums": all_docs,
               "scores": all_scores, "vocab": dict(vocab)}
@@ -722,8 +728,8 @@ class SearchIndex:
         hangul = any(korean.has_hangul(block.text) for note in notes
                      for section in note.sections for block in section.blocks)
         f = storage.create_file(TABLES_FILE)
-        rows = [None if d is None else tuple(getattr(d, k) for k in _Doc.__slots__)
-                for d in tables["docs"]]
+        row = attrgetter(*_Doc.__slots__)
+        rows = [None if d is None else row(d) for d in tables["docs"]]
         f.write(pickle.dumps({**tables, "docs": rows}, protocol=pickle.HIGHEST_PROTOCOL))
         f.close()
         for name, payload in (
