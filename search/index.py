@@ -178,8 +178,9 @@ class _Words(dict):
     def __init__(self, canon: Iterable[str] = ()) -> None:
         super().__init__()
         self.unstemmed: dict[str, tuple[str, ...]] = {}
-        self.canon = dict(zip(_LATIN1, _LATIN1))
-        self.canon.update(zip(canon, canon))
+        self.canon = dict(zip(canon, canon))  # (first: their numbers in an Analysis stay)
+        for char in _LATIN1:
+            self.canon.setdefault(char, char)
 
     def __missing__(self, word: str) -> tuple[str, ...]:
         stems, unstemmed = word_stems(word)
@@ -225,7 +226,9 @@ def _reused(tf: dict[str, int]) -> _Text:
 def _terms(text: _Text) -> frozenset[str]:
     """The text's terms, one frozenset shared by every document with this text."""
     if text.terms is None:
-        text.terms = frozenset(text.tf)
+        # From an iterator: a set made from an exact dict is sized (and so ordered)
+        # otherwise than one made from a Counter, and pickles to other bytes.
+        text.terms = frozenset(iter(text.tf))
     return text.terms
 
 
@@ -293,11 +296,60 @@ Record = tuple[Any, ...]
 @dataclass(slots=True)
 class Analysis:
     """Each document's analysis, by its texts (TEXT_FIELDS order): written beside the
-    tables so that the next build analyses only the texts that changed. ``terms`` holds
-    every string the records use, first, so that loading makes one object of each."""
+    tables so that the next build analyses only the texts that changed.
+
+    Flat arrays of term numbers (into ``terms``), so that it saves and loads at C speed
+    and a later build copies unchanged records as slices: record ``r``'s field ``j`` is
+    ``tf_ids``/``tf_counts[tf_starts[k]:tf_starts[k + 1]]`` with ``k = 4r + j``, its
+    spelling words ``spell_ids[spell_starts[r]:spell_starts[r + 1]]``.
+    """
 
     terms: list[str]
-    records: dict[tuple[str, ...], Record]
+    texts: list[tuple[str, ...]]
+    tf_ids: array
+    tf_counts: array
+    tf_starts: array
+    spell_ids: array
+    spell_starts: array
+
+    def tf(self, record: int, field: int) -> dict[str, int]:
+        k = len(TEXT_FIELDS) * record + field
+        start, end = self.tf_starts[k], self.tf_starts[k + 1]
+        return dict(zip(map(self.terms.__getitem__, self.tf_ids[start:end]),
+                        self.tf_counts[start:end]))
+
+    def spell(self, record: int) -> tuple[str, ...]:
+        start, end = self.spell_starts[record], self.spell_starts[record + 1]
+        return tuple(map(self.terms.__getitem__, self.spell_ids[start:end]))
+
+
+def _analysis(terms: list[str], entries: dict[tuple[str, ...], Record | int],
+              previous: Analysis | None) -> Analysis:
+    """This build's ``Analysis``: new records numbered, reused ones (``int``, a record of
+    ``previous``, whose terms keep their numbers: ``terms`` extends its list) copied."""
+    number = {t: i for i, t in enumerate(terms)}.__getitem__
+    tf_ids, tf_counts, spell_ids = array("i"), array("i"), array("i")
+    tf_starts, spell_starts = array("q", [0]), array("q", [0])
+    n = len(TEXT_FIELDS)
+    for entry in entries.values():
+        if isinstance(entry, int):
+            assert previous is not None
+            start, end = previous.tf_starts[n * entry], previous.tf_starts[n * entry + n]
+            tf_ids.extend(previous.tf_ids[start:end])
+            tf_counts.extend(previous.tf_counts[start:end])
+            base = tf_starts[-1] - start
+            tf_starts.extend(base + s for s in previous.tf_starts[n * entry + 1:n * entry + n + 1])
+            start, end = previous.spell_starts[entry], previous.spell_starts[entry + 1]
+            spell_ids.extend(previous.spell_ids[start:end])
+        else:
+            tfs = entry[:n]
+            tf_ids.extend(map(number, chain.from_iterable(tfs)))
+            tf_counts.extend(chain.from_iterable(map(dict.values, tfs)))
+            tf_starts.extend(accumulate(map(len, tfs), initial=tf_starts[-1]))
+            tf_starts.pop(-n - 1)  # accumulate repeats the start it was given
+            spell_ids.extend(map(number, entry[-1]))
+        spell_starts.append(len(spell_ids))
+    return Analysis(terms, list(entries), tf_ids, tf_counts, tf_starts, spell_ids, spell_starts)
 
 
 def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: int,
@@ -316,20 +368,24 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
     empty: Counter[str] = Counter()
     tfs: dict[str, list[Mapping[str, int]]] = {f: [empty] * count for f in TEXT_FIELDS}
     lengths = {f: [0] * count for f in TEXT_FIELDS}
-    old = previous.records if previous is not None else {}
+    old = {t: i for i, t in enumerate(previous.texts)} if previous is not None else {}
     words = _Words(previous.terms if previous is not None else ())
     unstemmed = words.unstemmed.__getitem__
     memo: dict[str, _Text] = {}  # short fields repeat (concept labels, breadcrumbs)
-    records: dict[tuple[str, ...], Record] = {}
+    entries: dict[tuple[str, ...], Record | int] = {}
     spelled: list[tuple[str, ...]] = []  # per document, the words of title, labels, body
     for docnum, stored in stored_docs:
         texts = tuple(stored.get(f) or "" for f in TEXT_FIELDS)
-        record = old.get(texts)
+        reused = old.get(texts)
         analysed: dict[str, _Text] = {}
         for i, (f, text) in enumerate(zip(TEXT_FIELDS, texts)):
-            if record is not None:
-                analysed[f] = (_reused(record[i]) if f == "body" else
-                               memo.get(text) or memo.setdefault(text, _reused(record[i])))
+            if reused is not None:
+                assert previous is not None
+                if f == "body":
+                    analysed[f] = _reused(previous.tf(reused, i))
+                else:
+                    analysed[f] = (memo.get(text)
+                                   or memo.setdefault(text, _reused(previous.tf(reused, i))))
             elif f == "body":
                 analysed[f] = _analyse(text, words)
             else:
@@ -337,12 +393,14 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
             tfs[f][docnum], lengths[f][docnum] = analysed[f].tf, analysed[f].length
         title, labels = analysed["title"], analysed["labels"]
         docs[docnum] = _make_doc(stored, texts, _terms(labels), _terms(title))
-        if record is None:
+        if reused is None:
             found = title.words + labels.words + analysed["body"].words
-            record = (*(analysed[f].tf for f in TEXT_FIELDS),
-                      tuple(dict.fromkeys(chain.from_iterable(map(unstemmed, found)))))
-        records[texts] = record
-        spelled.append(record[-1])
+            spell = tuple(dict.fromkeys(chain.from_iterable(map(unstemmed, found))))
+            entries[texts] = (*(analysed[f].tf for f in TEXT_FIELDS), spell)
+        else:
+            spell = previous.spell(reused)
+            entries[texts] = reused
+        spelled.append(spell)
     # The spelling vocabulary: unstemmed term -> documents having it in title, labels, body.
     vocab = Counter(chain.from_iterable(spelled))
     fields = [_field_postings(tfs[f], lengths[f], FIELD_BOOSTS[f]) for f in TEXT_FIELDS]
@@ -362,7 +420,7 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
         ends.append(len(all_docs))
     tables = {"docs": docs, "terms": terms, "ends": ends, "docnums": all_docs,
               "scores": all_scores, "vocab": dict(vocab)}
-    return tables, Analysis(list(words.canon), records)
+    return tables, _analysis(list(words.canon), entries, previous)
 
 
 def _store(ix: Any, docs: list[dict[str, Any]], compressed: Mapping[bytes, bytes]) -> None:
@@ -429,10 +487,25 @@ def _load_analysis(directory: str) -> Analysis | None:
         with open(os.path.join(directory, ANALYSIS_FILE), "rb") as f:
             saved = pickle.load(f)
         if saved["key"] == _analysis_key():
-            return Analysis(saved["terms"], saved["records"])
+            analysis = Analysis(**{k: saved[k] for k in Analysis.__slots__})
+            if _consistent(analysis):
+                return analysis
     except Exception:  # noqa: BLE001 - a missing or damaged cache means a full analysis
         return None
     return None
+
+
+def _consistent(a: Analysis) -> bool:
+    """Do the arrays fit together (a damaged file must not pass for a smaller one)?"""
+    n = len(TEXT_FIELDS)
+    return (all(isinstance(x, array) for x in (a.tf_ids, a.tf_counts, a.tf_starts,
+                                               a.spell_ids, a.spell_starts))
+            and len(a.tf_starts) == n * len(a.texts) + 1
+            and len(a.spell_starts) == len(a.texts) + 1
+            and a.tf_starts[0] == a.spell_starts[0] == 0
+            and a.tf_starts[-1] == len(a.tf_ids) == len(a.tf_counts)
+            and a.spell_starts[-1] == len(a.spell_ids)
+            and max(a.tf_ids, default=0) < len(a.terms) > max(a.spell_ids, default=0))
 
 
 def _analysis_key() -> tuple[Any, ...]:
@@ -721,8 +794,9 @@ class SearchIndex:
             tables, analysis = build_tables(enumerate(docs), len(docs), analysis)
         if isinstance(storage, FileStorage):
             f = storage.create_file(ANALYSIS_FILE)
-            pickle.dump({"key": _analysis_key(), "terms": analysis.terms,
-                         "records": analysis.records}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"key": _analysis_key(), **{k: getattr(analysis, k) for k in
+                                                    Analysis.__slots__}},
+                        f, protocol=pickle.HIGHEST_PROTOCOL)
             f.close()
         tables["key"] = (_params(), ix.latest_generation(), len(docs))
         hangul = any(korean.has_hangul(block.text) for note in notes
