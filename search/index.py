@@ -16,7 +16,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
-from itertools import accumulate, chain, count, repeat
+from itertools import accumulate, chain, count, groupby, repeat
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -331,24 +331,28 @@ def _analysis(terms: list[str], entries: dict[tuple[str, ...], Record | int],
     tf_ids, tf_counts, spell_ids = array("i"), array("i"), array("i")
     tf_starts, spell_starts = array("q", [0]), array("q", [0])
     n = len(TEXT_FIELDS)
-    for entry in entries.values():
-        if isinstance(entry, int):
+    for is_reused, run in groupby(entries.values(), key=lambda e: isinstance(e, int)):
+        if is_reused:
             assert previous is not None
-            start, end = previous.tf_starts[n * entry], previous.tf_starts[n * entry + n]
-            tf_ids.extend(previous.tf_ids[start:end])
-            tf_counts.extend(previous.tf_counts[start:end])
-            base = tf_starts[-1] - start
-            tf_starts.extend(base + s for s in previous.tf_starts[n * entry + 1:n * entry + n + 1])
-            start, end = previous.spell_starts[entry], previous.spell_starts[entry + 1]
-            spell_ids.extend(previous.spell_ids[start:end])
-        else:
-            tfs = entry[:n]
+            for entry in run:
+                start, end = previous.tf_starts[n * entry], previous.tf_starts[n * entry + n]
+                tf_ids.extend(previous.tf_ids[start:end])
+                tf_counts.extend(previous.tf_counts[start:end])
+                base = tf_starts[-1] - start
+                tf_starts.extend([base + s for s in
+                                  previous.tf_starts[n * entry + 1:n * entry + n + 1]])
+                start, end = previous.spell_starts[entry], previous.spell_starts[entry + 1]
+                spell_ids.extend(previous.spell_ids[start:end])
+                spell_starts.append(len(spell_ids))
+        else:  # new records, all at once (no Python statement per record)
+            records = list(run)
+            tfs = list(chain.from_iterable(map(itemgetter(slice(0, n)), records)))
+            spells = list(map(itemgetter(n), records))
             tf_ids.extend(map(number, chain.from_iterable(tfs)))
             tf_counts.extend(chain.from_iterable(map(dict.values, tfs)))
-            tf_starts.extend(accumulate(map(len, tfs), initial=tf_starts[-1]))
-            tf_starts.pop(-n - 1)  # accumulate repeats the start it was given
-            spell_ids.extend(map(number, entry[-1]))
-        spell_starts.append(len(spell_ids))
+            tf_starts.extend(accumulate(map(len, tfs), initial=tf_starts.pop()))
+            spell_ids.extend(map(number, chain.from_iterable(spells)))
+            spell_starts.extend(accumulate(map(len, spells), initial=spell_starts.pop()))
     return Analysis(terms, list(entries), tf_ids, tf_counts, tf_starts, spell_ids, spell_starts)
 
 
