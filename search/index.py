@@ -334,16 +334,19 @@ def _analysis(terms: list[str], entries: dict[tuple[str, ...], Record | int],
     for is_reused, run in groupby(entries.values(), key=lambda e: isinstance(e, int)):
         if is_reused:
             assert previous is not None
-            for entry in run:
-                start, end = previous.tf_starts[n * entry], previous.tf_starts[n * entry + n]
+            # Records that follow each other in ``previous`` too: one slice for them all.
+            for _, block in groupby(enumerate(run), key=lambda e: e[1] - e[0]):
+                numbers = [r for _, r in block]
+                first, last = numbers[0], numbers[-1] + 1
+                start, end = previous.tf_starts[n * first], previous.tf_starts[n * last]
                 tf_ids.extend(previous.tf_ids[start:end])
                 tf_counts.extend(previous.tf_counts[start:end])
                 base = tf_starts[-1] - start
-                tf_starts.extend([base + s for s in
-                                  previous.tf_starts[n * entry + 1:n * entry + n + 1]])
-                start, end = previous.spell_starts[entry], previous.spell_starts[entry + 1]
+                tf_starts.extend([base + s for s in previous.tf_starts[n * first + 1:n * last + 1]])
+                start, end = previous.spell_starts[first], previous.spell_starts[last]
+                base = spell_starts[-1] - start
                 spell_ids.extend(previous.spell_ids[start:end])
-                spell_starts.append(len(spell_ids))
+                spell_starts.extend([base + s for s in previous.spell_starts[first + 1:last + 1]])
         else:  # new records, all at once (no Python statement per record)
             records = list(run)
             tfs = list(chain.from_iterable(map(itemgetter(slice(0, n)), records)))

@@ -117,3 +117,10 @@ def test_the_previous_index_stays_usable(tmp_path, first):
     notes[2].sections.append(_section("extra", "Extra", ["Something else."], line=9))
     SearchIndex.build(tmp_path / "next", notes, concepts, previous=first).close()
     assert _snapshot(first) == before
+
+
+def test_a_chain_of_reused_builds(tmp_path, first):
+    notes, concepts = corpus()
+    edited = _edited(notes)
+    SearchIndex.build(tmp_path / "second", edited, concepts, previous=first).close()
+    _same_as_fresh(tmp_path, [edited[1], edited[0], *edited[2:]], concepts, tmp_path / "second")
