@@ -91,15 +91,17 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     backend = backends.backend_for(graph_url)
     # The index, the N-Quads and the ConceptGraph are written by forked processes while
     # this one writes notes.json: the machine has two cores, the three take about as
-    # long, and fork shares the corpus for free.
-    workers = {"the search index": _start(tmp / "index", _build_index, tmp / "index", corpus)}
+    # long, and fork shares the corpus for free. What the previous build holds and has
+    # not changed is copied, not made again.
+    previous = current_build(store)
+    workers = {"the search index": _start(tmp / "index", _build_index, tmp / "index", corpus,
+                                          previous / "index" if previous else None)}
     if isinstance(backend, backends.SparqlBackend):
         dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
         graph_store = backend.write(dataset, base_uri, tmp)
         ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri).save(
             tmp / "graph.json")
     else:
-        previous = current_build(store)
         workers["graph.nq"] = _start(tmp / "graph.nq", write_corpus_nquads, corpus, base_uri,
                                      tmp / "graph.nq",
                                      previous / "graph.nq" if previous else None)
@@ -160,8 +162,9 @@ def _write_view(corpus: Corpus, base_uri: str, path: Path) -> None:
     ConceptGraph.from_corpus(corpus, base_uri).save(path)
 
 
-def _build_index(folder: Path, corpus: Corpus) -> None:
-    SearchIndex.build(folder, corpus.notes, corpus.concepts).close()
+def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
+    """The search index; what the previous build's index analysed is reused."""
+    SearchIndex.build(folder, corpus.notes, corpus.concepts, previous=previous).close()
 
 
 def _die_with_parent() -> None:

@@ -10,15 +10,17 @@ import pickle
 import threading
 import time
 import traceback
+import zlib
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from itertools import accumulate, chain, count, repeat
-from operator import itemgetter
+from functools import cache, partial
+from itertools import accumulate, chain, count, groupby, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
+from whoosh.columns import CompressedBytesColumn, VarBytesColumn
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -47,6 +49,8 @@ from search.spelling import Vocabulary
 SYNONYMS_FILE = "kg-synonyms.json"
 META_FILE = "kg-search.json"
 TABLES_FILE = "kg-tables.pickle"  # what a searcher needs, precomputed (see build_tables)
+ANALYSIS_FILE = "kg-analysis.pickle"  # each document's analysis, for the next build
+ANALYSIS_VERSION = 1  # change with anything that changes what analysis makes of a text
 
 # Re-ranking of the top hits (Whoosh's BM25F order beyond this window is kept as is,
 # so pages stay consistent: the window is always the first RERANK_WINDOW by BM25F).
@@ -164,16 +168,29 @@ class _Words(dict):
 
     Plain dicts, so looking up every word of a text (``map`` over its words) stays in
     C: twice as fast as calling the lru-cached ``word_stems`` for each.
+
+    ``canon`` holds one object per distinct term (seeded with the strings of a previous
+    build's analysis): the tables then pickle to the same bytes whether a text was
+    analysed now or reused, since pickle shares equal strings only if they are one object.
+    It starts with CPython's one-character strings, the ones unpickling always shares.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, canon: Iterable[str] = ()) -> None:
         super().__init__()
         self.unstemmed: dict[str, tuple[str, ...]] = {}
+        self.canon = dict(zip(canon, canon))  # (first: their numbers in an Analysis stay)
+        for char in _LATIN1:
+            self.canon.setdefault(char, char)
 
     def __missing__(self, word: str) -> tuple[str, ...]:
-        stems, self.unstemmed[word] = word_stems(word)
-        self[word] = stems
+        stems, unstemmed = word_stems(word)
+        same = self.canon.setdefault
+        stems = self[word] = tuple(map(same, stems, stems))
+        self.unstemmed[word] = tuple(map(same, unstemmed, unstemmed))
         return stems
+
+
+_LATIN1 = [chr(i) for i in range(256)]
 
 
 @dataclass(slots=True)
@@ -200,10 +217,18 @@ def _analyse(text: str, words: _Words) -> _Text:
     return _Text(found, tf, _quantised(tf.total()))
 
 
+def _reused(tf: dict[str, int]) -> _Text:
+    """A text analysed by an earlier build (its words are not kept: only spelling
+    needed them, and the record keeps what spelling took from them)."""
+    return _Text([], tf, _quantised(sum(tf.values())))
+
+
 def _terms(text: _Text) -> frozenset[str]:
     """The text's terms, one frozenset shared by every document with this text."""
     if text.terms is None:
-        text.terms = frozenset(text.tf)
+        # From an iterator: a set made from an exact dict is sized (and so ordered)
+        # otherwise than one made from a Counter, and pickles to other bytes.
+        text.terms = frozenset(iter(text.tf))
     return text.terms
 
 
@@ -263,10 +288,83 @@ def _term_scores(term: str, fields: list[_FieldPostings]) -> dict[int, float]:
     return out or {}
 
 
-def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: int) -> dict[str, Any]:
+# What the analysis of one document keeps for the next build: its texts' term
+# frequencies in TEXT_FIELDS order, then its unstemmed spelling words (first seen first).
+Record = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Each document's analysis, by its texts (TEXT_FIELDS order): written beside the
+    tables so that the next build analyses only the texts that changed.
+
+    Flat arrays of term numbers (into ``terms``), so that it saves and loads at C speed
+    and a later build copies unchanged records as slices: record ``r``'s field ``j`` is
+    ``tf_ids``/``tf_counts[tf_starts[k]:tf_starts[k + 1]]`` with ``k = 4r + j``, its
+    spelling words ``spell_ids[spell_starts[r]:spell_starts[r + 1]]``.
+    """
+
+    terms: list[str]
+    texts: list[tuple[str, ...]]
+    tf_ids: array
+    tf_counts: array
+    tf_starts: array
+    spell_ids: array
+    spell_starts: array
+
+    def tf(self, record: int, field: int) -> dict[str, int]:
+        k = len(TEXT_FIELDS) * record + field
+        start, end = self.tf_starts[k], self.tf_starts[k + 1]
+        return dict(zip(map(self.terms.__getitem__, self.tf_ids[start:end]),
+                        self.tf_counts[start:end]))
+
+    def spell(self, record: int) -> tuple[str, ...]:
+        start, end = self.spell_starts[record], self.spell_starts[record + 1]
+        return tuple(map(self.terms.__getitem__, self.spell_ids[start:end]))
+
+
+def _analysis(terms: list[str], entries: dict[tuple[str, ...], Record | int],
+              previous: Analysis | None) -> Analysis:
+    """This build's ``Analysis``: new records numbered, reused ones (``int``, a record of
+    ``previous``, whose terms keep their numbers: ``terms`` extends its list) copied."""
+    number = {t: i for i, t in enumerate(terms)}.__getitem__
+    tf_ids, tf_counts, spell_ids = array("i"), array("i"), array("i")
+    tf_starts, spell_starts = array("q", [0]), array("q", [0])
+    n = len(TEXT_FIELDS)
+    for is_reused, run in groupby(entries.values(), key=lambda e: isinstance(e, int)):
+        if is_reused:
+            assert previous is not None
+            # Records that follow each other in ``previous`` too: one slice for them all.
+            for _, block in groupby(enumerate(run), key=lambda e: e[1] - e[0]):
+                numbers = [r for _, r in block]
+                first, last = numbers[0], numbers[-1] + 1
+                start, end = previous.tf_starts[n * first], previous.tf_starts[n * last]
+                tf_ids.extend(previous.tf_ids[start:end])
+                tf_counts.extend(previous.tf_counts[start:end])
+                base = tf_starts[-1] - start
+                tf_starts.extend([base + s for s in previous.tf_starts[n * first + 1:n * last + 1]])
+                start, end = previous.spell_starts[first], previous.spell_starts[last]
+                base = spell_starts[-1] - start
+                spell_ids.extend(previous.spell_ids[start:end])
+                spell_starts.extend([base + s for s in previous.spell_starts[first + 1:last + 1]])
+        else:  # new records, all at once (no Python statement per record)
+            records = list(run)
+            tfs = list(chain.from_iterable(map(itemgetter(slice(0, n)), records)))
+            spells = list(map(itemgetter(n), records))
+            tf_ids.extend(map(number, chain.from_iterable(tfs)))
+            tf_counts.extend(chain.from_iterable(map(dict.values, tfs)))
+            tf_starts.extend(accumulate(map(len, tfs), initial=tf_starts.pop()))
+            spell_ids.extend(map(number, chain.from_iterable(spells)))
+            spell_starts.extend(accumulate(map(len, spells), initial=spell_starts.pop()))
+    return Analysis(terms, list(entries), tf_ids, tf_counts, tf_starts, spell_ids, spell_starts)
+
+
+def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: int,
+                 previous: Analysis | None = None) -> tuple[dict[str, Any], Analysis]:
     """Everything a searcher needs, from the documents' stored fields: one pass analyses
-    each document's texts, then each field's postings are scored (``_field_postings``)
-    and the fields summed per term (``_term_scores``).
+    each document's texts (or takes them from ``previous``, a build's ``Analysis``),
+    then each field's postings are scored (``_field_postings``) and the fields summed
+    per term (``_term_scores``). Returns the tables and this build's ``Analysis``.
 
     ``postings``: term -> (docnums, scores), the term's BM25 summed over the text fields
     with the field boosts (documents in the order Whoosh's per-field postings gave them,
@@ -277,52 +375,82 @@ def build_tables(stored_docs: Iterable[tuple[int, Mapping[str, Any]]], count: in
     empty: Counter[str] = Counter()
     tfs: dict[str, list[Mapping[str, int]]] = {f: [empty] * count for f in TEXT_FIELDS}
     lengths = {f: [0] * count for f in TEXT_FIELDS}
-    words = _Words()
+    old = {t: i for i, t in enumerate(previous.texts)} if previous is not None else {}
+    words = _Words(previous.terms if previous is not None else ())
+    unstemmed = words.unstemmed.__getitem__
     memo: dict[str, _Text] = {}  # short fields repeat (concept labels, breadcrumbs)
-    spelled: list[list[str]] = []  # per document, the words of title, labels and body
+    entries: dict[tuple[str, ...], Record | int] = {}
+    spelled: list[tuple[str, ...]] = []  # per document, the words of title, labels, body
     for docnum, stored in stored_docs:
         texts = tuple(stored.get(f) or "" for f in TEXT_FIELDS)
+        reused = old.get(texts)
         analysed: dict[str, _Text] = {}
-        for f, text in zip(TEXT_FIELDS, texts):
-            if f == "body":
+        for i, (f, text) in enumerate(zip(TEXT_FIELDS, texts)):
+            if reused is not None:
+                assert previous is not None
+                if f == "body":
+                    analysed[f] = _reused(previous.tf(reused, i))
+                else:
+                    analysed[f] = (memo.get(text)
+                                   or memo.setdefault(text, _reused(previous.tf(reused, i))))
+            elif f == "body":
                 analysed[f] = _analyse(text, words)
             else:
                 analysed[f] = memo.get(text) or memo.setdefault(text, _analyse(text, words))
             tfs[f][docnum], lengths[f][docnum] = analysed[f].tf, analysed[f].length
         title, labels = analysed["title"], analysed["labels"]
         docs[docnum] = _make_doc(stored, texts, _terms(labels), _terms(title))
-        spelled.append(title.words + labels.words + analysed["body"].words)
+        if reused is None:
+            found = title.words + labels.words + analysed["body"].words
+            spell = tuple(dict.fromkeys(chain.from_iterable(map(unstemmed, found))))
+            entries[texts] = (*(analysed[f].tf for f in TEXT_FIELDS), spell)
+        else:
+            spell = previous.spell(reused)
+            entries[texts] = reused
+        spelled.append(spell)
     # The spelling vocabulary: unstemmed term -> documents having it in title, labels, body.
-    unstemmed = words.unstemmed.__getitem__
-    vocab = Counter(chain.from_iterable(
-        frozenset(chain.from_iterable(map(unstemmed, found))) for found in spelled))
+    vocab = Counter(chain.from_iterable(spelled))
     fields = [_field_postings(tfs[f], lengths[f], FIELD_BOOSTS[f]) for f in TEXT_FIELDS]
     # One flat array of docnums and one of scores, term i at [ends[i-1]:ends[i]].
     all_docs, all_scores, ends = array("i"), array("d"), array("q")
     terms = list(dict.fromkeys(chain.from_iterable(f.spans for f in fields)))
     for term in terms:
-        out = _term_scores(term, fields)
-        all_docs.extend(out.keys())
-        all_scores.extend(out.values())
+        found = [f for f in fields if term in f.spans]
+        if len(found) == 1:  # most terms: the field's run as it is, no dict
+            start, end = found[0].spans[term]
+            all_docs.extend(found[0].docnums[start:end])
+            all_scores.extend(found[0].scores[start:end])
+        else:
+            out = _term_scores(term, found)
+            all_docs.extend(out.keys())
+            all_scores.extend(out.values())
         ends.append(len(all_docs))
-    return {"docs": docs, "terms": terms, "ends": ends, "docnums": all_docs,
-            "scores": all_scores, "vocab": dict(vocab)}
+    tables = {"docs": docs, "terms": terms, "ends": ends, "docnums": all_docs,
+              "scores": all_scores, "vocab": dict(vocab)}
+    return tables, _analysis(list(words.canon), entries, previous)
 
 
-def _store(ix: Any, docs: list[dict[str, Any]]) -> None:
+def _store(ix: Any, docs: list[dict[str, Any]], compressed: Mapping[bytes, bytes]) -> None:
     """Write the documents into one new Whoosh segment (docnums are list order).
 
     This is ``writer.add_document(**doc)`` for each document, minus the per-field work
     our schema never needs (boosts, field lengths, vectors, columns, spelling words):
     the same segment for a quarter less time. The schema is stored fields plus an ID.
+    ``compressed``: pickled stored fields -> their compressed bytes in an earlier segment
+    (compressing them was half of writing the segment; zlib gives the same bytes again).
     """
     writer = ix.writer(limitmb=256)
     fields = sorted(writer.schema.items())  # add_document's order
     assert not any(f.scorable or f.vector or f.column_type or f.separate_spelling()
                    for _, f in fields), "schema needs SegmentWriter.add_document"
     per_doc, add_posting = writer.perdocwriter, writer.pool.add
+    # The stored-fields column: what finish_doc gives the pickled fields to, unwrapped.
+    column = per_doc._get_column("_stored")._child
+    assert isinstance(column, CompressedBytesColumn.Writer), column
+    add_stored, compress, level = partial(VarBytesColumn.Writer.add, column), column._compress, column._level
     for docnum, doc in enumerate(docs):
         per_doc.start_doc(docnum)
+        stored = {}
         for name, field in fields:
             value = doc.get(name)
             if value is None:
@@ -330,11 +458,66 @@ def _store(ix: Any, docs: list[dict[str, Any]]) -> None:
             if field.indexed:
                 for term, _, weight, encoded in field.index(value):
                     add_posting((name, term, docnum, weight, encoded))
-            per_doc.add_field(name, field, value if field.stored else None, 0)
+            if field.stored:
+                stored[name] = value
+        if stored:
+            raw = pickle.dumps(stored, 2)  # as whoosh.columns.PickleColumn pickles
+            add_stored(docnum, compressed.get(raw) or compress(raw, level))
         per_doc.finish_doc()
     writer.docnum = len(docs)
     writer._added = bool(docs)  # what add_document sets; commit reads it
     writer.commit()
+
+
+def _compressed_fields(directory: str) -> dict[bytes, bytes]:
+    """pickled stored fields -> compressed bytes, for every document of the index in
+    ``directory`` (empty if it cannot be read: the segment is then compressed anew)."""
+    try:
+        storage = FileStorage(directory, readonly=True)
+        with storage.open_index().reader() as reader:
+            if reader.is_atomic():
+                per_doc = reader.codec().per_document_reader(reader.storage(), reader.segment())
+                try:
+                    raw = list(per_doc.column_reader("_stored", VarBytesColumn()))
+                finally:
+                    per_doc.close()
+                return dict(zip(map(zlib.decompress, raw), raw))
+    except Exception:  # noqa: BLE001 - any unreadable previous index means "no reuse"
+        return {}
+    return {}
+
+
+def _load_analysis(directory: str) -> Analysis | None:
+    """The ``Analysis`` an earlier build wrote in ``directory``, if it is there, whole
+    and made with the same analysis settings."""
+    try:
+        with open(os.path.join(directory, ANALYSIS_FILE), "rb") as f:
+            saved = pickle.load(f)
+        if saved["key"] == _analysis_key():
+            analysis = Analysis(**{k: saved[k] for k in Analysis.__slots__})
+            if _consistent(analysis):
+                return analysis
+    except Exception:  # noqa: BLE001 - a missing or damaged cache means a full analysis
+        return None
+    return None
+
+
+def _consistent(a: Analysis) -> bool:
+    """Do the arrays fit together (a damaged file must not pass for a smaller one)?"""
+    n = len(TEXT_FIELDS)
+    return (all(isinstance(x, array) for x in (a.tf_ids, a.tf_counts, a.tf_starts,
+                                               a.spell_ids, a.spell_starts))
+            and len(a.tf_starts) == n * len(a.texts) + 1
+            and len(a.spell_starts) == len(a.texts) + 1
+            and a.tf_starts[0] == a.spell_starts[0] == 0
+            and a.tf_starts[-1] == len(a.tf_ids) == len(a.tf_counts)
+            and a.spell_starts[-1] == len(a.spell_ids)
+            and max(a.tf_ids, default=0) < len(a.terms) > max(a.spell_ids, default=0))
+
+
+def _analysis_key() -> tuple[Any, ...]:
+    """What a document's analysis depends on besides its texts."""
+    return (ANALYSIS_VERSION, SCHEMA_VERSION, TEXT_FIELDS, korean.mode())
 
 
 def _in_child(work: Callable[[], None]) -> int:
@@ -365,7 +548,7 @@ def _join(pid: int, what: str) -> None:
 def _tables_from_reader(reader: Any) -> dict[str, Any]:
     """The tables of an index without (current) precomputed ones: every stored document
     is analysed (an index written by another program, or one built by an older kg)."""
-    return build_tables(reader.iter_docs(), reader.doc_count_all())
+    return build_tables(reader.iter_docs(), reader.doc_count_all())[0]
 
 
 class _View:
@@ -559,18 +742,22 @@ class SearchIndex:
         notes: Iterable[Note],
         concepts: Mapping[str, Concept] | Iterable[Concept],
         procs: int = 1,
+        previous: str | os.PathLike[str] | None = None,
     ) -> SearchIndex:
         """Write a new index into an empty (or missing) directory and open it.
 
         ``procs=2`` writes Whoosh's segment in a forked process while this one computes
         the score tables (a quarter less time to wait, when a core is free).
+        ``previous``: the directory of an earlier build's index; what it analysed and
+        compressed is reused (the result is the same as without it, only faster).
         """
         directory = os.fspath(directory)
         os.makedirs(directory, exist_ok=True)
         if os.listdir(directory):
             raise FileExistsError(f"index directory is not empty: {directory}")
         with collector_paused():
-            _, tables = cls._write(FileStorage(directory), list(notes), concepts, procs)
+            _, tables = cls._write(FileStorage(directory), list(notes), concepts, procs,
+                                   None if previous is None else os.fspath(previous))
             storage = FileStorage(directory, readonly=True)
             return cls(storage.open_index(), storage, tables)
 
@@ -581,7 +768,7 @@ class SearchIndex:
         """An index in RAM (RamStorage), for tests and small throwaway corpora."""
         storage = RamStorage()
         with collector_paused():
-            ix, tables = cls._write(storage, list(notes), concepts, 1)
+            ix, tables = cls._write(storage, list(notes), concepts, 1, None)
             return cls(ix, storage, tables)
 
     @classmethod
@@ -596,24 +783,34 @@ class SearchIndex:
         notes: list[Note],
         concepts: Mapping[str, Concept] | Iterable[Concept],
         procs: int,
+        previous: str | None,
     ) -> tuple[Any, dict[str, Any]]:
         """Write the index files; returns the Whoosh index and the tables written."""
         concept_list = list(concepts.values()) if isinstance(concepts, Mapping) else list(concepts)
         ix = storage.create_index(build_schema())
         docs = list(documents(notes, concept_list))
+        compressed = _compressed_fields(previous) if previous is not None else {}
+        analysis = _load_analysis(previous) if previous is not None else None
         if procs > 1 and isinstance(storage, FileStorage):
-            writer = _in_child(lambda: _store(ix, docs))  # Whoosh's segment on another core
-            tables = build_tables(enumerate(docs), len(docs))
+            # Whoosh's segment on another core
+            writer = _in_child(lambda: _store(ix, docs, compressed))
+            tables, analysis = build_tables(enumerate(docs), len(docs), analysis)
             _join(writer, "writing the Whoosh segment")
         else:
-            _store(ix, docs)
-            tables = build_tables(enumerate(docs), len(docs))
+            _store(ix, docs, compressed)
+            tables, analysis = build_tables(enumerate(docs), len(docs), analysis)
+        if isinstance(storage, FileStorage):
+            f = storage.create_file(ANALYSIS_FILE)
+            pickle.dump({"key": _analysis_key(), **{k: getattr(analysis, k) for k in
+                                                    Analysis.__slots__}},
+                        f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.close()
         tables["key"] = (_params(), ix.latest_generation(), len(docs))
         hangul = any(korean.has_hangul(block.text) for note in notes
                      for section in note.sections for block in section.blocks)
         f = storage.create_file(TABLES_FILE)
-        rows = [None if d is None else tuple(getattr(d, k) for k in _Doc.__slots__)
-                for d in tables["docs"]]
+        row = attrgetter(*_Doc.__slots__)
+        rows = [None if d is None else row(d) for d in tables["docs"]]
         f.write(pickle.dumps({**tables, "docs": rows}, protocol=pickle.HIGHEST_PROTOCOL))
         f.close()
         for name, payload in (
