@@ -495,11 +495,19 @@ def _load_analysis(directory: str) -> Analysis | None:
             saved = pickle.load(f)
         if saved["key"] == _analysis_key():
             analysis = Analysis(**{k: saved[k] for k in Analysis.__slots__})
-            if _consistent(analysis):
+            if _consistent(analysis) and not _outgrown(analysis):
                 return analysis
     except Exception:  # noqa: BLE001 - a missing or damaged cache means a full analysis
         return None
     return None
+
+
+def _outgrown(a: Analysis) -> bool:
+    """Terms keep their numbers from build to build, so the words of deleted or edited
+    texts stay in the list; once it is twice what the texts use, start afresh."""
+    used = set(a.tf_ids)
+    used.update(a.spell_ids)
+    return len(a.terms) > 2 * len(used) + 1000
 
 
 def _consistent(a: Analysis) -> bool:

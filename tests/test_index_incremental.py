@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import pickle
 
 import pytest
 
@@ -124,3 +125,16 @@ def test_a_chain_of_reused_builds(tmp_path, first):
     edited = _edited(notes)
     SearchIndex.build(tmp_path / "second", edited, concepts, previous=first).close()
     _same_as_fresh(tmp_path, [edited[1], edited[0], *edited[2:]], concepts, tmp_path / "second")
+
+
+def test_a_term_list_grown_by_many_edits_is_started_afresh(tmp_path, first):
+    """Words of edited-away texts keep their numbers; past twice what is used, the
+    cache is dropped (a full analysis renumbers from scratch)."""
+    path = first / ANALYSIS_FILE
+    assert search.index._load_analysis(str(first)) is not None
+    saved = pickle.loads(path.read_bytes())
+    saved["terms"] = saved["terms"] + [f"gone{i}" for i in range(2 * len(saved["terms"]) + 1000)]
+    path.write_bytes(pickle.dumps(saved))
+    assert search.index._load_analysis(str(first)) is None
+    notes, concepts = corpus()
+    _same_as_fresh(tmp_path, _edited(notes), concepts, first)
