@@ -435,20 +435,68 @@ def write_corpus_nquads(corpus: Corpus, base_uri: str, path: Path,
     spans: dict[str, list[int]] = {}
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as out, _open_or_none(previous if old_spans else None) as old:
+        if old is not None and os.fstat(old.fileno()).st_size < max(
+                (start + length for start, length in old_spans.values()), default=0):
+            old = None  # cut short: trust none of it
+        copier = _SpanCopier(old, out)
         for note in corpus.notes:
             key = writer.key(note)
-            span = old_spans.get(key) if key else None
-            data = os.pread(old.fileno(), span[1], span[0]) if span and old else b""
-            if len(data) != (span[1] if span else -1):  # not there, or the file was cut
-                data = writer.note(note).encode("utf-8")
+            span = old_spans.get(key) if key and old is not None else None
             if key:
-                spans[key] = [out.tell(), len(data)]
-            out.write(data)
-        out.write(writer.scheme_graph().encode("utf-8"))
+                spans[key] = [copier.position, span[1] if span else 0]
+            if span:
+                copier.copy(*span)
+            else:
+                data = writer.note(note).encode("utf-8")
+                copier.write(data)
+                if key:
+                    spans[key][1] = len(data)
+        copier.write(writer.scheme_graph().encode("utf-8"))
+        copier.flush()
     spans_tmp = path.with_name(path.name + SPANS_SUFFIX + ".tmp")
     spans_tmp.write_text(json.dumps({"version": 1, "spans": spans}))
     os.replace(tmp, path)
     os.replace(spans_tmp, path.with_name(path.name + SPANS_SUFFIX))
+
+
+class _SpanCopier:
+    """Appends new bytes, and byte ranges of the previous file, to ``out``; adjacent
+    ranges are copied as one, inside the kernel (copy_file_range) where it can."""
+
+    def __init__(self, old: BinaryIO | None, out: BinaryIO) -> None:
+        self.old, self.out = old, out
+        self.position = 0
+        self.pending: list[int] | None = None  # [start, length] in the previous file
+
+    def copy(self, start: int, length: int) -> None:
+        if self.pending and self.pending[0] + self.pending[1] == start:
+            self.pending[1] += length
+        else:
+            self.flush()
+            self.pending = [start, length]
+        self.position += length
+
+    def write(self, data: bytes) -> None:
+        self.flush()
+        self.out.write(data)
+        self.position += len(data)
+
+    def flush(self) -> None:
+        if not self.pending or self.old is None:
+            return
+        start, length = self.pending
+        self.pending = None
+        self.out.flush()
+        source, target = self.old.fileno(), self.out.fileno()
+        while length:
+            try:
+                done = os.copy_file_range(source, target, length, start)
+            except OSError:  # not between these file systems: copy through memory
+                done = os.write(target, os.pread(source, min(length, 1 << 24), start))
+            if done <= 0:
+                raise OSError(f"{self.old.name} ended before its spans did")
+            start += done
+            length -= done
 
 
 def _read_spans(path: Path) -> dict[str, list[int]]:
