@@ -48,7 +48,6 @@ from .settings import load_settings
 
 CURRENT = "current"
 BUILDS = "builds"
-KEEP_BUILDS = 2
 RELOAD_CHECK_SECONDS = 1.0
 
 
@@ -82,10 +81,15 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     """
     builds = store / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(builds)
     name = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}-{secrets.token_hex(3)}"
     tmp = builds / f".tmp-{name}"
     tmp.mkdir()
+    previous = current_build(store)
+    # Builds older than the current one are removed on a thread while the new one is
+    # written (then two are kept: the new one, and the one servers may still be reading).
+    sweeper = threading.Thread(target=_remove_stale, args=(builds, {tmp, previous}),
+                               daemon=True)
+    sweeper.start()
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
@@ -93,7 +97,6 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     # this one writes notes.json: the machine has two cores, the three take about as
     # long, and fork shares the corpus for free. What the previous build holds and has
     # not changed is copied, not made again.
-    previous = current_build(store)
     workers = {"the search index": _start(tmp / "index", _build_index, tmp / "index", corpus,
                                           previous / "index" if previous else None)}
     if isinstance(backend, backends.SparqlBackend):
@@ -128,7 +131,7 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     final = builds / name
     os.rename(tmp, final)
     publish(store, final)
-    _prune(builds, keep=final)
+    sweeper.join()
     return final
 
 
@@ -249,18 +252,12 @@ def current_build(store: Path) -> Path | None:
     return target if (target / "manifest.json").exists() else None
 
 
-def _remove_leftovers(builds: Path) -> None:
-    """Half-written folders of ingests that were killed (we hold the lock, so none runs)."""
-    for path in builds.glob(".tmp-*"):
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _prune(builds: Path, keep: Path) -> None:
-    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".")),
-                      key=lambda p: p.name)
-    for old in finished[:-KEEP_BUILDS]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
+def _remove_stale(builds: Path, keep: set[Path | None]) -> None:
+    """Every build but the current one and the one being written (``keep``), finished
+    or half-written by an ingest that was killed (we hold the lock, so none runs)."""
+    for path in builds.iterdir():
+        if path not in keep and (path.name.startswith(".tmp-") or not path.name.startswith(".")):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _fsync_tree(root: Path) -> None:
