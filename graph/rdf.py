@@ -32,14 +32,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import os
 import re
 import warnings
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import quote, unquote
 
 from rdflib import (
@@ -57,6 +54,7 @@ from rdflib import (
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
+from ingest.cache import ChunkFile
 from ingest.model import Corpus, Note, Relation, Section
 
 from .vocab import KG, RELATIONS, bind_prefixes
@@ -418,107 +416,22 @@ def corpus_nquads(corpus: Corpus, base_uri: str) -> Iterator[str]:
     yield writer.scheme_graph()
 
 
-SPANS_SUFFIX = ".spans.json"  # beside a graph.nq: where each note graph's text lies in it
-
-
 def write_corpus_nquads(corpus: Corpus, base_uri: str, path: Path,
                         previous: Path | None = None) -> None:
-    """Write the dataset to ``path`` as N-Quads, with a spans file beside it that says
-    where each note graph lies and from what inputs (:meth:`_GraphWriter.key`).
+    """Write the dataset to ``path`` as N-Quads, each note graph a chunk keyed by what it
+    is made from (:meth:`_GraphWriter.key`).
 
     ``previous`` is an earlier build's N-Quads file: a note graph whose inputs have not
     changed since is copied from it rather than written again. An edit to one note
     then rewrites one graph, and a full build writes each graph once.
     """
     writer = _GraphWriter(corpus, base_uri)
-    old_spans = _read_spans(previous) if previous is not None else {}
-    spans: dict[str, list[int]] = {}
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as out, _open_or_none(previous if old_spans else None) as old:
-        if old is not None and os.fstat(old.fileno()).st_size < max(
-                (start + length for start, length in old_spans.values()), default=0):
-            old = None  # cut short: trust none of it
-        copier = _SpanCopier(old, out)
+    with ChunkFile(path, previous) as out:
         for note in corpus.notes:
             key = writer.key(note)
-            span = old_spans.get(key) if key and old is not None else None
-            if key:
-                spans[key] = [copier.position, span[1] if span else 0]
-            if span:
-                copier.copy(*span)
-            else:
-                data = writer.note(note).encode("utf-8")
-                copier.write(data)
-                if key:
-                    spans[key][1] = len(data)
-        copier.write(writer.scheme_graph().encode("utf-8"))
-        copier.flush()
-    spans_tmp = path.with_name(path.name + SPANS_SUFFIX + ".tmp")
-    spans_tmp.write_text(json.dumps({"version": 1, "spans": spans}))
-    os.replace(tmp, path)
-    os.replace(spans_tmp, path.with_name(path.name + SPANS_SUFFIX))
-
-
-class _SpanCopier:
-    """Appends new bytes, and byte ranges of the previous file, to ``out``; adjacent
-    ranges are copied as one, inside the kernel (copy_file_range) where it can."""
-
-    def __init__(self, old: BinaryIO | None, out: BinaryIO) -> None:
-        self.old, self.out = old, out
-        self.position = 0
-        self.pending: list[int] | None = None  # [start, length] in the previous file
-
-    def copy(self, start: int, length: int) -> None:
-        if self.pending and self.pending[0] + self.pending[1] == start:
-            self.pending[1] += length
-        else:
-            self.flush()
-            self.pending = [start, length]
-        self.position += length
-
-    def write(self, data: bytes) -> None:
-        self.flush()
-        self.out.write(data)
-        self.position += len(data)
-
-    def flush(self) -> None:
-        if not self.pending or self.old is None:
-            return
-        start, length = self.pending
-        self.pending = None
-        self.out.flush()
-        source, target = self.old.fileno(), self.out.fileno()
-        while length:
-            try:
-                done = os.copy_file_range(source, target, length, start)
-            except OSError:  # not between these file systems: copy through memory
-                done = os.write(target, os.pread(source, min(length, 1 << 24), start))
-            if done <= 0:
-                raise OSError(f"{self.old.name} ended before its spans did")
-            start += done
-            length -= done
-
-
-def _read_spans(path: Path) -> dict[str, list[int]]:
-    try:
-        data = json.loads(path.with_name(path.name + SPANS_SUFFIX).read_text())
-        return data["spans"] if data.get("version") == 1 else {}
-    except (OSError, ValueError, KeyError, AttributeError):
-        return {}
-
-
-@contextmanager
-def _open_or_none(path: Path | None) -> Iterator[BinaryIO | None]:
-    if path is None:
-        yield None
-        return
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except OSError:
-        yield None
-        return
-    with handle:
-        yield handle
+            if not out.reuse(key):
+                out.add(key, writer.note(note).encode("utf-8"))
+        out.add(None, writer.scheme_graph().encode("utf-8"))
 
 
 def save_nquads(chunks: Iterable[str], path: str | os.PathLike[str]) -> None:

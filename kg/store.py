@@ -8,7 +8,7 @@ Layout::
       builds/<id>/graph.nq.spans.json  where each note graph lies in it, and its inputs
       builds/<id>/graph.json    the ConceptGraph the API serves from
       builds/<id>/index/        the Whoosh index
-      builds/<id>/notes.json    the parsed notes (sections, blocks, lines) for note pages
+      builds/<id>/notes.jsonl   the parsed notes (sections, blocks, lines) for note pages
       builds/<id>/manifest.json counts, settings and the files it was built from
       cache/parsed/, cache/links/  each note as parsed, and as linked (by the lexicon)
       .lock                     held (flock) by the one ingest that may run
@@ -41,6 +41,7 @@ from typing import Any
 from graph import backends
 from graph.concept_graph import ConceptGraph
 from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset, write_corpus_nquads
+from ingest.cache import ChunkFile
 from ingest.model import Corpus, Note
 from search.index import SearchIndex
 
@@ -94,7 +95,7 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
     # The index, the N-Quads and the ConceptGraph are written by forked processes while
-    # this one writes notes.json: the machine has two cores, the three take about as
+    # this one writes notes.jsonl: the machine has two cores, the three take about as
     # long, and fork shares the corpus for free. What the previous build holds and has
     # not changed is copied, not made again.
     workers = {"the search index": _start(tmp / "index", _build_index, tmp / "index", corpus,
@@ -111,8 +112,7 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         workers["graph.json"] = _start(tmp / "graph.json", _write_view, corpus, base_uri,
                                        tmp / "graph.json")
         graph_store = backend.record()
-    (tmp / "notes.json").write_text(json.dumps([note_record(n) for n in corpus.notes],
-                                               ensure_ascii=False, default=str))
+    _write_notes(corpus, tmp / "notes.jsonl", previous / "notes.jsonl" if previous else None)
     for what, worker in workers.items():
         worker.join()
         if worker.exitcode != 0:
@@ -182,8 +182,24 @@ def _die_with_parent() -> None:
         pass
 
 
+def _write_notes(corpus: Corpus, path: Path, previous: Path | None) -> None:
+    """notes.jsonl, a line per note; a note whose record cannot have changed (same text,
+    same ingest code and lexicon, same concepts in its sections) is copied from the
+    previous build's file."""
+    with ChunkFile(path, previous) as out:
+        for note in corpus.notes:
+            key = None
+            if corpus.linked_with and note.digest:
+                raw = repr((corpus.linked_with, note.path, note.digest,
+                            [(s.concept, s.concepts) for s in note.sections]))
+                key = hashlib.sha1(raw.encode()).hexdigest()
+            if not out.reuse(key):
+                line = json.dumps(note_record(note), ensure_ascii=False, default=str)
+                out.add(key, f"{line}\n".encode())
+
+
 def note_record(note: Note) -> dict[str, Any]:
-    """A note as plain data, for notes.json: what ``dataclasses.asdict`` gives, written
+    """A note as plain data, for notes.jsonl: what ``dataclasses.asdict`` gives, written
     out by hand because asdict deep-copies every value (a third of a second on 500 notes)."""
     return {
         "path": note.path, "title": note.title,
@@ -337,8 +353,9 @@ class Store:
         """One parsed note as stored (``note_record``), loaded on first use; None if unknown."""
         with self._lock:
             if self._notes is None:
-                records = json.loads((self.build / "notes.json").read_text())
-                self._notes = {record["path"]: record for record in records}
+                with open(self.build / "notes.jsonl", encoding="utf-8") as lines:
+                    records = map(json.loads, lines)
+                    self._notes = {record["path"]: record for record in records}
             return self._notes.get(path)
 
     def refresh(self) -> Store:

@@ -104,7 +104,7 @@ def test_the_seed_notes_ingest(tmp_path):
 
 
 def test_note_records_hold_every_field_of_the_parsed_note() -> None:
-    """notes.json is written by hand for speed; it must still be the whole dataclass."""
+    """notes.jsonl is written by hand for speed; it must still be the whole dataclass."""
     corpus = ingest_paths([DEFAULT_NOTES], load_vocabulary())
     for note in corpus.notes:
         assert json.loads(json.dumps(note_record(note), default=str)) == \

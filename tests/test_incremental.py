@@ -8,7 +8,8 @@ import shutil
 
 from rdflib.compare import isomorphic
 
-from graph.rdf import SPANS_SUFFIX, load_dataset
+from graph.rdf import load_dataset
+from ingest.cache import SPANS_SUFFIX
 from kg.settings import load_settings
 from kg.store import Store, current_build
 
@@ -22,9 +23,9 @@ def ingest(folder, store, **kwargs):
 
 
 def index_documents(store):
-    with Store.open(store).index._current().searcher as searcher:  # noqa: SLF001
-        return sorted((tuple(sorted((k, str(v)) for k, v in doc.items()))
-                       for doc in searcher.all_stored_fields()))
+    with Store.open(store).index._current().searcher as searcher:
+        return sorted(tuple(sorted((k, str(v)) for k, v in doc.items()))
+                       for doc in searcher.all_stored_fields())
 
 
 def assert_same_build(a, b):
@@ -37,6 +38,7 @@ def assert_same_build(a, b):
     assert json.loads((build_a / "graph.json").read_text()) == \
         json.loads((build_b / "graph.json").read_text())
     assert index_documents(a) == index_documents(b)
+    assert (build_a / "notes.jsonl").read_text() == (build_b / "notes.jsonl").read_text()
 
 
 def test_edits_additions_and_deletions_match_a_full_rebuild(tmp_path, monkeypatch):
@@ -48,7 +50,7 @@ def test_edits_additions_and_deletions_match_a_full_rebuild(tmp_path, monkeypatc
     assert ingest(notes, incremental) is not None
 
     parsed = []
-    import ingest.pipeline as pipeline
+    from ingest import pipeline
 
     real = pipeline.parse_text
     monkeypatch.setattr(pipeline, "parse_text", lambda text, file: parsed.append(file.path)
@@ -104,7 +106,7 @@ def test_an_edit_naming_no_new_concept_redoes_only_that_note(tmp_path, monkeypat
     ingest(notes, incremental)
     before = graph_keys(incremental)
 
-    import ingest.pipeline as pipeline
+    from ingest import pipeline
 
     linked = []
     real = pipeline.link_one
