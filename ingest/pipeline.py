@@ -265,6 +265,7 @@ def _linked(notes: list[Note], linker: Linker, workers: int | None,
     fresh = link_notes([notes[i] for i in todo], linker, workers=workers, keep=keep)
     for i, links in zip(todo, fresh, strict=True):
         results[i] = links
+    cache.used.update(key for key in keys if key)  # workers' entries too, for prune()
     return results  # type: ignore[return-value]
 
 

@@ -7,6 +7,7 @@ import pickle
 
 import pytest
 
+from ingest.cache import FolderCache
 from ingest.extract import build_lexicon, link_one
 from ingest.pipeline import ingest_paths, link, parse_sources, read_sources
 from ingest.vocabulary import load_vocabulary
@@ -232,3 +233,14 @@ def test_a_notes_links_survive_the_cache_unchanged(many_notes):
     links = link_one(notes[0], linker)
     assert links.relations
     assert pickle.loads(pickle.dumps(links)) == links
+
+
+def test_every_note_keeps_its_links_when_workers_linked_them(many_notes, tmp_path):
+    """Entries written by link workers are kept by the run's pruning, not only the
+    parent's: otherwise the next run links most notes again."""
+    sources = read_sources([many_notes])
+    notes, candidates, _ = parse_sources(sources, workers=1)
+    cache = FolderCache(tmp_path / "links")
+    link(notes, candidates, load_vocabulary(), workers=2, cache=cache)
+    cache.prune()
+    assert len(list((tmp_path / "links").iterdir())) == len(notes) == 60
