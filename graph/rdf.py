@@ -314,7 +314,9 @@ class _GraphWriter:
             add(f"{iri} {_KG_definitionLine} {_number(ev.line)} {g}")
         ordered = sorted(note.sections, key=lambda s: s.line)
         starts = [s.line for s in ordered]
-        sentences: dict[str, str] = {}  # a sentence is evidence of several statements
+        # One evidence node per sentence, shared by the statements read in it: a sentence
+        # naming four concepts is the evidence of six "mentioned together" statements.
+        places: dict[tuple[int, str], str] = {}
         for key, occurrences in self.statements(path):
             _, source, rtype, target = key
             src, dst = declare(source), declare(target)
@@ -330,18 +332,18 @@ class _GraphWriter:
             add(f"<{node}> {_RDF_object} {dst} {g}")
             add(f"<{node}> {_KG_weight} {_number(statement_weight(occurrences))} {g}")
             add(f"<{node}> {_KG_path} {quoted_path} {g}")
-            for number, (line, text) in enumerate(statement_evidence(rtype, occurrences)):
-                section = _section_at_sorted(ordered, starts, line)
-                origin = (sections.get(section.anchor)
-                          or f"<{section_uri(self.base, path, section.anchor)}>"
-                          if section is not None else uri)
-                quoted = sentences.get(text)
-                if quoted is None:
-                    quoted = sentences[text] = _text(text)
-                add(f"<{node}> {_KG_evidence} <{node}-e{number}> {g}")
-                add(f"<{node}-e{number}> {_KG_evidenceText} {quoted} {g}")
-                add(f"<{node}-e{number}> {_KG_line} {_number(line)} {g}")
-                add(f"<{node}-e{number}> {_PROV_wasDerivedFrom} {origin} {g}")
+            for line, text in statement_evidence(rtype, occurrences):
+                evidence = places.get((line, text))
+                if evidence is None:
+                    evidence = places[(line, text)] = _evidence_iri(self.base, path, line, text)
+                    section = _section_at_sorted(ordered, starts, line)
+                    origin = (sections.get(section.anchor)
+                              or f"<{section_uri(self.base, path, section.anchor)}>"
+                              if section is not None else uri)
+                    add(f"{evidence} {_KG_evidenceText} {_text(text)} {g}")
+                    add(f"{evidence} {_KG_line} {_number(line)} {g}")
+                    add(f"{evidence} {_PROV_wasDerivedFrom} {origin} {g}")
+                add(f"<{node}> {_KG_evidence} {evidence} {g}")
         return "".join(lines)
 
     def declaration(self, cid: str) -> list[str]:
@@ -390,6 +392,11 @@ class _GraphWriter:
             lines.append(f"{s} {_SKOS_hasTopConcept} {iri} {g}")
             lines.append(f"{iri} {_SKOS_topConceptOf} {s} {g}")
         return "".join(lines)
+
+
+def _evidence_iri(base_uri: str, path: str, line: int, text: str) -> str:
+    digest = hashlib.sha1(f"{path}\x1f{line}\x1f{text}".encode()).hexdigest()[:20]
+    return f"<{base_uri}evidence/{digest}>"
 
 
 def _statement_iri(base_uri: str, key: tuple[str, str, str, str]) -> str:
