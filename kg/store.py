@@ -94,24 +94,23 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
-    # The index, the N-Quads and the ConceptGraph are written by forked processes while
-    # this one writes notes.jsonl: the machine has two cores, the three take about as
-    # long, and fork shares the corpus for free. What the previous build holds and has
-    # not changed is copied, not made again.
+    # The index and the N-Quads are written by forked processes while this one writes
+    # notes.jsonl and the ConceptGraph: the machine has two cores, the three parts take
+    # about as long, and fork shares the corpus for free. What the previous build holds
+    # and has not changed is copied, not made again.
     workers = {"the search index": _start(tmp / "index", _build_index, tmp / "index", corpus,
                                           previous / "index" if previous else None)}
     if isinstance(backend, backends.SparqlBackend):
         dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
         graph_store = backend.write(dataset, base_uri, tmp)
-        ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri).save(
-            tmp / "graph.json")
+        view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
     else:
         workers["graph.nq"] = _start(tmp / "graph.nq", write_corpus_nquads, corpus, base_uri,
                                      tmp / "graph.nq",
                                      previous / "graph.nq" if previous else None)
-        workers["graph.json"] = _start(tmp / "graph.json", _write_view, corpus, base_uri,
-                                       tmp / "graph.json")
         graph_store = backend.record()
+        view = ConceptGraph.from_corpus(corpus, base_uri)
+    view.save(tmp / "graph.json")
     _write_notes(corpus, tmp / "notes.jsonl", previous / "notes.jsonl" if previous else None)
     for what, worker in workers.items():
         worker.join()
@@ -159,10 +158,6 @@ def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -
         _fsync_tree(output)
     else:
         _fsync_file(output)
-
-
-def _write_view(corpus: Corpus, base_uri: str, path: Path) -> None:
-    ConceptGraph.from_corpus(corpus, base_uri).save(path)
 
 
 def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
