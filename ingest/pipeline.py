@@ -232,7 +232,8 @@ def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
 def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
           workers: int | None, cache: FolderCache | None) -> Corpus:
     linker = build_lexicon(vocabulary, candidates)
-    results = _linked(notes, linker, workers, cache)
+    stamp = link_stamp(linker)
+    results = _linked(notes, linker, stamp, workers, cache)
     for links in results:
         apply_definitions(links, linker)
     placed: dict[str, set[tuple[str, str]]] = {}
@@ -243,16 +244,15 @@ def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
     return Corpus(notes=notes, concepts=concepts, relations=relations,
-                  linked_with=link_stamp(linker))
+                  linked_with=stamp)
 
 
-def _linked(notes: list[Note], linker: Linker, workers: int | None,
+def _linked(notes: list[Note], linker: Linker, stamp: str, workers: int | None,
             cache: FolderCache | None) -> list[NoteLinks]:
     """``link_notes``, through the cache: a note's links are a function of its path and
     text, the lexicon and the ingest code, and are kept under a hash of the four."""
     if cache is None:
         return link_notes(notes, linker, workers=workers)
-    stamp = link_stamp(linker)
     keys = [link_key(stamp, note) for note in notes]
     results: list[NoteLinks | None] = [cache.load(key) if key else None for key in keys]
     todo = [i for i, found in enumerate(results) if not isinstance(found, NoteLinks)]
