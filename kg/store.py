@@ -157,7 +157,7 @@ def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -
     if output.is_dir():
         _fsync_tree(output)
     else:
-        _fsync_file(output)
+        _fsync(output)
 
 
 def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
@@ -230,7 +230,7 @@ def publish(store: Path, build: Path) -> None:
         tmp_link.unlink()
     os.symlink(os.path.relpath(build, store), tmp_link)
     os.replace(tmp_link, link)
-    _fsync_dir(store)
+    _fsync(store)
 
 
 @lru_cache(maxsize=1)
@@ -274,19 +274,12 @@ def _remove_stale(builds: Path, keep: set[Path | None]) -> None:
 def _fsync_tree(root: Path) -> None:
     for folder, _dirs, files in os.walk(root):
         for name in files:
-            _fsync_file(Path(folder, name))
-        _fsync_dir(Path(folder))
+            _fsync(Path(folder, name))
+        _fsync(Path(folder))
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """A file's data, or a folder's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
