@@ -10,21 +10,12 @@ recomputed by :func:`write_scheme`.
 No blank nodes are minted: reified relation occurrences get IRIs from a hash of their
 content, so graphs compare by plain set equality and survive any serialisation.
 
-Persistence is N-Quads. Measured on this 2-core machine with a synthetic corpus of
-200 notes / 2,000 concepts / ~5,800 relation occurrences = 144k quads
-(``python -m graph.bench``), best of 3::
-
-    build corpus_to_dataset                          2.7 s
-    save  rdflib nquads serializer                   0.85 s   <- used
-    save  pyoxigraph serializer (+ term conversion)  1.04 s
-    load  rdflib nquads parser                       5.85 s
-    load  pyoxigraph parser + memoised conversion    2.73 s   <- used (2.1x)
-          (parse ~0.4 s, term conversion ~0.2 s, the rest is Memory store indexing)
-
-Most of any load is rdflib's Memory store indexing each triple, which a faster parser
-cannot avoid; an Oxigraph-backed store (oxrdflib) would load in ~0.4 s but types plain
-literals as xsd:string and makes ``len()`` slow, so the public face stays an in-memory
-``rdflib.Dataset``. pyoxigraph is optional: without it load falls back to rdflib.
+Persistence is N-Quads, written as text straight from the corpus by
+:func:`write_corpus_nquads` (a note graph per chunk, copied from the previous build when
+its inputs are unchanged): on the Kubernetes docs, rdflib terms cost 5 s where formatting
+strings costs under 1 s. rdflib is the public face for reading (:func:`load_dataset`, via
+pyoxigraph's parser, and exports); an rdflib ``Dataset`` of the same quads is what the
+tests hold the text against (:func:`corpus_to_dataset`).
 The API does not load the dataset at all: it serves from ``ConceptGraph`` JSON.
 """
 
