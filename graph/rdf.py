@@ -564,13 +564,6 @@ def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
     os.replace(tmp, target)
 
 
-def save_dataset_oxigraph(ds: Dataset, path: str | os.PathLike[str]) -> None:
-    """Same output as :func:`save_dataset` through pyoxigraph; kept for ``graph.bench``."""
-    to_ox = _ToOxigraph()
-    with open(path, "wb") as fh:
-        _ox.serialize((to_ox.quad(q) for q in _iter_quads(ds)), fh, _ox.RdfFormat.N_QUADS)
-
-
 def load_dataset(path: str | os.PathLike[str]) -> Dataset:
     """Read an N-Quads file written by :func:`save_dataset` into an in-memory dataset."""
     ds = new_dataset()
@@ -596,39 +589,6 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
     # again, which costs 40% of the load time; the parser's output is already valid.
     ds.store.addN(quads())
     return ds
-
-
-def _convert_to_ox(term: Node) -> object:
-    if isinstance(term, URIRef):
-        return _ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return _ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return _ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return _ox.Literal(str(term), datatype=_ox.NamedNode(str(term.datatype)))
-        return _ox.Literal(str(term))
-    raise TypeError(f"cannot convert {term!r} to an Oxigraph term")
-
-
-class _ToOxigraph:
-    """rdflib -> Oxigraph terms, memoised (IRIs and many literals repeat)."""
-
-    def __init__(self) -> None:
-        self.cache: dict[Node, object] = {}
-        self.default = _ox.DefaultGraph()
-
-    def term(self, term: Node) -> object:
-        hit = self.cache.get(term)
-        if hit is None:
-            hit = self.cache[term] = _convert_to_ox(term)
-        return hit
-
-    def quad(self, quad: tuple[Node, Node, Node, Node]) -> object:
-        s, p, o, g = quad
-        graph = self.default if g is None or g == DATASET_DEFAULT_GRAPH_ID else self.term(g)
-        return _ox.Quad(self.term(s), self.term(p), self.term(o), graph)
 
 
 class _FromOxigraph:
