@@ -507,7 +507,7 @@ class SparqlBackend:
     # -- reading
     def read_dataset(self, base_uri: str) -> Any:
         """Our named graphs read back from the endpoint as an in-memory rdflib Dataset."""
-        from .rdf import new_dataset
+        from .rdf import OxigraphToRdflib, new_dataset
 
         ds = new_dataset()
         text = ("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
@@ -515,7 +515,7 @@ class SparqlBackend:
                 f"&& ?g != <{union_graph_uri(base_uri)}>) }}")
         solutions = self._select(text)
         graphs: dict[str, Any] = {}
-        conv = _ToRdflib()
+        conv = OxigraphToRdflib()
         quads = []
         for s, p, o, g in solutions:
             graph = graphs.get(g.value)
@@ -535,31 +535,6 @@ class SparqlBackend:
         width = len(results.variables)
         for solution in results:
             yield [solution[i] for i in range(width)]
-
-
-class _ToRdflib:
-    def __init__(self) -> None:
-        self.cache: dict[Any, Any] = {}
-
-    def __call__(self, term: Any) -> Any:
-        hit = self.cache.get(term)
-        if hit is None:
-            hit = self.cache[term] = self._convert(term)
-        return hit
-
-    @staticmethod
-    def _convert(term: Any) -> Any:
-        from rdflib import BNode, Literal, URIRef
-
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 class RemoteEngine:

@@ -41,10 +41,16 @@ def assert_same_build(a, b):
     assert (build_a / "notes.jsonl").read_text() == (build_b / "notes.jsonl").read_text()
 
 
-def test_edits_additions_and_deletions_match_a_full_rebuild(tmp_path, monkeypatch):
+def fixture_notes(tmp_path):
+    """The markdown fixtures that parse, in a folder of their own."""
     notes = tmp_path / "notes"
     shutil.copytree(FIXTURES / "markdown", notes)
     (notes / "bad-front-matter.md").unlink()
+    return notes
+
+
+def test_edits_additions_and_deletions_match_a_full_rebuild(tmp_path, monkeypatch):
+    notes = fixture_notes(tmp_path)
     (notes / "extra.md").write_text("# Packfile\n\nA Packfile bundles Objects.\n")
     incremental = tmp_path / "incremental"
     assert ingest(notes, incremental) is not None
@@ -98,9 +104,7 @@ def graph_keys(store):
 
 
 def test_an_edit_naming_no_new_concept_redoes_only_that_note(tmp_path, monkeypatch):
-    notes = tmp_path / "notes"
-    shutil.copytree(FIXTURES / "markdown", notes)
-    (notes / "bad-front-matter.md").unlink()
+    notes = fixture_notes(tmp_path)
     (notes / "more.md").write_text("# More\n\n- A Branch names a Commit\n- Blobs and Trees\n")
     incremental = tmp_path / "incremental"
     ingest(notes, incremental)
