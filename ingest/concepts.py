@@ -56,6 +56,7 @@ _DEFINED_AS = re.compile(
 _DEFINED_AS_HINT = re.compile(r"(?:An?|The)\s")  # a literal start: far quicker to look for
 _CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
                          r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
+_CODE_KEY = re.compile(r"^[\s\-]*[\"']?([a-z][A-Za-z0-9]*)[\"']?\s*:", re.MULTILINE)
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
@@ -159,6 +160,10 @@ def collect(note: Note) -> list[Candidate]:
             if block.kind == "code":
                 for kind in _YAML_KIND.findall(block.text):
                     out.append(Candidate(kind, "manifest", note.path, anchor))
+                # keys written in code: what makes an identifier in prose a code name
+                for key in dict.fromkeys(_CODE_KEY.findall(block.text)):
+                    if is_identifier(key):
+                        out.append(Candidate(key, "code", note.path, anchor))
                 continue
             term = term_of(block)
             if term:

@@ -24,7 +24,10 @@ from .concepts import FUNCTION_WORDS, Candidate, first_sentence, heading_labels,
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
 from .manifests import looks_like_manifest, manifest_relations
 from .model import Block, Concept, Evidence, Note, Relation, Section
-from .patterns import implicit_verb, is_kind_of_tail, korean_relation, runs_on, verb_between
+from . import confidence
+from .patterns import (IN_NAMESPACE, IS_A_CONFIDENCE, KOREAN_CONFIDENCE, Reading, enabled_frame,
+                       frame_between, implicit_frame, is_a, is_kind_of_tail, korean_relation,
+                       negated, object_ok, runs_one_on, subject_ok)
 from .text import label_key, slugify
 from .vocabulary import Vocabulary
 
@@ -43,7 +46,7 @@ QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
 MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
                               "items labels annotations".split())
 ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
-               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8}
+               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9}
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 DEFINITION_RANK = {"term": 0, "sentence": 1, "heading": 2}
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
@@ -54,8 +57,14 @@ _SELECT_BY = re.compile(r"\b(?:with|via|using|through|by)\b", re.IGNORECASE)
 _COMMAND_WORD = re.compile(r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
                            r"edit|run|expose|scale|port-forward|top|explain)\b")
 _HANGUL = re.compile("[가-힣]")
-_IN_THE = re.compile(r"\s+in\s+(?:the\s+)?")
-_IS_A = re.compile(r"\s+(?:is|are)\s+(?:an?|the)\s+(?:\w+\s+)?")
+_CLAUSE_BREAK = re.compile(r"[.;:!?]\s|,\s+(?:and|but|or|so|while|which|because|when|if)\s")
+_RUN_PLACE = re.compile(r"\s+on\s+(?:every|each|all|the|a|an|one)?\s*")
+# "… -n kube-system shows CoreDNS": the word after the verb is what lives there
+_SHOWS = re.compile(r"[^.;—]*?\b(?:shows?|lists?|returns?|displays?|prints?|gives?)\s+"
+                    r"(?:(?:the|a|an|its|all)\s+)?")
+_LOWER_WORD = re.compile(r"(?<![\w.\-])[a-z]{3,}(?![\w.\-])")
+_TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
+_LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
 
 
@@ -75,9 +84,9 @@ class Linker:
         """Changes whenever anything ``link_one`` reads changes: the label keys and their
         concepts, which keys are quiet, which concepts are fields, the concepts' labels."""
         sha = hashlib.sha1()
-        quiet = self.lexicon.quiet
+        quiet, code = self.lexicon.quiet, self.lexicon.code
         for key, owner in sorted(self.lexicon.keys.items()):
-            sha.update(f"{key}\0{owner}\0{key in quiet}\n".encode())
+            sha.update(f"{key}\0{owner}\0{key in quiet}\0{key in code}\n".encode())
         for concept_id, concept in sorted(self.concepts.items()):
             sha.update(f"{concept_id}\0{concept.label}\0{concept_id in self.fields}\n".encode())
         return sha.hexdigest()
@@ -97,8 +106,14 @@ class Linker:
 
 
 # -- pass 1: the lexicon ------------------------------------------------------------
-def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate]) -> Linker:
-    """Concepts from the vocabulary and the notes' candidates, keyed for matching."""
+def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
+                  usage: Counter[str] | None = None,
+                  outlines: frozenset[str] = frozenset()) -> Linker:
+    """Concepts from the vocabulary and the notes' candidates, keyed for matching.
+
+    ``usage`` counts, per lower-case word, the notes that use it in running text: a
+    one-word label that the notes mostly write in lower case is an everyday word
+    ("Files", "Support"), not the name of a thing (see ``Admission``)."""
     lexicon = Lexicon()
     concepts: dict[str, Concept] = {}
     linker = Linker(lexicon, concepts)
@@ -111,21 +126,142 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate]) -> Linker
             lexicon.add(label, term.id, quiet=_quiet(label))
         if is_field_label(term.label, term.aliases):
             linker.fields.add(term.id)
-    capitalised = Counter(label_key(c.label) for c in candidates if c.origin == "capitalised")
+    admission = Admission.of(candidates, usage or Counter(), outlines)
     # labels the lexicon already holds: registering one again without a definition changes
     # nothing (a key keeps its first owner), and notes repeat the same labels thousands of times
     settled: set[str] = set()
     for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
         if candidate.definition is None and candidate.label in settled:
             continue
-        if candidate.origin == "capitalised" and (
-                capitalised[label_key(candidate.label)] < MIN_CAPITALISED
-                or linker.resolve(candidate.label)):
-            continue  # a one-off capital is too often a proper noun of the moment
+        if candidate.origin == "code" or (
+                candidate.origin == "capitalised" and linker.resolve(candidate.label)):
+            continue
+        if not admission.admits(candidate, linker):
+            continue
         _register(linker, candidate)
         if lexicon.lookup(candidate.label) is not None:
             settled.add(candidate.label)
     return linker
+
+
+@dataclass(slots=True)
+class Admission:
+    """Which candidates name a thing. Capitalisation alone never does: a capitalised
+    word counts only in the outline form (where the author capitalises names on
+    purpose) and when it recurs. A prose document's headings name sections, so one
+    becomes a concept only when something else says it is one: its first sentence
+    defines it, another kind of evidence names it, or several notes head it. An
+    identifier in running prose needs code around it somewhere (a dotted path, or the
+    same key in a code block). Any one-word label the notes mostly write in lower case
+    is an everyday word."""
+
+    usage: Counter[str]
+    capitalised: Counter[str]  # label key → notes writing it capitalised mid-sentence
+    written: Counter[str]  # label key → times it is written capitalised mid-sentence
+    headed: Counter[str]  # label key → notes heading it
+    named: set[str]  # label keys some stronger kind of evidence names
+    code: set[str]  # keys written as keys in code blocks
+    outlines: frozenset[str]  # paths of notes written as outlines (``is_outline``)
+
+    @classmethod
+    def of(cls, candidates: list[Candidate], usage: Counter[str],
+           outlines: frozenset[str]) -> Admission:
+        capitalised: Counter[str] = Counter()
+        written: Counter[str] = Counter()
+        headed: Counter[str] = Counter()
+        seen: set[tuple[str, str, str]] = set()
+        named: set[str] = set()
+        code: set[str] = set()
+        for c in candidates:
+            key = label_key(c.label)
+            if c.origin == "code":
+                code.add(key)
+            elif c.origin in _STRONG_ORIGINS:
+                named.add(key)
+            if c.origin == "capitalised":
+                written[key] += 1
+            if (c.origin, key, c.path) in seen:
+                continue
+            seen.add((c.origin, key, c.path))
+            if c.origin == "capitalised":
+                capitalised[key] += 1
+            elif c.origin == "heading":
+                headed[key] += 1
+        return cls(usage, capitalised, written, headed, named, code, outlines)
+
+    def admits(self, candidate: Candidate, linker: Linker) -> bool:
+        label, origin = candidate.label, candidate.origin
+        key = label_key(label)
+        outline = candidate.path in self.outlines
+        if linker.lexicon.lookup(label) is not None:
+            return True  # the vocabulary or a stronger candidate already names it
+        if origin == "capitalised":
+            return outline and self.written[key] >= MIN_CAPITALISED \
+                and not self.everyday(label)
+        if origin == "identifier" and "." not in label and key not in self.code \
+                and key not in self.named:
+            return False
+        if self.everyday(label):
+            return False
+        if origin == "heading" and not outline and not is_camel(label) \
+                and not is_identifier(label):
+            return (key in self.named or self.headed[key] >= 2
+                    or defines(label, candidate.definition))
+        return True
+
+    def everyday(self, label: str) -> bool:
+        """A single plain word that the notes write in lower case more often than as a
+        name: "Files", "Support", "Results". A label written in lower case (a value such
+        as ``true``) is everyday when many notes use it in passing."""
+        if " " in label or is_camel(label) or is_identifier(label) or not label.isalpha():
+            return False
+        word = label.lower()
+        lower = max(self.usage[word], self.usage[word + "s"], self.usage[word.rstrip("s")])
+        if label[0].islower():
+            return lower >= 3 and lower >= 3 * (self.headed[label_key(label)] + 1)
+        return lower >= 3 and lower > 2 * self.capitalised[label_key(label)]
+
+
+_STRONG_ORIGINS = frozenset({"term", "sentence", "chain", "manifest", "camel"})
+_DEFINING_VERB = (r"(?:is|are|was|lets?|allows?|provides?|gives?|enables?|describes?|defines?|"
+                  r"represents?|refers?|means?|holds?|stores?|controls?|manages?|runs?|"
+                  r"creates?|ensures?|specifies|acts|works|can|has|have)")
+
+
+def defines(label: str, evidence: Evidence | None) -> bool:
+    """Whether a sentence opens by saying what ``label`` is or does ("A ReplicaSet's
+    purpose is …", "Ingress exposes …" does not count: only defining verbs)."""
+    if evidence is None:
+        return False
+    pattern = rf"^(?:(?:a|an|the)\s+)?{re.escape(label)}(?:s|es)?(?:'s|’s)?\s+(?:\w+\s+)?" \
+        rf"{_DEFINING_VERB}\b"
+    return re.match(pattern, evidence.text, re.IGNORECASE) is not None
+
+
+def is_outline(note: Note) -> bool:
+    """Study notes written as an outline (in either form): mostly short bullets under
+    headings, which name things, rather than paragraphs of prose under section titles."""
+    items = paragraphs = 0
+    for section in note.sections:
+        for block in section.blocks:
+            if block.kind == "item":
+                items += 1
+            elif block.kind == "paragraph":
+                paragraphs += 1
+    return items > 2 * paragraphs
+
+
+def usage_of(notes: list[Note]) -> Counter[str]:
+    """Per lower-case word of running text, how many notes use it."""
+    usage: Counter[str] = Counter()
+    for note in notes:
+        words: set[str] = set()
+        for section in note.sections:
+            for block in section.blocks:
+                if block.kind != "code":
+                    words.update(_LOWER_WORD.findall(block.text))
+        usage.update(words)
+    return usage
 
 
 def _quiet(label: str) -> bool:
@@ -210,7 +346,7 @@ class NoteLinks:
                 found = index[id(relation.evidence)] = len(evidence)
                 evidence.append(_evidence_tuple(relation.evidence))
             rows.append((relation.source, relation.target, relation.type, found,
-                         relation.weight))
+                         relation.weight, relation.confidence))
         definitions = [(concept, _evidence_tuple(e)) for concept, e in self.definitions]
         return _unpickle_links, (self.heads, self.concepts, definitions, evidence, rows)
 
@@ -222,11 +358,11 @@ def _evidence_tuple(evidence: Evidence) -> tuple[str, str, int]:
 def _unpickle_links(heads: list[str | None], concepts: list[list[str]],
                     definitions: list[tuple[str, tuple[str, str, int]]],
                     evidence: list[tuple[str, str, int]],
-                    rows: list[tuple[str, str, str, int, float]]) -> NoteLinks:
+                    rows: list[tuple[str, str, str, int, float, float]]) -> NoteLinks:
     shared = [Evidence(*e) for e in evidence]  # a sentence's relations share its evidence
     return NoteLinks(heads, concepts, [(c, Evidence(*e)) for c, e in definitions],
-                     [Relation(source, target, kind, shared[i], weight)
-                      for source, target, kind, i, weight in rows])
+                     [Relation(source, target, kind, shared[i], weight, belief)
+                      for source, target, kind, i, weight, belief in rows])
 
 
 @dataclass(slots=True)
@@ -239,6 +375,7 @@ class _Reading:
     heads: dict[str, str | None] = field(default_factory=dict)  # section anchor → concept
     terms: dict[int, str | None] = field(default_factory=dict)  # id(block) → its term
     sentences: dict[int, list[_Sentence]] = field(default_factory=dict)  # id(block) → …
+    outline: bool = False  # ``is_outline(note)``
 
     def head(self, section: Section) -> str | None:
         return self.heads[section.anchor]
@@ -254,7 +391,8 @@ class _Reading:
 def link_one(note: Note, linker: Linker) -> NoteLinks:
     """Which concepts each section of the note names and mentions, and what the note
     defines and states. Reads the note without changing it."""
-    reading = _Reading(note, linker, {s.anchor: s for s in note.sections})
+    reading = _Reading(note, linker, {s.anchor: s for s in note.sections},
+                       outline=is_outline(note))
     concepts: list[list[str]] = []
     for section in note.sections:
         labels = heading_labels(section.title)
@@ -349,53 +487,69 @@ def _subject(reading: _Reading, section: Section, skip: str | None = None) -> st
 def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation]:
     note, linker, block_terms = reading.note, reading.linker, reading.terms
     path = note.path
-    heading_evidence = Evidence(" › ".join(section.breadcrumb[1:]) or section.title, path,
-                                section.line)
     children = [s for s in note.sections if s.parent == section.anchor]
     own = reading.head(section)
     kinds_target = kinds_of(section.title)
     category = linker.resolve(kinds_target) if kinds_target else None
     broader_of: dict[str, str] = {}  # concept → the container it was enumerated under
+    outline = reading.outline
 
-    # 1. hierarchy: "Types of X" lists, and enumerations under a concept heading
+    # 1. hierarchy: "Types of X" lists, and enumerations under a category heading. In
+    # the outline form a concept heading over concept subheadings lists its kinds (the
+    # author's "Controller" over "ReplicaSet", "Deployment"); in prose documents a
+    # subsection is only a kind of its parent when the parent names a class in the
+    # plural ("Audit backends" › "Log backend").
     container = category or (own if own and not linker.is_field(own) else None)
     if container:
+        prior = confidence.TYPES_OF if category else confidence.ENUMERATION
+        lists_kinds = bool(category) or outline or _names_a_class(section.title)
         child_concepts = [reading.head(c) for c in children]
         typed = [c for c in child_concepts if c and c != container and not linker.is_field(c)]
-        if typed and (category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children))):
+        if lists_kinds and typed and (
+                category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children))):
             for child in children:
                 child_concept = reading.head(child)
                 if child_concept in typed:
                     broader_of[child_concept] = container
                     yield Relation(child_concept, container, "broader", Evidence(
-                        " › ".join(child.breadcrumb[1:]), path, child.line))
+                        " › ".join(child.breadcrumb[1:]), path, child.line), 1.0, prior)
         top_items = [b for b in section.blocks if b.kind == "item" and b.depth == 0]
         terms = [block_terms.get(id(b)) for b in top_items]
-        named = [(b, t) for b, t in zip(top_items, terms, strict=True) if t and t != container]
-        if named and (category or (len(named) >= 2 and 3 * len(named) >= 2 * len(top_items))):
+        # fields are kinds only of a class ("Health Checks" › livenessProbe); under a
+        # thing ("Deployment" › spec.replicas) they are its fields
+        fields_are_kinds = bool(category) or _names_a_class(section.title)
+        named = [(b, t) for b, t in zip(top_items, terms, strict=True)
+                 if t and t != container and (fields_are_kinds or not linker.is_field(t))]
+        if lists_kinds and named and (
+                category or (len(named) >= 2 and 3 * len(named) >= 2 * len(top_items))):
             for block, term in named:
                 broader_of[term] = container
                 yield Relation(term, container, "broader",
-                               Evidence(_clean(block.text), path, block.line))
+                               Evidence(_clean(block.text), path, block.line), 1.0, prior)
     if own and linker.is_field(own):
         for block in section.blocks:
             term = block_terms.get(id(block))
             if block.kind == "item" and block.depth == 0 and term and term != own:
-                yield Relation(own, term, "hasValue", Evidence(_clean(block.text), path, block.line))
+                yield Relation(own, term, "hasValue", Evidence(_clean(block.text), path,
+                                                               block.line),
+                               1.0, confidence.FIELD_VALUE)
 
-    # 2. fields named by a heading or a term belong to the enclosing thing
+    # 2. a field named by a heading or a term belongs to the thing the section (or the
+    # one right above it) is about: never to a heading further up
     parent = reading.by_anchor.get(section.parent) if section.parent else None
     if own and linker.is_field(own) and parent is not None:
-        holder = _subject(reading, parent)
+        holder = _holder(reading, parent)
         if holder:
-            yield Relation(holder, own, "hasProperty", heading_evidence)
+            yield Relation(holder, own, "hasProperty", Evidence(
+                " › ".join(section.breadcrumb[1:]) or section.title, path, section.line),
+                1.0, confidence.FIELD_OF)
     for block in section.blocks:
         term = block_terms.get(id(block))
-        if term and linker.is_field(term) and block.depth == 0:
-            holder = _subject(reading, section, skip=broader_of.get(term))
-            if holder and holder != term:
-                yield Relation(holder, term, "hasProperty",
-                               Evidence(_clean(block.text), path, block.line))
+        holder = _holder(reading, section, skip=broader_of.get(term)) if term else None
+        if term and linker.is_field(term) and block.depth == 0 and holder and holder != term:
+            yield Relation(holder, term, "hasProperty",
+                           Evidence(_clean(block.text), path, block.line),
+                           1.0, confidence.FIELD_OF)
 
     # 3. sentences and manifests
     seen: set[tuple[str, str]] = set()
@@ -407,9 +561,40 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
                 yield from manifest_relations(block.text, block.line, path, subject,
                                               linker.manifest_key, linker.is_field)
             continue
-        holder = _subject(reading, section)
+        bullet = block.kind == "item"
+        thing = own if own and not linker.is_field(own) else None
         for sentence in reading.sentences_of(block):
-            yield from _sentence_relations(sentence, path, context, holder, linker, seen)
+            yield from _sentence_relations(sentence, path, context, thing, bullet, linker, seen)
+
+
+def _clause_subject(text: str, mentions: list[Mention], index: int) -> Mention:
+    """The first mention of the clause holding ``mentions[index]``, when it is the
+    clause's subject; else that mention itself."""
+    for mention in mentions[: index + 1]:
+        if _CLAUSE_BREAK.search(text, mention.end, mentions[index].start):
+            continue
+        return mention if subject_ok(text[: mention.start]) else mentions[index]
+    return mentions[index]
+
+
+def _names_a_class(title: str) -> bool:
+    """"Pod conditions", "Audit backends": a heading naming a class of things."""
+    words = re.sub(r"\([^)]*\)", " ", title).strip().split()
+    last = words[-1].lower() if words else ""
+    return len(words) <= 4 and last.isalpha() and last.endswith("s") and not last.endswith(
+        ("ss", "us", "is", "ics"))
+
+
+def _holder(reading: _Reading, section: Section, skip: str | None = None) -> str | None:
+    """The thing whose fields a section lists: its own concept, else its parent's (when
+    the section's concept is ``skip``, the class the field was listed as a kind of)."""
+    linker = reading.linker
+    parent = reading.by_anchor.get(section.parent) if section.parent else None
+    for candidate in (section, parent):
+        concept = reading.head(candidate) if candidate is not None else None
+        if concept and concept != skip and not linker.is_field(concept):
+            return concept
+    return None
 
 
 def _block_subject(reading: _Reading, section: Section, index: int) -> str | None:
@@ -480,78 +665,128 @@ def _pieces(text: str, start: int, end: int, kind: str) -> Iterator[tuple[int, s
 
 
 def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
-                        holder: str | None, linker: Linker,
+                        own: str | None, bullet: bool, linker: Linker,
                         seen: set[tuple[str, str]]) -> Iterator[Relation]:
-    """Relations one sentence states. ``seen`` holds the (topic, concept) co-mentions
-    the section has already given, so each is counted once per section."""
+    """Relations one sentence states. Typed ones only from a frame (``ingest.patterns``)
+    between two mentions whose roles are right; every other pair named together is a
+    co-mention. ``seen`` holds the (topic, concept) co-mentions the section has
+    already given, so each is counted once per section."""
     text = sentence.text
     evidence = Evidence(_clean(text), path, sentence.line)
     mentions = _dedupe(sentence.mentions)
     typed: set[frozenset[str]] = set()
 
-    def emit(source: str | None, target: str | None, relation: str) -> Iterator[Relation]:
+    def emit(source: str | None, target: str | None, relation: str,
+             belief: float) -> Iterator[Relation]:
         if source and target and source != target:
             typed.add(frozenset((source, target)))
-            yield Relation(source, target, relation, evidence)
+            yield Relation(source, target, relation, evidence, 1.0, belief)
 
     # explicit chains: Deployment -> ReplicaSet -> Pod
     if _has_arrow(text) and _ARROW.search(text):
         segments = _ARROW.split(text)
         for left, right in pairwise(segments):
             yield from emit(_chain_end(left, linker, last=True),
-                            _chain_end(right, linker, last=False), "leadsTo")
+                            _chain_end(right, linker, last=False), "leadsTo",
+                            confidence.CHAIN)
 
     hangul = _HANGUL.search(text) is not None
-    # a subject-less sentence is about the heading or term it sits under
-    if context and mentions and mentions[0].concept != context:
-        relation = implicit_verb(text[: mentions[0].start])
-        if relation:
-            yield from emit(context, mentions[0].concept, relation)
+    # a bullet without a subject is about the heading or term it sits under
+    opening, rest = 0, mentions
+    if mentions and mentions[0].concept == context:
+        # "Commit: Points to one Tree": what follows the term is about the term
+        colon = _TERM_COLON.match(text, mentions[0].end)
+        if colon:
+            opening, rest = colon.end(), mentions[1:]
+    if bullet and context and rest and rest[0].concept != context:
+        first = rest[0]
+        if object_ok(text[first.end:first.end + 40]):
+            found = implicit_frame(text[opening: first.start])
+            if found and not found.reverse:
+                yield from emit(context, first.concept, found.type, found.confidence * 0.9)
+            elif found is None and not negated(text[opening: first.start]):
+                for mention in rest:
+                    enabled = enabled_frame(text[opening: mention.start], text[mention.end:])
+                    if enabled and mention.concept != context:
+                        yield from emit(context, mention.concept, enabled.type,
+                                        enabled.confidence)
+                        break
     # "select X with Y": Y selects X
     selector_pair = _select_with(text, mentions)
     if selector_pair:
-        yield from emit(selector_pair[1], selector_pair[0], "selects")
-    selector = selector_pair[1] if selector_pair else None
-    for left, right in pairwise(mentions):
-        if left.concept == right.concept or right.concept == selector \
-                or typed and frozenset((left.concept, right.concept)) in typed:
+        yield from emit(selector_pair[1], selector_pair[0], "selects", confidence.SELECT_WITH)
+    for index, (left, right) in enumerate(pairwise(mentions)):
+        if left.concept == right.concept or typed and frozenset(
+                (left.concept, right.concept)) in typed:
             continue
         between = text[left.end:right.start]
-        after = text[right.end:right.end + 200]  # patterns look a few words ahead only
+        after = text[right.end:right.end + 40]
         if hangul:
-            relation = korean_relation(text[left.end:left.end + 3], after)
+            relation = korean_relation(text[left.end:left.end + 3], text[right.end:right.end + 200])
             if relation:
-                yield from emit(left.concept, right.concept, relation)
+                yield from emit(left.concept, right.concept, relation, KOREAN_CONFIDENCE)
                 continue
-        if _IN_THE.fullmatch(between) and after.lower().lstrip().startswith("namespace"):
-            yield from emit(left.concept, right.concept, "inNamespace")
+        if IN_NAMESPACE.match(between) and after.lower().lstrip().startswith("namespace"):
+            # "CoreDNS runs as Pods in the kube-system namespace": the clause's subject
+            # lives there, not the kind of object it runs as
+            subject = _clause_subject(text, mentions, index)
+            yield from emit(subject.concept, right.concept, "inNamespace", 0.8)
             continue
-        if between.strip() == ":" and linker.is_field(left.concept):
-            yield from emit(left.concept, right.concept, "hasValue")
+        if not object_ok(after) and not (
+                linker.is_field(left.concept) and between.strip() == ":"):
             continue
-        if runs_on(between, lambda start=left.start: text[:start]):
-            yield from emit(left.concept, right.concept, "runsOn")
+        if between.strip() == ":" and linker.is_field(left.concept) \
+                and not linker.is_field(right.concept):
+            yield from emit(left.concept, right.concept, "hasValue", confidence.FIELD_VALUE)
             continue
-        found = verb_between(between)
-        if found is None and is_kind_of_tail(after) and _IS_A.fullmatch(between):
-            found = ("broader", False)
-        if found:
-            relation, passive = found
-            source, target = (right.concept, left.concept) if passive else (left.concept,
-                                                                            right.concept)
-            yield from emit(source, target, relation)
-    # kubectl -n kube-system ...: what the command lists lives in that namespace
+        if between in ("'s ", "’s ", "'s .", "’s .") and linker.is_field(right.concept) \
+                and not linker.is_field(left.concept):
+            yield from emit(left.concept, right.concept, "hasProperty",
+                            confidence.POSSESSIVE_FIELD)
+            continue
+        if not subject_ok(text[:left.start]):
+            continue
+        if runs_one_on(between, text[right.end:]):
+            # "A DaemonSet runs a Pod on every Node": it manages the Pod, which runs there
+            yield from emit(left.concept, right.concept, "manages", 0.75)
+            if index + 2 < len(mentions) and _RUN_PLACE.fullmatch(
+                    text[right.end:mentions[index + 2].start]):
+                yield from emit(right.concept, mentions[index + 2].concept, "runsOn", 0.75)
+            continue
+        found = frame_between(between)
+        if found is None and (is_a(between) or is_kind_of_tail(between, after)) \
+                and not linker.is_field(left.concept):
+            found = Reading("broader", False, IS_A_CONFIDENCE)
+        if found is None:
+            continue
+        source, target = (right.concept, left.concept) if found.reverse else (
+            left.concept, right.concept)
+        yield from emit(source, target, found.type, found.confidence)
+        # "… uses ConfigMaps and Secrets": the frame reaches every object of a list
+        for follower, nxt in pairwise(mentions[index + 1:]):
+            if not _LIST_JOIN.fullmatch(text[follower.end:nxt.start]) \
+                    or not object_ok(text[nxt.end:nxt.end + 40]):
+                break
+            pair = (nxt.concept, left.concept) if found.reverse else (left.concept, nxt.concept)
+            yield from emit(*pair, found.type, found.confidence * 0.9)
+    # a field written in a sentence under a heading naming a thing is that thing's own
+    # ("spec.replicas: 2" under ReplicaSet); a heading further up is too far away
+    if own:
+        for mention in mentions:
+            if linker.is_field(mention.concept) and mention.concept != own \
+                    and is_identifier(mention.surface) and frozenset(
+                        (own, mention.concept)) not in typed:
+                yield from emit(own, mention.concept, "hasProperty", confidence.FIELD_OF * 0.8)
+    # kubectl -n kube-system … shows CoreDNS: what the command shows lives there
     flag = _NAMESPACE_FLAG.search(text) if "-n" in text else None
     if flag and (namespace := linker.resolve(flag.group(1))):
+        shown = _SHOWS.match(text, flag.end())
         for mention in mentions:
-            if mention.concept != namespace and not _COMMAND_WORD.match(text[mention.end:]) \
+            if shown and mention.start == shown.end() and mention.concept != namespace \
+                    and not linker.is_field(mention.concept) \
                     and not linker.concepts[mention.concept].label.lower().startswith("kubectl"):
-                yield from emit(mention.concept, namespace, "inNamespace")
-    # fields mentioned in running text belong to the thing the section is about
-    for mention in mentions:
-        if linker.is_field(mention.concept) and holder and holder != mention.concept \
-                and mention.concept != context and is_identifier(mention.surface):
-            yield Relation(holder, mention.concept, "hasProperty", evidence, 0.5)
+                yield from emit(mention.concept, namespace, "inNamespace",
+                                confidence.NAMESPACE_FLAG)
     # the weakest kind: mentioned together, with the next few concepts of the sentence
     # (a long list pairs neighbours, not everything with everything), and with the
     # topic of the section once per section
@@ -561,16 +796,16 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             if (context, concept) not in seen and not (
                     typed and frozenset((context, concept)) in typed):
                 seen.add((context, concept))
-                yield _related(context, concept, evidence, 0.5)
+                yield _related(context, concept, evidence, 0.5, confidence.TOPIC_CO_MENTION)
     for i, first in enumerate(concepts):
         for second in concepts[i + 1:i + 1 + CO_MENTION_WINDOW]:
             if not (typed and frozenset((first, second)) in typed):
-                yield _related(first, second, evidence, 1.0)
+                yield _related(first, second, evidence, 1.0, confidence.CO_MENTION)
 
 
-def _related(a: str, b: str, evidence: Evidence, weight: float) -> Relation:
+def _related(a: str, b: str, evidence: Evidence, weight: float, belief: float) -> Relation:
     source, target = (a, b) if a <= b else (b, a)
-    return Relation(source, target, "related", evidence, weight)
+    return Relation(source, target, "related", evidence, weight, belief)
 
 
 def _has_arrow(text: str) -> bool:

@@ -95,6 +95,9 @@ class Lexicon:
 
     keys: dict[str, str] = field(default_factory=dict)
     quiet: set[str] = field(default_factory=set)  # keys that never match in running text
+    # keys of code identifiers (``anyOf``, ``restartPolicy``): mentioned only when written
+    # as code, never by words that happen to spell them ("any of the techniques")
+    code: set[str] = field(default_factory=set)
     # strict prefixes of keys: a run of words whose keys are not one cannot grow into a label
     prefixes: set[str] = field(default_factory=set)
     typo_index: dict[str, set[str]] = field(default_factory=dict)
@@ -111,6 +114,10 @@ class Lexicon:
         self.tokens.clear()
         owner = self.keys.setdefault(key, concept)
         if owner == concept:
+            if is_identifier(label) and "." not in label:
+                self.code.add(key)
+            else:
+                self.code.discard(key)
             if quiet:
                 self.quiet.add(key)
             else:
@@ -213,7 +220,7 @@ class Lexicon:
                 break  # words must be adjacent (a space or a hyphen between)
             raw, key = infos[j][:2]
             candidate = acc + key
-            if candidate in keys and candidate not in quiet:
+            if candidate in keys and candidate not in quiet and candidate not in self.code:
                 best = (j, keys[candidate], matches[j].end())
             elif key[0] >= "가":  # 퍼시스턴트 볼륨 클레임을: particle on the last word
                 stem = strip_particle(key, _Rest(keys, acc))
@@ -234,7 +241,8 @@ class Lexicon:
 
     def _token_info(self, word: str) -> _TokenInfo:
         raw, key = _token_keys(word)
-        exact = self.keys[key] if key in self.keys and key not in self.quiet else None
+        exact = self.keys[key] if key in self.keys and key not in self.quiet and (
+            key not in self.code or _written_as_code(word)) else None
         fallback: tuple[str, str | None, bool] | None = None
         found = self.resolve_token(word)
         if found and key not in self.quiet:
@@ -246,6 +254,11 @@ class Lexicon:
             fallback = (found[0], stem, found[1])
         return raw, key, exact, raw in self.prefixes, fallback
 
+
+
+def _written_as_code(word: str) -> bool:
+    """``restartPolicy`` or ``spec.replicas`` rather than the word ``restartpolicy``."""
+    return "." in word or any(c.isupper() for c in word[1:])
 
 
 class _Rest:

@@ -123,6 +123,9 @@ class Relation:
 
     The same pair may be asserted many times; the graph aggregates them into one edge
     whose weight is the sum of the weights and whose evidence is the list of places.
+    ``confidence`` is how far this one reading is to be believed, in [0, 1]: what the
+    pattern that read it deserves (see ``ingest.patterns``); the graph combines the
+    readings of an edge (``ingest.confidence``).
     """
 
     source: str
@@ -130,6 +133,7 @@ class Relation:
     type: str
     evidence: Evidence
     weight: float = 1.0
+    confidence: float = 0.5
 
 
 @dataclass(slots=True, frozen=True)

@@ -1,61 +1,265 @@
-"""What the words between two concept mentions say about how they relate.
+"""What the words around two concept mentions say about how they relate.
 
-English notes state relations with verbs ("a ReplicaSet replicates Pods", "DNS is
-available through CoreDNS") or leave the subject implicit in bullets under a heading
-("Uses ReplicaSet to create Pods" under Deployment). Korean notes mark roles with
-particles ("Deployment는 ReplicaSet을 관리한다"). Each pattern maps to a relation type
-from ``RELATION_TYPES``.
+A typed relation is read only from a *frame*: the whole text between the two mentions
+must be one verb phrase of a known type ("manages", "is a kind of", "is mounted by"),
+with nothing else in it but auxiliaries, adverbs and determiners. Anything more (a
+comma, a second verb, "and") and the sentence says something this table cannot read,
+so the pair stays a co-mention. The subject must be the subject (not the object of a
+preposition, nor a word inside a longer name) and the object the head of its noun
+phrase (not a modifier: "creates AAAA records" is not about AAAA). A negated frame
+("does not use") states nothing. Each frame carries the confidence that its kind of
+evidence deserves; extraction combines them per edge.
+
+Korean notes mark roles with particles ("Deployment는 ReplicaSet을 관리한다"): a frame
+there is the particle after the subject and the verb after the object.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
-# (type, pattern over the lower-cased words between subject and object). Order matters:
-# the first pattern found nearest the object wins, so "runs on" beats "runs".
-VERB_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("runsOn", re.compile(
-        r"\b(?:runs?|running|ran) (?:\w+ ){0,4}?on\b|\b(?:assigned|scheduled|placed|deployed|"
-        r"bound|pinned) (?:\w+ ){0,2}?(?:on|onto|to)\b|\b(?:lives?|hosted) on\b")),
-    ("routesTo", re.compile(
-        r"\b(?:routes?|routing|forwards?|forwarding|proxies|load[- ]balances?|exposes?|exposing)\b"
-        r"|\b(?:distributes?|sends?|directs?) (?:\w+ ){0,3}?to\b|\bconnects? (?:\w+ ){0,8}?to\b"
-        r"|\bin front of\b")),
-    ("selects", re.compile(r"\b(?:selects?|selected|selecting|matches|targets?)\b")),
-    ("contains", re.compile(
-        r"\b(?:contains?|containing|holds?|holding|includes?|including|groups?|lists?|"
-        r"consists? of|made up of|composed of|bundles?|wraps?)\b")),
-    ("manages", re.compile(
-        r"\b(?:creat(?:e|es|ed|ing)|manag(?:e|es|ed|ing)|control(?:s|led|ling)?|"
-        r"replicat(?:e|es|ed|ing)|maintain(?:s|ed|ing)?|spawn(?:s|ed)?|launch(?:es|ed)?|"
-        r"owns|owned|runs?|schedul(?:e|es|ed)|generat(?:e|es|ed)|scal(?:e|es|ed))\b")),
-    ("uses", re.compile(
-        r"\b(?:uses?|using|through|via|points? (?:\w+ ){0,2}?to|refers? (?:\w+ ){0,2}?to|relies on|rel(?:y|ies) on|depends? on|mounts?|"
-        r"mounted|references?|referenced|reads?|consumes?|backed by|supports?|requires?|"
-        r"needs?|based on|stored in|stores? (?:\w+ ){0,2}?in)\b")),
-]
-# any of the verbs at all: most gaps between two mentions (" ", ", ", " and ") have none
-_ANY_VERB = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in VERB_PATTERNS))
-_CLAUSE_END = re.compile(r"[.;!?]\s|[.;!?]\)")
-_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|get|gets)\s+(?:\w+\s+)?\w+ed\s+by\b|\bby\s*$")
-_KIND_OF = re.compile(
-    r"^\s*(?:is|are)\s+(?:(?:an?\s+|one\s+|the\s+)?(?:\w+\s+)?(?:kind|type|sort|form|variant|"
-    r"subtype|special\s+case|subclass|category)\s+of\s+(?:an?\s+|the\s+)?|an?\s+(?:\w+\s+)?)$")
-_USED_BY = re.compile(r"\bused\s+by\s+(?:\w+\s+){0,2}$")
-_RUN_ON = re.compile(r"^\s+on\s+(?:(?:every|each|all|a|an|the|specific|one|any|some|certain)\s+)?"
-                     r"(?:\w+\s+)?$")
-_KIND_OF_TAIL = re.compile(r"^\s*(?:type|kind)\b")
-# a sentence that starts with a verb has the heading (or term) as its subject
-_IMPLICIT_SUBJECT = re.compile(
-    r"^\s*(?:(?:it|this|they)\s+|can\s+|(?:also|usually|often|always|mostly|typically|"
-    r"generally|normally|mainly|only)\s+|(?:you\s+can|lets\s+you|allows\s+you\s+to|"
-    r"used\s+to|when\s+you\s+want\s+to|is\s+used\s+to|helps\s+you)\s+)?"
-    r"(?P<verb>[a-z]+)\b")
-_THIRD_PERSON = re.compile(r"^[a-z]+(?:s|es)$")
-_MAX_GAP = 90
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a frame read: the relation type, whether the object is the subject
+    (passive voice: "scheduled by"), and the frame's confidence."""
+
+    type: str
+    reverse: bool
+    confidence: float
+
+
+# -- the verb table: one home for every frame's verbs ----------------------------------
+# (relation type, active verb phrases, passive participles read with "by", confidence).
+# Active phrases are regex alternatives over lower-cased words; an "is"/"are" form is
+# written out where the verb needs it ("is made up of"). Only verbs whose every common
+# sense is this relation are listed: "runs", "holds", "supports", "targets", "matches"
+# are left out because most sentences use them in another sense.
+VERBS: list[tuple[str, str, str, float]] = [
+    ("manages",
+     r"creates?|manages?|controls?|replicates?|maintains?|spawns?|launches|owns?|"
+     r"schedules?|is responsible for (?:creating|managing|running)",
+     r"created|managed|controlled|replicated|maintained|spawned|launched|owned|scheduled",
+     0.8),
+    ("uses",
+     r"uses?|mounts?|references?|consumes?|relies on|rely on|depends on|depend on|"
+     r"points? to|refers? to|is backed by|are backed by|reads? from|pulls?|"
+     r"is (?:available|provided|served|exposed) (?:through|via)|"
+     r"are (?:available|provided|served|exposed) (?:through|via)",
+     r"used|mounted|referenced|consumed",
+     0.75),
+    ("contains",
+     r"contains?|includes?|consists? of|is made up of|are made up of|is composed of|"
+     r"are composed of|groups?|bundles?|lists|holds|stores",
+     r"contained|included|grouped|bundled",
+     0.75),
+    ("runsOn",
+     r"runs? on|is running on|are running on|executes? on|lives? on|"
+     r"is (?:scheduled|assigned|placed|deployed|pinned) (?:on|onto|to)|"
+     r"are (?:scheduled|assigned|placed|deployed|pinned) (?:on|onto|to)|"
+     r"gets? (?:scheduled|assigned|placed) (?:on|onto|to)|is hosted on|are hosted on",
+     r"",
+     0.8),
+    ("routesTo",
+     r"routes? (?:traffic |requests |packets |connections )?to|"
+     r"forwards? (?:traffic |requests |packets |connections )?to|"
+     r"proxies (?:traffic |requests |connections )?to|"
+     r"load[- ]balances? (?:traffic |requests )?(?:across|to|between)|"
+     r"(?:sends?|directs?|distributes?) (?:traffic|requests|packets|connections) to|"
+     r"stands? in front of|sits? in front of|is in front of",
+     r"",
+     0.8),
+    ("selects",
+     r"selects?|matches",
+     r"selected",
+     0.75),
+]
+
+# Words that may sit between subject and verb, or verb and object, without changing
+# what is said. Modals and adverbs before the verb; determiners and quantities after.
+_MODS = (r"(?:(?:also|automatically|then|typically|usually|always|only|directly|actually|"
+         r"still|now|simply|just|each|generally|normally|often|mainly|primarily|indirectly|"
+         r"can|could|will|would|must|should|may|might|does|do|did|is able to|are able to)\s+)*")
+_DETS = (r"(?:(?:the|a|an|one|two|three|one or more|zero or more|multiple|several|many|its|"
+         r"their|his|her|your|our|each|every|all|any|all the|some|this|that|these|those|"
+         r"set of|a set of|a group of|a number of|a list of|number of|group of|other|"
+         r"new|existing|matching|running|relevant|corresponding|underlying|given|same|"
+         r"specified|specific|particular|desired|single|individual|appropriate|"
+         r"\d+)\s+)*")
+_NEGATION = re.compile(r"\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|"
+                       r"aren't|didn't|neither|nor|without|instead of|rather than)\b|n't\b")
+_RELATIVE = r"(?:,\s*)?(?:(?:which|that|who)\s+)?"
+_BE = r"(?:(?:is|are|was|were|be|been|being|gets?|got|can be|will be|must be|may be)\s+)?"
+
+
+def _frame(types: list[tuple[str, str, str, float]]) -> list[tuple[re.Pattern[str], Reading]]:
+    frames: list[tuple[re.Pattern[str], Reading]] = []
+    for kind, active, passive, confidence in types:
+        frames.append((re.compile(rf"^\s*{_RELATIVE}{_MODS}(?:{active})\s+{_DETS}$"),
+                       Reading(kind, False, confidence)))
+        if passive:
+            frames.append((re.compile(rf"^\s*{_RELATIVE}{_BE}{_MODS}(?:{passive})\s+by\s+{_DETS}$"),
+                           Reading(kind, True, confidence)))
+    return frames
+
+
+FRAMES = _frame(VERBS)
+# "ClusterIP is a kind of Service", "NodePort is one of the Service types" (object then
+# "type" after it: see ``kind_of_tail``); "Ingress is an API object": a class statement
+_KIND_OF = re.compile(
+    r"^\s*(?:is|are)\s+(?:also\s+)?(?:an?\s+|one\s+|the\s+)?(?:\w+\s+)?(?:kind|type|sort|form|"
+    r"variant|subtype|special\s+case|subclass|category|specialization|implementation)s?"
+    r"\s+of\s+(?:an?\s+|the\s+)?$")
+_IS_A = re.compile(r"^\s*(?:is|are)\s+(?:also\s+)?(?:an?|one)\s+(?P<adj>[a-z][\w\-]*\s+)?$")
+_IS_THE = re.compile(r"^\s*(?:is|are)\s+(?:an?|the)\s+(?:\w+\s+)?$")
+# adjectives that make "is a new PVC" a statement about one thing, not about a class
+_INSTANCE_ADJECTIVES = frozenset(
+    "new different separate single same specific particular certain given another "
+    "second first last existing running".split())
+KIND_OF_CONFIDENCE = 0.9
+IS_A_CONFIDENCE = 0.7
+# "in the kube-system namespace": where the object lives
+IN_NAMESPACE = re.compile(r"^\s+in\s+(?:the\s+)?$")
+
+# -- who is the subject and which word is the object ---------------------------------
+_PREPOSITIONS = frozenset(
+    "of in on at by for from with into onto to about than per like between across within "
+    "without through via over under after before during against among behind beside "
+    "besides beyond inside outside near toward towards upon versus vs unlike".split())
+_DETERMINERS = frozenset(
+    "the a an each every all any this that these those its their your our one some no "
+    "both either every another such".split())
+# What may follow the object's head: punctuation, a function word, a verb form. Any
+# other word makes the mention a modifier of a longer noun phrase ("Pod template").
+_FOLLOWERS = frozenset(
+    "and or but nor so yet if when while because since unless until whether where that "
+    "which who whose whom to is are was were be been being has have had do does did can "
+    "could will would must should may might as than then also only too instead "
+    "objects object resources resource instances instance replicas service addon add-on "
+    "plugin component daemon agent".split()) | _PREPOSITIONS
+_WORD = re.compile(r"[A-Za-z][\w\-]*|\S")
+_CLAUSE_START = re.compile(r".*(?:[.;:!?]\s|,\s+(?:and|but|or|so|while|whereas|although|"
+                           r"because|since|if|when|unless)\s|\(|^)", re.DOTALL)
+
+
+def subject_ok(before: str) -> bool:
+    """Whether a mention preceded by ``before`` (its sentence up to it) is a clause's
+    subject: not the object of a preposition ("the container in the Pod uses …") and
+    not the last word of a longer name ("Alibaba Cloud MSE Ingress is …")."""
+    words = _WORD.findall(before[-80:])
+    while words and words[-1].lower() in _DETERMINERS:
+        words.pop()
+    if not words:
+        return True
+    last = words[-1]
+    if last.lower() in _PREPOSITIONS or last in ("'s", "’s"):
+        return False
+    if last[0].isupper() and len(words) > 1 and words[-2] not in (".", ":", ";", ",", "("):
+        return False  # inside a capitalised run: a longer proper name
+    return not (last.isalpha() and last.islower() and last.endswith(("ing", "ed"))
+                and last not in ("need", "used"))
+
+
+def object_ok(after: str) -> bool:
+    """Whether a mention followed by ``after`` is the head of its noun phrase."""
+    text = after.lstrip()
+    if not text or not (text[0].isalpha() or text[0] in "'’"):
+        return not text.startswith(("'s", "’s", "-", "/"))
+    if text.startswith(("'s", "’s")):
+        return False
+    word = _WORD.match(text)
+    token = word.group(0).lower() if word else ""
+    return token in _FOLLOWERS or token.endswith(("ed", "ing", "ly"))
+
+
+@lru_cache(maxsize=1 << 16)
+def frame_between(between: str) -> Reading | None:
+    """The frame the words between subject and object make, or None. Cached: the same
+    short gaps come back again and again."""
+    text = " ".join(between.lower().split())
+    text = f" {text} " if text else " "
+    if len(text) > 80 or _NEGATION.search(text):
+        return None
+    if _KIND_OF.match(text):
+        return Reading("broader", False, KIND_OF_CONFIDENCE)
+    for pattern, reading in FRAMES:
+        if pattern.match(text):
+            return reading
+    return None
+
+
+def is_a(between: str) -> bool:
+    """"X is a Y" with at most one adjective that does not make it about one thing."""
+    match = _IS_A.match(" ".join(between.lower().split()).join("  "))
+    if not match:
+        return False
+    adjective = (match.group("adj") or "").strip()
+    return adjective not in _INSTANCE_ADJECTIVES
+
+
+def is_kind_of_tail(between: str, after: str) -> bool:
+    """"ClusterIP is the default Service type": the object is followed by "type"."""
+    return bool(_IS_THE.match(" ".join(between.lower().split()).join("  "))) and bool(
+        re.match(r"^\s*(?:type|kind)\b", after.lower()))
+
+
+_RUNS = re.compile(rf"^\s*{_RELATIVE}{_MODS}runs?\s+{_DETS}$")
+
+
+def runs_one_on(between: str, after: str) -> bool:
+    """"runs a Pod on every Node": the subject keeps a Pod running there."""
+    return bool(_RUNS.match(" ".join(between.lower().split()).join("  "))) and bool(
+        re.match(r"^\s+on\s", after))
+
+
+def negated(text: str) -> bool:
+    return bool(_NEGATION.search(text.lower()))
+
+
+# -- a subject-less bullet: "Replicates Pods …" under ReplicaSet ----------------------
+_OPENER = re.compile(
+    r"^\s*(?:(?:it|this|they)\s+)?(?:(?:also|usually|often|always|mostly|typically|generally|"
+    r"normally|mainly|only|can|automatically)\s+)*(?P<verb>[a-z][a-z\- ]*?)\s+" + _DETS + r"$")
+_ENABLES = re.compile(
+    r"(?:so\s+(?:that\s+)?you\s+can|lets\s+you|allows\s+you\s+to|to)\s+(?P<verb>[a-z]+)\s+"
+    + _DETS + r"$")
+_SCHEDULED = re.compile(r"^\s*(?:periodically|on a schedule|repeatedly|regularly|at\b|every\b)")
+
+
+def implicit_frame(prefix: str) -> Reading | None:
+    """The frame of a bullet that opens with its verb (the subject is the heading or
+    term it sits under): "Replicates Pods …", "Usually refers to a Branch". The verb
+    must be in the third person: an imperative ("Run k exec …") is addressed to the
+    reader."""
+    text = " ".join(prefix.lower().split())
+    if not text or len(text) > 60 or _NEGATION.search(text):
+        return None
+    match = _OPENER.match(text + " ")
+    if not match:
+        return None
+    verb = match.group("verb")
+    first = verb.split()[0]
+    if not (first.endswith("s") or text.startswith(("can ", "it ", "this ", "they "))):
+        return None
+    return frame_between(f" {verb} ")
+
+
+def enabled_frame(prefix: str, after: str) -> Reading | None:
+    """"… so you can run Jobs periodically" in a subject-less bullet: the subject (the
+    heading) makes the verb happen. "run" counts only when a schedule follows it."""
+    match = _ENABLES.search(" ".join(prefix.lower().split()) + " ")
+    if not match:
+        return None
+    verb = match.group("verb")
+    if verb == "run":
+        return Reading("manages", False, 0.7) if _SCHEDULED.match(after.lower()) else None
+    reading = frame_between(f" {verb} ")
+    return Reading(reading.type, False, 0.7) if reading and not reading.reverse else None
+
+
+# -- Korean ---------------------------------------------------------------------------
 KOREAN_VERBS: list[tuple[str, re.Pattern[str]]] = [
     ("runsOn", re.compile(r"^\s*(?:에서|위에서|에)\s*(?:\S+\s+)?(?:실행|동작|배치|스케줄)")),
     ("manages", re.compile(r"^\s*(?:을|를)?\s*(?:\S+\s+)?(?:관리|생성|만들|복제|유지|제어|실행|띄우|배포)")),
@@ -66,66 +270,8 @@ KOREAN_VERBS: list[tuple[str, re.Pattern[str]]] = [
     ("contains", re.compile(r"^\s*(?:의\s*(?:묶음|모음|집합|그룹)|(?:을|를)\s*(?:\S+\s+)?(?:담는|담고|포함|묶))")),
 ]
 _KOREAN_SUBJECT = re.compile(r"^(?:은|는|이|가)\b|^(?:은|는|이|가)(?=\s)")
-
-
-@lru_cache(maxsize=1 << 16)
-def verb_between(between: str) -> tuple[str, bool] | None:
-    """(relation type, passive?) for the words between two mentions, or None. Cached:
-    the same few gaps (" ", " and ", " uses ") come back between mentions again and again."""
-    text = between.lower()
-    if len(text) > _MAX_GAP or _CLAUSE_END.search(text):
-        return None
-    if text.count("(") != text.count(")"):
-        return None  # one of the two is inside a parenthesis: an aside, not the object
-    if _KIND_OF.match(text):
-        return "broader", False
-    if "used" in text and _USED_BY.search(text):
-        return "uses", True
-    if not _ANY_VERB.search(text):
-        return None
-    best: tuple[int, int, str] | None = None
-    for relation, pattern in VERB_PATTERNS:
-        for match in pattern.finditer(text):
-            if best is None or match.start() > best[0]:
-                best = (match.start(), match.end(), relation)
-    if best is None:
-        return None
-    start, end, relation = best
-    words_after = len(text[end:].split())
-    if words_after > (2 if relation == "manages" and text[start:end].startswith("run") else 5):
-        return None  # the verb is about something else before the object
-    return relation, bool(_PASSIVE.search(text))
-
-
-def runs_on(between: str, before: Callable[[], str]) -> bool:
-    """"run the same Pod on every Node": the Pod runs on the Node. ``before`` gives the
-    sentence up to the first mention, only when the words between could say so."""
-    return bool(_RUN_ON.match(between.lower())) and bool(re.search(r"\brun", before().lower()))
-
-
-def is_kind_of_tail(after: str) -> bool:
-    """"ClusterIP is the default Service type": the object is followed by "type"."""
-    return bool(_KIND_OF_TAIL.match(after.lower()))
-
-
-def implicit_verb(prefix: str) -> str | None:
-    """Relation type when a sentence opens with a verb before its first mention.
-
-    ``Replicates Pods …`` and ``You can select Pods …`` qualify; ``Run k exec …`` (an
-    instruction to the reader) does not.
-    """
-    text = prefix.lower().strip()
-    if not text or len(text) > 60:
-        return None
-    match = _IMPLICIT_SUBJECT.match(text)
-    if not match:
-        return None
-    opener = text[: match.start("verb")].strip()
-    verb = match.group("verb")
-    if not opener and not _THIRD_PERSON.match(verb):
-        return None  # imperative ("Run", "Attach") or a noun
-    found = verb_between(text[match.start("verb"):] + " ")
-    return found[0] if found and not found[1] else None
+_KOREAN_NEGATION = re.compile(r"않|없|못|안\s")
+KOREAN_CONFIDENCE = 0.7
 
 
 def korean_relation(after_subject: str, after_object: str) -> str | None:
@@ -139,6 +285,9 @@ def korean_relation(after_subject: str, after_object: str) -> str | None:
     tail = after_object[:40]
     if _KOREAN_SUBJECT.match(tail):
         return None  # 노드는 파드가 실행되는 ...: B is the subject of a clause about A
+    clause = re.split(r"[.,;!?]", tail, maxsplit=1)[0]
+    if _KOREAN_NEGATION.search(clause):
+        return None  # 사용하지 않는다: the note says it does not
     for relation, pattern in KOREAN_VERBS:
         if pattern.match(tail):
             return relation

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from .cache import FolderCache
 from .concepts import Candidate, collect
-from .extract import Linker, NoteLinks, apply_definitions, apply_links, build_lexicon, link_one
+from .extract import (Linker, NoteLinks, apply_definitions, apply_links, build_lexicon,
+                      is_outline, link_one, usage_of)
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .markdown import FrontMatterError
 from .memory import collector_paused
@@ -231,7 +232,8 @@ def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
 
 def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
           workers: int | None, cache: FolderCache | None) -> Corpus:
-    linker = build_lexicon(vocabulary, candidates)
+    outlines = frozenset(note.path for note in notes if is_outline(note))
+    linker = build_lexicon(vocabulary, candidates, usage_of(notes), outlines)
     stamp = link_stamp(linker)
     results = _linked(notes, linker, stamp, workers, cache)
     for links in results:

@@ -1,0 +1,47 @@
+"""How far the graph believes an edge: one home for the priors and the formula.
+
+Each reading of a relation carries the confidence its kind of evidence deserves (the
+priors below and the frames' in ``ingest.patterns``). An edge read several times is
+believed more, and more again when separate notes agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# What the outline and the manifests say, by how they say it.
+CHAIN = 0.9  # an arrow chain the author wrote: A -> B -> C
+TYPES_OF = 0.9  # a "Types of X" list: each item is a kind of X
+ENUMERATION = 0.75  # items or subsections listed under a category heading
+FIELD_VALUE = 0.8  # values listed under a field ("restartPolicy" → OnFailure)
+FIELD_OF = 0.75  # a field listed under the thing that has it
+MANIFEST = 0.85  # a key of a Kubernetes manifest (kind: Pod … configMap:)
+NAMESPACE_FLAG = 0.7  # "kubectl get svc -n kube-system shows CoreDNS"
+SELECT_WITH = 0.7  # "select Pods with a label selector"
+POSSESSIVE_FIELD = 0.7  # "the Job's spec.suspend"
+CO_MENTION = 0.2  # named in the same sentence: never a typed claim
+TOPIC_CO_MENTION = 0.1  # named under a heading about the other
+
+# What the API shows unless asked for less: typed relations at least this confident.
+DEFAULT_MIN_CONFIDENCE = 0.5
+# Each further reading of an edge in the same note moves it this much closer to 1.
+_SAME_NOTE_FACTOR = 0.85
+_CEILING = 0.99
+
+
+def combine(readings: Iterable[tuple[str, float]]) -> float:
+    """Confidence of an edge from its readings, given as (note path, confidence).
+
+    Within one note: ``1 - (1 - best) * 0.85 ** (n - 1)`` for ``n`` readings, so a note
+    repeating itself adds a little. Across notes, a noisy-or of the per-note values,
+    ``1 - prod(1 - c_note)``: independent notes that agree add much more. Capped at
+    0.99, since no pattern reading is certain.
+    """
+    per_note: dict[str, tuple[float, int]] = {}
+    for path, confidence in readings:
+        best, count = per_note.get(path, (0.0, 0))
+        per_note[path] = (max(best, confidence), count + 1)
+    doubt = 1.0
+    for best, count in per_note.values():
+        doubt *= (1.0 - best) * _SAME_NOTE_FACTOR ** (count - 1)
+    return round(min(_CEILING, 1.0 - doubt), 4)
