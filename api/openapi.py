@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from graph.backends import FORMATS as SPARQL_FORMATS
+from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -30,6 +31,7 @@ def obj(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dic
 STR = {"type": "string"}
 INT = {"type": "integer"}
 NUM = {"type": "number"}
+CONFIDENCE = {"type": "number", "minimum": 0, "maximum": 1}
 NSTR = {"type": ["string", "null"]}
 NINT = {"type": ["integer", "null"]}
 
@@ -64,7 +66,8 @@ SCHEMAS: dict[str, Any] = {
         obj({"id": STR, "label": STR}, {"matched": STR}))}),
     "ConceptList": obj({"total": INT, "limit": INT, "offset": INT,
                         "concepts": array(ref("ConceptRef"))}),
-    "Link": obj({"id": STR, "label": STR}, {"relation": STR, "direction": STR, "weight": NUM}),
+    "Link": obj({"id": STR, "label": STR}, {"relation": STR, "direction": STR, "weight": NUM,
+                                            "confidence": CONFIDENCE}),
     "Concept": obj(
         {"id": STR, "uri": {"type": "string", "format": "iri"}, "label": STR,
          "altLabels": array(STR),
@@ -75,10 +78,11 @@ SCHEMAS: dict[str, Any] = {
          "sources": array(obj({"path": STR}, {"anchor": NSTR, "line": NINT, "title": NSTR}))}),
     "RelatedResponse": obj({"concept": ref("ConceptRef"), "depth": INT, "related": array(obj(
         {"id": STR, "label": STR, "relation": STR, "direction": {"enum": ["out", "in"]},
-         "distance": INT, "score": NUM},
+         "distance": INT, "score": NUM, "confidence": CONFIDENCE},
         {"weight": NUM, "evidenceCount": INT, "evidence": array(ref("Evidence"))}))}),
     "PathEdge": obj({"from": STR, "to": STR, "relation": STR,
-                     "direction": {"enum": ["out", "in"]}},
+                     "direction": {"enum": ["out", "in"]}, "confidence": CONFIDENCE,
+                     "coMention": {"type": "boolean"}},
                     {"source": STR, "target": STR, "weight": NUM,
                      "evidence": array(ref("Evidence"))}),
     "PathResponse": obj({"found": {"type": "boolean"}, "from": STR, "to": STR,
@@ -89,7 +93,8 @@ SCHEMAS: dict[str, Any] = {
     "GraphResponse": obj({"focus": NSTR, "depth": INT, "limit": INT,
                           "nodes": array(obj({"id": STR, "label": STR},
                                              {"kind": STR, "degree": INT})),
-                          "edges": array(obj({"source": STR, "target": STR, "relation": STR},
+                          "edges": array(obj({"source": STR, "target": STR, "relation": STR,
+                                              "confidence": CONFIDENCE},
                                              {"weight": NUM}))}),
     "Relations": obj({"relations": array(obj({"id": STR, "label": STR},
                                              {"description": STR, "predicate": STR}))}),
@@ -134,6 +139,10 @@ BAD = error_response("Bad parameter (code names it: missing_parameter, invalid_p
 UNKNOWN = error_response("Unknown concept (unknown_concept), with close suggestions")
 NO_STORE = error_response("No built store yet (no_store)")
 HTML = {"description": "HTML page", "content": {"text/html": {"schema": STR}}}
+MIN_CONFIDENCE = param("minConfidence", {**CONFIDENCE, "default": DEFAULT_MIN_CONFIDENCE},
+                       "Only typed relations at least this confident.")
+CO_MENTION = param("coMention", {"type": "boolean", "default": False},
+                   "Also concepts only mentioned together (never typed claims).")
 
 
 def PAGE_404(description: str) -> dict[str, Any]:  # noqa: N802 - reads like the constants
@@ -229,13 +238,16 @@ def paths() -> dict[str, Any]:
         "/api/concepts/{key}/related": {"get": _op("Concepts related within a depth, ranked", {
             "200": json_response("RelatedResponse"), "400": BAD, "404": UNKNOWN}, [
             KEY, param("depth", bounded(1, 1, 3), "Hops."),
-            param("limit", bounded(20, 1, 200), "Results."), RELATION])},
+            param("limit", bounded(20, 1, 200), "Results."), RELATION, MIN_CONFIDENCE,
+            param("coMention", {"type": "boolean", "default": True},
+                  "Also concepts only mentioned together, ranked after every typed one.")])},
         "/api/path": {"get": _op("Shortest explained paths between two concepts", {
             "200": json_response("PathResponse"), "400": BAD, "404": UNKNOWN}, [
             param("from", STR, "Start concept.", required=True),
             param("to", STR, "End concept.", required=True),
             param("k", bounded(1, 1, 5), "Number of paths."),
-            param("maxLength", bounded(6, 1, 8), "Most edges per path."), RELATION])},
+            param("maxLength", bounded(6, 1, 8), "Most edges per path."), RELATION,
+            MIN_CONFIDENCE])},
         "/api/graph": {"get": _op("A bounded subgraph to draw (around focus, else the most "
                                   "connected concepts)", {
             "200": json_response("GraphResponse"), "400": BAD, "404": UNKNOWN}, [
@@ -244,7 +256,7 @@ def paths() -> dict[str, Any]:
             param("limit", bounded(50, 1, 200), "Most nodes."), RELATION,
             param("minWeight", {"type": "number", "default": 0, "minimum": 0,
                                 "maximum": 1_000_000},
-                  "Drop edges lighter than this.")])},
+                  "Drop edges lighter than this."), MIN_CONFIDENCE, CO_MENTION])},
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
         "/api/export": {"get": _op("The whole graph as RDF", {

@@ -54,6 +54,20 @@ def _bounded(params: Mapping[str, str], name: str, default: T, low: T, high: T,
     return value
 
 
+def boolean(params: Mapping[str, str], name: str, default: bool) -> bool:
+    """``true``/``false`` (also ``1``/``0``, ``yes``/``no``); anything else is invalid."""
+    raw = text(params, name)
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise BadRequest(f"'{name}' must be true or false, not {raw[:40]!r}",
+                     code="invalid_parameter")
+
+
 def choice(params: Mapping[str, str], name: str, allowed: Iterable[str],
            default: str | None = None) -> str | None:
     value = text(params, name)

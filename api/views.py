@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from kg.store import Store
 
 from . import params
@@ -165,12 +166,24 @@ def _relation_ids(store: Store) -> list[str]:
     return [r["id"] for r in store.graph.relation_types()]
 
 
+def _belief(query: Mapping[str, str], co_mention: bool = False) -> tuple[float, bool]:
+    """(minConfidence, coMention): typed relations only when confident enough to be
+    shown (``ingest.confidence.DEFAULT_MIN_CONFIDENCE``); concepts only "mentioned
+    together" when asked for (``coMention``; ``relation=related`` asks too)."""
+    floor = params.number(query, "minConfidence", DEFAULT_MIN_CONFIDENCE, 0.0, 1.0)
+    return floor, params.boolean(query, "coMention", co_mention)
+
+
 def related_response(store: Store, key: str, query: Mapping[str, str]) -> dict[str, Any]:
     concept_id = resolve(store, key)
     depth = params.integer(query, "depth", 1, 1, 3)
     limit = params.integer(query, "limit", 20, 1, 200)
     relations = params.choices(query, "relation", _relation_ids(store))
-    items = store.graph.related(concept_id, depth=depth, relations=relations, limit=limit)
+    # "related concepts" may end with what is only mentioned together: always ranked
+    # after every typed relation, and labelled as such (relation "related")
+    min_confidence, co_mention = _belief(query, co_mention=True)
+    items = store.graph.related(concept_id, depth=depth, relations=relations, limit=limit,
+                                min_confidence=min_confidence, co_mention=co_mention)
     concept = store.graph.concept(concept_id) or {}
     return localize(store, {"concept": {"id": concept_id,
                                         "label": concept.get("label", concept_id)},
@@ -183,7 +196,9 @@ def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     k = params.integer(query, "k", 1, 1, 5)
     max_len = params.integer(query, "maxLength", 6, 1, 8)
     relations = params.choices(query, "relation", _relation_ids(store))
-    found = store.graph.paths(source, target, k=k, relations=relations, max_len=max_len)
+    min_confidence, _ = _belief(query)
+    found = store.graph.paths(source, target, k=k, relations=relations, max_len=max_len,
+                              min_confidence=min_confidence)
     if not found:
         return {"found": False, "from": source, "to": target, "nodes": [], "edges": [],
                 "paths": []}
@@ -202,8 +217,10 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     limit = params.integer(query, "limit", 50, 1, 200)
     relations = params.choices(query, "relation", _relation_ids(store))
     min_weight = params.number(query, "minWeight", 0.0, 0.0, 1_000_000.0)
+    min_confidence, co_mention = _belief(query)
     found = store.graph.neighbourhood(focus, depth=depth, relations=relations, limit=limit,
-                                      min_weight=min_weight)
+                                      min_weight=min_weight, min_confidence=min_confidence,
+                                      co_mention=co_mention)
     return {"focus": focus, "depth": depth, "limit": limit, **found}
 
 

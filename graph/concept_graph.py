@@ -20,11 +20,13 @@ import math
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rdflib import DCTERMS, RDF, SKOS, Dataset, URIRef
 
+from ingest.confidence import edge_confidence
 from ingest.memory import collector_paused
 from ingest.model import Corpus
 from ingest.text import label_key
@@ -33,48 +35,56 @@ from . import vocab
 from .rdf import (
     concept_id_from_uri,
     concept_uri,
+    statement_confidence,
     statement_evidence,
     statement_groups,
     statement_weight,
 )
 from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 
-FORMAT_VERSION = 2  # 2: evidence sentences and paths stored once, by number
+# 2: evidence sentences and paths stored once, by number; 3: each edge's confidence
+FORMAT_VERSION = 3
 EVIDENCE_CAP = 3  # evidence items per result in related()/paths()
 MAX_DEPTH = 3
 # Dijkstra costs: a typed edge is one step, a step up or down the hierarchy a little more
 # (going through a broad concept like Controller explains less than a direct chain), a
 # co-mention much more; more evidence makes a typed edge somewhat cheaper.
+# A chain the author wrote (A -> B -> C) is cheaper than any typed shortcut, so it comes
+# back as the first path; a co-mention hop costs more than a long typed path, so it is
+# only taken when nothing typed connects (and the path says so).
+CHAIN_COST = 0.3
 TYPED_COST = 1.0
 HIERARCHY_COST = 1.4
-CO_MENTION_COST = 2.5
+CO_MENTION_COST = 10.0
 
 
-def _step_cost(relation: str, weight: float) -> float:
+def _step_cost(relation: str, weight: float, confidence: float) -> float:
+    """Cost of one hop: its kind's base cost, cheaper with more evidence and more
+    confidence: ``base / ((1 + log2(weight) / 4) * (0.5 + confidence))``."""
     spec = RELATIONS[relation]
     if spec.co_mention:
         return CO_MENTION_COST  # however often, "mentioned together" explains little
-    base = HIERARCHY_COST if spec.hierarchical else TYPED_COST
-    return base / (1.0 + 0.25 * math.log2(max(weight, 1.0)))
+    base = CHAIN_COST if relation == "leadsTo" else (
+        HIERARCHY_COST if spec.hierarchical else TYPED_COST)
+    return base / ((1.0 + 0.25 * math.log2(max(weight, 1.0))) * (0.5 + confidence))
 
 _SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
 
 
-def _strength(relation: str, weight: float) -> float:
-    """How strong one aggregated edge is: typed/hierarchical in [1, 1.5), co-mention in [0.3, 0.6).
-
-    Typed relations always outrank co-mention; within a tier more (weighted) evidence
-    ranks higher, with diminishing returns.
-    """
+def _strength(relation: str, weight: float, confidence: float) -> float:
+    """How strong one aggregated edge is: typed/hierarchical in [1, 2), co-mention in
+    [0.3, 0.6). Typed relations always outrank co-mention; within the typed tier
+    confidence counts most, then evidence (with diminishing returns):
+    ``1 + 0.7 * confidence + 0.3 * weight / (weight + 1)``."""
     boost = weight / (weight + 1.0) if weight > 0 else 0.0
     if RELATIONS[relation].co_mention:
         return 0.3 + 0.3 * boost
-    return 1.0 + 0.5 * boost
+    return 1.0 + 0.7 * confidence + 0.3 * boost
 
 
 (_TYPE, _PREF, _ALT, _DEF_TEXT, _DEF_PATH, _DEF_LINE, _DEFINED_IN, _MENTIONED_IN, _ANCHOR, _TITLE,
  _START, _PATH, _SUBJECT, _OBJECT, _PREDICATE, _WEIGHT, _RTYPE, _EVIDENCE, _EVIDENCE_TEXT, _LINE,
- _RELATION) = range(21)
+ _RELATION, _CONFIDENCE) = range(22)
 _PREDICATE_CODES: dict[str, int] = {
     str(RDF.type): _TYPE, str(SKOS.prefLabel): _PREF, str(SKOS.altLabel): _ALT,
     str(SKOS.definition): _DEF_TEXT, str(KG.definitionPath): _DEF_PATH,
@@ -82,14 +92,17 @@ _PREDICATE_CODES: dict[str, int] = {
     str(KG.mentionedIn): _MENTIONED_IN, str(KG.anchor): _ANCHOR, str(DCTERMS.title): _TITLE,
     str(KG.startLine): _START, str(KG.path): _PATH, str(RDF.subject): _SUBJECT,
     str(RDF.object): _OBJECT, str(RDF.predicate): _PREDICATE, str(KG.weight): _WEIGHT,
+    str(KG.confidence): _CONFIDENCE,
     str(KG.relationType): _RTYPE, str(KG.evidence): _EVIDENCE,
     str(KG.evidenceText): _EVIDENCE_TEXT, str(KG.line): _LINE,
     **{str(predicate): _RELATION for predicate in PREDICATE_TO_RELATION},
 }
 _DEFINITION_FIELDS = {_DEF_TEXT: "text", _DEF_PATH: "path", _DEF_LINE: "line"}
 _SECTION_FIELDS = {_ANCHOR: "anchor", _TITLE: "title", _START: "line", _PATH: "path"}
-_STATEMENT_FIELDS = {_SUBJECT: "s", _OBJECT: "o", _PREDICATE: "p", _WEIGHT: "w", _RTYPE: "type"}
+_STATEMENT_FIELDS = {_SUBJECT: "s", _OBJECT: "o", _PREDICATE: "p", _WEIGHT: "w", _RTYPE: "type",
+                     _CONFIDENCE: "c"}
 _SKOS_CONCEPT, _KG_NOTE = str(SKOS.Concept), str(KG.Note)
+UNRATED = 0.5  # the confidence of a statement that carries none (added by hand, older builds)
 
 
 def _upgrade_from_1(data: dict[str, Any]) -> dict[str, Any]:
@@ -102,10 +115,26 @@ def _upgrade_from_1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "version": 2, "texts": list(texts), "paths": list(paths)}
 
 
-def _per_filter(caches: dict[Any, dict[str, Any]], allowed: Iterable[str] | None
-                ) -> dict[str, Any]:
-    """The memo for one relation filter, in a table of at most 32 filters."""
-    key = None if allowed is None else frozenset(allowed)
+@dataclass(frozen=True, slots=True)
+class EdgeFilter:
+    """Which edges a query walks: of these types (None: all), typed ones at least this
+    confident, and co-mentions only when asked for (they are never typed claims)."""
+
+    relations: frozenset[str] | None = None
+    min_confidence: float = 0.0
+    co_mention: bool = True
+
+    def admits(self, edge: list[Any]) -> bool:
+        rtype = edge[1]
+        if self.relations is not None and rtype not in self.relations:
+            return False
+        if RELATIONS[rtype].co_mention:
+            return self.co_mention or self.relations is not None
+        return edge[5] >= self.min_confidence
+
+
+def _per_filter(caches: dict[Any, dict[str, Any]], key: EdgeFilter) -> dict[str, Any]:
+    """The memo for one edge filter, in a table of at most 32 filters."""
     cache = caches.get(key)
     if cache is None:
         if len(caches) >= 32:
@@ -127,8 +156,8 @@ class ConceptGraph:
         self._data = data
         # id -> compact concept record (dict with keys id,label,alt,tr,def,src)
         self._concepts: dict[str, dict[str, Any]] = {c["id"]: c for c in data["concepts"]}
-        # edges: [source, type, target, weight, [[text, path, line], ...]], where text and
-        # path are positions in these two lists
+        # edges: [source, type, target, weight, [[text, path, line], ...], confidence],
+        # where text and path are positions in these two lists
         self._edges: list[list[Any]] = data["edges"]
         self._texts: list[str] = data["texts"]
         self._paths: list[str] = data["paths"]
@@ -254,15 +283,16 @@ class ConceptGraph:
             rtype = str(st["type"]) if "type" in st else PREDICATE_TO_RELATION.get(st.get("p"))
             if src not in concepts or dst not in concepts or rtype not in RELATIONS:
                 continue
-            edge = aggregated.setdefault((src, rtype, dst), [0.0, []])
+            edge = aggregated.setdefault((src, rtype, dst), [0.0, [], []])
             edge[0] += float(st["w"].toPython()) if "w" in st else 1.0
+            edge[2].append(float(st["c"].toPython()) if "c" in st else UNRATED)
             for node in evidence_of.get(key, ()):
                 found = evidence.get(node, {})
                 edge[1].append([found.get("text", ""), st.get("path", ""), found.get("line", 0)])
         # Direct triples nobody reified (e.g. added by hand) still count, without evidence.
         for key in direct:
             if key[0] in concepts and key[2] in concepts and key not in aggregated:
-                aggregated[key] = [1.0, []]
+                aggregated[key] = [1.0, [], [UNRATED]]
         return cls._assemble(base_uri, len(notes), records, aggregated)
 
     @classmethod
@@ -316,8 +346,9 @@ class ConceptGraph:
         for (path, source, rtype, target), occurrences in grouped.items():
             edge = aggregated.get((source, rtype, target))
             if edge is None:
-                edge = aggregated[(source, rtype, target)] = [0.0, []]
+                edge = aggregated[(source, rtype, target)] = [0.0, [], []]
             edge[0] += float(statement_weight(occurrences))
+            edge[2].append(statement_confidence(occurrences))
             edge[1].extend([text, path, line]
                            for line, text in statement_evidence(rtype, occurrences))
         return cls._assemble(base_uri, len(notes), records, aggregated)
@@ -331,14 +362,15 @@ class ConceptGraph:
         texts: dict[str, int] = {}
         paths: dict[str, int] = {}
         edges = []
-        for (src, rtype, dst), (weight, evidence) in sorted(
+        for (src, rtype, dst), (weight, evidence, beliefs) in sorted(
             aggregated.items(), key=lambda kv: (kv[0][0], RELATION_RANK[kv[0][1]], kv[0][2])
         ):
             if len(evidence) > 1:
                 evidence.sort(key=lambda e: (e[1], e[2], e[0]))
             edges.append([src, rtype, dst, round(weight, 6),
                           [[texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)),
-                            line] for text, path, line in evidence]])
+                            line] for text, path, line in evidence],
+                          edge_confidence(sorted(beliefs))])
         return cls({
             "version": FORMAT_VERSION,
             "base_uri": base_uri,
@@ -377,6 +409,9 @@ class ConceptGraph:
                 data = json.loads(fh.read())
             if data.get("version") == 1:  # a store built by an earlier kg still serves
                 data = _upgrade_from_1(data)
+            if data.get("version") == 2:
+                data = {**data, "version": 3,
+                        "edges": [[*edge, UNRATED] for edge in data["edges"]]}
             if data.get("version") != FORMAT_VERSION:
                 raise ValueError(
                     f"{path}: concept graph format version {data.get('version')!r}, "
@@ -462,8 +497,11 @@ class ConceptGraph:
         texts, paths = self._texts, self._paths
         return [{"text": texts[t], "path": paths[p], "line": n} for t, p, n in items]
 
-    def _allowed(self, relations: Iterable[str] | None) -> set[str] | None:
-        return None if relations is None else {r for r in relations if r in RELATIONS}
+    @staticmethod
+    def edge_filter(relations: Iterable[str] | None = None, min_confidence: float = 0.0,
+                    co_mention: bool = True) -> EdgeFilter:
+        return EdgeFilter(None if relations is None else frozenset(
+            r for r in relations if r in RELATIONS), float(min_confidence), bool(co_mention))
 
     # ------------------------------------------------------------------ lookups
 
@@ -489,12 +527,13 @@ class ConceptGraph:
             return None
         broader, narrower, related = [], [], []
         for other, index, direction in self._adj[cid]:
-            _s, rtype, _t, weight, _ev = self._edges[index]
+            _s, rtype, _t, weight, _ev, belief = self._edges[index]
             if RELATIONS[rtype].hierarchical:
                 (broader if direction == "out" else narrower).append(self._ref(other))
             else:
                 related.append({**self._ref(other), "relation": rtype, "direction": direction,
-                                "weight": weight, "_s": _strength(rtype, weight)})
+                                "weight": weight, "confidence": belief,
+                                "_s": _strength(rtype, weight, belief)})
         related.sort(key=lambda r: (-r.pop("_s"), RELATION_RANK[r["relation"]],
                                     r["label"].casefold()))
         by_label = lambda r: (r["label"].casefold(), r["id"])
@@ -575,6 +614,8 @@ class ConceptGraph:
         depth: int = 1,
         relations: Iterable[str] | None = None,
         limit: int = 50,
+        min_confidence: float = 0.0,
+        co_mention: bool = True,
     ) -> list[dict[str, Any]]:
         """Neighbours within ``depth`` hops (both directions), strongest first.
 
@@ -584,7 +625,7 @@ class ConceptGraph:
         if cid not in self._concepts or limit <= 0:
             return []
         depth = min(max(int(depth), 1), MAX_DEPTH)
-        allowed = self._allowed(relations)
+        allowed = self.edge_filter(relations, min_confidence, co_mention)
         # node -> (score, distance, edge index, direction, via, relation rank)
         found: dict[str, tuple[float, int, int, str, list[str], int]] = {}
         frontier = [cid]
@@ -623,6 +664,7 @@ class ConceptGraph:
                 "distance": distance,
                 "score": round(score, 4),
                 "weight": edge[3],
+                "confidence": edge[5],
                 "evidenceCount": len(edge[4]),
                 "evidence": self._evidence(edge),
             }
@@ -632,7 +674,7 @@ class ConceptGraph:
         return out
 
     def _strong_links(
-        self, node: str, allowed: set[str] | None
+        self, node: str, allowed: EdgeFilter
     ) -> list[tuple[str, float, int, int, str]]:
         """The strongest edge to each neighbour, in adjacency order:
         (other, strength, relation rank, edge index, direction). Of equally strong edges
@@ -646,9 +688,9 @@ class ConceptGraph:
         edges = self._edges
         for other, index, direction in self._adj[node]:
             edge = edges[index]
-            if allowed is not None and edge[1] not in allowed:
+            if not allowed.admits(edge):
                 continue
-            strength = _strength(edge[1], edge[3])
+            strength = _strength(edge[1], edge[3], edge[5])
             rank = RELATION_RANK[edge[1]]
             current = best.get(other)
             if current is None or strength > current[1] or (
@@ -660,7 +702,7 @@ class ConceptGraph:
         return result
 
     def _best_links(
-        self, node: str, allowed: set[str] | None
+        self, node: str, allowed: EdgeFilter
     ) -> dict[str, tuple[float, float, int, str]]:
         """Cheapest edge to each neighbour: other -> (cost, -weight, edge index, direction).
 
@@ -673,9 +715,9 @@ class ConceptGraph:
         links: dict[str, tuple[float, float, int, str]] = {}
         for other, index, direction in self._adj[node]:
             edge = self._edges[index]
-            if allowed is not None and edge[1] not in allowed:
+            if not allowed.admits(edge):
                 continue
-            cost = _step_cost(edge[1], edge[3])
+            cost = _step_cost(edge[1], edge[3], edge[5])
             cand = (cost, -edge[3], RELATION_RANK[edge[1]], index, direction)
             current = links.get(other)
             if current is None or cand < current:
@@ -688,7 +730,7 @@ class ConceptGraph:
         self,
         src: str,
         dst: str,
-        allowed: set[str] | None,
+        allowed: EdgeFilter,
         max_len: int,
         banned_nodes: set[str],
         banned_links: set[tuple[str, str]],
@@ -735,7 +777,7 @@ class ConceptGraph:
                 heappush(heap, (total, nxt, len(states) - 1))
         return None
 
-    def _path_cost(self, nodes: list[str], allowed: set[str] | None) -> float:
+    def _path_cost(self, nodes: list[str], allowed: EdgeFilter) -> float:
         return sum(self._best_links(a, allowed)[b][0] for a, b in zip(nodes, nodes[1:]))
 
     def paths(
@@ -745,15 +787,17 @@ class ConceptGraph:
         k: int = 1,
         relations: Iterable[str] | None = None,
         max_len: int = 6,
+        min_confidence: float = 0.0,
     ) -> list[dict[str, Any]]:
-        """Up to k shortest explained paths (Yen), typed edges preferred over co-mention.
+        """Up to k shortest explained paths (Yen): chains the notes write first, then
+        typed edges; a co-mention hop only as a last resort, marked ``coMention``.
 
         Edges are walked in both directions; each reports its true direction.
         """
         if src not in self._concepts or dst not in self._concepts or k <= 0 or max_len <= 0:
             return []
         k = min(int(k), 10)
-        allowed = self._allowed(relations)
+        allowed = self.edge_filter(relations, min_confidence, True)
         if src == dst:
             return [{"nodes": [self._ref(src)], "edges": [], "cost": 0.0}]
         first = self._shortest(src, dst, allowed, max_len, set(), set())
@@ -782,7 +826,7 @@ class ConceptGraph:
             found.append(heapq.heappop(candidates))
         return [self._explain(nodes, cost, allowed) for cost, nodes in found]
 
-    def _explain(self, nodes: list[str], cost: float, allowed: set[str] | None) -> dict[str, Any]:
+    def _explain(self, nodes: list[str], cost: float, allowed: EdgeFilter) -> dict[str, Any]:
         edges = []
         for a, b in zip(nodes, nodes[1:]):
             _cost, _w, index, direction = self._best_links(a, allowed)[b]
@@ -795,6 +839,8 @@ class ConceptGraph:
                 "relation": edge[1],
                 "direction": direction,
                 "weight": edge[3],
+                "confidence": edge[5],
+                "coMention": RELATIONS[edge[1]].co_mention,
                 "evidence": self._evidence(edge),
             })
         return {"nodes": [self._ref(n) for n in nodes], "edges": edges, "cost": round(cost, 4)}
@@ -806,16 +852,18 @@ class ConceptGraph:
         relations: Iterable[str] | None = None,
         limit: int = 50,
         min_weight: float = 0.0,
+        min_confidence: float = 0.0,
+        co_mention: bool = True,
     ) -> dict[str, list[dict[str, Any]]]:
         """A bounded subgraph for drawing: around ``focus``, or the most connected concepts."""
         empty: dict[str, list[dict[str, Any]]] = {"nodes": [], "edges": []}
         if limit <= 0:
             return empty
-        allowed = self._allowed(relations)
+        allowed = self.edge_filter(relations, min_confidence, co_mention)
 
         def usable(index: int) -> bool:
             edge = self._edges[index]
-            return (allowed is None or edge[1] in allowed) and edge[3] >= min_weight
+            return allowed.admits(edge) and edge[3] >= min_weight
 
         if focus is None:
             chosen = [c for c, _ in sorted(self._degree.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -834,7 +882,8 @@ class ConceptGraph:
                         if other in seen or not usable(index):
                             continue
                         edge = self._edges[index]
-                        level[other] = max(level.get(other, 0.0), _strength(edge[1], edge[3]))
+                        level[other] = max(level.get(other, 0.0),
+                                           _strength(edge[1], edge[3], edge[5]))
                 ordered = sorted(level, key=lambda c: (-level[c], -self._degree[c], c))
                 room = limit - len(chosen)
                 ordered = ordered[:room]
@@ -851,7 +900,7 @@ class ConceptGraph:
                     continue
                 edge = self._edges[index]
                 edges.append({"source": edge[0], "target": edge[2], "relation": edge[1],
-                              "weight": edge[3]})
+                              "weight": edge[3], "confidence": edge[5]})
         nodes = [{**self._ref(c), "kind": "focus" if c == focus else "concept",
                   "degree": self._degree[c]} for c in chosen]
         return {"nodes": nodes, "edges": edges}

@@ -46,6 +46,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from ingest.cache import ChunkFile
+from ingest.confidence import note_confidence
 from ingest.model import Corpus, Note, Relation, Section
 
 from .vocab import KG, RELATIONS, bind_prefixes
@@ -144,6 +145,7 @@ _KG_evidence, _KG_evidenceText, _KG_line = _iri(KG.evidence), _iri(KG.evidenceTe
 _KG_inNote, _KG_level, _KG_path = _iri(KG.inNote), _iri(KG.level), _iri(KG.path)
 _KG_parentSection, _KG_section, _KG_weight = (_iri(KG.parentSection), _iri(KG.section),
                                               _iri(KG.weight))
+_KG_confidence = _iri(KG.confidence)
 _PROV_wasDerivedFrom = _iri(PROV.wasDerivedFrom)
 _RDF_subject, _RDF_predicate, _RDF_object = _iri(RDF.subject), _iri(RDF.predicate), _iri(RDF.object)
 _SKOS_Concept, _SKOS_ConceptScheme = _iri(SKOS.Concept), _iri(SKOS.ConceptScheme)
@@ -177,6 +179,11 @@ def statement_evidence(rtype: str, occurrences: list[Relation]) -> list[tuple[in
         return [(occurrences[0].evidence.line, occurrences[0].evidence.text)]
     places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
     return places[:MAX_CO_MENTION_EVIDENCE if RELATIONS[rtype].co_mention else MAX_EVIDENCE]
+
+
+def statement_confidence(occurrences: list[Relation]) -> float:
+    """How far one note's statement is believed (``ingest.confidence``)."""
+    return note_confidence(r.confidence for r in occurrences)
 
 
 def statement_weight(occurrences: list[Relation]) -> int | float:
@@ -322,6 +329,7 @@ class _GraphWriter:
             add(f"<{node}> {_RDF_predicate} {predicate} {g}")
             add(f"<{node}> {_RDF_object} {dst} {g}")
             add(f"<{node}> {_KG_weight} {_number(statement_weight(occurrences))} {g}")
+            add(f"<{node}> {_KG_confidence} {_number(statement_confidence(occurrences))} {g}")
             add(f"<{node}> {_KG_path} {quoted_path} {g}")
             for line, text in statement_evidence(rtype, occurrences):
                 evidence = places.get((line, text))

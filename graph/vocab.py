@@ -43,6 +43,7 @@ class KG(DefinedNamespace):
     # Reified relation statements and provenance
     relationType: URIRef
     weight: URIRef
+    confidence: URIRef
     evidence: URIRef
     evidenceText: URIRef
     line: URIRef
@@ -150,6 +151,9 @@ _TERM_DOCS: dict[str, tuple[str, str]] = {
     "relationType": ("relation type", "The relation type name of a reified relation occurrence."),
     "weight": ("weight", "Strength of a relation in one note (the sum over the places it is "
                "stated); an edge's weight sums the notes."),
+    "confidence": ("confidence", "How far a relation as one note states it is to be believed, "
+                   "in [0, 1], from the patterns that read it; an edge combines its notes' "
+                   "values as a noisy-or."),
     "evidence": ("evidence", "A place a relation was read: its sentence, line and section."),
     "evidenceText": ("evidence text", "The sentence the relation or definition was read from."),
     "line": ("line", "1-based line number in the note where the evidence was read."),

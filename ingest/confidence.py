@@ -29,19 +29,21 @@ _SAME_NOTE_FACTOR = 0.85
 _CEILING = 0.99
 
 
-def combine(readings: Iterable[tuple[str, float]]) -> float:
-    """Confidence of an edge from its readings, given as (note path, confidence).
+def note_confidence(readings: Iterable[float]) -> float:
+    """Confidence of a relation as one note states it, from its readings there:
+    ``1 - (1 - best) * 0.85 ** (n - 1)``, so a note repeating itself adds a little."""
+    values = list(readings)
+    if not values:
+        return 0.0
+    return round(min(_CEILING, 1.0 - (1.0 - max(values)) * _SAME_NOTE_FACTOR ** (len(values) - 1)),
+                 4)
 
-    Within one note: ``1 - (1 - best) * 0.85 ** (n - 1)`` for ``n`` readings, so a note
-    repeating itself adds a little. Across notes, a noisy-or of the per-note values,
-    ``1 - prod(1 - c_note)``: independent notes that agree add much more. Capped at
-    0.99, since no pattern reading is certain.
-    """
-    per_note: dict[str, tuple[float, int]] = {}
-    for path, confidence in readings:
-        best, count = per_note.get(path, (0.0, 0))
-        per_note[path] = (max(best, confidence), count + 1)
+
+def edge_confidence(per_note: Iterable[float]) -> float:
+    """Confidence of an edge from what each note says of it: a noisy-or,
+    ``1 - prod(1 - c_note)``, so independent notes that agree add much more than one
+    note repeating itself. Capped at 0.99, since no pattern reading is certain."""
     doubt = 1.0
-    for best, count in per_note.values():
-        doubt *= (1.0 - best) * _SAME_NOTE_FACTOR ** (count - 1)
+    for value in per_note:
+        doubt *= 1.0 - value
     return round(min(_CEILING, 1.0 - doubt), 4)

@@ -27,7 +27,8 @@ from .model import Block, Concept, Evidence, Note, Relation, Section
 from . import confidence
 from .patterns import (IN_NAMESPACE, IS_A_CONFIDENCE, KOREAN_CONFIDENCE, Reading, enabled_frame,
                        frame_between, implicit_frame, is_a, is_kind_of_tail, korean_relation,
-                       negated, object_ok, runs_one_on, subject_ok)
+                       negated, object_ok, purpose_frame, runs_one_on,
+                       subject_ok)
 from .text import label_key, slugify
 from .vocabulary import Vocabulary
 
@@ -63,6 +64,7 @@ _RUN_PLACE = re.compile(r"\s+on\s+(?:every|each|all|the|a|an|one)?\s*")
 _SHOWS = re.compile(r"[^.;—]*?\b(?:shows?|lists?|returns?|displays?|prints?|gives?)\s+"
                     r"(?:(?:the|a|an|its|all)\s+)?")
 _LOWER_WORD = re.compile(r"(?<![\w.\-])[a-z]{3,}(?![\w.\-])")
+_ALONE = re.compile(r"\s*(?:$|[,;)(]|#)")  # "restartPolicy: OnFailure" and nothing more
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
 _LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
@@ -205,8 +207,7 @@ class Admission:
             return False
         if origin == "heading" and not outline and not is_camel(label) \
                 and not is_identifier(label):
-            return (key in self.named or self.headed[key] >= 2
-                    or defines(label, candidate.definition))
+            return key in self.named or defines(label, candidate.definition)
         return True
 
     def everyday(self, label: str) -> bool:
@@ -564,7 +565,8 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
         bullet = block.kind == "item"
         thing = own if own and not linker.is_field(own) else None
         for sentence in reading.sentences_of(block):
-            yield from _sentence_relations(sentence, path, context, thing, bullet, linker, seen)
+            yield from _sentence_relations(sentence, path, context, thing, bullet, outline,
+                                           linker, seen)
 
 
 def _clause_subject(text: str, mentions: list[Mention], index: int) -> Mention:
@@ -665,7 +667,7 @@ def _pieces(text: str, start: int, end: int, kind: str) -> Iterator[tuple[int, s
 
 
 def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
-                        own: str | None, bullet: bool, linker: Linker,
+                        own: str | None, bullet: bool, outline: bool, linker: Linker,
                         seen: set[tuple[str, str]]) -> Iterator[Relation]:
     """Relations one sentence states. Typed ones only from a frame (``ingest.patterns``)
     between two mentions whose roles are right; every other pair named together is a
@@ -704,6 +706,14 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             found = implicit_frame(text[opening: first.start])
             if found and not found.reverse:
                 yield from emit(context, first.concept, found.type, found.confidence * 0.9)
+                # "Uses ReplicaSet to create Pods": the same unwritten subject creates
+                for mention in rest[1:]:
+                    purpose = purpose_frame(text[first.end:mention.start])
+                    if purpose and mention.concept != context and object_ok(
+                            text[mention.end:mention.end + 40]):
+                        yield from emit(context, mention.concept, purpose.type,
+                                        purpose.confidence)
+                        break
             elif found is None and not negated(text[opening: first.start]):
                 for mention in rest:
                     enabled = enabled_frame(text[opening: mention.start], text[mention.end:])
@@ -713,7 +723,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                         break
     # "select X with Y": Y selects X
     selector_pair = _select_with(text, mentions)
-    if selector_pair:
+    if selector_pair and re.search(r"(?i)selector|label", linker.concepts[selector_pair[1]].label):
         yield from emit(selector_pair[1], selector_pair[0], "selects", confidence.SELECT_WITH)
     for index, (left, right) in enumerate(pairwise(mentions)):
         if left.concept == right.concept or typed and frozenset(
@@ -736,7 +746,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                 linker.is_field(left.concept) and between.strip() == ":"):
             continue
         if between.strip() == ":" and linker.is_field(left.concept) \
-                and not linker.is_field(right.concept):
+                and not linker.is_field(right.concept) and _ALONE.match(after):
             yield from emit(left.concept, right.concept, "hasValue", confidence.FIELD_VALUE)
             continue
         if between in ("'s ", "’s ", "'s .", "’s .") and linker.is_field(right.concept) \
@@ -755,13 +765,19 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             continue
         found = frame_between(between)
         if found is None and (is_a(between) or is_kind_of_tail(between, after)) \
-                and not linker.is_field(left.concept):
+                and not linker.is_field(left.concept) and object_ok(after, strict=True):
             found = Reading("broader", False, IS_A_CONFIDENCE)
         if found is None:
             continue
         source, target = (right.concept, left.concept) if found.reverse else (
             left.concept, right.concept)
         yield from emit(source, target, found.type, found.confidence)
+        if not found.reverse and index + 2 < len(mentions):
+            # "a Deployment uses a ReplicaSet to create the Pods": the subject creates
+            later = mentions[index + 2]
+            purpose = purpose_frame(text[right.end:later.start])
+            if purpose and object_ok(text[later.end:later.end + 40]):
+                yield from emit(left.concept, later.concept, purpose.type, purpose.confidence)
         # "… uses ConfigMaps and Secrets": the frame reaches every object of a list
         for follower, nxt in pairwise(mentions[index + 1:]):
             if not _LIST_JOIN.fullmatch(text[follower.end:nxt.start]) \
@@ -771,7 +787,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             yield from emit(*pair, found.type, found.confidence * 0.9)
     # a field written in a sentence under a heading naming a thing is that thing's own
     # ("spec.replicas: 2" under ReplicaSet); a heading further up is too far away
-    if own:
+    if own and outline:
         for mention in mentions:
             if linker.is_field(mention.concept) and mention.concept != own \
                     and is_identifier(mention.surface) and frozenset(

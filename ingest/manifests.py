@@ -31,7 +31,7 @@ REFERENCE_KEYS: dict[str, tuple[str, str, str | None]] = {
     "persistentVolumeClaim": ("uses", "PersistentVolumeClaim", None),
     "claimName": ("uses", "PersistentVolumeClaim", None),
     "serviceAccountName": ("uses", "ServiceAccount", None),
-    "volumes": ("uses", "Volume", None),
+    "volumes": ("uses", "Volume", "spec"),
     "containers": ("contains", "Container", "spec"),
     "initContainers": ("contains", "Init Container", "spec"),
     "nodeName": ("runsOn", "Node", "spec"),
@@ -42,6 +42,8 @@ REFERENCE_KEYS: dict[str, tuple[str, str, str | None]] = {
 # keys only a Kubernetes object has: a YAML block without them is some other file
 _OBJECT_KEYS = re.compile(r"^(?:apiVersion|metadata|spec|containers|volumes|template|selector)"
                           r":", re.MULTILINE)
+
+_DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*\n", re.MULTILINE)
 
 Resolve = Callable[[str], str | None]
 
@@ -60,6 +62,16 @@ def manifest_relations(text: str, first_line: int, path: str, subject: str | Non
 
     A field is the object's own only right under its ``spec`` (or at the top of a
     snippet without ``kind``): deeper keys belong to what they are nested in."""
+    offset = 0
+    for document in _DOCUMENT_SEPARATOR.split(text):
+        yield from _document_relations(document, first_line + offset, path, subject, resolve,
+                                       is_field)
+        offset += document.count("\n") + 1
+
+
+def _document_relations(text: str, first_line: int, path: str, subject: str | None,
+                        resolve: Resolve, is_field: Callable[[str], bool]) -> Iterator[Relation]:
+    """Relations of one YAML document (a ``---``-separated part of a block)."""
     kind = _KIND.search(text)
     if kind:
         subject = resolve(kind.group("kind")) or subject

@@ -39,9 +39,9 @@ class Reading:
 # are left out because most sentences use them in another sense.
 VERBS: list[tuple[str, str, str, float]] = [
     ("manages",
-     r"creates?|manages?|controls?|replicates?|maintains?|spawns?|launches|owns?|"
+     r"creates?|manages?|controls?|replicates?|spawns?|launches|owns?|"
      r"schedules?|is responsible for (?:creating|managing|running)",
-     r"created|managed|controlled|replicated|maintained|spawned|launched|owned|scheduled",
+     r"created|managed|controlled|replicated|spawned|launched|owned|scheduled",
      0.8),
     ("uses",
      r"uses?|mounts?|references?|consumes?|relies on|rely on|depends on|depend on|"
@@ -57,9 +57,9 @@ VERBS: list[tuple[str, str, str, float]] = [
      0.75),
     ("runsOn",
      r"runs? on|is running on|are running on|executes? on|lives? on|"
-     r"is (?:scheduled|assigned|placed|deployed|pinned) (?:on|onto|to)|"
-     r"are (?:scheduled|assigned|placed|deployed|pinned) (?:on|onto|to)|"
-     r"gets? (?:scheduled|assigned|placed) (?:on|onto|to)|is hosted on|are hosted on",
+     r"is (?:scheduled|placed|deployed|pinned) (?:on|onto)|"
+     r"are (?:scheduled|placed|deployed|pinned) (?:on|onto)|"
+     r"gets? (?:scheduled|placed) (?:on|onto)|is hosted on|are hosted on",
      r"",
      0.8),
     ("routesTo",
@@ -72,7 +72,7 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"",
      0.8),
     ("selects",
-     r"selects?|matches",
+     r"selects?",
      r"selected",
      0.75),
 ]
@@ -86,7 +86,7 @@ _DETS = (r"(?:(?:the|a|an|one|two|three|one or more|zero or more|multiple|severa
          r"their|his|her|your|our|each|every|all|any|all the|some|this|that|these|those|"
          r"set of|a set of|a group of|a number of|a list of|number of|group of|other|"
          r"new|existing|matching|running|relevant|corresponding|underlying|given|same|"
-         r"specified|specific|particular|desired|single|individual|appropriate|"
+         r"specified|specific|particular|desired|single|individual|appropriate|certain|"
          r"\d+)\s+)*")
 _NEGATION = re.compile(r"\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|"
                        r"aren't|didn't|neither|nor|without|instead of|rather than)\b|n't\b")
@@ -128,6 +128,10 @@ _PREPOSITIONS = frozenset(
     "of in on at by for from with into onto to about than per like between across within "
     "without through via over under after before during against among behind beside "
     "besides beyond inside outside near toward towards upon versus vs unlike".split())
+# words that open a sentence or clause before its subject
+_OPENERS = frozenset("when if while because since although though once then so and but or where "
+                     "after before here there now also note only both all every each unless "
+                     "until whether however thus hence".split())
 _DETERMINERS = frozenset(
     "the a an each every all any this that these those its their your our one some no "
     "both either every another such".split())
@@ -139,6 +143,8 @@ _FOLLOWERS = frozenset(
     "could will would must should may might as than then also only too instead "
     "objects object resources resource instances instance replicas service addon add-on "
     "plugin component daemon agent".split()) | _PREPOSITIONS
+_HEAD_NOUNS = frozenset("objects object resources resource instances instance replicas service "
+                        "addon add-on plugin component daemon agent".split())
 _WORD = re.compile(r"[A-Za-z][\w\-]*|\S")
 _CLAUSE_START = re.compile(r".*(?:[.;:!?]\s|,\s+(?:and|but|or|so|while|whereas|although|"
                            r"because|since|if|when|unless)\s|\(|^)", re.DOTALL)
@@ -156,14 +162,17 @@ def subject_ok(before: str) -> bool:
     last = words[-1]
     if last.lower() in _PREPOSITIONS or last in ("'s", "’s"):
         return False
-    if last[0].isupper() and len(words) > 1 and words[-2] not in (".", ":", ";", ",", "("):
-        return False  # inside a capitalised run: a longer proper name
+    if last[0].isupper() and last.lower() not in _OPENERS:
+        return False  # inside a capitalised run: a longer proper name ("HAProxy Ingress")
+    if not last[0].isalnum() and last not in (",", ":", ";", "(", ".", "!", "?", "—", "\"", "*"):
+        return False  # inside a path or a token: "/config", "kube-"
     return not (last.isalpha() and last.islower() and last.endswith(("ing", "ed"))
                 and last not in ("need", "used"))
 
 
-def object_ok(after: str) -> bool:
-    """Whether a mention followed by ``after`` is the head of its noun phrase."""
+def object_ok(after: str, *, strict: bool = False) -> bool:
+    """Whether a mention followed by ``after`` is the head of its noun phrase. With
+    ``strict``, no noun may follow at all: "is an API resource" is not about the API."""
     text = after.lstrip()
     if not text or not (text[0].isalpha() or text[0] in "'’"):
         return not text.startswith(("'s", "’s", "-", "/"))
@@ -171,6 +180,8 @@ def object_ok(after: str) -> bool:
         return False
     word = _WORD.match(text)
     token = word.group(0).lower() if word else ""
+    if strict and token in _HEAD_NOUNS:
+        return False
     return token in _FOLLOWERS or token.endswith(("ed", "ing", "ly"))
 
 
@@ -223,7 +234,7 @@ _OPENER = re.compile(
     r"^\s*(?:(?:it|this|they)\s+)?(?:(?:also|usually|often|always|mostly|typically|generally|"
     r"normally|mainly|only|can|automatically)\s+)*(?P<verb>[a-z][a-z\- ]*?)\s+" + _DETS + r"$")
 _ENABLES = re.compile(
-    r"(?:so\s+(?:that\s+)?you\s+can|lets\s+you|allows\s+you\s+to|to)\s+(?P<verb>[a-z]+)\s+"
+    r"(?:so\s+(?:that\s+)?you\s+can|lets\s+you|allows\s+you\s+to)\s+(?P<verb>[a-z]+)\s+"
     + _DETS + r"$")
 _SCHEDULED = re.compile(r"^\s*(?:periodically|on a schedule|repeatedly|regularly|at\b|every\b)")
 
@@ -244,6 +255,19 @@ def implicit_frame(prefix: str) -> Reading | None:
     if not (first.endswith("s") or text.startswith(("can ", "it ", "this ", "they "))):
         return None
     return frame_between(f" {verb} ")
+
+
+_PURPOSE = re.compile(r"^[^.;:,()]*?\bto\s+(?P<verb>[a-z]+)\s+" + _DETS + r"$")
+
+
+def purpose_frame(between: str) -> Reading | None:
+    """"(Uses ReplicaSet) to create Pods": the bullet's unwritten subject is also the
+    subject of the purpose clause (never across a comma or a clause end)."""
+    match = _PURPOSE.match(" ".join(between.lower().split()) + " ")
+    if not match or _NEGATION.search(between.lower()):
+        return None
+    reading = frame_between(f" {match.group('verb')} ")
+    return Reading(reading.type, False, 0.65) if reading and not reading.reverse else None
 
 
 def enabled_frame(prefix: str, after: str) -> Reading | None:

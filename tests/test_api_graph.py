@@ -20,7 +20,8 @@ def assert_shape(body):
         assert isinstance(node["degree"], int) and node["degree"] >= 0
         assert node["kind"] in ("focus", "concept")
     for edge in body["edges"]:
-        assert set(edge) == {"source", "target", "relation", "weight"}
+        assert set(edge) == {"source", "target", "relation", "weight", "confidence"}
+        assert 0 <= edge["confidence"] <= 1
         assert edge["source"] in ids and edge["target"] in ids
         assert isinstance(edge["weight"], (int, float)) and edge["weight"] > 0
 
@@ -63,15 +64,17 @@ def test_relation_filter(client):
     assert status == 200
     assert body["edges"]
     assert {e["relation"] for e in body["edges"]} <= {"manages", "broader"}
-    _, everything = graph(client, focus="deployment")
+    _, typed = graph(client, focus="deployment")
+    assert "related" not in {e["relation"] for e in typed["edges"]}  # never shown as typed
+    _, everything = graph(client, focus="deployment", coMention="true")
     assert "related" in {e["relation"] for e in everything["edges"]}
 
 
 def test_min_weight_filters_edges(client):
-    _, everything = graph(client, focus="pod", limit=200)
+    _, everything = graph(client, focus="pod", limit=200, coMention="true")
     weights = sorted({e["weight"] for e in everything["edges"]})
     cut = weights[len(weights) // 2]
-    status, heavy = graph(client, focus="pod", limit=200, minWeight=cut)
+    status, heavy = graph(client, focus="pod", limit=200, minWeight=cut, coMention="true")
     assert status == 200
     assert heavy["edges"] and all(e["weight"] >= cut for e in heavy["edges"])
     assert len(heavy["edges"]) < len(everything["edges"])

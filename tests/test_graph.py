@@ -371,7 +371,8 @@ def test_neighbourhood_bounds(cg: ConceptGraph) -> None:
     small = cg.neighbourhood("pod", depth=3, limit=2)
     assert len(small["nodes"]) == 2
     assert cg.neighbourhood("pod", min_weight=1.5)["edges"] == [
-        {"source": "replicaset", "target": "pod", "relation": "manages", "weight": 2.0}]
+        {"source": "replicaset", "target": "pod", "relation": "manages", "weight": 2.0,
+         "confidence": 0.575}]
     top = cg.neighbourhood(None, limit=3)
     assert top["nodes"][0]["id"] == "pod" and len(top["nodes"]) == 3
     assert cg.neighbourhood("nope") == {"nodes": [], "edges": []}
