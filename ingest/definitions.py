@@ -1,0 +1,204 @@
+"""Which sentence defines a concept, read from where, and which one wins.
+
+A concept can be defined in several places; the best kept per language wins, by where
+it was read (``DEFINITION_RANK``, best first):
+
+- ``glossary``: a glossary entry (a note in a ``glossary/`` folder, or one whose front
+  matter has a ``short_description``, as Hugo docs sites write them). Its lead sentence
+  when the term is its subject ("In Kubernetes, affinity is a set of rules …"), else
+  the front matter ``short_description``, else the lead sentence as it stands (glossary
+  sentences are about their term: "Manages a Job that runs on a periodic schedule.");
+- ``description``: a page's front matter ``description`` that has the page's concept as
+  its subject ("Pods are the smallest deployable units …");
+- ``lead``: the first sentence of a page about a concept, with the concept as subject;
+- ``term``: a ``Term: definition`` item; ``sentence``: "A Pod is a …" anywhere;
+- ``heading``: the first sentence under a heading that names the concept.
+
+Each language keeps its own (``Concept.definitions``); ``Concept.definition`` is the
+English one when there is one, so a page asked for in English never shows the Korean
+sentence of another note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import PurePosixPath
+
+from .concepts import GENERIC_HEADINGS, Candidate, first_sentence, heading_labels
+from .model import Block, Concept, Evidence, Note
+from .text import label_key, text_language
+
+DEFINITION_RANK = {"glossary": 0, "description": 1, "lead": 2, "term": 3, "sentence": 4,
+                   "heading": 5}
+FRONT_MATTER_LINE = 1  # front matter values are cited at the front matter's first line
+_SETTING = re.compile(r"^(?:(?:in|within|for|on|at)\s+[^,.;:]{1,40},\s+)?(?:(?:an?|the)\s+)?",
+                      re.IGNORECASE)
+_WORD = re.compile(r"[^\s,;:.()]+")
+_SAYS_WHAT = re.compile(
+    r"^\s*(?:\([^()]*\)\s*)?,?\s*(?:(?:is|are)\b|refers?\s+to\b|means?\b|describes?\b|"
+    r"represents?\b|denotes?\b|stands?\s+for\b|provides?\b|lets?\b|allows?\b|enables?\b)"
+    r"|^(?:은|는|이란|란)\s", re.IGNORECASE)
+_KO_PARTICLE = re.compile(r"(?:은|는|이란|란)$")
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
+# openings of a sentence that introduces what follows rather than saying what a thing is
+_NOT_A_DEFINITION = re.compile(
+    r"^(?:there\s+(?:is|are)|here\b|this\s+(?:page|section|document|task|tutorial)|"
+    r"the\s+following|in\s+this\b|see\b|for\s+example|note\b)", re.IGNORECASE)
+
+
+def is_glossary_entry(note: Note) -> bool:
+    """A note that defines one term: in a ``glossary/`` folder, or with a Hugo glossary
+    ``short_description``."""
+    path = PurePosixPath(note.path)
+    if path.stem in ("_index", "index"):
+        return False  # the page that lists the entries
+    return "glossary" in path.parts[:-1] or isinstance(note.meta.get("short_description"), str)
+
+
+def glossary_labels(title: str) -> list[str]:
+    """The labels a glossary entry's title names: ``파드(Pod)`` → 파드, Pod;
+    ``RBAC (Role-Based Access Control)`` → RBAC; ``Developer (disambiguation)`` →
+    Developer."""
+    labels = heading_labels(title)
+    if labels:
+        return labels
+    # a glossary names its terms as their community writes them (``kOps``, ``cAdvisor``),
+    # so a name that is not title-like still counts, unless it is a generic heading
+    bare = _PARENTHETICAL.sub("", title).strip()
+    labels = heading_labels(bare)
+    if labels or not 0 < len(bare.split()) <= 3 or bare.lower() in GENERIC_HEADINGS:
+        return labels
+    return [bare]
+
+
+def glossary_definition(note: Note, labels: list[str]) -> Evidence | None:
+    """What a glossary entry says its term is (see the module docstring for the order)."""
+    lead = lead_sentence(note)
+    if lead is not None and opens_with(lead.text, labels) and says_what(lead.text, labels):
+        return lead
+    short = note.meta.get("short_description")
+    if isinstance(short, str) and len(short.split()) >= 3:
+        return Evidence(first_sentence(short), note.path, FRONT_MATTER_LINE)
+    if lead is not None and len(lead.text.split()) >= 3:
+        return lead
+    return None
+
+
+def glossary_entries(note: Note) -> list[tuple[str, Evidence | None]]:
+    """(label, definition) for each label of a glossary entry's term; none for other notes."""
+    title = note.meta.get("title")
+    if not isinstance(title, str) or not is_glossary_entry(note):
+        return []
+    labels = glossary_labels(title.strip())
+    definition = glossary_definition(note, labels)
+    return [(label, definition) for label in labels]
+
+
+def glossary_candidates(note: Note) -> list[Candidate]:
+    """A glossary entry's term as a concept candidate with its definition."""
+    anchor = note.sections[0].anchor if note.sections else ""
+    return [Candidate(label, "glossary", note.path, anchor, definition)
+            for label, definition in glossary_entries(note)]
+
+
+def lead_sentence(note: Note) -> Evidence | None:
+    """The first sentence of the note's first paragraph, when it opens the note (before
+    any subheading)."""
+    if not note.sections:
+        return None
+    root = note.sections[0]
+    if root.level > 1 or root.title != note.title:
+        return None
+    block = _first_prose(root.blocks)
+    if block is None:
+        return None
+    sentence = first_sentence(block.text)
+    return Evidence(sentence, note.path, block.line) if sentence else None
+
+
+def _first_prose(blocks: Iterable[Block]) -> Block | None:
+    for block in blocks:
+        if block.kind == "paragraph" and block.text.strip():
+            return block
+        if block.kind != "code":
+            return None
+    return None
+
+
+def page_definitions(note: Note, resolve: Callable[[str], str | None],
+                     names: Callable[[str], list[str]]) -> list[tuple[str, Evidence, str]]:
+    """(concept, definition, origin) a page gives the concept its title names: its front
+    matter ``description`` and its lead sentence, each when the concept is its subject.
+    ``names`` gives a concept's labels (label, aliases, translations)."""
+    if is_glossary_entry(note) or not isinstance(note.meta.get("title"), str):
+        return []
+    labels = heading_labels(note.title)
+    concept = resolve(labels[0]) if len(labels) == 1 else None
+    if concept is None:
+        return []
+    known = [*labels, *names(concept)]
+    found: list[tuple[str, Evidence, str]] = []
+    description = note.meta.get("description")
+    if isinstance(description, str):
+        text = first_sentence(description)
+        if opens_with(text, known) and says_what(text, known):
+            found.append((concept, Evidence(text, note.path, FRONT_MATTER_LINE), "description"))
+    lead = lead_sentence(note)
+    if lead is not None and opens_with(lead.text, known) and says_what(lead.text, known):
+        found.append((concept, lead, "lead"))
+    return found
+
+
+def _after_subject(text: str, labels: Iterable[str]) -> str | None:
+    """The rest of ``text`` after its subject when one of ``labels`` is the subject (after
+    a setting such as "In Kubernetes," and an article); None otherwise."""
+    setting = _SETTING.match(text)
+    rest = text[setting.end():] if setting else text
+    keys = {label_key(label) for label in labels if label}
+    keys.discard("")
+    words = list(_WORD.finditer(rest[:200]))
+    for count in range(1, min(len(words), 5) + 1):
+        span = rest[: words[count - 1].end()]
+        key = label_key(span.strip("*_`\"'"))
+        if key in keys:
+            return rest[words[count - 1].end():]
+        if count == 1:
+            bare = _KO_PARTICLE.sub("", words[0].group(0))
+            if bare != words[0].group(0) and label_key(bare) in keys:
+                return rest[words[0].end() - (len(words[0].group(0)) - len(bare)):]
+    return None
+
+
+def opens_with(text: str, labels: Iterable[str]) -> bool:
+    """Is one of ``labels`` the subject the sentence opens with?"""
+    return _after_subject(text, labels) is not None
+
+
+def says_what(text: str, labels: Iterable[str]) -> bool:
+    """Does the sentence go on, after its subject, to say what it is ("… is a …",
+    "… refers to …", "파드는 …")?"""
+    rest = _after_subject(text, labels)
+    return rest is not None and bool(_SAYS_WHAT.match(rest.lstrip("*_`\"'")))
+
+
+def reads_as_definition(text: str) -> bool:
+    """Not a sentence that introduces a list or a page ("There are two kinds:")."""
+    text = text.strip()
+    return len(text.split()) >= 3 and not text.endswith(":") and not _NOT_A_DEFINITION.match(text)
+
+
+def offer(concept: Concept, evidence: Evidence, origin: str,
+          ranks: dict[tuple[str, str], int]) -> None:
+    """Keep ``evidence`` as the concept's definition in its language if nothing better
+    (by ``DEFINITION_RANK``; the first offered among equals) defines it there."""
+    if origin == "heading" and not reads_as_definition(evidence.text):
+        return  # the sentence under a heading may only lead into what follows
+    rank = DEFINITION_RANK.get(origin, len(DEFINITION_RANK))
+    language = text_language(evidence.text)
+    key = (concept.id, language)
+    if key in ranks and ranks[key] <= rank:
+        return
+    ranks[key] = rank
+    concept.definitions[language] = evidence
+    concept.definition = concept.definitions.get("en") or evidence
