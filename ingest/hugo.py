@@ -70,7 +70,11 @@ def expand_shortcodes(text: str) -> str:
         position = match.end()
         breaks = _line_breaks(match)
         alone = _alone_on_line(text, match.start(), match.end())
-        out.append(_render(match, language, alone) + breaks)
+        shown = _render(match, language, alone)
+        # the line breaks go before the text in running prose ("set with\ncones, …",
+        # never "cones\n, …"), after it at the start of a line (no blank line is made)
+        starts_line = not text[text.rfind("\n", 0, match.start()) + 1:match.start()].strip()
+        out.append(shown + breaks if starts_line or not breaks else breaks + shown)
     out.append(text[position:])
     result = "".join(out)
     if _DROPPED in result:
@@ -160,9 +164,7 @@ def _tidy(text: str) -> str:
 def note_language(text: str) -> str:
     """"ko" for a note written in Korean (more than a handful of Hangul syllables), else
     "en": enough to print Hugo's headings as the site does."""
-    count = 0
-    for _ in _HANGUL.finditer(text):
-        count += 1
+    for count, _ in enumerate(_HANGUL.finditer(text), 1):
         if count > 20:
             return "ko"
     return "en"

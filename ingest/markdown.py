@@ -26,6 +26,7 @@ from .structure import Event, strip_numbering
 
 _LONE_CR = re.compile(r"\r(?!\n)")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*?\n)?---[ \t]*(?=\n|\Z)", re.DOTALL)
 _TASK_BOX = re.compile(r"\[[ xX]\][ \t]+")  # "- [ ] item": a task list's checkbox
 # front matter fields that hold prose a reader sees (and definitions are read from)
 PROSE_FIELDS = ("title", "linkTitle", "description", "short_description", "summary")
@@ -114,7 +115,7 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
         # note's line count and the outline form do), so it may not move any line
         text = _LONE_CR.sub(" ", text)
-    tokens = _parser().parse(expand_shortcodes(text))
+    tokens = _parser().parse(_expand_body(text))
     events: list[Event] = []
     meta: dict[str, Any] = {}
     depth = -1  # current list nesting; -1 outside lists
@@ -177,6 +178,16 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         i += 1
     events = [e for e in events if not (e.kind == "item" and not e.text)]
     return events, meta
+
+
+def _expand_body(text: str) -> str:
+    """Shortcodes expanded below the front matter only: that is YAML, and its values are
+    cleaned once read (``plain_text``)."""
+    if "{{" not in text:
+        return text
+    front = _FRONT_MATTER.match(text) if text.startswith("---") else None
+    end = front.end() if front else 0
+    return text[:end] + expand_shortcodes(text[end:])
 
 
 def _last_item(events: list[Event]) -> Event | None:
