@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import re
 
+# arguments run to the closing ">}}" or "%}}", quoted values whole (possessive: one pass)
 _SHORTCODE = re.compile(
-    r"\{\{(?P<open>[<%])\s*(?P<close>/)?\s*(?P<name>[\w-]+)(?P<args>(?:[^{}\"]|\"[^\"]*\")*?)"
-    r"\s*/?\s*[>%]\}\}")
+    r"\{\{(?P<open>[<%])\s*(?P<close>/)?\s*(?P<name>[\w-]+)"
+    r"(?P<args>(?:[^{}\"%>]++|\"[^\"]*\"|[%>](?!\}\}))*+)[>%]\}\}")
 _ARG = re.compile(r"(?:(?P<key>[\w-]+)\s*=\s*)?(?:\"(?P<quoted>[^\"]*)\"|(?P<bare>[^\s\"=]+))")
 _COMMENT = re.compile(r"\{\{[<%]\s*comment\s*[>%]\}\}.*?\{\{[<%]\s*/\s*comment\s*[>%]\}\}",
                       re.DOTALL)
@@ -41,7 +42,7 @@ _HANGUL = re.compile("[가-힣]")
 _DROPPED = "\x00"  # where a shortcode was dropped, until the space around it is tidied
 _EMPTY_BRACKETS = re.compile(r"[ \t]*(?:\((?:[ \t]*\x00)+[ \t]*\)|\[(?:[ \t]*\x00)+[ \t]*\](?!\())")
 _BEFORE_PUNCTUATION = re.compile(r"[ \t]*\x00+[ \t]*(?=[.,;:!?)\]])")
-_LINE_START = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])?[ \t]*)\x00+[ \t]*", re.MULTILINE)
+_LINE_START = re.compile(r"^([ \t]*(?:[-*+]|\d+[.)])?[ \t]*)\x00+[ \t]*")
 _AFTER_SPACE = re.compile(r"(?<=[ \t])\x00+[ \t]+")
 
 # What Hugo's ``heading`` shortcode prints, per language (the Kubernetes site's i18n).
@@ -61,25 +62,26 @@ def expand_shortcodes(text: str) -> str:
     line break kept (see the module docstring for each family)."""
     if "{{" not in text:
         return text
-    text = _COMMENT.sub(_line_breaks, text)
-    language = note_language(text)
+    if "comment" in text:
+        text = _COMMENT.sub(_line_breaks, text)
     out: list[str] = []
     position = 0
     for match in _SHORTCODE.finditer(text):
-        out.append(text[position:match.start()])
+        start = match.start()
+        out.append(text[position:start])
         position = match.end()
-        breaks = _line_breaks(match)
-        alone = _alone_on_line(text, match.start(), match.end())
-        shown = _render(match, language, alone)
-        # the line breaks go before the text in running prose ("set with\ncones, …",
-        # never "cones\n, …"), after it at the start of a line (no blank line is made)
-        starts_line = not text[text.rfind("\n", 0, match.start()) + 1:match.start()].strip()
-        out.append(shown + breaks if starts_line or not breaks else breaks + shown)
+        shown = _render(match, text)
+        breaks = match.group(0).count("\n")
+        if not breaks:
+            out.append(shown)
+        elif text[text.rfind("\n", 0, start) + 1:start].strip():
+            # in running prose the line breaks go before the text ("set with\ncones, …",
+            # never "cones\n, …"); at the start of a line after it (no blank line is made)
+            out.append("\n" * breaks + shown)
+        else:
+            out.append(shown + "\n" * breaks)
     out.append(text[position:])
-    result = "".join(out)
-    if _DROPPED in result:
-        result = _tidy(result)
-    return result
+    return _tidy_lines("".join(out))
 
 
 def _line_breaks(match: re.Match[str]) -> str:
@@ -93,13 +95,32 @@ def _alone_on_line(text: str, start: int, end: int) -> bool:
                                                            else line_end].strip()
 
 
-def _render(match: re.Match[str], language: str, alone: bool) -> str:
-    """What a reader sees of one shortcode; ``_DROPPED`` for nothing."""
+def _tidy_lines(text: str) -> str:
+    """``_tidy`` on each line where a shortcode was dropped, the others as they are."""
+    found = text.find(_DROPPED)
+    if found < 0:
+        return text
+    pieces: list[str] = []
+    position = 0
+    while found >= 0:
+        start = text.rfind("\n", 0, found) + 1
+        end = text.find("\n", found)
+        end = len(text) if end < 0 else end
+        pieces.append(text[position:start])
+        pieces.append(_tidy(text[start:end]))
+        position = end
+        found = text.find(_DROPPED, end)
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _render(match: re.Match[str], text: str) -> str:
+    """What a reader sees of one shortcode of ``text``; ``_DROPPED`` for nothing."""
     name = match.group("name").lower()
     closing = match.group("close") is not None
     args, positional = _arguments(match.group("args"))
     if name in CODE_WRAPPERS:
-        if not alone:
+        if not _alone_on_line(text, match.start(), match.end()):
             return _DROPPED
         if closing:
             return "```"
@@ -109,8 +130,9 @@ def _render(match: re.Match[str], language: str, alone: bool) -> str:
         return _DROPPED
     if name == "heading" and positional:
         key = positional[0].lower()
-        return HEADINGS.get(language, HEADINGS["en"]).get(key) or HEADINGS["en"].get(key) \
-            or key.capitalize()
+        # the language a note is written in shows in its first lines
+        language = note_language(text[:4000])
+        return HEADINGS[language].get(key) or HEADINGS["en"].get(key) or key.capitalize()
     if name == "glossary_tooltip":
         return args.get("text") or readable_term_id(args.get("term_id", "")) or _DROPPED
     if name == "api-reference":
@@ -151,14 +173,16 @@ def _api_object(page: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in stem.split("-") if part)
 
 
-def _tidy(text: str) -> str:
-    """Take out the marks of dropped shortcodes with the space or brackets they leave:
-    "a {{< x >}} b" → "a b", "({{< x >}})" → "", "v{{< x >}}." → "v."."""
-    text = _EMPTY_BRACKETS.sub(_DROPPED, text)
-    text = _BEFORE_PUNCTUATION.sub("", text)
-    text = _LINE_START.sub(r"\1", text)
-    text = _AFTER_SPACE.sub("", text)
-    return text.replace(_DROPPED, "")
+def _tidy(line: str) -> str:
+    """Take out the marks of dropped shortcodes on a line with the space or brackets they
+    leave: "a {{< x >}} b" → "a b", "({{< x >}})" → "", "v{{< x >}}." → "v."."""
+    if not line.replace(_DROPPED, "").strip():
+        return ""  # a line that held only shortcodes (most often a wrapper's tag)
+    line = _EMPTY_BRACKETS.sub(_DROPPED, line)
+    line = _BEFORE_PUNCTUATION.sub("", line)
+    line = _LINE_START.sub(r"\1", line)
+    line = _AFTER_SPACE.sub("", line)
+    return line.replace(_DROPPED, "")
 
 
 def note_language(text: str) -> str:
