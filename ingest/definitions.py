@@ -39,6 +39,7 @@ _SAYS_WHAT = re.compile(
     r"^\s*(?:\([^()]*\)\s*)?,?\s*(?:(?:is|are)\b|refers?\s+to\b|means?\b|describes?\b|"
     r"represents?\b|denotes?\b|stands?\s+for\b|provides?\b|lets?\b|allows?\b|enables?\b)"
     r"|^(?:은|는|이란|란)\s", re.IGNORECASE)
+_ACTS = re.compile(r"^[\s*_`\"')]*(?:\([^()]*\)\s*)?[a-z]{2,}s\b")
 _KO_PARTICLE = re.compile(r"(?:은|는|이란|란)$")
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
 # openings of a sentence that introduces what follows rather than saying what a thing is
@@ -102,19 +103,34 @@ def glossary_candidates(note: Note) -> list[Candidate]:
             for label, definition in glossary_entries(note)]
 
 
-def lead_sentence(note: Note) -> Evidence | None:
-    """The first sentence of the note's first paragraph, when it opens the note (before
-    any subheading)."""
+def lead_sentence(note: Note, labels: Iterable[str] | None = None) -> Evidence | None:
+    """The first sentence of the paragraph that opens the note (under its title, before
+    any subheading); with ``labels``, the first of its first three sentences that opens
+    with one of them."""
     if not note.sections:
         return None
-    root = note.sections[0]
-    if root.level > 1 or root.title != note.title:
+    first = note.sections[0]
+    if first.title != note.title:
         return None
-    block = _first_prose(root.blocks)
+    block = _first_prose(first.blocks)
     if block is None:
         return None
-    sentence = first_sentence(block.text)
-    return Evidence(sentence, note.path, block.line) if sentence else None
+    text = " ".join(block.text.split())
+    for _ in range(3 if labels is not None else 1):
+        sentence = first_sentence(text)
+        if not sentence:
+            return None
+        if labels is None or opens_with(sentence, labels):
+            return Evidence(sentence, note.path, _line_of(block, sentence))
+        text = text[len(sentence):].lstrip()
+    return None
+
+
+def _line_of(block: Block, sentence: str) -> int:
+    """The line of the block where ``sentence`` (its whitespace folded) starts."""
+    words = sentence.split()[:4]
+    found = re.search(r"\s+".join(map(re.escape, words)), block.text) if words else None
+    return block.line + (block.text.count("\n", 0, found.start()) if found else 0)
 
 
 def _first_prose(blocks: Iterable[Block]) -> Block | None:
@@ -131,7 +147,7 @@ def page_definitions(note: Note, resolve: Callable[[str], str | None],
     """(concept, definition, origin) a page gives the concept its title names: its front
     matter ``description`` and its lead sentence, each when the concept is its subject.
     ``names`` gives a concept's labels (label, aliases, translations)."""
-    if is_glossary_entry(note) or not isinstance(note.meta.get("title"), str):
+    if is_glossary_entry(note):
         return []
     labels = heading_labels(note.title)
     concept = resolve(labels[0]) if len(labels) == 1 else None
@@ -144,8 +160,10 @@ def page_definitions(note: Note, resolve: Callable[[str], str | None],
         text = first_sentence(description)
         if opens_with(text, known) and says_what(text, known):
             found.append((concept, Evidence(text, note.path, FRONT_MATTER_LINE), "description"))
-    lead = lead_sentence(note)
-    if lead is not None and opens_with(lead.text, known) and says_what(lead.text, known):
+    lead = lead_sentence(note, known)
+    # the page is about the concept: its lead sentence about it says what it does, if
+    # not what it is ("A Service gives a group of Pods one stable address.")
+    if lead is not None and (says_what(lead.text, known) or acts(lead.text, known)):
         found.append((concept, lead, "lead"))
     return found
 
@@ -182,18 +200,42 @@ def says_what(text: str, labels: Iterable[str]) -> bool:
     return rest is not None and bool(_SAYS_WHAT.match(rest.lstrip("*_`\"'")))
 
 
+def acts(text: str, labels: Iterable[str]) -> bool:
+    """Does a verb in the present tense follow the subject ("A Service gives …")?"""
+    rest = _after_subject(text, labels)
+    return rest is not None and bool(_ACTS.match(rest))
+
+
 def reads_as_definition(text: str) -> bool:
     """Not a sentence that introduces a list or a page ("There are two kinds:")."""
     text = text.strip()
     return len(text.split()) >= 3 and not text.endswith(":") and not _NOT_A_DEFINITION.match(text)
 
 
+def _about(text: str, concept: Concept, resolve: Callable[[str], str | None] | None) -> bool:
+    """Can the first sentence under a heading define the heading's concept? Not when it
+    leads into what follows ("There are two kinds:"), nor when it opens with the name of
+    another concept ("Pods come and go …" under "Services"); a sentence without a
+    subject ("A group of one or more containers", "Replicates Pods …") can."""
+    if not reads_as_definition(text):
+        return False
+    first = text.lstrip("*_`\"'(").split(" ", 1)[0].rstrip(",.;:")
+    if resolve is None or first.lower() in ("a", "an", "the"):
+        return True
+    other = resolve(first)
+    return other is None or other == concept.id or opens_with(
+        text, [concept.label, *concept.alt_labels, *concept.translations.values()])
+
+
 def offer(concept: Concept, evidence: Evidence, origin: str,
-          ranks: dict[tuple[str, str], int]) -> None:
+          ranks: dict[tuple[str, str], int],
+          resolve: Callable[[str], str | None] | None = None) -> None:
     """Keep ``evidence`` as the concept's definition in its language if nothing better
-    (by ``DEFINITION_RANK``; the first offered among equals) defines it there."""
-    if origin == "heading" and not reads_as_definition(evidence.text):
-        return  # the sentence under a heading may only lead into what follows
+    (by ``DEFINITION_RANK``; the first offered among equals) defines it there.
+    ``resolve`` names the concept a word stands for, if any: a heading's sentence that
+    opens with another concept is about that one."""
+    if origin == "heading" and not _about(evidence.text, concept, resolve):
+        return
     rank = DEFINITION_RANK.get(origin, len(DEFINITION_RANK))
     language = text_language(evidence.text)
     key = (concept.id, language)

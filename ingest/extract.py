@@ -164,7 +164,8 @@ def _register(linker: Linker, candidate: Candidate) -> None:
         if lexicon.lookup(label) == owner:
             concept.alt_labels.add(label)
     if candidate.definition is not None:
-        offer(concept, candidate.definition, candidate.origin, linker.definition_rank)
+        offer(concept, candidate.definition, candidate.origin, linker.definition_rank,
+              linker.resolve)
 
 
 def _new_id(label: str, concepts: dict[str, Concept]) -> str:

@@ -15,7 +15,7 @@ from ingest.pipeline import ingest_paths
 
 from .conftest import FIXTURES, K8S_DOCS, needs_shared
 
-SITE = FIXTURES / "markdown" / "hugo-site"
+SITE = FIXTURES / "hugo-site"
 BASE = "http://kg.test/"
 
 
@@ -72,6 +72,25 @@ def test_a_page_lead_about_its_concept_outranks_a_sentence_under_a_heading(site)
 def test_a_sentence_that_only_leads_into_a_list_defines_nothing(site):
     # "## Cones" / "There are three cone ranges:"
     assert site.concepts["cones"].definition is None
+
+
+def test_a_sentence_under_a_heading_that_opens_with_another_concept_is_not_its_definition(
+        tmp_path, vocabulary):
+    (tmp_path / "net.md").write_text(
+        "# Net\n\n## Services\n\nPods come and go, so clients need a stable address.\n\n"
+        "## ReplicaSet\n\n- Replicates Pods to keep their count.\n")
+    corpus = ingest_paths([tmp_path], vocabulary, workers=1)
+    assert corpus.concepts["service"].definition is None
+    assert corpus.concepts["replicaset"].definition.text == "Replicates Pods to keep their count."
+
+
+def test_a_page_lead_sentence_about_its_concept_says_what_it_does(tmp_path, vocabulary):
+    (tmp_path / "services.md").write_text(
+        "---\ntitle: Services\n---\n\n# Services\n\nPods come and go.\n"
+        "A **Service** gives a group of Pods one stable address.\n")
+    service = ingest_paths([tmp_path], vocabulary, workers=1).concepts["service"]
+    assert (service.definition.text, service.definition.line) == \
+        ("A Service gives a group of Pods one stable address.", 8)
 
 
 def test_each_language_keeps_its_own_definition_and_english_is_the_default(site):

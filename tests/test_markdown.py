@@ -139,7 +139,7 @@ def test_a_heading_id_leaves_the_title(title, split):
 @pytest.fixture(scope="module")
 def firing():
     """A Hugo page holding each family of shortcode the Kubernetes docs use."""
-    return parse_note((FIXTURES / "markdown" / "hugo-site" / "concepts" / "firing.md").read_text(),
+    return parse_note((FIXTURES / "hugo-site" / "concepts" / "firing.md").read_text(),
                       "concepts/firing.md")
 
 
