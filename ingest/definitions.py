@@ -10,9 +10,11 @@ it was read (``DEFINITION_RANK``, best first):
   sentences are about their term: "Manages a Job that runs on a periodic schedule.");
 - ``description``: a page's front matter ``description`` that has the page's concept as
   its subject ("Pods are the smallest deployable units …");
-- ``lead``: the first sentence of a page about a concept, with the concept as subject;
+- ``lead``: in the opening paragraph of a page about a concept, the first sentence (of
+  three) with the concept as subject, saying what it is or does;
 - ``term``: a ``Term: definition`` item; ``sentence``: "A Pod is a …" anywhere;
-- ``heading``: the first sentence under a heading that names the concept.
+- ``heading``: the first sentence under a heading that names the concept, unless it
+  leads into what follows ("There are two kinds:") or opens with another concept.
 
 Each language keeps its own (``Concept.definitions``); ``Concept.definition`` is the
 English one when there is one, so a page asked for in English never shows the Korean
