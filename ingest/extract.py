@@ -43,8 +43,9 @@ QUIET_WORDS = frozenset(
 QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
 MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
                               "items labels annotations".split())
-ORIGIN_RANK = {"vocabulary": 0, "glossary": 1, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
-               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8}
+ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
+               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8,
+               "glossary": 1}  # a glossary entry's title: the page's heading
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
