@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from .lexicon import is_camel, is_identifier
 from .model import Block, Evidence, Note, Section, pickled_by_fields
+from .subject import opens_with
 
 # Headings that organise a text rather than name a thing.
 GENERIC_HEADINGS = frozenset("""
@@ -267,14 +268,17 @@ def _in_sentence(text: str, start: int, end: int) -> bool:
 
 def _heading_definition(note: Note, section: Section, labels: list[str]) -> Evidence | None:
     """The first sentence under a heading that names one concept (its ``labels``), if it
-    reads as one."""
+    reads as one. A bullet may leave its subject out ("Replicates Pods …"); prose under a
+    heading defines it only with the concept as subject, or as "A …" or "An …" phrase:
+    docs open sections with sentences about something else ("For some Services, …")."""
     if len(labels) != 1:
         return None
     for block in section.blocks:
         if block.kind not in ("paragraph", "item") or term_of(block):
             return None
         sentence = first_sentence(block.text)
-        if len(sentence.split()) >= 3:
-            return Evidence(sentence, note.path, block.line)
-        return None
+        if len(sentence.split()) < 3 or block.kind == "paragraph" and not (
+                opens_with(sentence, labels) or sentence.startswith(("A ", "An "))):
+            return None
+        return Evidence(sentence, note.path, block.line)
     return None

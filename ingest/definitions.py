@@ -29,20 +29,12 @@ from pathlib import PurePosixPath
 
 from .concepts import GENERIC_HEADINGS, Candidate, first_sentence, heading_labels
 from .model import Block, Concept, Evidence, Note
-from .text import label_key, text_language
+from .subject import acts, opens_with, says_what
+from .text import text_language
 
 DEFINITION_RANK = {"glossary": 0, "description": 1, "lead": 2, "term": 3, "sentence": 4,
                    "heading": 5}
 FRONT_MATTER_LINE = 1  # front matter values are cited at the front matter's first line
-_SETTING = re.compile(r"^(?:(?:in|within|for|on|at)\s+[^,.;:]{1,40},\s+)?(?:(?:an?|the)\s+)?",
-                      re.IGNORECASE)
-_WORD = re.compile(r"[^\s,;:.()]+")
-_SAYS_WHAT = re.compile(
-    r"^\s*(?:\([^()]*\)\s*)?,?\s*(?:(?:is|are)\b|refers?\s+to\b|means?\b|describes?\b|"
-    r"represents?\b|denotes?\b|stands?\s+for\b|provides?\b|lets?\b|allows?\b|enables?\b)"
-    r"|^(?:은|는|이란|란)\s", re.IGNORECASE)
-_ACTS = re.compile(r"^[\s*_`\"')]*(?:\([^()]*\)\s*)?[a-z]{2,}s\b")
-_KO_PARTICLE = re.compile(r"(?:은|는|이란|란)$")
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
 # openings of a sentence that introduces what follows rather than saying what a thing is
 _NOT_A_DEFINITION = re.compile(
@@ -170,44 +162,6 @@ def page_definitions(note: Note, resolve: Callable[[str], str | None],
     return found
 
 
-def _after_subject(text: str, labels: Iterable[str]) -> str | None:
-    """The rest of ``text`` after its subject when one of ``labels`` is the subject (after
-    a setting such as "In Kubernetes," and an article); None otherwise."""
-    setting = _SETTING.match(text)
-    rest = text[setting.end():] if setting else text
-    keys = {label_key(label) for label in labels if label}
-    keys.discard("")
-    words = list(_WORD.finditer(rest[:200]))
-    for count in range(1, min(len(words), 5) + 1):
-        span = rest[: words[count - 1].end()]
-        key = label_key(span.strip("*_`\"'"))
-        if key in keys:
-            return rest[words[count - 1].end():]
-        if count == 1:
-            bare = _KO_PARTICLE.sub("", words[0].group(0))
-            if bare != words[0].group(0) and label_key(bare) in keys:
-                return rest[words[0].end() - (len(words[0].group(0)) - len(bare)):]
-    return None
-
-
-def opens_with(text: str, labels: Iterable[str]) -> bool:
-    """Is one of ``labels`` the subject the sentence opens with?"""
-    return _after_subject(text, labels) is not None
-
-
-def says_what(text: str, labels: Iterable[str]) -> bool:
-    """Does the sentence go on, after its subject, to say what it is ("… is a …",
-    "… refers to …", "파드는 …")?"""
-    rest = _after_subject(text, labels)
-    return rest is not None and bool(_SAYS_WHAT.match(rest.lstrip("*_`\"'")))
-
-
-def acts(text: str, labels: Iterable[str]) -> bool:
-    """Does a verb in the present tense follow the subject ("A Service gives …")?"""
-    rest = _after_subject(text, labels)
-    return rest is not None and bool(_ACTS.match(rest))
-
-
 def reads_as_definition(text: str) -> bool:
     """Not a sentence that introduces a list or a page ("There are two kinds:")."""
     text = text.strip()
@@ -221,10 +175,12 @@ def _about(text: str, concept: Concept, resolve: Callable[[str], str | None] | N
     subject ("A group of one or more containers", "Replicates Pods …") can."""
     if not reads_as_definition(text):
         return False
-    first = text.lstrip("*_`\"'(").split(" ", 1)[0].rstrip(",.;:")
-    if resolve is None or first.lower() in ("a", "an", "the"):
+    words = text.lstrip("*_`\"'(").split(" ", 2)
+    if words[0].lower() in ("a", "an", "the") and len(words) > 1:
+        words = words[1:]  # "A PersistentVolume can be …" is about a PersistentVolume
+    if resolve is None:
         return True
-    other = resolve(first)
+    other = resolve(words[0].strip("*_`\"',.;:()"))
     return other is None or other == concept.id or opens_with(
         text, [concept.label, *concept.alt_labels, *concept.translations.values()])
 

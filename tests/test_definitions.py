@@ -78,9 +78,13 @@ def test_a_sentence_under_a_heading_that_opens_with_another_concept_is_not_its_d
         tmp_path, vocabulary):
     (tmp_path / "net.md").write_text(
         "# Net\n\n## Services\n\nPods come and go, so clients need a stable address.\n\n"
-        "## ReplicaSet\n\n- Replicates Pods to keep their count.\n")
+        "## ReplicaSet\n\n- Replicates Pods to keep their count.\n\n"
+        "## StorageClass\n\n- A PersistentVolume can be made from it on demand.\n\n"
+        "## Headless Service\n\nFor some Services you need no cluster IP.\n")
     corpus = ingest_paths([tmp_path], vocabulary, workers=1)
     assert corpus.concepts["service"].definition is None
+    assert corpus.concepts["storageclass"].definition is None
+    assert corpus.concepts["headless-service"].definition is None
     assert corpus.concepts["replicaset"].definition.text == "Replicates Pods to keep their count."
 
 
