@@ -229,6 +229,9 @@ class ConceptGraph:
             elif code in _DEFINITION_FIELDS:
                 if (c := cid(s)) is not None:
                     field = _DEFINITION_FIELDS[code]
+                    if field == "text" and getattr(o, "language", None) not in ("en", None) \
+                            and "text" in definition.get(c, {}):
+                        continue  # the English definition is the concept's; others add to it
                     definition.setdefault(c, {})[field] = int(o) if field == "line" else str(o)
             elif code == _DEFINED_IN or code == _MENTIONED_IN:
                 if (c := cid(s)) is not None:

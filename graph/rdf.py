@@ -47,7 +47,8 @@ from rdflib.term import Node
 
 from ingest.cache import ChunkFile
 from ingest.confidence import note_confidence
-from ingest.model import Corpus, Note, Relation, Section
+from ingest.model import Corpus, Evidence, Note, Relation, Section
+from ingest.text import text_language
 
 from .vocab import KG, RELATIONS, bind_prefixes
 
@@ -120,6 +121,11 @@ def _text(value: str) -> str:
 def _lang(value: str, lang: str = "en") -> str:
     """English-tagged for ASCII text; untagged otherwise (we can't know the language)."""
     return f'"{value.translate(_NT_ESCAPES)}"@{lang}' if value.isascii() else _text(value)
+
+
+def _tagged(value: str) -> str:
+    """A sentence tagged with the language it is written in (``ingest.text``)."""
+    return f'"{value.translate(_NT_ESCAPES)}"@{text_language(value)}'
 
 
 def _number(value: float) -> str:
@@ -207,6 +213,8 @@ class _GraphWriter:
         notes = {note.path for note in corpus.notes}
         self.mentions: dict[str, list[tuple[str, str]]] = {}
         self.definitions: dict[str, list[str]] = {}
+        # definitions in the other languages (``Concept.definitions``), by the note read in
+        self.translated: dict[str, list[tuple[str, Evidence]]] = {}
         for cid in sorted(corpus.concepts):
             concept = corpus.concepts[cid]
             # A concept is in the graph iff it has a section in a note of this corpus.
@@ -218,6 +226,9 @@ class _GraphWriter:
             ev = concept.definition
             if ev is not None and ev.path in notes:
                 self.definitions.setdefault(ev.path, []).append(cid)
+            for other in concept.definitions.values():
+                if other != ev and other.path in notes:
+                    self.translated.setdefault(other.path, []).append((cid, other))
         present = {cid for found in self.mentions.values() for cid, _ in found}
         self.relations: dict[str, list[Relation]] = {}
         self.narrower: set[str] = set()  # concepts some note gives a broader concept
@@ -307,9 +318,13 @@ class _GraphWriter:
         for cid in self.definitions.get(path, ()):
             iri = declare(cid)
             ev = self.concepts[cid].definition
-            add(f"{iri} {_SKOS_definition} {_lang(ev.text)} {g}")
+            add(f"{iri} {_SKOS_definition} {_tagged(ev.text)} {g}")
             add(f"{iri} {_KG_definitionPath} {quoted_path} {g}")
             add(f"{iri} {_KG_definitionLine} {_number(ev.line)} {g}")
+        for cid, ev in self.translated.get(path, ()):
+            # the concept's definition in another language: its path and line are the
+            # default definition's (kg:definitionPath/Line), so this one carries none
+            add(f"{declare(cid)} {_SKOS_definition} {_tagged(ev.text)} {g}")
         ordered = sorted(note.sections, key=lambda s: s.line)
         starts = [s.line for s in ordered]
         # One evidence node per sentence, shared by the statements read in it: a sentence
@@ -375,7 +390,7 @@ class _GraphWriter:
             return None
         path = note.path
         definitions = [(cid, self.concepts[cid].definition) for cid in
-                       self.definitions.get(path, ())]
+                       self.definitions.get(path, ())] + self.translated.get(path, [])
         raw = repr((self.stamp, path, note.digest, self.mentions.get(path), definitions))
         return hashlib.sha1(raw.encode()).hexdigest()
 

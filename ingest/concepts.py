@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from .lexicon import is_camel, is_identifier
 from .model import Block, Evidence, Note, Section, pickled_by_fields
+from .subject import opens_with
 
 # Headings that organise a text rather than name a thing.
 GENERIC_HEADINGS = frozenset("""
@@ -65,7 +66,7 @@ _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.M
 class Candidate:
     """A label that notes present as a concept.
 
-    origin: heading | term | sentence ("A Branch is a ...") | chain (``A -> B``) |
+    origin: heading | kinds (``Types of X``: X) | term | sentence ("A Branch is a ...") | chain (``A -> B``) |
     identifier | camel | manifest | capitalised (kept when seen at least twice).
     definition: the defining text read with it, if any.
     """
@@ -140,6 +141,34 @@ def term_of(block: Block) -> tuple[str, str] | None:
     return None
 
 
+_DEFINING_VERB = (r"(?:is|are|was|lets?|allows?|provides?|gives?|enables?|describes?|defines?|"
+                  r"represents?|refers?|means?|holds?|stores?|controls?|manages?|runs?|"
+                  r"creates?|ensures?|specifies|acts|works|can|has|have)")
+
+
+def defines(label: str, evidence: Evidence | None) -> bool:
+    """Whether a sentence opens by saying what ``label`` is or does ("A ReplicaSet's
+    purpose is …", "Ingress exposes …" does not count: only defining verbs)."""
+    if evidence is None:
+        return False
+    pattern = rf"^(?:(?:a|an|the)\s+)?{re.escape(label)}(?:s|es)?(?:'s|’s)?\s+(?:\w+\s+)?" \
+        rf"{_DEFINING_VERB}\b"
+    return re.match(pattern, evidence.text, re.IGNORECASE) is not None
+
+
+def is_outline(note: Note) -> bool:
+    """Study notes written as an outline (in either form): mostly short bullets under
+    headings, which name things, rather than paragraphs of prose under section titles."""
+    items = paragraphs = 0
+    for section in note.sections:
+        for block in section.blocks:
+            if block.kind == "item":
+                items += 1
+            elif block.kind == "paragraph":
+                paragraphs += 1
+    return items > 2 * paragraphs
+
+
 def first_sentence(text: str) -> str:
     text = " ".join(text.split())
     match = re.search(r"(?<=[.!?])\s+(?=[A-Z가-힣\"(])", text)
@@ -149,6 +178,11 @@ def first_sentence(text: str) -> str:
 def collect(note: Note) -> list[Candidate]:
     """Every concept candidate in a note, in document order."""
     out: list[Candidate] = []
+    # a page whose lead sentence says what its title is, is about that thing
+    lead = next((b for s in note.sections[:1] for b in s.blocks if b.kind == "paragraph"), None)
+    if lead is not None and note.sections and looks_like_name(note.title) and defines(
+            note.title, Evidence(first_sentence(lead.text), note.path, lead.line)):
+        out.append(Candidate(note.title, "title", note.path, note.sections[0].anchor))
     for section in note.sections:
         anchor = section.anchor
         if section is not note.sections[0] or section.level > 1:
@@ -179,7 +213,7 @@ def collect(note: Note) -> list[Candidate]:
         kinds = kinds_of(section.title)
         if kinds and looks_like_name(kinds[0].upper() + kinds[1:]):
             # "Index types" lists kinds of Index: the Index is a concept of the notes
-            out.append(Candidate(kinds, "heading", note.path, anchor))
+            out.append(Candidate(kinds, "kinds", note.path, anchor))
     return out
 
 
@@ -272,14 +306,17 @@ def _in_sentence(text: str, start: int, end: int) -> bool:
 
 def _heading_definition(note: Note, section: Section, labels: list[str]) -> Evidence | None:
     """The first sentence under a heading that names one concept (its ``labels``), if it
-    reads as one."""
+    reads as one. A bullet may leave its subject out ("Replicates Pods …"); prose under a
+    heading defines it only with the concept as subject, or as "A …" or "An …" phrase:
+    docs open sections with sentences about something else ("For some Services, …")."""
     if len(labels) != 1:
         return None
     for block in section.blocks:
         if block.kind not in ("paragraph", "item") or term_of(block):
             return None
         sentence = first_sentence(block.text)
-        if len(sentence.split()) >= 3:
-            return Evidence(sentence, note.path, block.line)
-        return None
+        if len(sentence.split()) < 3 or block.kind == "paragraph" and not (
+                opens_with(sentence, labels) or sentence.startswith(("A ", "An "))):
+            return None
+        return Evidence(sentence, note.path, block.line)
     return None

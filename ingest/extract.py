@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from .concepts import FUNCTION_WORDS, Candidate, first_sentence, heading_labels, kinds_of, term_of
+from .concepts import (FUNCTION_WORDS, Candidate, defines, first_sentence, heading_labels, is_outline,
+                       kinds_of, term_of)
+from .definitions import offer, page_definitions
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
 from .manifests import looks_like_manifest, manifest_relations
 from .model import Block, Concept, Evidence, Note, Relation, Section
@@ -47,9 +49,9 @@ QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
 MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
                               "items labels annotations".split())
 ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
-               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9}
+               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9,
+               "glossary": 1, "kinds": 1, "title": 1}  # a glossary entry's title: the page's heading
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
-DEFINITION_RANK = {"term": 0, "sentence": 1, "heading": 2}
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
 _NAMESPACE_FLAG = re.compile(r"(?:^|\s)(?:-n|--namespace)[ =]([a-z0-9][a-z0-9\-]*)")
@@ -77,7 +79,7 @@ class Linker:
     lexicon: Lexicon
     concepts: dict[str, Concept]
     fields: set[str] = field(default_factory=set)  # ids of field-like concepts
-    definition_rank: dict[str, int] = field(default_factory=dict)
+    definition_rank: dict[tuple[str, str], int] = field(default_factory=dict)  # (id, lang)
 
     def is_field(self, concept: str) -> bool:
         return concept in self.fields
@@ -187,7 +189,7 @@ class Admission:
             seen.add((c.origin, key, c.path))
             if c.origin == "capitalised":
                 capitalised[key] += 1
-            elif c.origin == "heading":
+            elif c.origin in ("heading", "kinds"):
                 headed[key] += 1
         return cls(usage, capitalised, written, headed, named, code, outlines)
 
@@ -223,35 +225,8 @@ class Admission:
         return lower >= 3 and lower > 2 * self.capitalised[label_key(label)]
 
 
-_STRONG_ORIGINS = frozenset({"term", "sentence", "chain", "manifest", "camel"})
-_DEFINING_VERB = (r"(?:is|are|was|lets?|allows?|provides?|gives?|enables?|describes?|defines?|"
-                  r"represents?|refers?|means?|holds?|stores?|controls?|manages?|runs?|"
-                  r"creates?|ensures?|specifies|acts|works|can|has|have)")
-
-
-def defines(label: str, evidence: Evidence | None) -> bool:
-    """Whether a sentence opens by saying what ``label`` is or does ("A ReplicaSet's
-    purpose is …", "Ingress exposes …" does not count: only defining verbs)."""
-    if evidence is None:
-        return False
-    pattern = rf"^(?:(?:a|an|the)\s+)?{re.escape(label)}(?:s|es)?(?:'s|’s)?\s+(?:\w+\s+)?" \
-        rf"{_DEFINING_VERB}\b"
-    return re.match(pattern, evidence.text, re.IGNORECASE) is not None
-
-
-def is_outline(note: Note) -> bool:
-    """Study notes written as an outline (in either form): mostly short bullets under
-    headings, which name things, rather than paragraphs of prose under section titles."""
-    items = paragraphs = 0
-    for section in note.sections:
-        for block in section.blocks:
-            if block.kind == "item":
-                items += 1
-            elif block.kind == "paragraph":
-                paragraphs += 1
-    return items > 2 * paragraphs
-
-
+_STRONG_ORIGINS = frozenset({"term", "sentence", "chain", "manifest", "camel", "glossary",
+                             "kinds", "title"})
 def usage_of(notes: list[Note]) -> Counter[str]:
     """Per lower-case word of running text, how many notes use it."""
     usage: Counter[str] = Counter()
@@ -301,10 +276,8 @@ def _register(linker: Linker, candidate: Candidate) -> None:
         if lexicon.lookup(label) == owner:
             concept.alt_labels.add(label)
     if candidate.definition is not None:
-        rank = DEFINITION_RANK.get(candidate.origin, 3)
-        if concept.definition is None or rank < linker.definition_rank.get(owner, 9):
-            concept.definition = candidate.definition
-            linker.definition_rank[owner] = rank
+        offer(concept, candidate.definition, candidate.origin, linker.definition_rank,
+              linker.resolve)
 
 
 def _new_id(label: str, concepts: dict[str, Concept]) -> str:
@@ -332,7 +305,9 @@ class NoteLinks:
 
     heads: list[str | None]  # per section: the concept its heading names
     concepts: list[list[str]]  # per section: the concepts it names or mentions
-    definitions: list[tuple[str, Evidence]]  # "A Pod is ..." sentences, in note order
+    # (concept, defining sentence, origin): "A Pod is ..." sentences, a page's description
+    # and lead sentence about its concept, in note order
+    definitions: list[tuple[str, Evidence, str]]
     relations: list[Relation]
 
     def __reduce__(self) -> tuple[Callable[..., NoteLinks], tuple[Any, ...]]:
@@ -348,7 +323,8 @@ class NoteLinks:
                 evidence.append(_evidence_tuple(relation.evidence))
             rows.append((relation.source, relation.target, relation.type, found,
                          relation.weight, relation.confidence))
-        definitions = [(concept, _evidence_tuple(e)) for concept, e in self.definitions]
+        definitions = [(concept, _evidence_tuple(e), origin)
+                       for concept, e, origin in self.definitions]
         return _unpickle_links, (self.heads, self.concepts, definitions, evidence, rows)
 
 
@@ -357,11 +333,11 @@ def _evidence_tuple(evidence: Evidence) -> tuple[str, str, int]:
 
 
 def _unpickle_links(heads: list[str | None], concepts: list[list[str]],
-                    definitions: list[tuple[str, tuple[str, str, int]]],
+                    definitions: list[tuple[str, tuple[str, str, int], str]],
                     evidence: list[tuple[str, str, int]],
                     rows: list[tuple[str, str, str, int, float, float]]) -> NoteLinks:
     shared = [Evidence(*e) for e in evidence]  # a sentence's relations share its evidence
-    return NoteLinks(heads, concepts, [(c, Evidence(*e)) for c, e in definitions],
+    return NoteLinks(heads, concepts, [(c, Evidence(*e), o) for c, e, o in definitions],
                      [Relation(source, target, kind, shared[i], weight, belief)
                       for source, target, kind, i, weight, belief in rows])
 
@@ -415,14 +391,10 @@ def link_one(note: Note, linker: Linker) -> NoteLinks:
 
 
 def apply_definitions(links: NoteLinks, linker: Linker) -> None:
-    """A note's "A Pod is ..." sentences define concepts that have no better definition:
-    applied for every note, in note order, before any ``apply_links``."""
-    rank = DEFINITION_RANK["sentence"]
-    for concept_id, evidence in links.definitions:
-        concept = linker.concepts[concept_id]
-        if concept.definition is None or rank < linker.definition_rank.get(concept_id, 9):
-            concept.definition = evidence
-            linker.definition_rank[concept_id] = rank
+    """A note's definitions define concepts that have no better definition in their
+    language: applied for every note, in note order, before any ``apply_links``."""
+    for concept_id, evidence, origin in links.definitions:
+        offer(linker.concepts[concept_id], evidence, origin, linker.definition_rank)
 
 
 def apply_links(note: Note, links: NoteLinks, linker: Linker,
@@ -874,8 +846,17 @@ def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
     return None
 
 
-def _definitions(reading: _Reading) -> Iterator[tuple[str, Evidence]]:
-    """"A Pod is ..." sentences: the concept each defines, with the defining sentence."""
+def _names(linker: Linker, concept_id: str) -> list[str]:
+    concept = linker.concepts[concept_id]
+    return [concept.label, *concept.alt_labels, *concept.translations.values()]
+
+
+def _definitions(reading: _Reading) -> Iterator[tuple[str, Evidence, str]]:
+    """The page's description and lead sentence about the concept its title names, then
+    "A Pod is ..." sentences: the concept each defines, the sentence and its origin."""
+    linker = reading.linker
+    yield from page_definitions(reading.note, linker.resolve,
+                                lambda concept_id: _names(linker, concept_id))
     for section in reading.note.sections:
         for block in section.blocks:
             if block.kind not in ("paragraph", "item"):
@@ -890,4 +871,4 @@ def _definitions(reading: _Reading) -> Iterator[tuple[str, Evidence]]:
                         and not re.match(r"(?:은|는)\s", after):
                     continue
                 yield first.concept, Evidence(_clean(first_sentence(sentence.text)),
-                                              reading.note.path, sentence.line)
+                                              reading.note.path, sentence.line), "sentence"

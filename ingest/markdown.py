@@ -1,8 +1,10 @@
 """Markdown notes through markdown-it-py (CommonMark + tables + YAML front matter).
 
 Token maps give 0-based ``[start, end)`` lines; events carry 1-based inclusive lines.
-Hugo shortcodes, common in docs sites, are reduced to their text before parsing
-(``{{< glossary_tooltip text="Pod" ... >}}`` → ``Pod``) without moving any line.
+Hugo markup, common in docs sites, is reduced to what a reader sees without moving any
+line (``ingest/hugo.py``): shortcodes before parsing (``{{< glossary_tooltip text="Pod"
+... >}}`` → ``Pod``), heading ids from the heading (``## Pods {#pods}`` → "Pods",
+anchored ``pods``); HTML comments never reach the text.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from .hugo import expand_shortcodes, split_heading_id
 from .structure import Event, strip_numbering
 
-_SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+\s+[^{}]*?\btext=\"([^\"]*)\"[^{}]*?[>%]\}\}")
 _LONE_CR = re.compile(r"\r(?!\n)")
-_SHORTCODE = re.compile(r"\{\{[<%]\s*/?[\w-]*[^{}]*?[>%]\}\}")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:.*?\n)?---[ \t]*(?=\n|\Z)", re.DOTALL)
+_TASK_BOX = re.compile(r"\[[ xX]\][ \t]+")  # "- [ ] item": a task list's checkbox
+# front matter fields that hold prose a reader sees (and definitions are read from)
+PROSE_FIELDS = ("title", "linkTitle", "description", "short_description", "summary")
 
 
 # Inline parsing costs time per character times nesting depth on pathological input: a
@@ -80,20 +86,19 @@ def _bounded_inline(state: StateCore) -> None:
             token.type = "inline"
 
 
-def strip_shortcodes(text: str) -> str:
-    if "{{" not in text:
-        return text
-    text = _SHORTCODE_TEXT.sub(lambda m: m.group(1), text)
-    return _SHORTCODE.sub("", text)
-
-
 def inline_text(token: Token) -> str:
     """Plain text of an inline token: code spans kept, markup dropped, breaks as newlines."""
     parts: list[str] = []
     for child in token.children or ():
         kind = child.type
-        if kind in ("text", "code_inline", "html_inline"):
-            parts.append(child.content)  # inline "HTML" in notes is mostly <placeholder>s
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind == "html_inline":
+            # inline "HTML" in notes is mostly <placeholder>s; a comment is no text, but
+            # its line breaks are the paragraph's
+            content = child.content
+            parts.append(_HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), content)
+                         if content.startswith("<!--") else content)
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif kind == "image":
@@ -110,7 +115,7 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
         # note's line count and the outline form do), so it may not move any line
         text = _LONE_CR.sub(" ", text)
-    tokens = _parser().parse(strip_shortcodes(text))
+    tokens = _parser().parse(_expand_body(text))
     events: list[Event] = []
     meta: dict[str, Any] = {}
     depth = -1  # current list nesting; -1 outside lists
@@ -124,9 +129,9 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         elif kind == "heading_open":
             inline = tokens[i + 1]
             start, end = tok.map or (0, 1)
-            title = inline_text(inline).strip()
+            title, anchor = split_heading_id(inline_text(inline).strip())
             events.append(Event(kind="heading", text=strip_numbering(title) or title, line=start + 1,
-                                end_line=end, level=int(tok.tag[1])))
+                                end_line=end, level=int(tok.tag[1]), anchor=anchor))
             i += 3
             continue
         elif kind in ("bullet_list_open", "ordered_list_open"):
@@ -147,7 +152,8 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
             if item_open and not item_open[-1]:
                 item = _last_item(events)
                 if item is not None:
-                    item.text, item.end_line = body, end
+                    box = _TASK_BOX.match(body)
+                    item.text, item.end_line = body[box.end():] if box else body, end
                 item_open[-1] = True
             elif item_open:
                 events.append(Event(kind="paragraph", text=body, line=start + 1, end_line=end,
@@ -174,6 +180,16 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
     return events, meta
 
 
+def _expand_body(text: str) -> str:
+    """Shortcodes expanded below the front matter only: that is YAML, and its values are
+    cleaned once read (``plain_text``)."""
+    if "{{" not in text:
+        return text
+    front = _FRONT_MATTER.match(text) if text.startswith("---") else None
+    end = front.end() if front else 0
+    return text[:end] + expand_shortcodes(text[end:])
+
+
 def _last_item(events: list[Event]) -> Event | None:
     for event in reversed(events):
         if event.kind == "item":
@@ -192,7 +208,18 @@ def _front_matter(content: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise FrontMatterError("front matter is not a YAML mapping")
+    for key in PROSE_FIELDS:
+        value = data.get(key)
+        if isinstance(value, str) and ("{{" in value or any(c in value for c in "*_`[<&")):
+            data[key] = plain_text(value)
     return data
+
+
+def plain_text(value: str) -> str:
+    """Inline markdown (and Hugo shortcodes) as the plain text a reader sees, on one line:
+    for front matter values, which Hugo renders as markdown too."""
+    tokens = _parser().parseInline(expand_shortcodes(value))
+    return " ".join("".join(inline_text(token) for token in tokens).split())
 
 
 # libyaml reads front matter about seven times faster than PyYAML's pure-Python scanner,

@@ -105,7 +105,9 @@ class Concept:
     """A concept of the user's graph.
 
     ``sections`` lists (note path, section anchor) pairs where the concept is defined
-    or mentioned, defining sections first.
+    or mentioned, defining sections first. ``definitions`` holds the best definition
+    read in each language ("en", "ko"); ``definition`` is the English one when there is
+    one, else the other (``ingest/definitions.py`` chooses).
     """
 
     id: str
@@ -115,6 +117,7 @@ class Concept:
     definition: Evidence | None = None
     sections: list[tuple[str, str]] = field(default_factory=list)
     origin: str = "notes"
+    definitions: dict[str, Evidence] = field(default_factory=dict)
 
 
 @dataclass(slots=True, frozen=True)

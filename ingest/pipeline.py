@@ -23,9 +23,10 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from .cache import FolderCache
-from .concepts import Candidate, collect
+from .concepts import Candidate, collect, is_outline
+from .definitions import glossary_candidates
 from .extract import (Linker, NoteLinks, apply_definitions, apply_links, build_lexicon,
-                      is_outline, link_one, usage_of)
+                      link_one, usage_of)
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .markdown import FrontMatterError
 from .memory import collector_paused
@@ -107,7 +108,7 @@ def parse_text(text: str, file: NoteFile) -> Parsed:
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         return None, [], [FileError(str(file.absolute),
                                     f"could not parse: {type(exc).__name__}: {exc}")]
-    return note, collect(note), []
+    return note, collect(note) + glossary_candidates(note), []
 
 
 Job = tuple[str, NoteFile, str | None]  # text, file, parse cache key

@@ -27,6 +27,7 @@ class Event:
     kind: heading | item | paragraph | code | table | quote.
     depth: for items, the list nesting (0 = top); for other kinds inside a list, the
     depth of the item they belong to; None when outside any list.
+    anchor: for headings, the id the note gives it (Hugo's ``{#pod-storage}``), if any.
     """
 
     kind: str
@@ -36,6 +37,7 @@ class Event:
     level: int = 0
     depth: int | None = None
     lang: str = ""
+    anchor: str | None = None
 
 
 def strip_numbering(title: str) -> str:
@@ -69,7 +71,12 @@ class _Slugs:
     def __init__(self) -> None:
         self.seen: dict[str, int] = {}
 
-    def __call__(self, title: str) -> str:
+    def __call__(self, title: str, given: str | None = None) -> str:
+        """The anchor of a heading: the id the note gives it if still free, else its
+        title's slug, numbered when taken."""
+        if given and given not in self.seen:
+            self.seen[given] = 1
+            return given
         base = slugify(title) or "section"
         count = self.seen.get(base, 0)
         self.seen[base] = count + 1
@@ -92,10 +99,11 @@ class OutlineBuilder:
         self.items: dict[str, dict[int, int]] = {root.anchor: {}}
 
     # -- sections -----------------------------------------------------------------
-    def _open(self, title: str, level: int, line: int, promoted_depth: int | None) -> None:
+    def _open(self, title: str, level: int, line: int, promoted_depth: int | None,
+              anchor: str | None = None) -> None:
         parent = self.stack[-1][0]
         section = Section(
-            anchor=self.slugs(title), title=title, level=level,
+            anchor=self.slugs(title, anchor), title=title, level=level,
             breadcrumb=(*parent.breadcrumb, title), line=line, end_line=line,
             parent=parent.anchor,
         )
@@ -124,7 +132,7 @@ class OutlineBuilder:
         self._close_items_from(None)
         while len(self.stack) > 1 and self.stack[-1][0].level >= event.level:
             self.stack.pop()
-        self._open(event.text, max(event.level, 2), event.line, None)
+        self._open(event.text, max(event.level, 2), event.line, None, event.anchor)
 
     def add(self, event: Event, has_children: bool) -> None:
         if event.kind == "heading":

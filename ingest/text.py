@@ -11,6 +11,7 @@ _SLUG_STRIP = re.compile(r"[^\w\s-]", re.UNICODE)
 _SLUG_SPACE = re.compile(r"[\s_.:/]+")
 _KEY_DROP = re.compile(r"[\s\-_./:'’`\"()]+")
 _NOT_PLURAL = ("ss", "us", "is", "os", "as")
+_HANGUL = re.compile("[가-힣]")
 # Words that end in "s" without being plurals (and acronyms written in lower case).
 _INVARIANT = frozenset(
     "dns kubernetes status https always towards perhaps sometimes series species news "
@@ -56,3 +57,9 @@ def label_key(label: str) -> str:
         return ""
     words[-1] = singular(words[-1])
     return "".join(words)
+
+
+def text_language(text: str) -> str:
+    """The language a sentence is written in, as far as notes go: "ko" when it holds
+    Hangul, else "en". Korean sentences name English terms; English ones hold no Hangul."""
+    return "ko" if _HANGUL.search(text) else "en"
