@@ -42,7 +42,7 @@ QUIET_WORDS = frozenset(
     "replicas limits requests resources image images name names value values type "
     "types data status state spec metadata template selector labels label key keys "
     "version kind port ports host path service node master worker guaranteed burstable "
-    "besteffort secret secrets object objects event events role roles".split()
+    "besteffort secret secrets object objects event events role roles command args".split()
 ) - {"service", "node", "label", "labels", "image", "images", "secret", "secrets", "object",
      "objects", "event", "events", "role", "roles"}
 QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
@@ -219,7 +219,7 @@ class Admission:
         if " " in label or is_camel(label) or is_identifier(label) or not label.isalpha():
             return False
         word = label.lower()
-        lower = max(self.usage[word], self.usage[word + "s"], self.usage[word.rstrip("s")])
+        lower = sum(self.usage[form] for form in _number_forms(word))
         if label[0].islower():
             return lower >= 3 and lower >= 3 * (self.headed[label_key(label)] + 1)
         return lower >= 3 and lower > 2 * self.capitalised[label_key(label)]
@@ -227,6 +227,15 @@ class Admission:
 
 _STRONG_ORIGINS = frozenset({"term", "sentence", "chain", "manifest", "camel", "glossary",
                              "kinds", "title"})
+def _number_forms(word: str) -> set[str]:
+    """The word in the singular and the plural: ``policies`` → {policies, policy}."""
+    if word.endswith("ies"):
+        return {word, word[:-3] + "y"}
+    if word.endswith("s") and not word.endswith("ss"):
+        return {word, word[:-1]}
+    return {word, word + "s", word[:-1] + "ies" if word.endswith("y") else word + "es"}
+
+
 def usage_of(notes: list[Note]) -> Counter[str]:
     """Per lower-case word of running text, how many notes use it."""
     usage: Counter[str] = Counter()
@@ -482,7 +491,9 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
                 category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children))):
             for child in children:
                 child_concept = reading.head(child)
-                if child_concept in typed:
+                # in prose, "Audit backends" › "Log backend" (the same head noun) only
+                if child_concept in typed and (outline or category or _same_head(
+                        child.title, section.title)):
                     broader_of[child_concept] = container
                     yield Relation(child_concept, container, "broader", Evidence(
                         " › ".join(child.breadcrumb[1:]), path, child.line), 1.0, prior)
@@ -492,7 +503,8 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
         # thing ("Deployment" › spec.replicas) they are its fields
         fields_are_kinds = bool(category) or _names_a_class(section.title)
         named = [(b, t) for b, t in zip(top_items, terms, strict=True)
-                 if t and t != container and (fields_are_kinds or not linker.is_field(t))]
+                 if t and t != container and (fields_are_kinds or not linker.is_field(t))
+                 and (outline or category or term_of(b) is not None)]
         if lists_kinds and named and (
                 category or (len(named) >= 2 and 3 * len(named) >= 2 * len(top_items))):
             for block, term in named:
@@ -502,7 +514,11 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
     if own and linker.is_field(own):
         for block in section.blocks:
             term = block_terms.get(id(block))
-            if block.kind == "item" and block.depth == 0 and term and term != own:
+            # a value is one word ("OnFailure", "true"); in prose documents it is also
+            # written as a term ("true: convert line endings"), not merely listed
+            if block.kind == "item" and block.depth == 0 and term and term != own \
+                    and " " not in linker.concepts[term].label \
+                    and (outline or term_of(block) is not None):
                 yield Relation(own, term, "hasValue", Evidence(_clean(block.text), path,
                                                                block.line),
                                1.0, confidence.FIELD_VALUE)
@@ -549,6 +565,14 @@ def _clause_subject(text: str, mentions: list[Mention], index: int) -> Mention:
             continue
         return mention if subject_ok(text[: mention.start]) else mentions[index]
     return mentions[index]
+
+
+def _same_head(child: str, parent: str) -> bool:
+    """"Log backend" under "Audit backends": the child names one of the parent's kind."""
+    def head(title: str) -> str:
+        words = re.sub(r"\([^)]*\)", " ", title).lower().split()
+        return label_key(words[-1]) if words else ""
+    return bool(head(child)) and head(child) == head(parent)
 
 
 def _names_a_class(title: str) -> bool:

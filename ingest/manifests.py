@@ -19,7 +19,7 @@ _KIND = re.compile(r"^\s*kind:\s*[\"']?(?P<kind>[A-Z][A-Za-z0-9]+)", re.MULTILIN
 # keys whose presence means the object uses (or holds) another kind of object, with the
 # depth they must sit at: "spec" = right under the object's own ``spec`` (a Deployment's
 # ``containers`` sit in its Pod template: the Pod holds them, not the Deployment),
-# None = anywhere.
+# None = anywhere inside its spec (a Pod template's volumes are still the object's).
 REFERENCE_KEYS: dict[str, tuple[str, str, str | None]] = {
     "configMap": ("uses", "ConfigMap", None),
     "configMapRef": ("uses", "ConfigMap", None),
@@ -102,8 +102,8 @@ def _document_relations(text: str, first_line: int, path: str, subject: str | No
         if key in REFERENCE_KEYS:
             relation, label, depth = REFERENCE_KEYS[key]
             target = resolve(label)
-            if target and target != subject and (depth is None or parents == ["spec"]
-                                                  or not kind and not parents):
+            inside = parents[:1] == ["spec"] if depth is None else parents == ["spec"]
+            if target and target != subject and (inside or not kind and not parents):
                 yield Relation(subject, target, relation, evidence, 1.0, MANIFEST)
         if key == "nodeSelector":
             # the object runs on the Nodes whose labels the selector names

@@ -134,7 +134,7 @@ _OPENERS = frozenset("when if while because since although though once then so a
                      "until whether however thus hence".split())
 _DETERMINERS = frozenset(
     "the a an each every all any this that these those its their your our one some no "
-    "both either every another such".split())
+    "both either every another such several many multiple few two three other most".split())
 # What may follow the object's head: punctuation, a function word, a verb form. Any
 # other word makes the mention a modifier of a longer noun phrase ("Pod template").
 _FOLLOWERS = frozenset(
