@@ -58,6 +58,7 @@ _DEFINED_AS_HINT = re.compile(r"(?:An?|The)\s")  # a literal start: far quicker 
 _CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
                          r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
 _CODE_KEY = re.compile(r"^[\s\-]*[\"']?([a-z][A-Za-z0-9]*)[\"']?\s*:", re.MULTILINE)
+_ALIAS = re.compile(r"^(.+?)\s*\(([^()]+)\)$")
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
@@ -76,6 +77,23 @@ class Candidate:
     path: str
     anchor: str
     definition: Evidence | None = None
+    aliases: tuple[str, ...] = ()  # "Horizontal Pod Autoscaler (HPA)": HPA
+
+
+def split_alias(text: str) -> tuple[str, str | None]:
+    """``Horizontal Pod Autoscaler (HPA)`` → (``Horizontal Pod Autoscaler``, ``HPA``): a
+    short name in parentheses after a term is another label of the same thing."""
+    match = _ALIAS.match(text.strip())
+    if match and looks_like_alias(match.group(2)):
+        return match.group(1).strip(), match.group(2).strip()
+    return text, None
+
+
+def looks_like_alias(text: str) -> bool:
+    """An abbreviation or a short name: ``HPA``, ``PDB``, ``svc``, ``kube-proxy``."""
+    words = text.split()
+    return 1 <= len(words) <= 3 and not any(w.lower() in FUNCTION_WORDS for w in words) \
+        and bool(re.fullmatch(r"[\w][\w .\-]*", text))
 
 
 def kinds_of(title: str) -> str | None:
@@ -99,6 +117,9 @@ def heading_labels(title: str) -> list[str]:
         inner = heading_labels(paren.group(2))
         outer = [paren.group(1)] if looks_like_name(paren.group(1)) else []
         return outer + inner if inner or outer else []
+    label, alias = split_alias(title)
+    if alias:  # "Horizontal Pod Autoscaler (HPA)": the alias is not a second concept
+        return heading_labels(label)
     parts = [p for p in _SPLIT_LIST.split(title) if p]
     if len(parts) > 1:
         labels = [p for part in parts for p in heading_labels(part)]
@@ -129,7 +150,7 @@ def term_of(block: Block) -> tuple[str, str] | None:
     match = _TERM.match(block.text)
     if not match:
         return None
-    term = match.group("term").strip().strip("*_`").strip()
+    term = split_alias(match.group("term").strip().strip("*_`").strip())[0].strip("*_`").strip()
     definition = match.group("def").strip()
     if not term or term.lower() in TERM_STOPWORDS or "<" in term or len(term.split()) > 4:
         return None
@@ -137,6 +158,13 @@ def term_of(block: Block) -> tuple[str, str] | None:
         return term, definition
     # lower-case single words name things too in notes (``default``, ``kube-system``)
     if re.fullmatch(r"[a-z][a-z0-9\-]+", term) and term not in FUNCTION_WORDS:
+        return term, definition
+    # so do lower-case phrases (``pod disruption budget``) and digit-first names
+    # (``2-phase commit``) when a definition follows
+    words = term.split()
+    if 2 <= len(words) <= 4 and re.fullmatch(r"[a-z0-9][a-z0-9\- ]+", term) and not any(
+            w in FUNCTION_WORDS for w in words) and re.match(r"[a-z]|\d+-?[a-z]", term) \
+            and re.match(r"(?:an?|the|one|\w+s)\b", definition.lower()):
         return term, definition
     return None
 
@@ -169,6 +197,11 @@ def is_outline(note: Note) -> bool:
     return items > 2 * paragraphs
 
 
+def _term_alias(block: Block) -> str | None:
+    match = _TERM.match(block.text)
+    return split_alias(match.group("term").strip().strip("*_`").strip())[1] if match else None
+
+
 def first_sentence(text: str) -> str:
     text = " ".join(text.split())
     match = re.search(r"(?<=[.!?])\s+(?=[A-Z가-힣\"(])", text)
@@ -187,9 +220,11 @@ def collect(note: Note) -> list[Candidate]:
         anchor = section.anchor
         if section is not note.sections[0] or section.level > 1:
             labels = heading_labels(section.title)
+            alias = split_alias(section.title.strip().strip("*_`").strip())[1]
             for label in labels:
                 out.append(Candidate(label, "heading", note.path, anchor,
-                                     _heading_definition(note, section, labels)))
+                                     _heading_definition(note, section, labels),
+                                     (alias,) if alias and len(labels) == 1 else ()))
         for block in section.blocks:
             if block.kind == "code":
                 for kind in _YAML_KIND.findall(block.text):
@@ -201,8 +236,10 @@ def collect(note: Note) -> list[Candidate]:
                 continue
             term = term_of(block)
             if term:
+                alias = _term_alias(block)
                 out.append(Candidate(term[0], "term", note.path, anchor,
-                                     Evidence(first_sentence(term[1]), note.path, block.line)))
+                                     Evidence(first_sentence(term[1]), note.path, block.line),
+                                     (alias,) if alias else ()))
             text = block.text
             # both patterns try every position; most blocks lack what they need
             if _DEFINED_AS_HINT.search(text):

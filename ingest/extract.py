@@ -280,6 +280,11 @@ def _register(linker: Linker, candidate: Candidate) -> None:
             if last != label and is_identifier(last) and lexicon.lookup(last) is None:
                 lexicon.add(last, owner)
     concept = concepts[owner]
+    for alias in candidate.aliases:
+        if lexicon.lookup(alias) is None:
+            lexicon.add(alias, owner, quiet=_quiet(alias))
+        if lexicon.lookup(alias) == owner and label_key(alias) != label_key(concept.label):
+            concept.alt_labels.add(alias)
     known = {label_key(concept.label), *map(label_key, concept.translations.values())}
     if label_key(label) not in known and label not in concept.alt_labels:
         if lexicon.lookup(label) == owner:
@@ -548,7 +553,8 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
             if looks_like_manifest(block.lang, block.text):
                 subject = _manifest_subject(reading, section, index)
                 yield from manifest_relations(block.text, block.line, path, subject,
-                                              linker.manifest_key, linker.is_field)
+                                              linker.manifest_key, linker.is_field,
+                                              linker.lexicon.lookup)
             continue
         bullet = block.kind == "item"
         thing = own if own and not linker.is_field(own) else None

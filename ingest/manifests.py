@@ -57,7 +57,8 @@ def looks_like_manifest(lang: str, text: str) -> bool:
 
 
 def manifest_relations(text: str, first_line: int, path: str, subject: str | None,
-                       resolve: Resolve, is_field: Callable[[str], bool]) -> Iterator[Relation]:
+                       resolve: Resolve, is_field: Callable[[str], bool],
+                       exact: Resolve) -> Iterator[Relation]:
     """Relations of one YAML block. ``subject`` is used when the block names no ``kind``.
 
     A field is the object's own only right under its ``spec`` (or at the top of a
@@ -65,16 +66,18 @@ def manifest_relations(text: str, first_line: int, path: str, subject: str | Non
     offset = 0
     for document in _DOCUMENT_SEPARATOR.split(text):
         yield from _document_relations(document, first_line + offset, path, subject, resolve,
-                                       is_field)
+                                       is_field, exact)
         offset += document.count("\n") + 1
 
 
 def _document_relations(text: str, first_line: int, path: str, subject: str | None,
-                        resolve: Resolve, is_field: Callable[[str], bool]) -> Iterator[Relation]:
+                        resolve: Resolve, is_field: Callable[[str], bool],
+                        exact: Resolve) -> Iterator[Relation]:
     """Relations of one YAML document (a ``---``-separated part of a block)."""
     kind = _KIND.search(text)
     if kind:
-        subject = resolve(kind.group("kind")) or subject
+        # an object of a kind the notes do not know is about nothing they know
+        subject = resolve(kind.group("kind"))
     if subject is None:
         return
     stack: list[tuple[int, str]] = []  # (indent, key) of the keys enclosing this line
@@ -92,11 +95,14 @@ def _document_relations(text: str, first_line: int, path: str, subject: str | No
         # the object's own: right under its spec, or in its own containers (a Pod's)
         own = parents in (["spec"], ["spec", "containers"], ["spec", "initContainers"]) or (
             not kind and not parents)
-        field = resolve(key)
+        # the key by its path first (``spec.suspend`` is how notes write it), then alone
+        field = resolve(".".join([*parents, key])) if parents else None
+        field = field or resolve(key)
         if field and field != subject and is_field(field):
             if own:
                 yield Relation(subject, field, "hasProperty", evidence, 1.0, MANIFEST)
-            if value[:1].isupper() and (target := resolve(value)) and target != field \
+            # a value names a concept exactly ("Namespaced" is not "Namespace")
+            if value[:1].isupper() and (target := exact(value)) and target != field \
                     and not is_field(target):
                 yield Relation(field, target, "hasValue", evidence, 1.0, MANIFEST)
         if key in REFERENCE_KEYS:

@@ -76,6 +76,16 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"selected",
      0.75),
 ]
+# Frames read from the other end: "X is part of Y" says Y contains X. (type, phrase,
+# confidence); the phrase is what stands between the two mentions.
+INVERSE_VERBS: list[tuple[str, str, float]] = [
+    # membership and location
+    ("contains", r"(?:is|are)\s+(?:a\s+)?(?:part|member|members)\s+of|belongs?\s+to|"
+                 r"(?:is|are)\s+(?:stored|kept|located|held|listed|defined|declared)\s+in|"
+                 r"lives?\s+in(?!\s+the\s+\S+\s+namespace)", 0.75),
+    # attachment
+    ("uses", r"(?:is|are)\s+(?:attached|mounted|bound)\s+(?:to|into|in|by)", 0.7),
+]
 
 # Words that may sit between subject and verb, or verb and object, without changing
 # what is said. Modals and adverbs before the verb; determiners and quantities after.
@@ -105,7 +115,9 @@ def _frame(types: list[tuple[str, str, str, float]]) -> list[tuple[re.Pattern[st
     return frames
 
 
-FRAMES = _frame(VERBS)
+FRAMES = _frame(VERBS) + [
+    (re.compile(rf"^\s*{_RELATIVE}{_MODS}(?:{phrase})\s+{_DETS}$"), Reading(kind, True, belief))
+    for kind, phrase, belief in INVERSE_VERBS]
 # "ClusterIP is a kind of Service", "NodePort is one of the Service types" (object then
 # "type" after it: see ``kind_of_tail``); "Ingress is an API object": a class statement
 _KIND_OF = re.compile(
@@ -142,7 +154,8 @@ _FOLLOWERS = frozenset(
     "which who whose whom to is are was were be been being has have had do does did can "
     "could will would must should may might as than then also only too instead "
     "objects object resources resource instances instance replicas service addon add-on "
-    "plugin component daemon agent".split()) | _PREPOSITIONS
+    "plugin component daemon agent gets becomes starts stays keeps remains needs receives "
+    "sees fails stops ends shows takes waits".split()) | _PREPOSITIONS
 _HEAD_NOUNS = frozenset("objects object resources resource instances instance replicas service "
                         "addon add-on plugin component daemon agent".split())
 _WORD = re.compile(r"[A-Za-z][\w\-]*|\S")
