@@ -10,6 +10,10 @@ A gold file (YAML, in ``eval/gold/``) names the notes it is about and lists
       - [Mash, Lauter, Boil]               #   path between the ends must be exactly this
     related:                               # concepts a related list must include
       - {concept: ReplicaSet, includes: [Deployment, Pod], limit: 20}
+    aliases:                               # spellings that must name the same concept
+      Original Gravity: [OG]
+    absent:                                # relations the notes deny or do not state
+      - [Batch sparging, uses, sparge arm] #   ("does not use", passive voice, ...)
 
 Types are those of ``ingest.model.RELATION_TYPES`` other than co-mention. Labels are
 resolved the way the API resolves a user's spelling (``ConceptGraph.resolve``).
@@ -49,12 +53,28 @@ class Gold:
     relations: list[tuple[str, str, str]] = field(default_factory=list)
     chains: list[list[str]] = field(default_factory=list)
     related: list[Related] = field(default_factory=list)
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    absent: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _strings(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise GoldError(f"{where}: expected a list of labels")
     return [v.strip() for v in value]
+
+
+def _triples(items: Any, where: str) -> list[tuple[str, str, str]]:
+    out = []
+    for number, item in enumerate(items or [], 1):
+        here = f"{where} {number}"
+        if not isinstance(item, list) or len(item) != 3:
+            raise GoldError(f"{here}: expected [source, type, target]")
+        source, rtype, target = _strings(item, here)
+        if rtype not in TYPED:
+            raise GoldError(f"{here}: unknown relation type {rtype!r} "
+                            f"(one of {', '.join(sorted(TYPED))})")
+        out.append((source, rtype, target))
+    return out
 
 
 def load(path: Path) -> Gold:
@@ -69,16 +89,13 @@ def load(path: Path) -> Gold:
     notes = [notes] if isinstance(notes, str) else notes
     gold = Gold(path.stem, _strings(notes, f"{path}: notes"),
                 _strings(data.get("concepts") or [], f"{path}: concepts"))
-    for number, item in enumerate(data.get("relations") or [], 1):
-        where = f"{path}: relation {number}"
-        source, rtype, target = (_strings(item, where) + ["", "", ""])[:3] \
-            if isinstance(item, list) and len(item) == 3 else ("", "", "")
-        if not target:
-            raise GoldError(f"{where}: expected [source, type, target]")
-        if rtype not in TYPED:
-            raise GoldError(f"{where}: unknown relation type {rtype!r} "
-                            f"(one of {', '.join(sorted(TYPED))})")
-        gold.relations.append((source, rtype, target))
+    gold.relations = _triples(data.get("relations"), f"{path}: relation")
+    gold.absent = _triples(data.get("absent"), f"{path}: absent relation")
+    aliases = data.get("aliases") or {}
+    if not isinstance(aliases, dict):
+        raise GoldError(f"{path}: aliases: expected a mapping of label to aliases")
+    gold.aliases = {str(label): _strings(names, f"{path}: aliases of {label}")
+                    for label, names in aliases.items()}
     for number, chain in enumerate(data.get("chains") or [], 1):
         chain = _strings(chain, f"{path}: chain {number}")
         if len(chain) < 2:
@@ -106,6 +123,8 @@ class Score:
     relations_shown: tuple[int, int] = (0, 0)
     chains: tuple[int, int] = (0, 0)
     related: tuple[int, int] = (0, 0)
+    aliases: tuple[int, int] = (0, 0)
+    absent: tuple[int, int] = (0, 0)  # denied relations not extracted, denied relations
     misses: list[str] = field(default_factory=list)
 
 
@@ -181,6 +200,27 @@ def score(gold: Gold, corpus: Corpus, graph: ConceptGraph, shown=None) -> Score:
             else:
                 out.misses.append(f"related of {item.concept} (limit {item.limit}) lacks {label}")
     out.related = (found, total)
+
+    found = total = 0
+    for label, names in gold.aliases.items():
+        cid = graph.resolve(label)
+        for name in names:
+            total += 1
+            other = graph.resolve(name)
+            if cid and other == cid:
+                found += 1
+            else:
+                out.misses.append(f"alias {name} of {label} resolves to {other or 'nothing'}")
+    out.aliases = (found, total)
+
+    clean = 0
+    for source, rtype, target in gold.absent:
+        s, t = graph.resolve(source), graph.resolve(target)
+        if s and t and (s, rtype, t) in typed:
+            out.misses.append(f"denied relation extracted: {source} {rtype} {target}")
+        else:
+            clean += 1
+    out.absent = (clean, len(gold.absent))
     return out
 
 
@@ -188,6 +228,8 @@ def report(gold: Gold, result: Score) -> list[str]:
     lines = [f"  concepts {_ratio(*result.concepts)}   relations {_ratio(*result.relations)}"
              f"   shown by default {_ratio(*result.relations_shown)}"
              f"   chains exact {_ratio(*result.chains)}"
-             + (f"   related lists {_ratio(*result.related)}" if result.related[1] else "")]
+             + (f"   related lists {_ratio(*result.related)}" if result.related[1] else "")
+             + (f"   aliases {_ratio(*result.aliases)}" if result.aliases[1] else "")
+             + (f"   denied kept out {_ratio(*result.absent)}" if result.absent[1] else "")]
     lines += [f"    miss: {miss}" for miss in result.misses]
     return lines

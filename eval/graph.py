@@ -246,8 +246,9 @@ def top_concepts(graph: ConceptGraph, count: int = TOP_CONCEPTS) -> list[dict[st
     return graph.neighbourhood(None, limit=count)["nodes"]
 
 
-def print_concepts(graph: ConceptGraph, verdicts: judgments.Judgments
-                   ) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+def print_concepts(graph: ConceptGraph, verdicts: judgments.Judgments, figures: dict[str, Any]
+                   ) -> list[dict[str, str]]:
+    """Concept precision and the most connected concepts; returns the unjudged rows."""
     items = {item["id"]: item for item in concept_keys(graph)}
     sample = [items[cid] for cid in ranked(items)[:CONCEPT_SAMPLE]]
     keys = [(item["id"],) for item in sample]
@@ -266,17 +267,21 @@ def print_concepts(graph: ConceptGraph, verdicts: judgments.Judgments
     print(f"  the {len(top)} most connected (degree = distinct neighbours, typed and "
           f"co-mention, as /api/graph): {len(judged)} judged, {len(wrong)} not concepts, "
           f"{len(everyday)} everyday words")
+    figures["concepts"] = e.precision
+    figures["everyday"] = len(everyday) if len(judged) == len(top) else None
     if everyday:
         print("    everyday: " + ", ".join(labels[k[0]] for k in everyday))
     other = [k for k in wrong if k not in everyday]
     if other:
         print("    other wrong: " + ", ".join(labels[k[0]] for k in other))
-    rows = [{"id": item["id"], "label": item["label"]} for item in sample] + \
-        [{"id": node["id"], "label": node["label"], "note": f"top-{TOP_CONCEPTS}, "
-          f"degree {node['degree']}"} for node in top]
-    unjudged = [row for row in rows if (row["id"],) not in verdicts.verdicts]
-    unique = list({row["id"]: row for row in reversed(unjudged)}.values())[::-1]
-    return unique, top
+    rows: dict[str, dict[str, str]] = {}
+    for item in sample:
+        rows[item["id"]] = {"id": item["id"], "label": item["label"], "note": "sample"}
+    for node in top:
+        row = rows.setdefault(node["id"], {"id": node["id"], "label": node["label"]})
+        row["note"] = ", ".join(filter(None, [row.get("note"), f"top-{len(top)}, degree "
+                                              f"{node['degree']}"]))
+    return [row for cid, row in rows.items() if (cid,) not in verdicts.verdicts]
 
 
 # -- glossary ----------------------------------------------------------------------------
@@ -286,9 +291,10 @@ _DEBRIS = [
     (re.compile(r"\(\s*\)|\[\s*\]"), "empty brackets"),
     (re.compile(r"<!--|-->|</?[a-zA-Z][^>]*>"), "HTML"),
     (re.compile(r"\]\(|\]\["), "link markup"),
-    (re.compile(r"\b(?:a|an|the|A|An|The)\s+(?:Kubernetes\s+)?(?:that|which|who|whose|of|and|or|is|are)\b"),
-     "dangling article"),
-    (re.compile(r"\b(?:a|an|the|A|An|The)\s*[,.;:)]"), "dangling article"),
+    # "A Kubernetes that identifies ...": a shortcode naming the noun was dropped
+    (re.compile(r"\b(?:[Aa]n?|[Tt]he)\s+(?:Kubernetes\s+)?"
+                r"(?:that|which|who|whose|of|and|or|is|are)\b"), "dangling article"),
+    (re.compile(r"\b(?:[Aa]n?|[Tt]he)\s*[,.;:)]"), "dangling article"),
     (re.compile(r"\s[,.;:)]"), "space before punctuation (a dropped word)"),
     (re.compile(r"\(\s*[,.;]|,\s*,"), "dropped item"),
 ]
@@ -315,7 +321,9 @@ def glossary_terms(folder: Path) -> list[dict[str, Any]]:
     return out
 
 
-def print_glossary(graph: ConceptGraph, verdicts: judgments.Judgments) -> list[dict[str, str]]:
+def print_glossary(graph: ConceptGraph, verdicts: judgments.Judgments, figures: dict[str, Any]
+                   ) -> list[dict[str, str]]:
+    """Clean definitions of the glossary terms; returns the unjudged sample rows."""
     terms = glossary_terms(K8S_DOCS)
     resolved = []
     for term in terms:
@@ -332,6 +340,8 @@ def print_glossary(graph: ConceptGraph, verdicts: judgments.Judgments) -> list[d
     problems = Counter(p for r in resolved for p in r["problems"])
     if problems:
         print("  failing: " + ", ".join(f"{n} {p}" for p, n in problems.most_common()))
+        print("    " + "; ".join(f"{r['term']} ({', '.join(r['problems'])})"
+                                 for r in resolved if r["problems"]))
     by_term = {r["term"]: r for r in resolved}
     sample = [by_term[t] for t in ranked(by_term)[:GLOSSARY_SAMPLE]]
     keys = [judgments.GLOSSARY.key_of(r) for r in sample]
@@ -339,6 +349,7 @@ def print_glossary(graph: ConceptGraph, verdicts: judgments.Judgments) -> list[d
               if k in verdicts.verdicts]
     says = sum(ok for _r, ok in judged)
     good = sum(ok and not r["problems"] for r, ok in judged)
+    figures["glossary"] = good / len(judged) if judged else None
     if judged:
         print(f"  sample of {len(sample)}, {len(judged)} judged: says what the term is "
               f"{says}/{len(judged)}; clean (automatic check and judged) "
@@ -358,7 +369,9 @@ def gold_for(corpus: str) -> list[gold_files.Gold]:
     return [g for g in found if g.name == corpus]
 
 
-def print_gold(golds: list[gold_files.Gold], shown: Callable[[Relation], bool]) -> None:
+def print_gold(golds: list[gold_files.Gold], shown: Callable[[Relation], bool],
+               figures: dict[str, Any]) -> None:
+    """Recall, path exactness and the rest of each gold file, built from its notes."""
     totals = Counter()
     for gold in golds:
         paths = [(REPO_ROOT / p).resolve() for p in gold.notes]
@@ -371,6 +384,7 @@ def print_gold(golds: list[gold_files.Gold], shown: Callable[[Relation], bool]) 
         result = gold_files.score(gold, built.corpus, built.graph, shown)
         for line in gold_files.report(gold, result):
             print(line)
+        figures[f"{gold.name} relations"] = result.relations
         if gold.name.startswith("outline-"):
             for name in ("concepts", "relations", "chains"):
                 found, total = getattr(result, name)
@@ -381,11 +395,14 @@ def print_gold(golds: list[gold_files.Gold], shown: Callable[[Relation], bool]) 
                  f"{totals[name + '_found'] / max(1, totals[name]):.2f}"
                  for name in ("concepts", "relations", "chains")]
         print("New outline notes, together: " + "   ".join(parts))
+        for name in ("concepts", "relations", "chains"):
+            figures[f"outline {name}"] = totals[name + "_found"] / max(1, totals[name])
 
 
 # -- command -----------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.graph", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m eval.graph",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", choices=["k8s-docs", "notes", "seed", "outline", "all"],
                         default="all")
     parser.add_argument("--unjudged", type=int, default=0, metavar="N",
@@ -399,21 +416,58 @@ def main(argv: list[str] | None = None) -> int:
     def shown(relation: Relation) -> bool:
         return shown_by_default(relation, args.threshold)
 
+    figures: dict[str, Any] = {}
     try:
         if args.corpus in ("k8s-docs", "all"):
             if not K8S_DOCS.exists():
                 print(f"k8s-docs: skipped, {K8S_DOCS} is absent")
             else:
-                evaluate_k8s_docs(args, shown)
+                evaluate_k8s_docs(args, shown, figures)
         if args.corpus != "k8s-docs":
-            print_gold(gold_for(args.corpus), shown)
+            print_gold(gold_for(args.corpus), shown, figures)
     except (judgments.JudgmentError, gold_files.GoldError) as exc:
         print(f"eval.graph: {exc}", file=sys.stderr)
         return 2
+    print_targets(figures)
     return 0
 
 
-def evaluate_k8s_docs(args: argparse.Namespace, shown: Callable[[Relation], bool]) -> None:
+# The issue's targets: (figure, what it must reach, how it reads). Recall on data/notes and
+# the seed notes is "kept", so their gold recall is shown without a bar.
+TARGETS = [
+    ("relations", 0.85, "typed-relation precision >= 0.85"),
+    ("weakest type", 0.7, "every type >= 0.7"),
+    ("shown", 0.9, "shown by default >= 0.9"),
+    ("concepts", 0.9, "concept precision >= 0.9"),
+    ("glossary", 0.9, "clean glossary definitions >= 0.9"),
+    ("outline relations", 0.75, "outline relations >= 0.75"),
+    ("outline concepts", 0.95, "outline must-have concepts >= 0.95"),
+    ("outline chains", 1.0, "outline chains all exact"),
+]
+
+
+def print_targets(figures: dict[str, Any]) -> None:
+    lines = []
+    for name, bar, text in TARGETS:
+        value = figures.get(name)
+        if value is not None:
+            lines.append(f"  [{'x' if value >= bar else ' '}] {text}: {value:.2f}")
+    if figures.get("everyday") is not None:
+        lines.append(f"  [{'x' if figures['everyday'] <= 2 else ' '}] at most 2 everyday "
+                     f"words in the top {TOP_CONCEPTS}: {figures['everyday']}")
+    for name in ("notes relations", "seed relations"):
+        if name in figures:
+            found, total = figures[name]
+            lines.append(f"  [{'x' if found == total else ' '}] {name.split()[0]} gold "
+                         f"relations kept: {found}/{total}")
+    if lines:
+        print("\nTargets (issue 12)")
+        print("\n".join(lines))
+
+
+def evaluate_k8s_docs(args: argparse.Namespace, shown: Callable[[Relation], bool],
+                      figures: dict[str, Any]) -> None:
+    """Precision on the judged k8s-docs samples; lists or appends the unjudged items."""
     built = build([K8S_DOCS])
     files = [
         (JUDGED / "relations-k8s-docs.tsv", judgments.RELATIONS, RELATION_RUBRIC),
@@ -423,10 +477,14 @@ def evaluate_k8s_docs(args: argparse.Namespace, shown: Callable[[Relation], bool
     read = [judgments.read(path, layout) for path, layout, _ in files]
     report = relation_report(occurrences(built.corpus), read[0].verdicts, shown)
     print_relations(report, args.threshold)
+    figures["relations"] = report.precision
+    figures["shown"] = report.shown_precision
+    typed = [e.precision for e in report.estimates.values() if e.precision is not None]
+    figures["weakest type"] = min(typed) if typed else None
     print()
-    concept_rows, _top = print_concepts(built.graph, read[1])
+    concept_rows = print_concepts(built.graph, read[1], figures)
     print()
-    glossary_rows = print_glossary(built.graph, read[2])
+    glossary_rows = print_glossary(built.graph, read[2], figures)
     print()
     pending = [[o.row for o in report.unjudged], concept_rows, glossary_rows]
     for (path, layout, rubric), rows in zip(files, pending, strict=True):
