@@ -34,7 +34,7 @@ from kg.settings import REPO_ROOT
 from . import gold as gold_files
 from . import judgments
 from .sampling import Estimate, estimate, ranked, stratified, unjudged_population, \
-    weighted_precision
+    weighted_precision, weighted_stderr
 
 HERE = Path(__file__).resolve().parent
 K8S_DOCS = REPO_ROOT.parent / "shared" / "corpora" / "k8s-docs"
@@ -221,11 +221,15 @@ def print_relations(report: RelationReport, threshold: float) -> None:
               f"{_p(e.precision):>5}   {s.population:>7} {s.judged:>6} {_p(s.precision):>5}")
     total = sum(e.population for e in report.estimates.values())
     judged = sum(e.judged for e in report.estimates.values())
-    print(f"  overall: {_p(report.precision)} over {total} occurrences "
+    stderr = weighted_stderr(report.estimates)
+    spread = f" ± {1.96 * stderr:.2f} (95 %)" if stderr is not None else ""
+    print(f"  overall: {_p(report.precision)}{spread} over {total} occurrences "
           f"({judged} judged of a sample of {len(report.sample)})")
     shown_total = sum(e.population for e in report.shown.values())
+    stderr = weighted_stderr(report.shown)
+    spread = f" ± {1.96 * stderr:.2f}" if stderr is not None else ""
     print(f"  shown by default (typed, confidence >= {threshold} where given): "
-          f"{_p(report.shown_precision)} over {shown_total} occurrences")
+          f"{_p(report.shown_precision)}{spread} over {shown_total} occurrences")
     missing = unjudged_population(report.estimates)
     if missing:
         print(f"  NOTE: {missing} occurrences are of types with no judged item; "

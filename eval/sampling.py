@@ -9,6 +9,7 @@ seed and the item's key; a type's sample is a prefix of its items in rank order.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -88,6 +89,22 @@ def weighted_precision(estimates: Mapping[str, Estimate]) -> float | None:
     if not total:
         return None
     return sum(e.population / total * e.precision for e in known.values())  # type: ignore[operator]
+
+
+def weighted_stderr(estimates: Mapping[str, Estimate]) -> float | None:
+    """Standard error of ``weighted_precision``: stratified sampling without replacement,
+    sqrt(Σ w_t² · p_t(1 - p_t)/n_t · (1 - n_t/N_t)) over the judged strata (a stratum
+    judged in full adds nothing)."""
+    known = {name: e for name, e in estimates.items()
+             if e.population and e.precision is not None}
+    total = sum(e.population for e in known.values())
+    if not total:
+        return None
+    variance = 0.0
+    for e in known.values():
+        p, n = e.precision, e.judged  # type: ignore[assignment]
+        variance += (e.population / total) ** 2 * p * (1 - p) / n * (1 - n / e.population)
+    return math.sqrt(max(variance, 0.0))
 
 
 def unjudged_population(estimates: Mapping[str, Estimate]) -> int:

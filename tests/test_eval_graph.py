@@ -16,7 +16,7 @@ from eval.graph import (
     shown_by_default,
 )
 from eval.sampling import Estimate, quotas, ranked, stratified, unjudged_population, \
-    weighted_precision
+    weighted_precision, weighted_stderr
 from graph.concept_graph import ConceptGraph
 from ingest.model import RELATION_TYPES, Concept, Corpus, Evidence, Note, Relation, Section
 
@@ -76,6 +76,12 @@ def test_quotas_never_ask_for_more_than_a_stratum_has():
 def test_overall_precision_weights_each_type_by_its_population():
     estimates = {"uses": Estimate(300, 10, 10, 5), "broader": Estimate(100, 10, 10, 10)}
     assert weighted_precision(estimates) == pytest.approx(0.75 * 0.5 + 0.25 * 1.0)
+
+
+def test_the_spread_shrinks_to_nothing_when_a_stratum_is_judged_in_full():
+    sampled = {"uses": Estimate(400, 100, 100, 50)}
+    assert weighted_stderr(sampled) == pytest.approx((0.25 / 100 * 0.75) ** 0.5)
+    assert weighted_stderr({"uses": Estimate(100, 100, 100, 50)}) == 0.0
 
 
 def test_a_type_with_nothing_judged_is_left_out_and_reported():
