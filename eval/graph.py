@@ -5,6 +5,7 @@
     python -m eval.graph --corpus outline      # recall and paths on eval/notes
     python -m eval.graph --unjudged 20         # also print unjudged sample items, ready to fill
     python -m eval.graph --top-up              # append every unjudged sample item as "?"
+    python -m eval.graph --wrong 20            # the sample items judged wrong, with why
 
 Precision is measured on stable samples of ../shared/corpora/k8s-docs (see
 ``eval.sampling``) judged in ``eval/judged/*.tsv`` (the rubric is at the top of each
@@ -239,6 +240,20 @@ def print_relations(report: RelationReport, threshold: float) -> None:
               "(--unjudged N lists them, --top-up appends them)")
 
 
+def print_wrong(report: RelationReport, verdicts: judgments.Judgments, count: int) -> None:
+    """The sample items judged wrong, by type, with the judge's note: what to fix next."""
+    by_type: dict[str, list[Occurrence]] = {}
+    for occurrence in report.sample:
+        if verdicts.verdicts.get(occurrence.key) is False:
+            by_type.setdefault(occurrence.type, []).append(occurrence)
+    for rtype, wrong in by_type.items():
+        print(f"  wrong {rtype} ({len(wrong)}):")
+        for o in wrong[:count]:
+            note = verdicts.rows[o.key].get("note", "")
+            print(f"    {o.row['source']} {rtype} {o.row['target']}: "
+                  f"{o.row['evidence'][:140]!r} [{o.row['path']}; {note}]")
+
+
 # -- concepts ----------------------------------------------------------------------------
 def concept_keys(graph: ConceptGraph) -> list[dict[str, str]]:
     _total, items = graph.concepts(limit=len(graph))
@@ -413,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="print up to N unjudged sample items per judgment file")
     parser.add_argument("--top-up", action="store_true",
                         help="append every unjudged sample item to its judgment file as ?")
+    parser.add_argument("--wrong", type=int, default=0, metavar="N",
+                        help="print up to N sample relations judged wrong, per type")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                         help="confidence a relation needs to be shown by default")
     args = parser.parse_args(argv)
@@ -481,6 +498,8 @@ def evaluate_k8s_docs(args: argparse.Namespace, shown: Callable[[Relation], bool
     read = [judgments.read(path, layout) for path, layout, _ in files]
     report = relation_report(occurrences(built.corpus), read[0].verdicts, shown)
     print_relations(report, args.threshold)
+    if args.wrong:
+        print_wrong(report, read[0], args.wrong)
     figures["relations"] = report.precision
     figures["shown"] = report.shown_precision
     typed = [e.precision for e in report.estimates.values() if e.precision is not None]
