@@ -179,7 +179,9 @@ def score(gold: Gold, corpus: Corpus, graph: ConceptGraph, shown=None) -> Score:
         if not all(ids):
             out.misses.append(f"chain {' -> '.join(chain)} (unknown concept)")
             continue
-        paths = graph.paths(ids[0], ids[-1], k=1)
+        # /api/path's default maxLength is 6 and its limit 8: a longer written chain is
+        # asked for with room for all its hops, as a user would
+        paths = graph.paths(ids[0], ids[-1], k=1, max_len=min(8, max(6, len(ids) - 1)))
         nodes = [n["id"] for n in paths[0]["nodes"]] if paths else []
         if nodes == ids:
             found += 1
