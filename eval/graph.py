@@ -240,6 +240,17 @@ def print_relations(report: RelationReport, threshold: float) -> None:
               "(--unjudged N lists them, --top-up appends them)")
 
 
+def print_thresholds(found: dict[tuple[str, ...], Occurrence], verdicts: dict) -> None:
+    """Precision and population of what each confidence threshold would show: where to
+    put the default."""
+    parts = []
+    for threshold in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9):
+        report = relation_report(found, verdicts, lambda r, t=threshold: shown_by_default(r, t))
+        shown = sum(e.population for e in report.shown.values())
+        parts.append(f">= {threshold}: {_p(report.shown_precision)} ({shown})")
+    print("  by confidence threshold: " + ", ".join(parts))
+
+
 def print_wrong(report: RelationReport, verdicts: judgments.Judgments, count: int) -> None:
     """The sample items judged wrong, by type, with the judge's note: what to fix next."""
     by_type: dict[str, list[Occurrence]] = {}
@@ -496,8 +507,11 @@ def evaluate_k8s_docs(args: argparse.Namespace, shown: Callable[[Relation], bool
         (JUDGED / "glossary-k8s-docs.tsv", judgments.GLOSSARY, GLOSSARY_RUBRIC),
     ]
     read = [judgments.read(path, layout) for path, layout, _ in files]
-    report = relation_report(occurrences(built.corpus), read[0].verdicts, shown)
+    found = occurrences(built.corpus)
+    report = relation_report(found, read[0].verdicts, shown)
     print_relations(report, args.threshold)
+    if any(confidence(o.relation) is not None for o in found.values()):
+        print_thresholds(found, read[0].verdicts)
     if args.wrong:
         print_wrong(report, read[0], args.wrong)
     figures["relations"] = report.precision
