@@ -52,9 +52,17 @@ _KO_PAREN = re.compile(r"^([가-힣][가-힣 ]*?)\s*\(([^()]+)\)$")
 _KO_GENERIC = re.compile(r"(?:^|\s)(?:정리|메모|개요|요약|참고|예시|예제|소개|목차|타입|종류|유형|"
                          r"다음\s*내용|시작하기|용어|설정)$")
 _DEFINED_AS = re.compile(
-    r"(?:^|(?<=[.!?]\s))(?:An?|The)\s+(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})\s+"
+    r"(?:^|(?<=[.!?]\s))(?:(?:An?|The)\s+)?(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})\s+"
     r"(?:is|are)\s+(?:an?|the|one)\s")
-_DEFINED_AS_HINT = re.compile(r"(?:An?|The)\s")  # a literal start: far quicker to look for
+# a literal start: far quicker to look for than trying the pattern everywhere
+_DEFINED_AS_HINT = re.compile(r"(?:^|[.!?]\s)(?:An?\s|The\s|[A-Z])")
+# "the Symbol Table stores …", "a Helper T Cell": a run of capitalised words inside a
+# sentence of an outline, how its author writes the name of a thing
+_NAME_RUN = re.compile(
+    "(?:" + "|".join(rf"(?<=\b{word}\s)" for word in (
+        "the The a A an An of to in on by from and or with into each every its".split()))
+    + r"|(?<=[a-z,]\s))"
+    r"(?P<run>(?:[A-Z][a-z]+|[A-Z]{1,6})(?:[ \-](?:[A-Z][a-z]+|[A-Z]{1,6}|\d+))+)\b(?![ \-][A-Z])")
 _CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
                          r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
 _CODE_KEY = re.compile(r"^[\s\-]*[\"']?([a-z][A-Za-z0-9]*)[\"']?\s*:", re.MULTILINE)
@@ -84,7 +92,7 @@ def split_alias(text: str) -> tuple[str, str | None]:
     """``Horizontal Pod Autoscaler (HPA)`` → (``Horizontal Pod Autoscaler``, ``HPA``): a
     short name in parentheses after a term is another label of the same thing."""
     match = _ALIAS.match(text.strip())
-    if match and looks_like_alias(match.group(2)):
+    if match and (looks_like_alias(match.group(2)) or looks_like_alias(match.group(1))):
         return match.group(1).strip(), match.group(2).strip()
     return text, None
 
@@ -92,8 +100,8 @@ def split_alias(text: str) -> tuple[str, str | None]:
 def looks_like_alias(text: str) -> bool:
     """An abbreviation or a short name: ``HPA``, ``PDB``, ``svc``, ``kube-proxy``."""
     words = text.split()
-    return 1 <= len(words) <= 3 and not any(w.lower() in FUNCTION_WORDS for w in words) \
-        and bool(re.fullmatch(r"[\w][\w .\-]*", text))
+    return 1 <= len(words) <= 5 and not any(w.lower() in FUNCTION_WORDS for w in words) \
+        and bool(re.fullmatch(r"[\w][\w .\-+]*", text))
 
 
 def kinds_of(title: str) -> str | None:
@@ -211,6 +219,7 @@ def first_sentence(text: str) -> str:
 def collect(note: Note) -> list[Candidate]:
     """Every concept candidate in a note, in document order."""
     out: list[Candidate] = []
+    outline = is_outline(note)
     # a page whose lead sentence says what its title is, is about that thing
     lead = next((b for s in note.sections[:1] for b in s.blocks if b.kind == "paragraph"), None)
     if lead is not None and note.sections and looks_like_name(note.title) and defines(
@@ -247,6 +256,11 @@ def collect(note: Note) -> list[Candidate]:
             if "->" in text or "→" in text or "=>" in text:
                 _chain_candidates(text, note.path, anchor, out)
             _token_candidates(text, note.path, anchor, out)
+            if outline and block.kind == "item":
+                for run in _NAME_RUN.finditer(text):
+                    label = run.group("run")
+                    if looks_like_name(label):
+                        out.append(Candidate(label, "capitalised", note.path, anchor))
         kinds = kinds_of(section.title)
         if kinds and looks_like_name(kinds[0].upper() + kinds[1:]):
             # "Index types" lists kinds of Index: the Index is a concept of the notes

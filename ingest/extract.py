@@ -200,7 +200,8 @@ class Admission:
         if linker.lexicon.lookup(label) is not None:
             return True  # the vocabulary or a stronger candidate already names it
         if origin == "capitalised":
-            return outline and self.written[key] >= MIN_CAPITALISED \
+            # a run of capitalised words, or a word capitalised again and again
+            return outline and (" " in label or self.written[key] >= MIN_CAPITALISED) \
                 and not self.everyday(label)
         if origin == "identifier" and "." not in label and key not in self.code \
                 and key not in self.named:
