@@ -55,7 +55,9 @@ MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a na
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
 _NAMESPACE_FLAG = re.compile(r"(?:^|\s)(?:-n|--namespace)[ =]([a-z0-9][a-z0-9\-]*)")
-_SELECT = re.compile(r"\bselect(?:s|ed|ing)?\b", re.IGNORECASE)
+# "(you can) select Pods with a selector": the reader selects, by means of the selector;
+# "the policy selects Pods with the label" has its own subject and is read as a frame
+_SELECT = re.compile(r"\bselect\b", re.IGNORECASE)
 _SELECT_BY = re.compile(r"\b(?:with|via|using|through|by)\b", re.IGNORECASE)
 _COMMAND_WORD = re.compile(r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
                            r"edit|run|expose|scale|port-forward|top|explain)\b")
@@ -67,6 +69,9 @@ _SHOWS = re.compile(r"[^.;—]*?\b(?:shows?|lists?|returns?|displays?|prints?|gi
                     r"(?:(?:the|a|an|its|all)\s+)?")
 _LOWER_WORD = re.compile(r"(?<![\w.\-])[a-z]{3,}(?![\w.\-])")
 _ALONE = re.compile(r"\s*(?:$|[,;)(]|#)")  # "restartPolicy: OnFailure" and nothing more
+_WORDS_BEFORE = re.compile(r"[\w\-]+")
+_PLACE_DETERMINERS = frozenset("the a an your its their each every all this that".split())
+_BY_LABEL = re.compile(r"(?i)label|selector|field")
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
 _LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
@@ -740,10 +745,19 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                 yield from emit(left.concept, right.concept, relation, KOREAN_CONFIDENCE)
                 continue
         if IN_NAMESPACE.match(between) and after.lower().lstrip().startswith("namespace"):
-            # "CoreDNS runs as Pods in the kube-system namespace": the clause's subject
-            # lives there, not the kind of object it runs as
-            subject = _clause_subject(text, mentions, index)
-            yield from emit(subject.concept, right.concept, "inNamespace", 0.8)
+            # "the kube-proxy DaemonSet in the kube-system namespace"; but "CoreDNS runs
+            # as Pods in …": the clause's subject lives there, not what it runs as; and
+            # "Deployments in your cluster in …": the cluster is itself a place
+            words = [w.lower() for w in _WORDS_BEFORE.findall(text[max(0, left.start - 60):
+                                                                     left.start])]
+            while words and words[-1] in _PLACE_DETERMINERS:
+                words.pop()
+            word = words[-1] if words else ""
+            if word == "as":
+                yield from emit(_clause_subject(text, mentions, index).concept, right.concept,
+                                "inNamespace", 0.8)
+            elif word not in ("in", "on", "of", "from", "for", "across", "to"):
+                yield from emit(left.concept, right.concept, "inNamespace", 0.8)
             continue
         if not object_ok(after) and not (
                 linker.is_field(left.concept) and between.strip() == ":"):
@@ -772,6 +786,8 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             found = Reading("broader", False, IS_A_CONFIDENCE)
         if found is None:
             continue
+        if found.type == "selects" and not _BY_LABEL.search(text):
+            continue  # "the scheduler selects a node": chosen by scoring, not by labels
         source, target = (right.concept, left.concept) if found.reverse else (
             left.concept, right.concept)
         yield from emit(source, target, found.type, found.confidence)

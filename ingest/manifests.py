@@ -96,14 +96,15 @@ def _document_relations(text: str, first_line: int, path: str, subject: str | No
         own = parents in (["spec"], ["spec", "containers"], ["spec", "initContainers"]) or (
             not kind and not parents)
         # the key by its path first (``spec.suspend`` is how notes write it), then alone
-        field = resolve(".".join([*parents, key])) if parents else None
-        field = field or resolve(key)
+        by_path = resolve(".".join([*parents, key])) if parents else None
+        field = by_path or resolve(key)
         if field and field != subject and is_field(field):
             if own:
                 yield Relation(subject, field, "hasProperty", evidence, 1.0, MANIFEST)
             # a value names a concept exactly ("Namespaced" is not "Namespace")
-            if value[:1].isupper() and (target := exact(value)) and target != field \
-                    and not is_field(target):
+            # (and a nested key named like a field is that field only where it sits)
+            if value[:1].isupper() and (own or by_path) and (target := exact(value)) \
+                    and target != field and not is_field(target):
                 yield Relation(field, target, "hasValue", evidence, 1.0, MANIFEST)
         if key in REFERENCE_KEYS:
             relation, label, depth = REFERENCE_KEYS[key]
@@ -116,7 +117,5 @@ def _document_relations(text: str, first_line: int, path: str, subject: str | No
             node = resolve("Node")
             if field and node:
                 yield Relation(field, node, "selects", evidence, 1.0, MANIFEST)
-                if label := resolve("Label"):
-                    yield Relation(field, label, "selects", evidence, 1.0, MANIFEST)
             elif node and own:
                 yield Relation(subject, node, "runsOn", evidence, 1.0, MANIFEST)
