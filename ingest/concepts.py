@@ -67,6 +67,11 @@ _CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*
                          r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
 _CODE_KEY = re.compile(r"^[\s\-]*[\"']?([a-z][A-Za-z0-9]*)[\"']?\s*:", re.MULTILINE)
 _ALIAS = re.compile(r"^(.+?)\s*\(([^()]+)\)$")
+# a bullet that opens with a name of several capitalised words and goes on in lower
+# case: "Recursive Descent Parser is a kind of LL Parser", "Graph Coloring is used …"
+_OPENING_RUN = re.compile(
+    r"^(?P<run>(?:[A-Z][a-z]+|[A-Z]{1,6})(?:[ \-](?:[A-Z][a-z]+|[A-Z]{1,6}|\d+))+)\s+"
+    r"(?:is|are|was|were|can|has|have|does|uses?|[a-z]+s)\b")  # …and its verb follows
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
@@ -171,8 +176,9 @@ def term_of(block: Block) -> tuple[str, str] | None:
     # (``2-phase commit``) when a definition follows
     words = term.split()
     if 2 <= len(words) <= 4 and re.fullmatch(r"[a-z0-9][a-z0-9\- ]+", term) and not any(
-            w in FUNCTION_WORDS for w in words) and re.match(r"[a-z]|\d+-?[a-z]", term) \
-            and re.match(r"(?:an?|the|one|\w+s)\b", definition.lower()):
+            w in FUNCTION_WORDS for w in words) and (
+                re.match(r"\d+-[a-z]", term)
+                or re.match(r"(?:an?|the|one|\w+s)\b", definition.lower())):
         return term, definition
     return None
 
@@ -257,6 +263,9 @@ def collect(note: Note) -> list[Candidate]:
                 _chain_candidates(text, note.path, anchor, out)
             _token_candidates(text, note.path, anchor, out)
             if outline and block.kind == "item":
+                opening = _OPENING_RUN.match(text)
+                if opening and looks_like_name(opening.group("run")):
+                    out.append(Candidate(opening.group("run"), "capitalised", note.path, anchor))
                 for run in _NAME_RUN.finditer(text):
                     label = run.group("run")
                     if looks_like_name(label):
@@ -314,8 +323,9 @@ def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -
         kind = kind_of(token)
         if kind is None:
             continue
-        if kind == "capitalised" and not _in_sentence(text, match.start(1), match.end(1)):
-            continue
+        if kind == "capitalised" and not token.isupper() and not _in_sentence(
+                text, match.start(1), match.end(1)):
+            continue  # (an acronym is a name wherever it stands: "ABV is calculated …")
         out.append(Candidate(token, kind, path, anchor))
 
 

@@ -71,6 +71,8 @@ _LOWER_WORD = re.compile(r"(?<![\w.\-])[a-z]{3,}(?![\w.\-])")
 _ALONE = re.compile(r"\s*(?:$|[,;)(]|#)")  # "restartPolicy: OnFailure" and nothing more
 _WORDS_BEFORE = re.compile(r"[\w\-]+")
 _PLACE_DETERMINERS = frozenset("the a an your its their each every all this that".split())
+_AND_VERB = re.compile(r"^[^.;:,()]*?\sand\s+(?:also\s+)?(?P<verb>[a-z]+(?: (?:on|to|of|from))?)"
+                       r"\s+(?:(?:the|a|an|one|its|their|all|every|each|new)\s+)*$")
 _BY_LABEL = re.compile(r"(?i)label|selector|field")
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
 _LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
@@ -206,8 +208,8 @@ class Admission:
             return True  # the vocabulary or a stronger candidate already names it
         if origin == "capitalised":
             # a run of capitalised words, or a word capitalised again and again
-            return outline and (" " in label or self.written[key] >= MIN_CAPITALISED) \
-                and not self.everyday(label)
+            # (in an outline its author capitalises names on purpose: once is enough)
+            return outline and not self.everyday(label)
         if origin == "identifier" and "." not in label and key not in self.code \
                 and key not in self.named:
             return False
@@ -785,6 +787,15 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                 and not linker.is_field(left.concept) and object_ok(after, strict=True):
             found = Reading("broader", False, IS_A_CONFIDENCE)
         if found is None:
+            # "The Parser reads the Token stream and creates the AST": the clause's
+            # subject does the second verb too
+            joined = _AND_VERB.match(between)
+            subject = _clause_subject(text, mentions, index) if joined else None
+            reading = frame_between(f" {joined.group('verb')} ") if joined else None
+            if reading and not reading.reverse and subject is not None \
+                    and subject is not left and subject.concept != right.concept:
+                yield from emit(subject.concept, right.concept, reading.type,
+                                reading.confidence * 0.9)
             continue
         if found.type == "selects" and not _BY_LABEL.search(text):
             continue  # "the scheduler selects a node": chosen by scoring, not by labels

@@ -39,9 +39,9 @@ class Reading:
 # are left out because most sentences use them in another sense.
 VERBS: list[tuple[str, str, str, float]] = [
     ("manages",
-     r"creates?|manages?|controls?|replicates?|spawns?|launches|owns?|"
+     r"creates?|manages?|controls?|replicates?|spawns?|launches|owns?|produces?|"
      r"schedules?|is responsible for (?:creating|managing|running)",
-     r"created|managed|controlled|replicated|spawned|launched|owned|scheduled",
+     r"created|managed|controlled|replicated|spawned|launched|owned|scheduled|produced",
      0.8),
     ("uses",
      r"uses?|mounts?|references?|consumes?|relies on|rely on|depends on|depend on|"
@@ -115,6 +115,8 @@ def _frame(types: list[tuple[str, str, str, float]]) -> list[tuple[re.Pattern[st
     return frames
 
 
+# one participle may describe the object: "holds the crushed Malt", "creates replicated Pods"
+_DETS = _DETS + r"(?:[a-z]+ed\s+)?"
 FRAMES = _frame(VERBS) + [
     (re.compile(rf"^\s*{_RELATIVE}{_MODS}(?:{phrase})\s+{_DETS}$"), Reading(kind, True, belief))
     for kind, phrase, belief in INVERSE_VERBS]
