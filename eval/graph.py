@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from graph.concept_graph import ConceptGraph
+from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from ingest.model import Corpus, Relation
 from ingest.pipeline import ingest_paths
 from ingest.vocabulary import load_vocabulary
@@ -49,7 +50,7 @@ RELATION_FLOOR = 25  # at least this many of each type (all, if it has fewer)
 CONCEPT_SAMPLE = 100
 TOP_CONCEPTS = 60
 GLOSSARY_SAMPLE = 40
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = DEFAULT_MIN_CONFIDENCE  # what the API shows unless asked for less
 
 RELATION_RUBRIC = [
     "Typed relation occurrences of k8s-docs, judged one by one from the evidence sentence.",

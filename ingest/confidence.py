@@ -23,7 +23,10 @@ CO_MENTION = 0.2  # named in the same sentence: never a typed claim
 TOPIC_CO_MENTION = 0.1  # named under a heading about the other
 
 # What the API shows unless asked for less: typed relations at least this confident.
-DEFAULT_MIN_CONFIDENCE = 0.5
+# (0.65: the frames whose judged precision is below 0.7 — "in the X namespace", "routes
+# to" — carry priors under it; see bench/results/2026-12-03-graph.md)
+DEFAULT_MIN_CONFIDENCE = 0.65
+IN_NAMESPACE = 0.6  # "the kube-proxy DaemonSet in the kube-system namespace"
 # Each further reading of an edge in the same note moves it this much closer to 1.
 _SAME_NOTE_FACTOR = 0.85
 _CEILING = 0.99

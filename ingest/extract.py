@@ -71,7 +71,7 @@ _LOWER_WORD = re.compile(r"(?<![\w.\-])[a-z]{3,}(?![\w.\-])")
 _ALONE = re.compile(r"\s*(?:$|[,;)(]|#)")  # "restartPolicy: OnFailure" and nothing more
 _WORDS_BEFORE = re.compile(r"[\w\-]+")
 _PLACE_DETERMINERS = frozenset("the a an your its their each every all this that".split())
-_AND_VERB = re.compile(r"^[^.;:,()]*?\sand\s+(?:also\s+)?(?P<verb>[a-z]+(?: (?:on|to|of|from))?)"
+_AND_VERB = re.compile(r"^[^.;:,]*?\sand\s+(?:also\s+)?(?P<verb>[a-z]+(?: [a-z]+){0,2}?)"
                        r"\s+(?:(?:the|a|an|one|its|their|all|every|each|new)\s+)*$")
 _BY_LABEL = re.compile(r"(?i)label|selector|field")
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
@@ -718,7 +718,10 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                 yield from emit(context, first.concept, found.type, found.confidence * 0.9)
                 # "Uses ReplicaSet to create Pods": the same unwritten subject creates
                 for mention in rest[1:]:
-                    purpose = purpose_frame(text[first.end:mention.start])
+                    # "Creates a Load Balancer … and distributes traffic to Pods"
+                    joined = _AND_VERB.match(text[first.end:mention.start])
+                    purpose = purpose_frame(text[first.end:mention.start]) or (
+                        frame_between(f" {joined.group('verb')} ") if joined else None)
                     if purpose and mention.concept != context and object_ok(
                             text[mention.end:mention.end + 40]):
                         yield from emit(context, mention.concept, purpose.type,
@@ -757,9 +760,10 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             word = words[-1] if words else ""
             if word == "as":
                 yield from emit(_clause_subject(text, mentions, index).concept, right.concept,
-                                "inNamespace", 0.8)
+                                "inNamespace", confidence.IN_NAMESPACE)
             elif word not in ("in", "on", "of", "from", "for", "across", "to"):
-                yield from emit(left.concept, right.concept, "inNamespace", 0.8)
+                yield from emit(left.concept, right.concept, "inNamespace",
+                                confidence.IN_NAMESPACE)
             continue
         if not object_ok(after) and not (
                 linker.is_field(left.concept) and between.strip() == ":"):

@@ -70,7 +70,7 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"(?:sends?|directs?|distributes?) (?:traffic|requests|packets|connections) to|"
      r"stands? in front of|sits? in front of|is in front of",
      r"",
-     0.8),
+     0.6),
     ("selects",
      r"selects?",
      r"selected",
