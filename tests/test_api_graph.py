@@ -167,3 +167,33 @@ def test_explore_data_groups_relations_with_evidence(client):
         for ev in item["evidence"]:
             assert ev["text"] and ev["path"] and ev["line"] > 0
     assert client.get("/api/explore/nope-nothing").status_code == 404
+
+
+def test_every_relation_says_how_far_it_is_believed(client):
+    related = client.get("/api/concepts/deployment/related?limit=50").get_json()["related"]
+    assert related and all(0 < r["confidence"] <= 1 for r in related)
+    typed = [r for r in related if r["relation"] != "related"]
+    mentions = [r for r in related if r["relation"] == "related"]
+    # co-mentions come last, after every typed relation, whatever their weight
+    assert typed and related[: len(typed)] == typed
+    assert not client.get("/api/concepts/deployment/related?coMention=false&limit=50"
+                          ).get_json()["related"][len(typed):]
+    assert mentions or len(related) == len(typed)
+    path = client.get("/api/path?from=Deployment&to=Pod").get_json()
+    assert all("confidence" in e and e["coMention"] is False for e in path["edges"])
+
+
+def test_min_confidence_hides_what_is_less_believed(client):
+    _, everything = graph(client, focus="pod", limit=200, minConfidence=0)
+    beliefs = sorted(e["confidence"] for e in everything["edges"])
+    cut = beliefs[len(beliefs) // 2]
+    _, confident = graph(client, focus="pod", limit=200, minConfidence=cut)
+    assert confident["edges"] and all(e["confidence"] >= cut for e in confident["edges"])
+    assert len(confident["edges"]) < len(everything["edges"])
+
+
+@pytest.mark.parametrize("query", ["minConfidence=2", "minConfidence=high", "coMention=maybe"])
+def test_bad_confidence_parameters_are_400(client, query):
+    response = client.get(f"/api/graph?focus=pod&{query}")
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]) >= {"code", "message"}
