@@ -132,10 +132,12 @@ def _ratio(found: int, total: int) -> str:
     return f"{found}/{total}" + (f" = {found / total:.2f}" if total else "")
 
 
-def score(gold: Gold, corpus: Corpus, graph: ConceptGraph, shown=None) -> Score:
+def score(gold: Gold, corpus: Corpus, graph: ConceptGraph, shown=None, *,
+          min_confidence: float = 0.0) -> Score:
     """Recall of concepts and typed relations (right type and direction), exactness of
     the first path for each chain, and the related lists. ``shown`` (a predicate on a
-    relation) also counts the relations found among those shown by default."""
+    relation) also counts the relations found among those shown by default; paths and
+    related lists only walk typed edges at least ``min_confidence`` confident."""
     out = Score()
     typed: dict[tuple[str, str, str], list[Any]] = {}
     for relation in corpus.relations:
@@ -181,7 +183,8 @@ def score(gold: Gold, corpus: Corpus, graph: ConceptGraph, shown=None) -> Score:
             continue
         # /api/path's default maxLength is 6 and its limit 8: a longer written chain is
         # asked for with room for all its hops, as a user would
-        paths = graph.paths(ids[0], ids[-1], k=1, max_len=min(8, max(6, len(ids) - 1)))
+        paths = graph.paths(ids[0], ids[-1], k=1, max_len=min(8, max(6, len(ids) - 1)),
+                            min_confidence=min_confidence)
         nodes = [n["id"] for n in paths[0]["nodes"]] if paths else []
         if nodes == ids:
             found += 1
@@ -194,7 +197,9 @@ def score(gold: Gold, corpus: Corpus, graph: ConceptGraph, shown=None) -> Score:
     found = total = 0
     for item in gold.related:
         cid = graph.resolve(item.concept)
-        listed = {r["id"] for r in graph.related(cid, limit=item.limit)} if cid else set()
+        listed = {r["id"] for r in graph.related(cid, limit=item.limit,
+                                                   min_confidence=min_confidence)} \
+            if cid else set()
         for label in item.includes:
             total += 1
             if graph.resolve(label) in listed:

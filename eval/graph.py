@@ -20,7 +20,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,9 +131,26 @@ def confidence(relation: Relation) -> float | None:
     return None if value is None else float(value)
 
 
+EdgeKey = tuple[str, str, str]  # source, type, target
+
+
+def edge_confidences(graph: ConceptGraph) -> dict[EdgeKey, float]:
+    """Each edge's confidence as the graph combined its readings: what the API filters
+    by. Read from the graph's compact form, ``[source, type, target, weight, evidence,
+    confidence]`` per edge (format 3)."""
+    return {(e[0], e[1], e[2]): float(e[5]) for e in graph.to_dict()["edges"] if len(e) > 5}
+
+
+def with_edge_confidence(relation: Relation, edges: dict[EdgeKey, float]) -> Relation:
+    """The relation carrying its edge's confidence instead of its own reading's."""
+    edge = edges.get((relation.source, relation.type, relation.target))
+    return relation if edge is None else replace(relation, confidence=edge)
+
+
 def shown_by_default(relation: Relation, threshold: float = DEFAULT_THRESHOLD) -> bool:
     """Whether the API shows this relation by default: typed, and confident enough
-    when extraction says how confident it is."""
+    when extraction says how confident it is. Give it its edge's confidence (see
+    ``with_edge_confidence``): the API filters edges, not single readings."""
     if relation.type == CO_MENTION:
         return False
     value = confidence(relation)
@@ -150,9 +167,10 @@ class Occurrence:
     row: dict[str, str]
 
 
-def occurrences(corpus: Corpus) -> dict[tuple[str, ...], Occurrence]:
-    """Every typed occurrence by key; the same key read twice (the same sentence at two
-    lines of a note) is one occurrence."""
+def occurrences(corpus: Corpus, edges: dict[EdgeKey, float] | None = None
+                ) -> dict[tuple[str, ...], Occurrence]:
+    """Every typed occurrence by key, carrying its edge's confidence when ``edges`` has
+    it; the same key read twice (the same sentence at two lines of a note) is one."""
     out: dict[tuple[str, ...], Occurrence] = {}
     for relation in corpus.relations:
         if relation.type == CO_MENTION:
@@ -163,9 +181,12 @@ def occurrences(corpus: Corpus) -> dict[tuple[str, ...], Occurrence]:
         key = judgments.RELATIONS.key_of(row)
         if key not in out:
             value = confidence(relation)
+            shown = with_edge_confidence(relation, edges or {})
+            edge = confidence(shown)
             row["note"] = f"line {relation.evidence.line}" + (
-                f", confidence {value:.2f}" if value is not None else "")
-            out[key] = Occurrence(key, relation.type, relation, row)
+                f", confidence {value:.2f}" if value is not None else "") + (
+                f" (edge {edge:.2f})" if edge is not None and shown is not relation else "")
+            out[key] = Occurrence(key, relation.type, shown, row)
     return out
 
 
@@ -412,7 +433,11 @@ def print_gold(golds: list[gold_files.Gold], shown: Callable[[Relation], bool],
             print(f"  skipped: {', '.join(map(str, absent))} is absent")
             continue
         built = build(paths)
-        result = gold_files.score(gold, built.corpus, built.graph, shown)
+        edges = edge_confidences(built.graph)
+        # paths and related lists as the API gives them by default
+        result = gold_files.score(gold, built.corpus, built.graph,
+                                  lambda r: shown(with_edge_confidence(r, edges)),
+                                  min_confidence=DEFAULT_MIN_CONFIDENCE)
         for line in gold_files.report(gold, result):
             print(line)
         figures[f"{gold.name} relations"] = result.relations
@@ -508,7 +533,7 @@ def evaluate_k8s_docs(args: argparse.Namespace, shown: Callable[[Relation], bool
         (JUDGED / "glossary-k8s-docs.tsv", judgments.GLOSSARY, GLOSSARY_RUBRIC),
     ]
     read = [judgments.read(path, layout) for path, layout, _ in files]
-    found = occurrences(built.corpus)
+    found = occurrences(built.corpus, edge_confidences(built.graph))
     report = relation_report(found, read[0].verdicts, shown)
     print_relations(report, args.threshold)
     if any(confidence(o.relation) is not None for o in found.values()):

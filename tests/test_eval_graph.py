@@ -11,6 +11,7 @@ from eval import gold, judgments
 from eval.graph import (
     GOLD,
     definition_problems,
+    edge_confidences,
     occurrences,
     relation_report,
     shown_by_default,
@@ -217,3 +218,15 @@ def test_a_shortcut_that_is_not_the_written_chain_is_reported():
                         corpus, graph)
     assert result.chains == (0, 1)
     assert any("a [uses] -> e" in miss for miss in result.misses)
+
+
+def test_shown_by_default_judges_an_edge_by_its_combined_confidence():
+    """The API filters edges: a weak reading of an edge read confidently elsewhere is shown."""
+    weak = ConfidentRelation("a", "b", "uses", Evidence("A may use B.", "n.txt", 1), 0.3)
+    strong = ConfidentRelation("a", "b", "uses", Evidence("A uses B.", "n.txt", 2), 0.9)
+    alone = ConfidentRelation("a", "c", "uses", Evidence("A may use C.", "n.txt", 3), 0.3)
+    corpus = tiny_corpus([weak, strong, alone])
+    edges = edge_confidences(ConceptGraph.from_corpus(corpus, "http://example.org/"))
+    shown = {o.row["evidence"]: shown_by_default(o.relation)
+             for o in occurrences(corpus, edges).values()}
+    assert shown == {"A may use B.": True, "A uses B.": True, "A may use C.": False}
