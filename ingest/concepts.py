@@ -72,6 +72,9 @@ _ALIAS = re.compile(r"^(.+?)\s*\(([^()]+)\)$")
 _OPENING_RUN = re.compile(
     r"^(?P<run>(?:[A-Z][a-z]+|[A-Z]{1,6})(?:[ \-](?:[A-Z][a-z]+|[A-Z]{1,6}|\d+))+)\s+"
     r"(?:is|are|was|were|can|has|have|does|uses?|[a-z]+s)\b")  # …and its verb follows
+# front matter keys by which docs generators (Hugo, Jekyll, Docusaurus) place a page
+_SITE_PAGE_KEYS = ("content_type", "weight", "layout", "type", "sidebar_position",
+                   "nav_order", "permalink")
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
@@ -200,7 +203,11 @@ def defines(label: str, evidence: Evidence | None) -> bool:
 
 def is_outline(note: Note) -> bool:
     """Study notes written as an outline (in either form): mostly short bullets under
-    headings, which name things, rather than paragraphs of prose under section titles."""
+    headings, which name things, rather than paragraphs of prose under section titles.
+    A page of a published docs site (its front matter sets how the site places it:
+    Hugo's ``weight``, ``layout`` …) is prose, however many lists it has."""
+    if any(key in note.meta for key in _SITE_PAGE_KEYS):
+        return False
     items = paragraphs = 0
     for section in note.sections:
         for block in section.blocks:

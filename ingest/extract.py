@@ -73,6 +73,9 @@ _WORDS_BEFORE = re.compile(r"[\w\-]+")
 _PLACE_DETERMINERS = frozenset("the a an your its their each every all this that".split())
 _AND_VERB = re.compile(r"^[^.;:,]*?\sand\s+(?:also\s+)?(?P<verb>[a-z]+(?: [a-z]+){0,2}?)"
                        r"\s+(?:(?:the|a|an|one|its|their|all|every|each|new)\s+)*$")
+GENERIC_HEADS = frozenset("object objects resource resources".split())
+_PREDICATE_NOMINAL = re.compile(r"\b(?:is|are)\s+(?:an?|the|one)\s+(?:[\w\-]+\s+){0,2}$")
+_RELATIVE_START = re.compile(r"^\s*,?\s*(?:that|which|who)\s")
 _BY_LABEL = re.compile(r"(?i)label|selector|field")
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
 _LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
@@ -539,7 +542,7 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
     # 2. a field named by a heading or a term belongs to the thing the section (or the
     # one right above it) is about: never to a heading further up
     parent = reading.by_anchor.get(section.parent) if section.parent else None
-    if own and linker.is_field(own) and parent is not None:
+    if own and linker.is_field(own) and parent is not None and outline:
         holder = _holder(reading, parent)
         if holder:
             yield Relation(holder, own, "hasProperty", Evidence(
@@ -548,7 +551,8 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
     for block in section.blocks:
         term = block_terms.get(id(block))
         holder = _holder(reading, section, skip=broader_of.get(term)) if term else None
-        if term and linker.is_field(term) and block.depth == 0 and holder and holder != term:
+        if term and linker.is_field(term) and block.depth == 0 and holder and holder != term \
+                and outline:
             yield Relation(holder, term, "hasProperty",
                            Evidence(_clean(block.text), path, block.line),
                            1.0, confidence.FIELD_OF)
@@ -559,7 +563,9 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
         context = _block_subject(reading, section, index)
         if block.kind == "code":
             if looks_like_manifest(block.lang, block.text):
-                subject = _manifest_subject(reading, section, index)
+                # a snippet without a kind is about what the outline around it names;
+                # in prose the heading above is too far away to say
+                subject = _manifest_subject(reading, section, index) if outline else None
                 yield from manifest_relations(block.text, block.line, path, subject,
                                               linker.manifest_key, linker.is_field,
                                               linker.lexicon.lookup)
@@ -777,8 +783,10 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             yield from emit(left.concept, right.concept, "hasProperty",
                             confidence.POSSESSIVE_FIELD)
             continue
-        if not subject_ok(text[:left.start]):
-            continue
+        if not subject_ok(text[:left.start]) or (
+                left.surface.lower() in GENERIC_HEADS and text[:left.start].rstrip(" ")[-1:]
+                .isalnum() and text[left.start - 1:left.start] == " "):
+            continue  # "lease objects …": the head of someone else's noun phrase
         if runs_one_on(between, text[right.end:]):
             # "A DaemonSet runs a Pod on every Node": it manages the Pod, which runs there
             yield from emit(left.concept, right.concept, "manages", 0.75)
@@ -787,6 +795,14 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                 yield from emit(right.concept, mentions[index + 2].concept, "runsOn", 0.75)
             continue
         found = frame_between(between)
+        if found is not None and not found.reverse and _PREDICATE_NOMINAL.search(
+                text[max(0, left.start - 40):left.start]) and _RELATIVE_START.match(between):
+            # "kube-proxy is a network proxy that runs on each node": the relative
+            # clause is about the copula's subject
+            clause = _clause_subject(text, mentions, index)
+            if clause is not left and subject_ok(text[:clause.start]):
+                yield from emit(clause.concept, right.concept, found.type, found.confidence)
+            continue
         if found is None and (is_a(between) or is_kind_of_tail(between, after)) \
                 and not linker.is_field(left.concept) and object_ok(after, strict=True):
             found = Reading("broader", False, IS_A_CONFIDENCE)

@@ -195,8 +195,8 @@ def object_ok(after: str, *, strict: bool = False) -> bool:
         return False
     word = _WORD.match(text)
     token = word.group(0).lower() if word else ""
-    if strict and token in _HEAD_NOUNS:
-        return False
+    if strict:  # "an Envoy based ingress controller", "a Layer 3 networking solution"
+        return token in _FOLLOWERS and token not in _HEAD_NOUNS
     return token in _FOLLOWERS or token.endswith(("ed", "ing", "ly"))
 
 

@@ -126,7 +126,8 @@ def test_shown_by_default_filters_by_confidence_when_there_is_one():
     assert report.shown["uses"].population == 1
     assert not shown_by_default(sure, threshold=0.95)
     assert not shown_by_default(rel("a", "related", "b", 1))
-    assert shown_by_default(rel("a", "uses", "b", 1))  # no confidence: every typed one
+    assert shown_by_default(rel("a", "uses", "b", 1), threshold=0.5)  # Relation's default 0.5
+    assert not shown_by_default(rel("a", "uses", "b", 1))  # under the API's floor
 
 
 # -- judgment files ------------------------------------------------------------------------
