@@ -75,6 +75,7 @@ _OPENING_RUN = re.compile(
 # front matter keys by which docs generators (Hugo, Jekyll, Docusaurus) place a page
 _SITE_PAGE_KEYS = ("content_type", "weight", "layout", "type", "sidebar_position",
                    "nav_order", "permalink")
+_DESIGNATOR = re.compile(r"[A-Za-z]|[IVX]{1,4}|\d{1,2}")
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
 
@@ -148,7 +149,10 @@ def looks_like_name(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 3 or text.lower() in GENERIC_HEADINGS or _KO_GENERIC.search(text):
         return False
-    if any(w.lower() in FUNCTION_WORDS for w in words):
+    # a last letter or numeral tells members of a series apart: "Photosystem I",
+    # "Chlorophyll a", "Level 2"
+    body = words[:-1] if len(words) > 1 and _DESIGNATOR.fullmatch(words[-1]) else words
+    if any(w.lower() in FUNCTION_WORDS for w in body):
         return False
     if all(w.lower() in _GENERIC_WORDS for w in words):
         return False
@@ -351,8 +355,11 @@ def _token_kind(token: str) -> str | None:
 def _could_be_capitalised(token: str) -> bool:
     """A word notes capitalise mid-sentence (``a Heap of Pages``, ``WAL``): how people write
     the names of things. Everyday words don't count; extraction keeps only those the notes
-    capitalise more than once."""
-    if len(token) < 2 or not token[0].isupper() or not token.isalpha() or not token.isascii():
+    capitalise more than once; an acronym may hold digits (``G3P``)."""
+    if len(token) < 2 or not token[0].isupper() or not token.isascii():
+        return False
+    if not token.isalpha() and not (token.isalnum() and token.isupper() and sum(
+            c.isalpha() for c in token) >= 2):
         return False
     if not (token[1:].islower() or (token.isupper() and 2 < len(token) <= 8)):
         return False
