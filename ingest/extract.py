@@ -577,6 +577,12 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
                                            linker, seen)
 
 
+def _generic_head(text: str, mention: Mention) -> bool:
+    """"lease objects", "resource quota object": a generic head after another word."""
+    return mention.surface.lower() in GENERIC_HEADS and text[mention.start - 1:mention.start] \
+        == " " and text[:mention.start - 1][-1:].isalnum()
+
+
 def _clause_subject(text: str, mentions: list[Mention], index: int) -> Mention:
     """The first mention of the clause holding ``mentions[index]``, when it is the
     clause's subject; else that mention itself."""
@@ -764,6 +770,8 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             while words and words[-1] in _PLACE_DETERMINERS:
                 words.pop()
             word = words[-1] if words else ""
+            if _generic_head(text, left):
+                continue  # "lease objects in …": the lease is what lives there
             if word == "as":
                 yield from emit(_clause_subject(text, mentions, index).concept, right.concept,
                                 "inNamespace", confidence.IN_NAMESPACE)
@@ -783,9 +791,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             yield from emit(left.concept, right.concept, "hasProperty",
                             confidence.POSSESSIVE_FIELD)
             continue
-        if not subject_ok(text[:left.start]) or (
-                left.surface.lower() in GENERIC_HEADS and text[:left.start].rstrip(" ")[-1:]
-                .isalnum() and text[left.start - 1:left.start] == " "):
+        if not subject_ok(text[:left.start]) or _generic_head(text, left):
             continue  # "lease objects …": the head of someone else's noun phrase
         if runs_one_on(between, text[right.end:]):
             # "A DaemonSet runs a Pod on every Node": it manages the Pod, which runs there

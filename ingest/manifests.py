@@ -96,7 +96,7 @@ def _document_relations(text: str, first_line: int, path: str, subject: str | No
         own = parents in (["spec"], ["spec", "containers"], ["spec", "initContainers"]) or (
             not kind and not parents)
         # the key by its path first (``spec.suspend`` is how notes write it), then alone
-        by_path = resolve(".".join([*parents, key])) if parents else None
+        by_path = exact(".".join([*parents, key])) if parents else None
         field = by_path or resolve(key)
         if field and field != subject and is_field(field):
             if own:
