@@ -699,11 +699,14 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     evidence = Evidence(_clean(text), path, sentence.line)
     mentions = _dedupe(sentence.mentions)
     typed: set[frozenset[str]] = set()
+    chained: set[frozenset[str]] = set()
 
     def emit(source: str | None, target: str | None, relation: str,
              belief: float) -> Iterator[Relation]:
         if source and target and source != target:
-            typed.add(frozenset((source, target)))
+            # a chain's arrow says the order, not what the step is: a frame on the same
+            # pair may still say that ("Crankset contains Chainring" beside the chain)
+            (chained if relation == "leadsTo" else typed).add(frozenset((source, target)))
             yield Relation(source, target, relation, evidence, 1.0, belief)
 
     # explicit chains: Deployment -> ReplicaSet -> Pod
@@ -848,7 +851,7 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             if linker.is_field(mention.concept) and mention.concept != own \
                     and is_identifier(mention.surface) and frozenset(
                         (own, mention.concept)) not in typed:
-                yield from emit(own, mention.concept, "hasProperty", confidence.FIELD_OF * 0.8)
+                yield from emit(own, mention.concept, "hasProperty", confidence.FIELD_OF)
     # kubectl -n kube-system … shows CoreDNS: what the command shows lives there
     flag = _NAMESPACE_FLAG.search(text) if "-n" in text else None
     if flag and (namespace := linker.resolve(flag.group(1))):
@@ -866,12 +869,12 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     if context and context not in concepts:
         for concept in concepts:
             if (context, concept) not in seen and not (
-                    typed and frozenset((context, concept)) in typed):
+                    frozenset((context, concept)) in typed | chained):
                 seen.add((context, concept))
                 yield _related(context, concept, evidence, 0.5, confidence.TOPIC_CO_MENTION)
     for i, first in enumerate(concepts):
         for second in concepts[i + 1:i + 1 + CO_MENTION_WINDOW]:
-            if not (typed and frozenset((first, second)) in typed):
+            if frozenset((first, second)) not in typed | chained:
                 yield _related(first, second, evidence, 1.0, confidence.CO_MENTION)
 
 
