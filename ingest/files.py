@@ -26,27 +26,34 @@ class NoteFile:
     path: str
 
 
-def discover(paths: list[Path]) -> tuple[list[NoteFile], list[FileError]]:
+def discover(paths: list[Path], *, follow_links: bool = False
+             ) -> tuple[list[NoteFile], list[FileError]]:
     """Note files under ``paths`` (files or folders, recursively), sorted by path.
 
     Graph paths are relative to the folder given (or to the common parent when several
-    are given), so the same notes get the same ids wherever the folder lives.
+    are given), so the same notes get the same ids wherever the folder lives; problems
+    found in a folder name their file the same way. Inside a folder only what really
+    lies under it is read: a symbolic link is skipped with a reason, unless
+    ``follow_links``, and then only when it leads to somewhere under the folder.
     """
+    problems: list[tuple[Path, str, bool]] = []  # (path, reason, fatal)
     errors: list[FileError] = []
     found: list[tuple[Path, Path]] = []  # (file, root it was found under)
     for given in paths:
         if not given.exists():
             errors.append(FileError(str(given), "no such file or folder"))
         elif given.is_dir():
-            for path in _walk(given, errors):
+            for path in _walk(given, problems, follow_links):
                 found.append((path, given))
         elif given.suffix.lower() in NOTE_SUFFIXES:
             found.append((given, given.parent))
         else:
             errors.append(FileError(str(given), f"not a note: {given.suffix or 'no'} suffix "
                                     f"(expected {', '.join(NOTE_SUFFIXES)})"))
-    roots = {root.absolute() for _, root in found}
+    roots = {root.absolute() for _, root in found} | {
+        given.absolute() for given in paths if given.is_dir()}
     base = Path(os.path.commonpath([str(r) for r in roots])) if roots else Path(".")
+    errors += [FileError(_shown(path, base), reason, fatal) for path, reason, fatal in problems]
     files: dict[str, NoteFile] = {}
     for path, _root in found:
         rel = path.absolute().relative_to(base).as_posix()
@@ -54,42 +61,66 @@ def discover(paths: list[Path]) -> tuple[list[NoteFile], list[FileError]]:
     return [files[key] for key in sorted(files)], errors
 
 
-def _walk(root: Path, errors: list[FileError]) -> list[Path]:
-    """Files under root; symlinked folders are followed once (loops are reported)."""
+def _shown(path: Path, base: Path) -> str:
+    """A path as problems name it: relative to the folder given, like graph paths."""
+    try:
+        return path.absolute().relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _walk(root: Path, problems: list[tuple[Path, str, bool]], follow_links: bool) -> list[Path]:
+    """Files under root. Symbolic links are followed only with ``follow_links``, and
+    only to where root itself (its links resolved) holds; loops are reported."""
     out: list[Path] = []
     seen: set[tuple[int, int]] = set()
+    inside = root.resolve()
 
     def visit(folder: Path) -> None:
         try:
             stat = folder.stat()
         except OSError as exc:
-            errors.append(FileError(str(folder), f"cannot open folder: {exc.strerror}"))
+            problems.append((folder, f"cannot open folder: {exc.strerror}", True))
             return
         key = (stat.st_dev, stat.st_ino)
         if key in seen:
-            errors.append(FileError(str(folder), "symlink loop: folder already visited",
-                                    fatal=False))
+            problems.append((folder, "symlink loop: folder already visited", False))
             return
         seen.add(key)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            errors.append(FileError(str(folder), f"cannot list folder: {exc.strerror}"))
+            problems.append((folder, f"cannot list folder: {exc.strerror}", True))
             return
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
             try:
+                note_name = entry.name.lower().endswith(NOTE_SUFFIXES)
+                if entry.is_symlink() and (note_name or entry.is_dir()):
+                    problem = _link_problem(path, inside, follow_links)
+                    if problem:
+                        problems.append((path, problem, True))
+                        continue
                 if entry.is_dir():
                     visit(path)
-                elif entry.name.lower().endswith(NOTE_SUFFIXES):
+                elif note_name:
                     out.append(path)
             except OSError as exc:
-                errors.append(FileError(str(path), f"cannot stat: {exc.strerror}"))
+                problems.append((path, f"cannot stat: {exc.strerror}", True))
 
     visit(root)
     return out
+
+
+def _link_problem(link: Path, inside: Path, follow_links: bool) -> str | None:
+    """Why a symbolic link under the folder ``inside`` is not followed (None: it is)."""
+    if not follow_links:
+        return "symbolic link not followed (--follow-links follows links within the folder)"
+    if not link.resolve().is_relative_to(inside):
+        return "symbolic link leads out of the folder: not followed"
+    return None
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, FileError | None]:
@@ -121,6 +152,9 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | Non
             os.close(fd)
     if len(data) > max_bytes:
         return None, FileError(str(path), f"too large: over {max_bytes} bytes")
+    if size == 0 and data:
+        # /proc and /sys files say they are empty regular files and then give text
+        return None, FileError(str(path), "not a regular file (a pseudo file, as in /proc)")
     if b"\x00" in data[:8192]:
         return None, FileError(str(path), "binary file (contains NUL bytes)")
     try:

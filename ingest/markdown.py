@@ -19,6 +19,7 @@ from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from .safe_yaml import FAST_LOADER, UnsafeYamlError, load_bounded
 from .structure import Event, strip_numbering
 
 _SHORTCODE_TEXT = re.compile(r"\{\{[<%]\s*[\w-]+\s+[^{}]*?\btext=\"([^\"]*)\"[^{}]*?[>%]\}\}")
@@ -32,6 +33,8 @@ _SHORTCODE = re.compile(r"\{\{[<%]\s*/?[\w-]*[^{}]*?[>%]\}\}")
 # wrote: it is kept as plain text (its markup characters included) rather than parsed.
 INLINE_MAX_NESTING = 20
 MAX_INLINE_CHARS = 100_000
+# Front matter is a few lines of metadata; more than this is not read (the note is).
+MAX_FRONT_MATTER_CHARS = 64 * 1024
 
 
 class FrontMatterError(ValueError):
@@ -101,10 +104,13 @@ def inline_text(token: Token) -> str:
     return "".join(parts)
 
 
-def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
+def parse_markdown_events(text: str, problems: list[str] | None = None
+                          ) -> tuple[list[Event], dict[str, Any]]:
     """Events of a markdown note and its front matter (an empty dict when absent).
 
-    Raises FrontMatterError when front matter is present but is not a YAML mapping.
+    Front matter that cannot be used (malformed, not a mapping, or refused by
+    ``load_bounded``) raises FrontMatterError; with a ``problems`` list it is noted
+    there instead and ignored, and the rest of the note is read.
     """
     if "\r" in text:
         # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
@@ -120,7 +126,12 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         tok = tokens[i]
         kind = tok.type
         if kind == "front_matter":
-            meta = _front_matter(tok.content)
+            try:
+                meta = _front_matter(tok.content)
+            except FrontMatterError as exc:
+                if problems is None:
+                    raise
+                problems.append(f"{exc}; front matter ignored")
         elif kind == "heading_open":
             inline = tokens[i + 1]
             start, end = tok.map or (0, 1)
@@ -184,6 +195,8 @@ def _last_item(events: list[Event]) -> Event | None:
 def _front_matter(content: str) -> dict[str, Any]:
     try:
         data = _load_yaml(content) if content.strip() else {}
+    except UnsafeYamlError as exc:
+        raise FrontMatterError(f"YAML front matter refused: it {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -199,19 +212,20 @@ def _front_matter(content: str) -> dict[str, Any]:
 # but the two disagree in some corners (tabs, a BOM, control characters, flow collections,
 # tags, "?" keys, a comment glued to a block scalar's header) and word errors differently:
 # such text, and any libyaml rejects, is read by the pure-Python loader as it always was.
-_FAST_YAML = getattr(yaml, "CSafeLoader", None)
 _PURE_YAML_ONLY = re.compile(
     "[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]|[\t\ufeff\\[{!?\u2028\u2029]|[|>][-+0-9]*#")
 
 
 def _load_yaml(content: str) -> Any:
-    """``yaml.safe_load``, through libyaml where that gives the very same result."""
-    if _FAST_YAML is not None and not _PURE_YAML_ONLY.search(content):
+    """``yaml.safe_load``, bounded, through libyaml where that gives the very same result."""
+    if FAST_LOADER is not None and not _PURE_YAML_ONLY.search(content):
         try:
-            return yaml.load(content, Loader=_FAST_YAML)  # a safe loader
+            return load_bounded(content, max_chars=MAX_FRONT_MATTER_CHARS, loader=FAST_LOADER)
+        except UnsafeYamlError:
+            raise
         except yaml.YAMLError:
             pass
-    return yaml.safe_load(content)
+    return load_bounded(content, max_chars=MAX_FRONT_MATTER_CHARS)
 
 
 def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None) -> int:

@@ -19,15 +19,17 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def parse_note(text: str, path: str) -> Note:
+def parse_note(text: str, path: str, problems: list[str] | None = None) -> Note:
     """Parse a note; ``path`` (POSIX, relative) picks the form by its suffix.
 
-    Raises ``FrontMatterError`` (a ValueError) for unreadable front matter.
+    Raises ``FrontMatterError`` (a ValueError) for unreadable front matter, unless
+    ``problems`` is given: then what was wrong but worked around (front matter ignored)
+    is appended there, and the rest of the note is kept.
     """
     total_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     stem = PurePosixPath(path).stem
     if path.lower().endswith(MARKDOWN_SUFFIXES):
-        events, meta = parse_markdown_events(text)
+        events, meta = parse_markdown_events(text, problems)
         title, events = _markdown_title(events, meta, stem)
     else:
         events, meta = parse_outline_events(text), {}

@@ -26,7 +26,6 @@ from .cache import FolderCache
 from .concepts import Candidate, collect
 from .extract import Linker, NoteLinks, apply_definitions, apply_links, build_lexicon, link_one
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
-from .markdown import FrontMatterError
 from .memory import collector_paused
 from .model import Corpus, FileError, Note, Relation
 from .notes import digest, parse_note
@@ -80,11 +79,16 @@ class Sources:
         return sha.hexdigest()
 
 
-def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Sources:
-    files, errors = discover(paths)
+def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, *,
+                 follow_links: bool = False) -> Sources:
+    """Every note under ``paths`` read (see ``discover`` for which are); a problem
+    reading one names it by its graph path."""
+    files, errors = discover(paths, follow_links=follow_links)
     items = []
     for file in files:
         text, problem = read_text(file.absolute, max_bytes)
+        if problem is not None:
+            problem = FileError(file.path, problem.reason, problem.fatal)
         items.append(Source(file, text, problem, digest(text) if text is not None else ""))
     return Sources(items, errors)
 
@@ -96,17 +100,17 @@ def parse_key(source: Source) -> str:
 
 
 def parse_text(text: str, file: NoteFile) -> Parsed:
-    """Parse one note's text; never raises for a bad note."""
+    """Parse one note's text; never raises for a bad note. What was worked around
+    (front matter ignored, a table cut short) comes back as warnings with the note."""
+    problems: list[str] = []
     try:
-        note = parse_note(text, file.path)
-    except FrontMatterError as exc:
-        return None, [], [FileError(str(file.absolute), str(exc))]
+        note = parse_note(text, file.path, problems)
     except RecursionError:
-        return None, [], [FileError(str(file.absolute), "nesting too deep to parse")]
+        return None, [], [FileError(file.path, "nesting too deep to parse")]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
-        return None, [], [FileError(str(file.absolute),
-                                    f"could not parse: {type(exc).__name__}: {exc}")]
-    return note, collect(note), []
+        return None, [], [FileError(file.path, f"could not parse: {type(exc).__name__}: {exc}")]
+    return note, collect(note), [FileError(file.path, problem, fatal=False)
+                                 for problem in problems]
 
 
 Job = tuple[str, NoteFile, str | None]  # text, file, parse cache key
@@ -118,7 +122,7 @@ def _parse_many(batch: list[Job], cache: FolderCache | None) -> list[Parsed]:
     for text, file, key in batch:
         parsed = parse_text(text, file)
         if cache is not None and key and parsed[0] is not None:
-            cache.dump(key, parsed[:2])
+            cache.dump(key, parsed)  # the warnings too: they come back with the note
         out.append(parsed)
     return out
 
@@ -140,8 +144,8 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
         key = parse_key(source) if cache else None
         hit = cache.load(key) if cache and key else None
         keys.append(key)
-        if hit is not None:
-            results.append((hit[0], hit[1], problems))
+        if hit is not None and len(hit) == 3:
+            results.append((hit[0], hit[1], problems + hit[2]))
         else:
             results.append(None)
             todo.append((len(results) - 1, (source.text, source.file, key)))
@@ -412,7 +416,8 @@ def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | N
 
 def ingest_paths(paths: list[Path], vocabulary: Vocabulary, *,
                  max_bytes: int = DEFAULT_MAX_BYTES, workers: int | None = None,
-                 progress: Progress | None = None) -> Corpus:
+                 progress: Progress | None = None, follow_links: bool = False) -> Corpus:
     """The whole ingest of files and folders, with no cache."""
-    return ingest_sources(read_sources(paths, max_bytes), vocabulary, workers=workers,
+    return ingest_sources(read_sources(paths, max_bytes, follow_links=follow_links),
+                          vocabulary, workers=workers,
                           progress=progress)

@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     ingest.add_argument("--force", action="store_true",
                         help="rebuild even when nothing changed since the last build")
+    ingest.add_argument("--follow-links", action="store_true",
+                        help="follow symbolic links that stay inside the folders given")
     ingest.set_defaults(run=cmd_ingest)
 
     serve = sub.add_parser("serve", help="serve the API with gunicorn")
@@ -106,7 +108,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = _store_path(args)
     paths = args.paths or [DEFAULT_NOTES]
     corpus = run_ingest(paths, store, settings, vocabulary=args.vocabulary,
-                        workers=args.workers, progress=not args.quiet, force=args.force)
+                        workers=args.workers, progress=not args.quiet, force=args.force,
+                        follow_links=args.follow_links)
     if corpus is None:
         counts = Store.manifest_of(store).get("counts", {})
         print(f"up to date {store}: nothing changed since the last build "
@@ -129,7 +132,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
                vocabulary: list[str] | None = None, workers: int | None = None,
-               progress: bool = False, force: bool = False) -> Corpus | None:
+               progress: bool = False, force: bool = False,
+               follow_links: bool = False) -> Corpus | None:
     """Ingest and, when any note was read, publish a new build. Used by ingest and serve.
 
     Returns None when nothing changed since the current build (same notes, vocabulary,
@@ -143,7 +147,7 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     vocab = load_vocabulary(files)
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
     with ingest_lock(store), collector_paused():
-        sources = read_sources(paths, settings["max_file_bytes"])
+        sources = read_sources(paths, settings["max_file_bytes"], follow_links=follow_links)
         inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
                                      settings["graph_url"], build_version())
         if not force and current_inputs(store) == inputs:

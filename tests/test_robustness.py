@@ -75,17 +75,21 @@ def test_bad_files_are_one_line_each_and_the_rest_is_built(bad_folder, tmp_path)
     assert "warning:" in lines["invalid-utf8.md"] and "replaced" in lines["invalid-utf8.md"]
     assert "skipped:" in lines["oversized.md"] and "too large" in lines["oversized.md"]
     assert "limit 4096" in lines["oversized.md"]
-    assert "front matter" in lines["front-matter.md"] and "line 2" in lines["front-matter.md"]
-    assert "not a YAML mapping" in lines["not-a-mapping.md"]
+    # unusable front matter is ignored, and the note kept
+    assert "warning:" in lines["front-matter.md"] and "line 2" in lines["front-matter.md"]
+    assert "warning:" in lines["not-a-mapping.md"] and "not a YAML mapping" in lines[
+        "not-a-mapping.md"]
     assert "skipped:" in lines["fifo.md"] and "FIFO" in lines["fifo.md"]
-    assert "warning:" in lines["loop"] and "symlink loop" in lines["loop"]
+    assert "skipped:" in lines["loop"] and "symbolic link not followed" in lines["loop"]
+    assert f" {bad_folder}" not in result.stderr  # files are named relative to the folder
     # an empty note and a folder named x.md are no errors
     assert "empty.md" not in lines and "folder.md" not in lines
     assert set(lines) == {"binary.md", "invalid-utf8.md", "oversized.md", "front-matter.md",
                           "not-a-mapping.md", "fifo.md", "loop"}
-    # good.md, good.txt, invalid-utf8.md, empty.md, folder.md/inside.md
-    assert "built" in result.stdout and "5 files" in result.stdout
-    assert "5 errors, 2 warnings" in result.stdout
+    # good.md, good.txt, invalid-utf8.md, empty.md, folder.md/inside.md and the two
+    # notes with bad front matter
+    assert "built" in result.stdout and "7 files" in result.stdout
+    assert "4 errors, 3 warnings" in result.stdout
     search, _ = kg("search", "Service", "--store", store, "--json")
     assert search.returncode == 0 and "good.txt" in search.stdout
 
@@ -109,7 +113,8 @@ def test_nothing_built_when_every_file_fails(bad_folder, tmp_path):
     store = tmp_path / "store"
     kg("ingest", DEFAULT_NOTES, "--store", store, "-q")
     before = (store / "current").resolve()
-    for name in ("good.md", "good.txt", "invalid-utf8.md", "empty.md"):
+    for name in ("good.md", "good.txt", "invalid-utf8.md", "empty.md", "front-matter.md",
+                 "not-a-mapping.md"):
         (bad_folder / name).unlink()
     (bad_folder / "folder.md" / "inside.md").unlink()
     result, seconds = kg("ingest", bad_folder, "--store", store, "-q",
@@ -117,7 +122,7 @@ def test_nothing_built_when_every_file_fails(bad_folder, tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert seconds < RUN_SECONDS / 2
     assert "nothing built" in result.stderr and "unchanged" in result.stderr
-    assert len(reported(result.stderr)) == 6
+    assert len(reported(result.stderr)) == 4
     assert (store / "current").resolve() == before
     assert not list((store / "builds").glob(".tmp-*"))
 
