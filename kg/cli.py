@@ -24,9 +24,9 @@ from .store import (
     StoreError,
     build_store,
     build_version,
-    current_build,
     current_inputs,
     ingest_lock,
+    missing_build,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNINGS = 0, 1, 2, 3
@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="gunicorn workers (env KG_WORKERS)")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log every request on stderr (off by default)")
     serve.set_defaults(run=cmd_serve)
 
     search = sub.add_parser("search", help="search sections and concepts")
@@ -188,19 +190,49 @@ class _ProgressBar:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings({"workers": args.workers})
     store = _store_path(args)
-    if current_build(store) is None:
+    problem = missing_build(store)
+    if problem is not None:
+        # Only the default store, where nothing is yet, is ours to build: any other
+        # folder may be the user's (a typo, a store with a broken link), never written.
+        explicit = args.store is not None or bool(os.environ.get("KG_STORE"))
+        if explicit or (store.exists() and any(store.iterdir())):
+            raise StoreError(problem)
         print(f"kg: no store at {store}; building it from {DEFAULT_NOTES}", file=sys.stderr)
         corpus = run_ingest([DEFAULT_NOTES], store, settings)
         if corpus is not None and not corpus.notes:
             print("kg: could not build the default corpus", file=sys.stderr)
             return EXIT_FAILED
+    busy = _port_problem(args.host, args.port)
+    if busy:
+        print(f"kg: {busy}", file=sys.stderr)
+        return EXIT_FAILED
     env = dict(os.environ, KG_STORE=str(store.resolve()))
     command = [sys.executable, "-m", "gunicorn", "-c", "python:kg.gunicorn_conf",
                "--workers", str(settings["workers"]), "--bind", f"{args.host}:{args.port}",
-               "wsgi:app"]
+               *(["--access-logfile", "-"] if args.access_log else []), "wsgi:app"]
     print(f"kg: serving {store} at http://{args.host}:{args.port}", file=sys.stderr)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why gunicorn could not listen on ``host:port`` (None: it can), found before it
+    starts, so that a busy port is one line and not a retry loop in gunicorn's log."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return (f"cannot listen on {host}:{port}: {exc.strerror}; choose another port "
+                    "with --port")
+    return None
 
 
 # -- search and related ---------------------------------------------------------------

@@ -88,7 +88,10 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     previous = current_build(store)
     # Builds older than the current one are removed on a thread while the new one is
     # written (then two are kept: the new one, and the one servers may still be reading).
-    sweeper = threading.Thread(target=_remove_stale, args=(builds, {tmp, previous}),
+    # With no usable current build (a dangling ``current``), every finished build is
+    # kept: which of them is the good one is not ours to guess.
+    sweeper = threading.Thread(target=_remove_stale,
+                               args=(builds, {tmp, previous}, previous is not None),
                                daemon=True)
     sweeper.start()
     if graph_url is None:
@@ -263,11 +266,31 @@ def current_build(store: Path) -> Path | None:
     return target if (target / "manifest.json").exists() else None
 
 
-def _remove_stale(builds: Path, keep: set[Path | None]) -> None:
-    """Every build but the current one and the one being written (``keep``), finished
-    or half-written by an ingest that was killed (we hold the lock, so none runs)."""
+def missing_build(store: Path) -> str | None:
+    """Why ``store`` has no current build to read, as a one-line error that says how
+    to make one; None when it has one."""
+    if current_build(store) is not None:
+        return None
+    fix = f"build it with `kg ingest NOTES --store {store}`"
+    link = store / CURRENT
+    if not store.exists():
+        return f"no store at {store}: {fix}"
+    if not store.is_dir():
+        return f"{store} is not a store folder (it is a file)"
+    if not link.is_symlink():
+        return f"no built store at {store}: {fix}"
+    return (f"the store at {store} is broken: its current build ({os.readlink(link)}) is "
+            f"missing; {fix} (finished builds in {store / BUILDS} are kept)")
+
+
+def _remove_stale(builds: Path, keep: set[Path | None], finished: bool = True) -> None:
+    """Every build but the current one and the one being written (``keep``): those
+    half-written by an ingest that was killed (we hold the lock, so none runs), and
+    unless ``finished`` is false, finished ones."""
     for path in builds.iterdir():
-        if path not in keep and (path.name.startswith(".tmp-") or not path.name.startswith(".")):
+        if path in keep:
+            continue
+        if path.name.startswith(".tmp-") or (finished and not path.name.startswith(".")):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -315,7 +338,7 @@ class Store:
     def open(cls, root: Path) -> Store:
         build = current_build(root)
         if build is None:
-            raise StoreError(f"no built store at {root}: run `kg ingest --store {root}` first")
+            raise StoreError(missing_build(root) or f"no built store at {root}")
         return cls._open_build(root, build)
 
     @classmethod
