@@ -130,6 +130,12 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
     _fsync_tree(tmp)
+    try:
+        Store.check_build(store, tmp)  # what servers will open: never publish what they can't
+    except StoreError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise StoreError(f"the new build failed its check, nothing was published: {exc}") \
+            from None
     final = builds / name
     os.rename(tmp, final)
     publish(store, final)
@@ -324,6 +330,9 @@ class Store:
     _notes: dict[str, dict[str, Any]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: float = 0.0
+    # A newer build that could not be opened: {"build": name, "reason": …}. This one is
+    # kept serving, and that build is not tried again (``/healthz`` reports it).
+    rejected: dict[str, str] | None = None
 
     @staticmethod
     def manifest_of(root: Path) -> dict[str, Any]:
@@ -336,10 +345,24 @@ class Store:
 
     @classmethod
     def open(cls, root: Path) -> Store:
+        """The current build; if it cannot be opened, the newest earlier build that can
+        (with the current one in ``rejected``), else ``StoreError``."""
         build = current_build(root)
         if build is None:
             raise StoreError(missing_build(root) or f"no built store at {root}")
-        return cls._open_build(root, build)
+        try:
+            return cls._open_build(root, build)
+        except StoreError as exc:
+            rejected = {"build": build.name, "reason": str(exc)}
+            for earlier in sorted((root / BUILDS).iterdir(), reverse=True):
+                if earlier.name < build.name and not earlier.name.startswith("."):
+                    try:
+                        store = cls._open_build(root, earlier)
+                    except StoreError:
+                        continue
+                    store.rejected = rejected
+                    return store
+            raise
 
     @classmethod
     def _open_build(cls, root: Path, build: Path) -> Store:
@@ -347,26 +370,40 @@ class Store:
             manifest = json.loads((build / "manifest.json").read_text())
             graph = ConceptGraph.load(build / "graph.json")
             index = SearchIndex.open(build / "index")
-        except (OSError, ValueError, KeyError) as exc:
-            raise StoreError(f"store build {build} is unreadable: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file raises, the build is unusable
+            raise StoreError(f"store build {build.name} is unreadable: {type(exc).__name__}: "
+                             f"{str(exc)[:200]}") from None
         return cls(root=root, build=build, graph=graph, index=index, manifest=manifest,
                    _checked=time.monotonic())
+
+    @staticmethod
+    def check_build(root: Path, build: Path) -> None:
+        """Open ``build`` as a server would, or raise ``StoreError`` saying why not."""
+        Store._open_build(root, build).index.close()
 
     @property
     def dataset(self) -> Any:
         """The RDF dataset, loaded on first use (export and SPARQL need it, search doesn't)."""
         with self._lock:
             if self._dataset is None:
-                self._dataset = backends.load_build_dataset(self.build, self.manifest)
+                try:
+                    self._dataset = backends.load_build_dataset(self.build, self.manifest)
+                except Exception as exc:  # noqa: BLE001 - a damaged graph.nq, whatever it raises
+                    raise StoreError(f"the RDF of store build {self.build.name} is unreadable: "
+                                     f"{type(exc).__name__}") from None
             return self._dataset
 
     def note(self, path: str) -> dict[str, Any] | None:
         """One parsed note as stored (``note_record``), loaded on first use; None if unknown."""
         with self._lock:
             if self._notes is None:
-                with open(self.build / "notes.jsonl", encoding="utf-8") as lines:
-                    records = map(json.loads, lines)
-                    self._notes = {record["path"]: record for record in records}
+                try:
+                    with open(self.build / "notes.jsonl", encoding="utf-8") as lines:
+                        records = map(json.loads, lines)
+                        self._notes = {record["path"]: record for record in records}
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    raise StoreError(f"the notes of store build {self.build.name} are "
+                                     f"unreadable: {type(exc).__name__}") from None
             return self._notes.get(path)
 
     def refresh(self) -> Store:
@@ -376,9 +413,11 @@ class Store:
             return self
         self._checked = now
         build = current_build(self.root)
-        if build is None or build == self.build:
+        if build is None or build == self.build or (
+                self.rejected is not None and self.rejected["build"] == build.name):
             return self
         try:
             return Store._open_build(self.root, build)
-        except StoreError:
+        except StoreError as exc:
+            self.rejected = {"build": build.name, "reason": str(exc)}
             return self  # keep serving the build we have

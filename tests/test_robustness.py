@@ -199,3 +199,124 @@ def test_no_request_fails_while_a_reingest_swaps_the_store(tmp_path):
     assert [i["ok"] for i in result["ingests"]] == [True, True], result["ingests"]
     assert len(result["builds"]) == 3, result["builds"]  # the first, then one per re-ingest
     assert all(row["requests"] > 0 for row in result["endpoints"].values())
+
+
+# -- damaged builds ---------------------------------------------------------------------------
+def fetch(url: str) -> tuple[int, dict]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def damaged_copy(store: Path, name: str, graph: bytes | None = None) -> Path:
+    """A copy of the current build with its concept graph cut in half (or ``graph``)."""
+    import shutil
+
+    build = store / "builds" / name
+    shutil.copytree((store / "current").resolve(), build)
+    path = build / "graph.json"
+    path.write_bytes(graph if graph is not None else path.read_bytes()[: path.stat().st_size // 2])
+    return build
+
+
+def wait_for(check, seconds: float = 20.0):  # noqa: ANN001, ANN201
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+def test_a_damaged_new_build_is_rejected_and_the_last_good_one_served(tmp_path, notes_build):
+    import shutil
+
+    from kg.serving import running_server
+    from kg.store import publish
+
+    store = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, store, symlinks=True)
+    good = (store / "current").resolve().name
+    with running_server(store) as url:
+        publish(store, damaged_copy(store, "20990101T000000-damaged"))
+        health = wait_for(lambda: (body := fetch(url + "/healthz")[1]).get("rejected") and body)
+        assert health["status"] == "degraded" and health["build"] == good
+        assert health["rejected"]["build"] == "20990101T000000-damaged"
+        assert "unreadable" in health["rejected"]["reason"]
+        for _ in range(6):  # every worker, every request: answers from the good build
+            status, body = fetch(url + "/api/search?q=pod")
+            assert status == 200 and body["total"] > 0
+
+
+def test_a_server_started_on_a_damaged_build_serves_the_last_good_one(tmp_path, notes_build):
+    """It used to make gunicorn exit at boot, again and again."""
+    import shutil
+
+    from kg.serving import running_server
+    from kg.store import publish
+
+    store = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, store, symlinks=True)
+    good = (store / "current").resolve().name
+    publish(store, damaged_copy(store, "20990101T000000-damaged", graph=b"[]"))
+    with running_server(store) as url:
+        for _ in range(6):
+            status, health = fetch(url + "/healthz")
+            assert status == 200 and health["build"] == good
+            assert health["rejected"]["build"] == "20990101T000000-damaged"
+
+
+def test_a_server_with_no_good_build_answers_503_and_recovers(tmp_path, notes_build):
+    import shutil
+
+    from kg.serving import free_port, start_server, stop_server
+    from kg.store import publish
+
+    store = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, store, symlinks=True)
+    good = (store / "current").resolve()
+    publish(store, damaged_copy(store, "20990101T000000-damaged", graph=b"[]"))
+    aside = tmp_path / good.name
+    good.rename(aside)
+    port = free_port()
+    server = start_server(store, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        answer = wait_for(lambda: _answer(url + "/healthz"), seconds=60)
+        assert answer[0] == 503, answer
+        assert answer[1]["error"]["code"] == "no_store"
+        assert "unreadable" in answer[1]["error"]["message"]
+        time.sleep(2)
+        assert server.poll() is None, "kg serve exited"
+        aside.rename(good)
+        publish(store, good)
+        assert wait_for(lambda: fetch(url + "/healthz")[0] == 200)
+    finally:
+        stop_server(server)
+
+
+def _answer(url: str) -> tuple[int, dict] | None:
+    try:
+        return fetch(url)
+    except OSError:
+        return None
+
+
+def test_a_build_that_does_not_open_is_never_published(tmp_path, notes_corpus, monkeypatch):
+    from graph.concept_graph import ConceptGraph
+    from kg.store import StoreError, build_store
+
+    store = tmp_path / "store"
+    build_store(store, notes_corpus, base_uri="http://127.0.0.1:8000/")
+    before = (store / "current").resolve()
+    monkeypatch.setattr(ConceptGraph, "save", lambda self, path: path.write_text("{"))
+    with pytest.raises(StoreError, match="failed its check"):
+        build_store(store, notes_corpus, base_uri="http://127.0.0.1:8000/")
+    assert (store / "current").resolve() == before
+    assert [p.name for p in (store / "builds").iterdir()] == [before.name]
