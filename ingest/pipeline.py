@@ -188,7 +188,7 @@ def _parse_in_pool(batch: list[Job], workers: int, progress: Progress | None,
     out: list[Parsed | None] = [None] * len(batch)
     done = done_before
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                             initializer=gc.disable) as pool:
+                             initializer=_parse_worker_start, initargs=(os.getpid(),)) as pool:
         jobs = [[batch[i] for i in chunk] for chunk in chunks]
         for chunk, parsed in zip(chunks, pool.map(_parse_many, jobs, [cache] * len(jobs)),
                                  strict=True):
@@ -214,6 +214,29 @@ def _balanced_chunks(batch: list[Job], count: int) -> list[list[int]]:
         chunks[-1].append(index)
         size += len(batch[index][0])
     return chunks
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (forked) process end when ``parent`` does: a worker left behind by a
+    ``kill -9``'d ingest waits for work for ever, holding what it inherited.
+
+    Linux's PR_SET_PDEATHSIG; elsewhere nothing (workers then end at their next job).
+    """
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call above took effect
+        os._exit(1)
+
+
+def _parse_worker_start(parent: int) -> None:
+    die_with_parent(parent)
+    gc.disable()
 
 
 def _pool_context() -> BaseContext | None:
@@ -304,7 +327,8 @@ def link_notes(notes: list[Note], linker: Linker, *, workers: int | None = None,
     runs = _runs(notes, workers * _RUNS_PER_WORKER)
     _LINKING = (notes, linker, keep)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_link_run, start, end) for start, end in runs]
             mine: dict[int, list[NoteLinks]] = {}
             for index in reversed(range(len(runs))):

@@ -11,7 +11,7 @@ Layout::
       builds/<id>/notes.jsonl   the parsed notes (sections, blocks, lines) for note pages
       builds/<id>/manifest.json counts, settings and the files it was built from
       cache/parsed/, cache/links/  each note as parsed, and as linked (by the lexicon)
-      .lock                     held (flock) by the one ingest that may run
+      .lock                     locked (lockf) by the one ingest that may run
 
 A build is written beside the live one and published by replacing the ``current``
 symlink, so a reader sees either the old build or the new one, never half of one. A
@@ -22,6 +22,7 @@ and the next build copies from it what has not changed (see ``write_corpus_nquad
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -43,6 +44,7 @@ from graph.concept_graph import ConceptGraph
 from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset, write_corpus_nquads
 from ingest.cache import ChunkFile
 from ingest.model import Corpus, Note
+from ingest.pipeline import die_with_parent
 from search.index import SearchIndex
 
 from .settings import load_settings
@@ -58,13 +60,21 @@ class StoreError(RuntimeError):
 
 @contextmanager
 def ingest_lock(store: Path) -> Iterator[None]:
-    """Only one ingest per store; the lock dies with its process, so none goes stale."""
-    store.mkdir(parents=True, exist_ok=True)
-    handle = open(store / ".lock", "a+")  # noqa: SIM115 - held for the whole build
+    """Only one ingest per store. The lock is a POSIX record lock (``lockf``): it
+    belongs to this process alone, not to the processes it forks (``flock``'s would be
+    shared with them), and the kernel drops it when this process ends, however it
+    ends, so no worker left behind keeps it."""
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        handle = open(store / ".lock", "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise StoreError(f"cannot write to the store {store}: {exc.strerror or exc}") from None
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise StoreError(f"cannot lock the store {store}: {exc.strerror}") from None
             raise StoreError(f"another ingest is writing to {store}; try again when it ends") \
                 from None
         yield
@@ -157,9 +167,7 @@ def _start(output: Path, target: Callable[..., None], *args: Any
 
 
 def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -> None:
-    _die_with_parent()
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
+    die_with_parent(parent)  # a killed ingest leaves no writer behind
     target(*args)
     # To disk now, beside the other writers: the parent's _fsync_tree before publishing
     # then finds nothing left to flush.
@@ -172,18 +180,6 @@ def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -
 def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
     """The search index; what the previous build's index analysed is reused."""
     SearchIndex.build(folder, corpus.notes, corpus.concepts, procs=2, previous=previous).close()
-
-
-def _die_with_parent() -> None:
-    """A killed ingest must not leave its index builder holding the store's lock."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
 
 
 def _write_notes(corpus: Corpus, path: Path, previous: Path | None) -> None:

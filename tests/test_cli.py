@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import asdict
 
@@ -108,3 +109,21 @@ def test_note_records_hold_every_field_of_the_parsed_note() -> None:
     for note in corpus.notes:
         assert json.loads(json.dumps(note_record(note), default=str)) == \
             json.loads(json.dumps(asdict(note), default=str))
+
+
+@pytest.mark.parametrize("how", ["read-only", "under a file"])
+def test_a_store_that_cannot_be_written_is_a_one_line_error(tmp_path, how):
+    if how == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("running as root, which writes anywhere; 'under a file' covers it")
+        store = tmp_path / "store"
+        kg("ingest", FIXTURES / "outline", "--store", store, check_code=0)
+        for path in (store, *store.rglob("*")):
+            path.chmod(path.stat().st_mode & ~0o222)
+    else:
+        (tmp_path / "file").write_text("")
+        store = tmp_path / "file" / "store"
+    result = kg("ingest", FIXTURES / "markdown" / "git-notes.md", "--store", store, "--force",
+                check_code=1)
+    assert result.stderr.startswith(f"kg: cannot write to the store {store}: ")
+    assert len(result.stderr.splitlines()) == 1
