@@ -6,7 +6,9 @@ their open files must not be shared across a fork.
 """
 
 preload_app = True
-worker_class = "gthread"  # a browser's idle pre-opened connections must not hold a worker
+# gthread (a browser's idle pre-opened connections must not hold a worker), with request
+# heads read by the event loop: slow clients must not hold a thread (kg/http_worker.py)
+worker_class = "kg.http_worker.HeadFirstWorker"
 threads = 2
 graceful_timeout = 5
 accesslog = None  # kg serve --access-log turns it on

@@ -38,6 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_chars", 500, "KG_MAX_QUERY_CHARS",
             "Longer search queries are refused with 400.", int),
     Setting("workers", 2, "KG_WORKERS", "gunicorn worker processes for kg serve.", int),
+    Setting("header_timeout", 10.0, "KG_HEADER_TIMEOUT",
+            "Seconds a client may take to send a request's headers to kg serve; slower "
+            "ones are dropped (they never hold a worker thread meanwhile).", float),
     Setting("graph_url", "", "KG_GRAPH_URL",
             "External SPARQL 1.1 endpoint holding the graph (e.g. http://127.0.0.1:7878 for "
             "oxigraph serve); empty keeps it in the build folder."),

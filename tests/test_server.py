@@ -139,3 +139,55 @@ def test_access_log_only_when_asked_and_no_shared_control_socket(tmp_path, notes
     assert "/api/search?q=pod" not in logs[()]
     assert "GET /api/search?q=pod" in logs[("--access-log",)]
     assert not (tmp_path / ".gunicorn").exists()  # gunicorn's per-user control socket
+
+
+def test_slow_clients_do_not_stall_the_server(notes_build):
+    """Slowloris: 50 connections trickling their headers used to take every worker
+    thread (4 were enough); now /healthz answers while they are open, and each is
+    dropped once it has taken longer than KG_HEADER_TIMEOUT over its headers."""
+    import threading
+
+    with running_server(notes_build[1].root, KG_HEADER_TIMEOUT="6") as url:
+        port = int(url.rsplit(":", 1)[1])
+        slow = []
+        for _ in range(50):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            slow.append(sock)
+        stop = threading.Event()
+
+        def trickle() -> None:
+            while not stop.wait(0.5):
+                for sock in slow:
+                    try:
+                        sock.sendall(b"X")
+                    except OSError:
+                        pass
+
+        trickler = threading.Thread(target=trickle, daemon=True)
+        trickler.start()
+        try:
+            time.sleep(1)
+            took = []
+            for _ in range(10):
+                begin = time.monotonic()
+                status, health = fetch(url + "/healthz")
+                took.append(time.monotonic() - begin)
+                assert status == 200 and health["status"] == "ok"
+            # a behaviour bound, generous for a busy 2-core machine (typically ~5 ms)
+            assert sorted(took)[len(took) // 2] < 1.0, took
+            # past the header timeout the slow connections are closed by the server
+            time.sleep(7)
+            closed = 0
+            for sock in slow:
+                try:
+                    sock.settimeout(5)
+                    closed += sock.recv(1) == b""
+                except OSError:
+                    closed += 1
+            assert closed == len(slow)
+        finally:
+            stop.set()
+            trickler.join()
+            for sock in slow:
+                sock.close()

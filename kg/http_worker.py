@@ -1,0 +1,87 @@
+"""The gunicorn worker of ``kg serve``: gthread, with request heads read off the threads.
+
+gunicorn's gthread worker hands a connection to one of its few threads as soon as the
+first byte arrives, and the thread then blocks until the whole request head is in: a
+client that sends its headers a byte at a time holds a thread for as long as it likes,
+and four such clients stalled the server. Here the head is read by the worker's event
+loop, a piece whenever the socket has one, and the connection goes to a thread only
+once the head is complete (or too long, or the client has gone: the parser then answers
+or drops it at once). A head not complete within ``header_timeout`` seconds
+(``KG_HEADER_TIMEOUT``) is dropped. Slow clients so cost a socket and a buffer, never a
+thread; the worker takes at most ``worker_connections`` of them.
+
+This subclasses gunicorn's ``ThreadWorker`` and uses its connection hooks
+(``enqueue_req``, ``murder_pending``, the poller, ``TConn``, the parser's ``unreader``),
+which is why gunicorn is pinned exactly; ``tests/test_server.py`` holds the behaviour.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import time
+from typing import Any
+
+from gunicorn.workers.gthread import ThreadWorker
+
+from .settings import load_settings
+
+END_OF_HEAD = b"\r\n\r\n"
+HEAD_LIMIT = 64 * 1024  # more than gunicorn's own limits allow: its parser says 400
+
+
+class HeadFirstWorker(ThreadWorker):
+    """gthread, with each request's head read by the event loop before a thread runs it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = float(load_settings()["header_timeout"])
+        self.reading_heads: dict[Any, tuple[float, bytearray]] = {}  # conn -> deadline, bytes
+
+    def enqueue_req(self, conn: Any) -> None:
+        """A connection with a request to read: to a thread if its head is buffered,
+        else to the event loop until it is."""
+        if conn.parser is not None and conn.parser.unreader.buf.getvalue():
+            super().enqueue_req(conn)  # read ahead already (pipelined, or a drained body)
+            return
+        conn.sock.setblocking(False)
+        self.reading_heads[conn] = (time.monotonic() + self.header_timeout, bytearray())
+        self.poller.register(conn.sock, selectors.EVENT_READ, lambda _sock: self._read(conn))
+
+    def _read(self, conn: Any) -> None:
+        deadline, head = self.reading_heads[conn]
+        try:
+            data = conn.sock.recv(16 * 1024)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        head += data
+        if data and END_OF_HEAD not in head[-len(data) - 3:] and len(head) < HEAD_LIMIT:
+            return
+        # complete, too long, or closed by the client: the parser takes it from here
+        self.poller.unregister(conn.sock)
+        del self.reading_heads[conn]
+        conn.sock.setblocking(True)
+        conn.init()
+        conn.parser.unreader.unread(bytes(head))
+        conn.data_ready = True
+        super().enqueue_req(conn)
+
+    def murder_pending(self) -> None:
+        """Also drop connections whose head did not arrive within ``header_timeout``."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn, (deadline, _head) in list(self.reading_heads.items()):
+            if deadline <= now:
+                del self.reading_heads[conn]
+                try:
+                    self.poller.unregister(conn.sock)
+                except (KeyError, ValueError, OSError):
+                    pass
+                self.nr_conns -= 1
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                conn.close()
