@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
+from markdown_it.rules_block import table as _table_rule
+from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core import inline as _core_inline
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
@@ -35,6 +37,10 @@ INLINE_MAX_NESTING = 20
 MAX_INLINE_CHARS = 100_000
 # Front matter is a few lines of metadata; more than this is not read (the note is).
 MAX_FRONT_MATTER_CHARS = 64 * 1024
+# markdown-it parses tables at about 5 s a megabyte (an 8 MB table took 52 s and 5.3 GB):
+# rows past either limit are skipped, and the note says so.
+MAX_TABLE_ROWS = 2000
+MAX_TABLE_CHARS = 256 * 1024
 
 
 class FrontMatterError(ValueError):
@@ -45,6 +51,7 @@ class FrontMatterError(ValueError):
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 200}).enable("table").use(front_matter_plugin)
     md.core.ruler.at("inline", _bounded_inline)
+    md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.normalizeLink = _link_target
     return md
 
@@ -83,6 +90,31 @@ def _bounded_inline(state: StateCore) -> None:
             token.type = "inline"
 
 
+def _bounded_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's table rule over at most ``MAX_TABLE_ROWS`` rows and
+    ``MAX_TABLE_CHARS`` characters; the rows past them are skipped, and noted in the
+    parse's ``env["problems"]``."""
+    cut, chars = start, 0
+    while cut < end and cut - start < MAX_TABLE_ROWS + 2 and not state.isEmpty(cut):
+        chars += state.eMarks[cut] - state.bMarks[cut]
+        if chars > MAX_TABLE_CHARS:
+            break
+        cut += 1
+    if not _table_rule(state, start, cut, silent):
+        return False
+    if silent or state.line != cut or cut >= end or state.isEmpty(cut):
+        return True
+    skipped = cut
+    while skipped < end and not state.isEmpty(skipped) and "|" in state.getLines(
+            skipped, skipped + 1, 0, False):
+        skipped += 1
+    state.line = skipped
+    state.env.setdefault("problems", []).append(
+        f"table at line {start + 1} cut after line {cut}: {skipped - cut} more rows skipped "
+        f"(tables are read up to {MAX_TABLE_ROWS} rows, {MAX_TABLE_CHARS // 1024} KB)")
+    return True
+
+
 def strip_shortcodes(text: str) -> str:
     if "{{" not in text:
         return text
@@ -110,13 +142,17 @@ def parse_markdown_events(text: str, problems: list[str] | None = None
 
     Front matter that cannot be used (malformed, not a mapping, or refused by
     ``load_bounded``) raises FrontMatterError; with a ``problems`` list it is noted
-    there instead and ignored, and the rest of the note is read.
+    there instead and ignored, and the rest of the note is read. Rows of a table past
+    ``MAX_TABLE_ROWS`` or ``MAX_TABLE_CHARS`` are skipped (noted in ``problems``).
     """
     if "\r" in text:
         # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
         # note's line count and the outline form do), so it may not move any line
         text = _LONE_CR.sub(" ", text)
-    tokens = _parser().parse(strip_shortcodes(text))
+    env: dict[str, Any] = {}
+    tokens = _parser().parse(strip_shortcodes(text), env)
+    if problems is not None:
+        problems.extend(env.get("problems", ()))
     events: list[Event] = []
     meta: dict[str, Any] = {}
     depth = -1  # current list nesting; -1 outside lists

@@ -320,3 +320,26 @@ def test_a_build_that_does_not_open_is_never_published(tmp_path, notes_corpus, m
         build_store(store, notes_corpus, base_uri="http://127.0.0.1:8000/")
     assert (store / "current").resolve() == before
     assert [p.name for p in (store / "builds").iterdir()] == [before.name]
+
+
+def test_a_huge_table_is_cut_with_a_warning(tmp_path):
+    """An 8 MB table took 52 s and 5.3 GB to ingest; its rows past the cap are skipped."""
+    from ingest.markdown import MAX_TABLE_ROWS
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    rows = "".join(f"| cell {i} | Pod {i} | v{i} |\n" for i in range(250_000))
+    (notes / "table.md").write_text("# Table\n\n| a | b | c |\n|---|---|---|\n" + rows
+                                    + "\nA Pod is the smallest deployable unit.\n")
+    assert (notes / "table.md").stat().st_size > 8_000_000
+    store = tmp_path / "store"
+    result, seconds = kg("ingest", notes, "--store", store, "-q", "--workers", "1")
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert seconds < RUN_SECONDS / 2
+    line = reported(result.stderr)["table.md"]
+    assert line.startswith("warning: table.md: table at line 3 cut after line ")
+    assert f"{250_000 - MAX_TABLE_ROWS} more rows skipped" in line
+    found, _ = kg("search", "smallest deployable unit", "--store", store, "--json")
+    assert found.returncode == 0 and "table.md" in found.stdout
+    found, _ = kg("search", "cell 1999", "--store", store, "--json")
+    assert found.returncode == 0 and "table.md" in found.stdout
