@@ -11,6 +11,7 @@ the same lexicon, so an edit that names no new concept re-links only the edited 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import multiprocessing
@@ -27,7 +28,7 @@ from .concepts import Candidate, collect
 from .extract import Linker, NoteLinks, apply_definitions, apply_links, build_lexicon, link_one
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .memory import collector_paused
-from .model import Corpus, FileError, Note, Relation
+from .model import Concept, Corpus, Evidence, FileError, Note, Relation
 from .notes import digest, parse_note
 from .vocabulary import Vocabulary
 
@@ -37,6 +38,9 @@ Parsed = tuple[Note | None, list[Candidate], list[FileError]]
 _PARALLEL_FROM = 48  # below this many notes to parse, process start-up costs more than it saves
 _RUNS_PER_WORKER = 8  # runs of notes per link worker: small enough to share out evenly
 _CHUNKS_PER_WORKER = 8
+# Evidence is a sentence; a "sentence" of megabytes (a note with no full stops) was copied
+# into every relation read from it: a 9 MB note made the Pod page 351 MB.
+MAX_EVIDENCE_CHARS = 500
 
 
 @lru_cache(maxsize=1)
@@ -270,6 +274,7 @@ def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary
     relations = _without_hierarchy_co_mentions(relations)
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
+    relations = _bound_evidence(relations, concepts)
     return Corpus(notes=notes, concepts=concepts, relations=relations,
                   linked_with=stamp)
 
@@ -404,6 +409,52 @@ def _without_hierarchy_co_mentions(relations: list[Relation]) -> list[Relation]:
         return False
 
     return [r for r in relations if r.type != "related" or not in_hierarchy(r.source, r.target)]
+
+
+def _bound_evidence(relations: list[Relation], concepts: dict[str, Concept]
+                    ) -> list[Relation]:
+    """Evidence longer than ``MAX_EVIDENCE_CHARS`` cut to the part around the names of
+    the relation's two concepts (a definition: to its start), cuts marked with "…"."""
+    bounded = []
+    for relation in relations:
+        evidence = relation.evidence
+        if len(evidence.text) > MAX_EVIDENCE_CHARS:
+            names = [c.label for c in map(concepts.get, (relation.source, relation.target)) if c]
+            evidence = Evidence(clip_around(evidence.text, names), evidence.path, evidence.line)
+            relation = dataclasses.replace(relation, evidence=evidence)
+        bounded.append(relation)
+    for concept in concepts.values():
+        definition = concept.definition
+        if definition is not None and len(definition.text) > MAX_EVIDENCE_CHARS:
+            concept.definition = Evidence(clip_around(definition.text, []), definition.path,
+                                          definition.line)
+    return bounded
+
+
+def clip_around(text: str, names: list[str], limit: int = MAX_EVIDENCE_CHARS) -> str:
+    """At most ``limit`` characters of ``text`` (plus "…" marks where it was cut), around
+    the first place that names all of ``names`` close together, else the first name,
+    else from the start; cut at spaces where there are any."""
+    if len(text) <= limit:
+        return text
+    folded = text.casefold()
+    found = [(at, at + len(name)) for name in names
+             if name and (at := folded.find(name.casefold())) >= 0]
+    if found:
+        start, end = min(a for a, _ in found), max(b for _, b in found)
+        if end - start > limit:
+            start, end = found[0]
+        start = max(0, min(start - (limit - (end - start)) // 2, len(text) - limit))
+    else:
+        start = 0
+    end = min(len(text), start + limit)
+    if start > 0:
+        space = text.find(" ", start, start + 40)
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", end - 40, end)
+        end = space if space > start else end
+    return f"{'…' if start > 0 else ''}{text[start:end].strip()}{'…' if end < len(text) else ''}"
 
 
 def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None:

@@ -343,3 +343,27 @@ def test_a_huge_table_is_cut_with_a_warning(tmp_path):
     assert found.returncode == 0 and "table.md" in found.stdout
     found, _ = kg("search", "cell 1999", "--store", store, "--json")
     assert found.returncode == 0 and "table.md" in found.stdout
+
+
+def test_evidence_from_a_sentence_of_megabytes_is_cut_around_the_match(tmp_path, vocabulary):
+    """A 9 MB note without full stops made the Pod page 351 MB: every relation read from
+    it carried the whole "sentence"."""
+    from ingest.pipeline import MAX_EVIDENCE_CHARS, ingest_paths
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    filler = "lorem ipsum dolor sit amet " * 20_000
+    (notes / "long.md").write_text(f"# Long\n\n{filler} a Deployment manages a ReplicaSet "
+                                   f"{filler} a Pod is the smallest deployable unit\n")
+    corpus = ingest_paths([notes], vocabulary, workers=1)
+    manages = [r for r in corpus.relations if r.type == "manages"
+               and (r.source, r.target) == ("deployment", "replicaset")]
+    assert manages, sorted({(r.source, r.type, r.target) for r in corpus.relations})[:20]
+    for relation in corpus.relations:
+        assert len(relation.evidence.text) <= MAX_EVIDENCE_CHARS + 2, relation
+    text = manages[0].evidence.text
+    assert "a Deployment manages a ReplicaSet" in text
+    assert text.startswith("…") and text.endswith("…")
+    for concept in corpus.concepts.values():
+        assert concept.definition is None or len(concept.definition.text) <= \
+            MAX_EVIDENCE_CHARS + 2
