@@ -216,3 +216,17 @@ def test_a_vocabulary_with_aliases_is_refused(tmp_path):
     bomb.write_text(LAUGHS + "concepts:\n  - label: Pod\n    aliases: *i\n")
     with pytest.raises(VocabularyError, match="alias"):
         read_vocabulary(bomb)
+
+
+def test_the_suggest_memo_is_bounded(notes_build):
+    """Any client could grow it: short prefixes are memoised, keyed by the raw text."""
+    from graph.concept_graph import SUGGEST_MEMO_SIZE, ConceptGraph
+
+    graph = ConceptGraph.load(notes_build[1].build / "graph.json")
+    first = graph.suggest("po")
+    for number in range(SUGGEST_MEMO_SIZE + 500):
+        graph.suggest("p" + "-" * (number % 50) + "_" * (number // 50))  # all keyed "p"
+    assert graph._suggest_memo.cache_info().currsize == SUGGEST_MEMO_SIZE
+    assert graph.suggest("po") == first  # still right after eviction
+    graph.suggest("po")[0]["label"] = "changed"  # callers get copies
+    assert graph.suggest("po") == first
