@@ -367,3 +367,50 @@ def test_evidence_from_a_sentence_of_megabytes_is_cut_around_the_match(tmp_path,
     for concept in corpus.concepts.values():
         assert concept.definition is None or len(concept.definition.text) <= \
             MAX_EVIDENCE_CHARS + 2
+
+
+def test_memory_stays_bounded_over_store_swaps(tmp_path, notes_build, monkeypatch):
+    """Each swap used to leave the old build's objects in memory for good (~48 MB a
+    worker on k8s-docs): after 20 swaps at most the current build and the one before
+    it are alive."""
+    import gc
+    import shutil
+    import weakref
+
+    from api.app import create_app
+    from kg import store as store_module
+    from kg.store import Store, publish
+
+    store = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, store, symlinks=True)
+    original = (store / "current").resolve()
+    monkeypatch.setattr(store_module, "RELOAD_CHECK_SECONDS", 0.0)
+    client = create_app({"store": str(store), "TESTING": True}).test_client()
+    seen: list[weakref.ref] = []
+    opened = Store._open_build.__func__
+
+    def tracked(cls, root, build):  # noqa: ANN001, ANN202
+        opened_store = opened(cls, root, build)
+        seen.extend(weakref.ref(part) for part in (opened_store, opened_store.graph,
+                                                   opened_store.index))
+        return opened_store
+
+    monkeypatch.setattr(Store, "_open_build", classmethod(tracked))
+    frozen = []  # objects kept out of garbage collection, after each swap
+    try:
+        for number in range(20):
+            build = store / "builds" / f"29990101T0000{number:02}-swap"
+            shutil.copytree(original, build)
+            publish(store, build)
+            assert client.get("/healthz").get_json()["build"] == build.name
+            assert client.get("/api/search?q=pod").status_code == 200
+            assert client.get("/api/suggest?q=po").status_code == 200
+            frozen.append(gc.get_freeze_count())
+        # each swap froze ~4000 more objects (the old build's garbage) for good
+        assert frozen[-1] <= frozen[1] * 1.2, frozen
+        gc.collect()
+        alive = [ref() for ref in seen if ref() is not None]
+        assert len(seen) == 3 * 20
+        assert len(alive) <= 3 * 2, alive
+    finally:
+        gc.unfreeze()  # the app froze what it held; let the test's stores go
