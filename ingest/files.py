@@ -7,6 +7,7 @@ a ``FileError`` with a one-line reason, and the run goes on with the others.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,9 @@ from .model import FileError
 from .notes import NOTE_SUFFIXES
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# A note's path is its key in URLs and in one-line reports: a line break in a file name
+# made a note nobody could open (its page 404s), and broke the report into two lines.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FALLBACK_ENCODINGS = ("cp949",)  # Korean Windows notes, the commonest non-UTF-8 case here
 
 
@@ -46,7 +50,10 @@ def discover(paths: list[Path], *, follow_links: bool = False
             for path in _walk(given, problems, follow_links):
                 found.append((path, given))
         elif given.suffix.lower() in NOTE_SUFFIXES:
-            found.append((given, given.parent))
+            if _CONTROL.search(given.name):
+                errors.append(FileError(_escaped(str(given)), _CONTROL_REASON))
+            else:
+                found.append((given, given.parent))
         else:
             errors.append(FileError(str(given), f"not a note: {given.suffix or 'no'} suffix "
                                     f"(expected {', '.join(NOTE_SUFFIXES)})"))
@@ -62,11 +69,19 @@ def discover(paths: list[Path], *, follow_links: bool = False
 
 
 def _shown(path: Path, base: Path) -> str:
-    """A path as problems name it: relative to the folder given, like graph paths."""
+    """A path as problems name it: relative to the folder given, like graph paths, on
+    one line."""
     try:
-        return path.absolute().relative_to(base).as_posix()
+        return _escaped(path.absolute().relative_to(base).as_posix())
     except ValueError:
-        return str(path)
+        return _escaped(str(path))
+
+
+_CONTROL_REASON = "file name holds a line break or control character; rename it to ingest it"
+
+
+def _escaped(name: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], name)
 
 
 def _walk(root: Path, problems: list[tuple[Path, str, bool]], follow_links: bool) -> list[Path]:
@@ -105,6 +120,8 @@ def _walk(root: Path, problems: list[tuple[Path, str, bool]], follow_links: bool
                         continue
                 if entry.is_dir():
                     visit(path)
+                elif note_name and _CONTROL.search(entry.name):
+                    problems.append((path, _CONTROL_REASON, True))
                 elif note_name:
                     out.append(path)
             except OSError as exc:

@@ -131,3 +131,14 @@ def test_an_unreadable_file_is_skipped_and_the_rest_ingests(tmp_path, vocabulary
     assert "bad.md" in paths  # the note itself is kept, its front matter is not
     if os.geteuid() != 0:  # root reads anything
         assert "unreadable" in reasons["secret.md"]
+
+
+def test_a_file_name_with_a_line_break_is_skipped_with_a_one_line_reason(tmp_path):
+    """Such a note was ingested, but its page could not be opened (404)."""
+    write(tmp_path / "notes" / "a\nb.md", "# A")
+    write(tmp_path / "notes" / "tab\there.md", "# T")
+    write(tmp_path / "notes" / "fine.md", "# F")
+    files, errors = discover([tmp_path / "notes"])
+    assert [f.path for f in files] == ["fine.md"]
+    assert sorted(e.path for e in errors) == ["a\\nb.md", "tab\\there.md"]
+    assert all("line break or control character" in e.reason and e.fatal for e in errors)
