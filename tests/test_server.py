@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -70,8 +69,7 @@ def test_errors_over_http_are_json(seed_server):
 
 
 def test_serve_builds_the_default_corpus_when_the_default_store_is_missing(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
-    with running_server(None, timeout=120, cwd=tmp_path, **env) as url:
+    with running_server(None, timeout=120, cwd=tmp_path, KG_STORE="") as url:
         status, health = fetch(url + "/healthz")
         assert status == 200 and health["counts"]["files"] >= 10
     assert (tmp_path / ".kg" / "current" / "manifest.json").exists()
