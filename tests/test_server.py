@@ -140,17 +140,21 @@ def test_access_log_only_when_asked_and_no_shared_control_socket(tmp_path, notes
 
 
 def test_slow_clients_do_not_stall_the_server(notes_build):
-    """Slowloris: 50 connections trickling their headers used to take every worker
-    thread (4 were enough); now /healthz answers while they are open, and each is
-    dropped once it has taken longer than KG_HEADER_TIMEOUT over its headers."""
+    """Slowloris: 50 connections trickling their headers or bodies used to take every
+    worker thread (4 were enough); now /healthz answers while they are open, and each
+    is dropped once it has taken longer than KG_HEADER_TIMEOUT over its request."""
     import threading
 
     with running_server(notes_build[1].root, KG_HEADER_TIMEOUT="6") as url:
         port = int(url.rsplit(":", 1)[1])
         slow = []
-        for _ in range(50):
+        for number in range(50):
             sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            if number % 2:  # headers a byte at a time
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            else:  # a body a byte at a time
+                sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                             b"application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK")
             slow.append(sock)
         stop = threading.Event()
 
