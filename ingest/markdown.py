@@ -91,11 +91,12 @@ def _bounded_inline(state: StateCore) -> None:
 
 
 def _bounded_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """markdown-it's table rule over at most ``MAX_TABLE_ROWS`` rows and
+    """markdown-it's table rule over at most ``env["max_table_rows"]`` rows and
     ``MAX_TABLE_CHARS`` characters; the rows past them are skipped, and noted in the
     parse's ``env["problems"]``."""
+    rows = state.env.get("max_table_rows", MAX_TABLE_ROWS)
     cut, chars = start, 0
-    while cut < end and cut - start < MAX_TABLE_ROWS + 2 and not state.isEmpty(cut):
+    while cut < end and cut - start < rows + 2 and not state.isEmpty(cut):
         chars += state.eMarks[cut] - state.bMarks[cut]
         if chars > MAX_TABLE_CHARS:
             break
@@ -111,7 +112,7 @@ def _bounded_table(state: StateBlock, start: int, end: int, silent: bool) -> boo
     state.line = skipped
     state.env.setdefault("problems", []).append(
         f"table at line {start + 1} cut after line {cut}: {skipped - cut} more rows skipped "
-        f"(tables are read up to {MAX_TABLE_ROWS} rows, {MAX_TABLE_CHARS // 1024} KB)")
+        f"(tables are read up to {rows} rows, {MAX_TABLE_CHARS // 1024} KB)")
     return True
 
 
@@ -136,20 +137,21 @@ def inline_text(token: Token) -> str:
     return "".join(parts)
 
 
-def parse_markdown_events(text: str, problems: list[str] | None = None
+def parse_markdown_events(text: str, problems: list[str] | None = None, *,
+                          max_table_rows: int = MAX_TABLE_ROWS
                           ) -> tuple[list[Event], dict[str, Any]]:
     """Events of a markdown note and its front matter (an empty dict when absent).
 
     Front matter that cannot be used (malformed, not a mapping, or refused by
     ``load_bounded``) raises FrontMatterError; with a ``problems`` list it is noted
     there instead and ignored, and the rest of the note is read. Rows of a table past
-    ``MAX_TABLE_ROWS`` or ``MAX_TABLE_CHARS`` are skipped (noted in ``problems``).
+    ``max_table_rows`` or ``MAX_TABLE_CHARS`` are skipped (noted in ``problems``).
     """
     if "\r" in text:
         # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
         # note's line count and the outline form do), so it may not move any line
         text = _LONE_CR.sub(" ", text)
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"max_table_rows": max_table_rows}
     tokens = _parser().parse(strip_shortcodes(text), env)
     if problems is not None:
         problems.extend(env.get("problems", ()))

@@ -27,6 +27,7 @@ from .cache import FolderCache
 from .concepts import Candidate, collect
 from .extract import Linker, NoteLinks, apply_definitions, apply_links, build_lexicon, link_one
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
+from .markdown import MAX_TABLE_ROWS
 from .memory import collector_paused
 from .model import Concept, Corpus, Evidence, FileError, Note, Relation
 from .notes import digest, parse_note
@@ -41,6 +42,14 @@ _CHUNKS_PER_WORKER = 8
 # Evidence is a sentence; a "sentence" of megabytes (a note with no full stops) was copied
 # into every relation read from it: a 9 MB note made the Pod page 351 MB.
 MAX_EVIDENCE_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one note may cost; kg sets them from KG_MAX_TABLE_ROWS, KG_MAX_EVIDENCE_CHARS."""
+
+    table_rows: int = MAX_TABLE_ROWS  # rows of a markdown table read; the rest skipped
+    evidence_chars: int = MAX_EVIDENCE_CHARS  # evidence and definitions cut to this
 
 
 @lru_cache(maxsize=1)
@@ -97,18 +106,19 @@ def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, *,
     return Sources(items, errors)
 
 
-def parse_key(source: Source) -> str:
-    """The parse cache's key of a note: its path and content, and the ingest code."""
-    raw = f"{code_version()}\0{source.file.path}\0{source.digest}".encode()
+def parse_key(source: Source, limits: Limits) -> str:
+    """The parse cache's key of a note: its path and content, the ingest code and the
+    limits parsing applies."""
+    raw = f"{code_version()}\0{source.file.path}\0{source.digest}\0{limits.table_rows}".encode()
     return hashlib.sha1(raw).hexdigest()
 
 
-def parse_text(text: str, file: NoteFile) -> Parsed:
+def parse_text(text: str, file: NoteFile, table_rows: int = MAX_TABLE_ROWS) -> Parsed:
     """Parse one note's text; never raises for a bad note. What was worked around
     (front matter ignored, a table cut short) comes back as warnings with the note."""
     problems: list[str] = []
     try:
-        note = parse_note(text, file.path, problems)
+        note = parse_note(text, file.path, problems, max_table_rows=table_rows)
     except RecursionError:
         return None, [], [FileError(file.path, "nesting too deep to parse")]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
@@ -117,14 +127,14 @@ def parse_text(text: str, file: NoteFile) -> Parsed:
                                  for problem in problems]
 
 
-Job = tuple[str, NoteFile, str | None]  # text, file, parse cache key
+Job = tuple[str, NoteFile, str | None, int]  # text, file, parse cache key, table rows
 
 
 def _parse_many(batch: list[Job], cache: FolderCache | None) -> list[Parsed]:
     """Parse, and keep each note in the cache from whichever process parsed it."""
     out = []
-    for text, file, key in batch:
-        parsed = parse_text(text, file)
+    for text, file, key, table_rows in batch:
+        parsed = parse_text(text, file, table_rows)
         if cache is not None and key and parsed[0] is not None:
             cache.dump(key, parsed)  # the warnings too: they come back with the note
         out.append(parsed)
@@ -132,7 +142,8 @@ def _parse_many(batch: list[Job], cache: FolderCache | None) -> list[Parsed]:
 
 
 def parse_sources(sources: Sources, *, workers: int | None = None,
-                  cache: FolderCache | None = None, progress: Progress | None = None
+                  cache: FolderCache | None = None, progress: Progress | None = None,
+                  limits: Limits = Limits()
                   ) -> tuple[list[Note], list[Candidate], list[FileError]]:
     """Notes and candidates of every readable source, in file order; only sources the
     cache has not seen are parsed, in worker processes when there are many."""
@@ -145,14 +156,14 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
             results.append((None, [], problems))
             keys.append(None)
             continue
-        key = parse_key(source) if cache else None
+        key = parse_key(source, limits) if cache else None
         hit = cache.load(key) if cache and key else None
         keys.append(key)
         if hit is not None and len(hit) == 3:
             results.append((hit[0], hit[1], problems + hit[2]))
         else:
             results.append(None)
-            todo.append((len(results) - 1, (source.text, source.file, key)))
+            todo.append((len(results) - 1, (source.text, source.file, key, limits.table_rows)))
     parsed = _run_parsers([job for _, job in todo], workers, progress, cache,
                           done_before=len(sources.items) - len(todo), total=len(sources.items))
     for (index, _job), (note, candidates, errors) in zip(todo, parsed, strict=True):
@@ -251,17 +262,18 @@ def _pool_context() -> BaseContext | None:
 
 
 def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary, *,
-         workers: int | None = None, cache: FolderCache | None = None) -> Corpus:
+         workers: int | None = None, cache: FolderCache | None = None,
+         limits: Limits = Limits()) -> Corpus:
     """Concepts and relations of parsed notes; concepts nobody mentions are left out.
 
     With a cache, a note linked before against the same lexicon is not linked again.
     """
     with collector_paused():
-        return _link(notes, candidates, vocabulary, workers, cache)
+        return _link(notes, candidates, vocabulary, workers, cache, limits)
 
 
 def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
-          workers: int | None, cache: FolderCache | None) -> Corpus:
+          workers: int | None, cache: FolderCache | None, limits: Limits) -> Corpus:
     linker = build_lexicon(vocabulary, candidates)
     stamp = link_stamp(linker)
     results = _linked(notes, linker, stamp, workers, cache)
@@ -274,7 +286,7 @@ def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary
     relations = _without_hierarchy_co_mentions(relations)
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
-    relations = _bound_evidence(relations, concepts)
+    relations = _bound_evidence(relations, concepts, limits.evidence_chars)
     return Corpus(notes=notes, concepts=concepts, relations=relations,
                   linked_with=stamp)
 
@@ -411,23 +423,24 @@ def _without_hierarchy_co_mentions(relations: list[Relation]) -> list[Relation]:
     return [r for r in relations if r.type != "related" or not in_hierarchy(r.source, r.target)]
 
 
-def _bound_evidence(relations: list[Relation], concepts: dict[str, Concept]
+def _bound_evidence(relations: list[Relation], concepts: dict[str, Concept], limit: int
                     ) -> list[Relation]:
-    """Evidence longer than ``MAX_EVIDENCE_CHARS`` cut to the part around the names of
-    the relation's two concepts (a definition: to its start), cuts marked with "…"."""
+    """Evidence longer than ``limit`` cut to the part around the names of the relation's
+    two concepts (a definition: to its start), cuts marked with "…"."""
     bounded = []
     for relation in relations:
         evidence = relation.evidence
-        if len(evidence.text) > MAX_EVIDENCE_CHARS:
+        if len(evidence.text) > limit:
             names = [c.label for c in map(concepts.get, (relation.source, relation.target)) if c]
-            evidence = Evidence(clip_around(evidence.text, names), evidence.path, evidence.line)
+            evidence = Evidence(clip_around(evidence.text, names, limit), evidence.path,
+                                evidence.line)
             relation = dataclasses.replace(relation, evidence=evidence)
         bounded.append(relation)
     for concept in concepts.values():
         definition = concept.definition
-        if definition is not None and len(definition.text) > MAX_EVIDENCE_CHARS:
-            concept.definition = Evidence(clip_around(definition.text, []), definition.path,
-                                          definition.line)
+        if definition is not None and len(definition.text) > limit:
+            concept.definition = Evidence(clip_around(definition.text, [], limit),
+                                          definition.path, definition.line)
     return bounded
 
 
@@ -475,14 +488,15 @@ def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None
 
 
 def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | None = None,
-                   cache: Path | None = None, progress: Progress | None = None) -> Corpus:
+                   cache: Path | None = None, progress: Progress | None = None,
+                   limits: Limits = Limits()) -> Corpus:
     """Parse and link read sources; bad files are in ``errors``. With a cache folder,
     what an earlier run parsed or linked from the same inputs is reused, not redone."""
     parsed = FolderCache(cache / "parsed") if cache else None
     linked = FolderCache(cache / "links") if cache else None
     notes, candidates, errors = parse_sources(sources, workers=workers, cache=parsed,
-                                              progress=progress)
-    corpus = link(notes, candidates, vocabulary, workers=workers, cache=linked)
+                                              progress=progress, limits=limits)
+    corpus = link(notes, candidates, vocabulary, workers=workers, cache=linked, limits=limits)
     if linked:
         linked.prune()
     corpus.errors = errors
@@ -491,8 +505,8 @@ def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | N
 
 def ingest_paths(paths: list[Path], vocabulary: Vocabulary, *,
                  max_bytes: int = DEFAULT_MAX_BYTES, workers: int | None = None,
-                 progress: Progress | None = None, follow_links: bool = False) -> Corpus:
+                 progress: Progress | None = None, follow_links: bool = False,
+                 limits: Limits = Limits()) -> Corpus:
     """The whole ingest of files and folders, with no cache."""
     return ingest_sources(read_sources(paths, max_bytes, follow_links=follow_links),
-                          vocabulary, workers=workers,
-                          progress=progress)
+                          vocabulary, workers=workers, progress=progress, limits=limits)

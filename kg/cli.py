@@ -143,19 +143,20 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     taken from the store's parse cache.
     """
     from ingest.memory import collector_paused
-    from ingest.pipeline import ingest_sources, read_sources
+    from ingest.pipeline import Limits, ingest_sources, read_sources
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
     with ingest_lock(store), collector_paused():
         sources = read_sources(paths, settings["max_file_bytes"], follow_links=follow_links)
+        limits = Limits(settings["max_table_rows"], settings["max_evidence_chars"])
         inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
-                                     settings["graph_url"], build_version())
+                                     settings["graph_url"], build_version(), repr(limits))
         if not force and current_inputs(store) == inputs:
             return None
         corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
-                                cache=store / "cache")
+                                cache=store / "cache", limits=limits)
         if bar:
             bar.done()
         if corpus.notes:

@@ -414,3 +414,20 @@ def test_memory_stays_bounded_over_store_swaps(tmp_path, notes_build, monkeypatc
         assert len(alive) <= 3 * 2, alive
     finally:
         gc.unfreeze()  # the app froze what it held; let the test's stores go
+
+
+def test_the_table_limit_is_a_setting_and_a_change_of_it_rebuilds(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    rows = "".join(f"| Pod {i} | runs {i} |\n" for i in range(300))
+    (notes / "table.md").write_text("# Table\n\n| a | b |\n|---|---|\n" + rows)
+    store = tmp_path / "store"
+    for limit, skipped in (("100", 200), ("250", 50), ("1000", None)):
+        result, _ = kg("ingest", notes, "--store", store, "-q",
+                       env={"KG_MAX_TABLE_ROWS": limit})
+        assert "up to date" not in result.stdout  # the parse cache is keyed by the limit
+        if skipped is None:
+            assert result.returncode == 0 and "table.md" not in result.stderr
+        else:
+            assert result.returncode == 3
+            assert f"{skipped} more rows skipped" in reported(result.stderr)["table.md"]
