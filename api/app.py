@@ -105,6 +105,8 @@ def _routes(app: Flask) -> None:
         body = views.health(store)
         if store.rejected is not None:
             body.update(status="degraded", rejected=store.rejected)
+        if store.damaged:
+            body.update(status="degraded", damaged=store.damaged)
         return body
 
     @app.errorhandler(StoreError)

@@ -329,6 +329,9 @@ class Store:
     # A newer build that could not be opened: {"build": name, "reason": …}. This one is
     # kept serving, and that build is not tried again (``/healthz`` reports it).
     rejected: dict[str, str] | None = None
+    # Parts of this build read on first use that turned out damaged: part -> reason.
+    # Each is read once; requests needing it get the reason (503), the rest are served.
+    damaged: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def manifest_of(root: Path) -> dict[str, Any]:
@@ -382,25 +385,35 @@ class Store:
         """The RDF dataset, loaded on first use (export and SPARQL need it, search doesn't)."""
         with self._lock:
             if self._dataset is None:
+                self._raise_if_damaged("rdf")
                 try:
                     self._dataset = backends.load_build_dataset(self.build, self.manifest)
                 except Exception as exc:  # noqa: BLE001 - a damaged graph.nq, whatever it raises
-                    raise StoreError(f"the RDF of store build {self.build.name} is unreadable: "
-                                     f"{type(exc).__name__}") from None
+                    self._damage("rdf", f"the RDF of store build {self.build.name} is "
+                                 f"unreadable: {type(exc).__name__}")
             return self._dataset
 
     def note(self, path: str) -> dict[str, Any] | None:
         """One parsed note as stored (``note_record``), loaded on first use; None if unknown."""
         with self._lock:
             if self._notes is None:
+                self._raise_if_damaged("notes")
                 try:
                     with open(self.build / "notes.jsonl", encoding="utf-8") as lines:
                         records = map(json.loads, lines)
                         self._notes = {record["path"]: record for record in records}
                 except (OSError, ValueError, KeyError, TypeError) as exc:
-                    raise StoreError(f"the notes of store build {self.build.name} are "
-                                     f"unreadable: {type(exc).__name__}") from None
+                    self._damage("notes", f"the notes of store build {self.build.name} are "
+                                 f"unreadable: {type(exc).__name__}")
             return self._notes.get(path)
+
+    def _damage(self, part: str, reason: str) -> None:
+        self.damaged[part] = reason
+        raise StoreError(reason)
+
+    def _raise_if_damaged(self, part: str) -> None:
+        if part in self.damaged:
+            raise StoreError(self.damaged[part])
 
     def refresh(self) -> Store:
         """This store, or a newly opened one if another build has been published since."""

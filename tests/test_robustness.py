@@ -431,3 +431,23 @@ def test_the_table_limit_is_a_setting_and_a_change_of_it_rebuilds(tmp_path):
         else:
             assert result.returncode == 3
             assert f"{skipped} more rows skipped" in reported(result.stderr)["table.md"]
+
+
+def test_a_damaged_part_read_late_answers_503_and_shows_in_healthz(tmp_path, notes_build):
+    import shutil
+
+    from kg.store import Store
+
+    from .conftest import make_client
+
+    store = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, store, symlinks=True)
+    (store / "current" / "notes.jsonl").write_text("{not json\n")
+    client = make_client(Store.open(store))
+    for _ in range(2):  # read once, then the reason is kept
+        response = client.get("/notes/cluster/namespaces.md")
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == "store_unreadable"
+    assert client.get("/api/search?q=pod").status_code == 200  # the rest is served
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "degraded" and "notes" in health["damaged"]
