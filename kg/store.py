@@ -58,12 +58,31 @@ class StoreError(RuntimeError):
     """The store is missing, unreadable or busy; the message says which and what to do."""
 
 
+def not_a_store(store: Path) -> str | None:
+    """Why kg must not write into ``store`` (None: it may): a folder that holds files
+    and none of a store's own (``builds``, ``current``, ``.lock``) is someone else's,
+    whatever ``--store`` says."""
+    if not store.exists():
+        return None
+    if not store.is_dir():
+        return f"{store} is a file, not a store folder"
+    names = sorted(entry.name for entry in store.iterdir())
+    if not names or {BUILDS, CURRENT, ".lock"} & set(names):
+        return None
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return (f"{store} is not a kg store (it holds {names[0]!r}{more}): give --store a new "
+            "or empty folder")
+
+
 @contextmanager
 def ingest_lock(store: Path) -> Iterator[None]:
     """Only one ingest per store. The lock is a POSIX record lock (``lockf``): it
     belongs to this process alone, not to the processes it forks (``flock``'s would be
     shared with them), and the kernel drops it when this process ends, however it
     ends, so no worker left behind keeps it."""
+    problem = not_a_store(store)
+    if problem:
+        raise StoreError(problem)
     try:
         store.mkdir(parents=True, exist_ok=True)
         handle = open(store / ".lock", "a+")  # noqa: SIM115 - held for the whole build

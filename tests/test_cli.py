@@ -127,3 +127,13 @@ def test_a_store_that_cannot_be_written_is_a_one_line_error(tmp_path, how):
                 check_code=1)
     assert result.stderr.startswith(f"kg: cannot write to the store {store}: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_ingest_never_writes_into_a_folder_that_is_not_a_store(tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "thesis.md").write_text("# Mine\n")
+    result = kg("ingest", FIXTURES / "outline", "--store", folder, check_code=1)
+    assert result.stderr == (f"kg: {folder} is not a kg store (it holds 'thesis.md'): "
+                             "give --store a new or empty folder\n")
+    assert [p.name for p in folder.iterdir()] == ["thesis.md"]
