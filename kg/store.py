@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -143,11 +144,17 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         graph_store = backend.record()
         view = ConceptGraph.from_corpus(corpus, base_uri)
     view.save(tmp / "graph.json")
+    # What servers open (the concept graph, the index) is opened once here first, by the
+    # loaders they use, beside the rest of the work: a build they could not open is
+    # never published.
+    workers["the concept graph"] = _start(tmp / "graph.json", _check_graph, tmp / "graph.json")
     _write_notes(corpus, tmp / "notes.jsonl", previous / "notes.jsonl" if previous else None)
     for what, worker in workers.items():
         worker.join()
         if worker.exitcode != 0:
-            raise StoreError(f"building {what} failed (exit {worker.exitcode})")
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StoreError(f"building {what} failed (exit {worker.exitcode}); nothing was "
+                             "published")
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "base_uri": base_uri,
@@ -159,12 +166,6 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False))
     _fsync_tree(tmp)
-    try:
-        Store.check_build(store, tmp)  # what servers will open: never publish what they can't
-    except StoreError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise StoreError(f"the new build failed its check, nothing was published: {exc}") \
-            from None
     final = builds / name
     os.rename(tmp, final)
     publish(store, final)
@@ -187,7 +188,12 @@ def _start(output: Path, target: Callable[..., None], *args: Any
 
 def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -> None:
     die_with_parent(parent)  # a killed ingest leaves no writer behind
-    target(*args)
+    try:
+        target(*args)
+    except Exception as exc:  # noqa: BLE001 - one line for the user; the parent says what failed
+        sys.stderr.write(f"kg: {output.name}: {type(exc).__name__}: {str(exc)[:200]}\n")
+        sys.stderr.flush()
+        os._exit(1)
     # To disk now, beside the other writers: the parent's _fsync_tree before publishing
     # then finds nothing left to flush.
     if output.is_dir():
@@ -197,8 +203,15 @@ def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -
 
 
 def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
-    """The search index; what the previous build's index analysed is reused."""
+    """The search index, then opened as a server opens it; what the previous build's
+    index analysed is reused."""
     SearchIndex.build(folder, corpus.notes, corpus.concepts, procs=2, previous=previous).close()
+    SearchIndex.open(folder).close()
+
+
+def _check_graph(path: Path) -> None:
+    """The concept graph, loaded as a server loads it (raises if it cannot be)."""
+    ConceptGraph.load(path)
 
 
 def _write_notes(corpus: Corpus, path: Path, previous: Path | None) -> None:
@@ -394,10 +407,6 @@ class Store:
         return cls(root=root, build=build, graph=graph, index=index, manifest=manifest,
                    _checked=time.monotonic())
 
-    @staticmethod
-    def check_build(root: Path, build: Path) -> None:
-        """Open ``build`` as a server would, or raise ``StoreError`` saying why not."""
-        Store._open_build(root, build).index.close()
 
     @property
     def dataset(self) -> Any:
