@@ -24,10 +24,12 @@ _FALLBACK_ENCODINGS = ("cp949",)  # Korean Windows notes, the commonest non-UTF-
 
 @dataclass(slots=True, frozen=True)
 class NoteFile:
-    """A file to ingest: where it is, and the path it is known by in the graph."""
+    """A file to ingest: where it is, the path it is known by in the graph, and the
+    folder it must really lie in (None for a file named on its own)."""
 
     absolute: Path
     path: str
+    inside: Path | None = None
 
 
 def discover(paths: list[Path], *, follow_links: bool = False
@@ -42,29 +44,30 @@ def discover(paths: list[Path], *, follow_links: bool = False
     """
     problems: list[tuple[Path, str, bool]] = []  # (path, reason, fatal)
     errors: list[FileError] = []
-    found: list[tuple[Path, Path]] = []  # (file, root it was found under)
+    found: list[tuple[Path, Path, Path | None]] = []  # (file, root, folder it must lie in)
     for given in paths:
         if not given.exists():
             errors.append(FileError(str(given), "no such file or folder"))
         elif given.is_dir():
+            inside = given.resolve()
             for path in _walk(given, problems, follow_links):
-                found.append((path, given))
+                found.append((path, given, inside))
         elif given.suffix.lower() in NOTE_SUFFIXES:
             if _CONTROL.search(given.name):
                 errors.append(FileError(_escaped(str(given)), _CONTROL_REASON))
             else:
-                found.append((given, given.parent))
+                found.append((given, given.parent, None))
         else:
             errors.append(FileError(str(given), f"not a note: {given.suffix or 'no'} suffix "
                                     f"(expected {', '.join(NOTE_SUFFIXES)})"))
-    roots = {root.absolute() for _, root in found} | {
+    roots = {root.absolute() for _, root, _ in found} | {
         given.absolute() for given in paths if given.is_dir()}
     base = Path(os.path.commonpath([str(r) for r in roots])) if roots else Path(".")
     errors += [FileError(_shown(path, base), reason, fatal) for path, reason, fatal in problems]
     files: dict[str, NoteFile] = {}
-    for path, _root in found:
+    for path, _root, inside in found:
         rel = path.absolute().relative_to(base).as_posix()
-        files.setdefault(rel, NoteFile(absolute=path, path=rel))
+        files.setdefault(rel, NoteFile(absolute=path, path=rel, inside=inside))
     return [files[key] for key in sorted(files)], errors
 
 
@@ -140,11 +143,14 @@ def _link_problem(link: Path, inside: Path, follow_links: bool) -> str | None:
     return None
 
 
-def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | None, FileError | None]:
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, inside: Path | None = None
+              ) -> tuple[str | None, FileError | None]:
     """The file's text, or None and the reason it was skipped.
 
-    Invalid UTF-8 is decoded (as cp949, else with replacement characters) and reported
-    as a warning rather than skipped, so no note is lost for one bad byte.
+    With ``inside``, the file opened must lie in that folder (checked on the open file:
+    a link put in its way after ``discover`` looked is caught too). Invalid UTF-8 is
+    decoded (as cp949, else with replacement characters) and reported as a warning
+    rather than skipped, so no note is lost for one bad byte.
     """
     try:
         # O_NONBLOCK: opening a FIFO (or a device) named like a note must not wait for a
@@ -153,6 +159,9 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | Non
     except OSError as exc:
         return None, FileError(str(path), f"unreadable: {exc.strerror or exc}")
     try:
+        if inside is not None and not _opened_inside(fd, inside):
+            return None, FileError(str(path), "leads out of the folder (a symbolic link on "
+                                   "its way): not read")
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None, FileError(str(path), f"not a regular file ({_file_kind(info.st_mode)})")
@@ -187,6 +196,16 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str | Non
     text = data.decode("utf-8", errors="replace")
     return text, FileError(str(path), f"invalid UTF-8 at byte {position}; "
                            "undecodable bytes replaced", fatal=False)
+
+
+def _opened_inside(fd: int, inside: Path) -> bool:
+    """Whether the file open as ``fd`` lies in ``inside`` (where the system says which
+    file an open descriptor is, as Linux's /proc does; elsewhere, trusted)."""
+    try:
+        opened = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return True
+    return opened.is_relative_to(inside)
 
 
 def _file_kind(mode: int) -> str:

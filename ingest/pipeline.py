@@ -99,7 +99,7 @@ def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, *,
     files, errors = discover(paths, follow_links=follow_links)
     items = []
     for file in files:
-        text, problem = read_text(file.absolute, max_bytes)
+        text, problem = read_text(file.absolute, max_bytes, inside=file.inside)
         if problem is not None:
             problem = FileError(file.path, problem.reason, problem.fatal)
         items.append(Source(file, text, problem, digest(text) if text is not None else ""))

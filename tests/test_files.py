@@ -142,3 +142,16 @@ def test_a_file_name_with_a_line_break_is_skipped_with_a_one_line_reason(tmp_pat
     assert [f.path for f in files] == ["fine.md"]
     assert sorted(e.path for e in errors) == ["a\\nb.md", "tab\\there.md"]
     assert all("line break or control character" in e.reason and e.fatal for e in errors)
+
+
+def test_a_link_put_in_place_after_discovery_is_not_read(tmp_path):
+    """The check is made on the file actually opened, not only when the folder is walked."""
+    write(tmp_path / "notes" / "sub" / "a.md", "# A")
+    write(tmp_path / "outside" / "a.md", "# Secret")
+    files, errors = discover([tmp_path / "notes"])
+    assert [f.path for f in files] == ["sub/a.md"] and errors == []
+    (tmp_path / "notes" / "sub" / "a.md").unlink()
+    (tmp_path / "notes" / "sub").rmdir()
+    os.symlink(tmp_path / "outside", tmp_path / "notes" / "sub")  # swapped in meanwhile
+    text, error = read_text(files[0].absolute, inside=files[0].inside)
+    assert text is None and "leads out of the folder" in error.reason
