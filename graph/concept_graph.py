@@ -20,6 +20,7 @@ import math
 import os
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def _step_cost(relation: str, weight: float) -> float:
     return base / (1.0 + 0.25 * math.log2(max(weight, 1.0)))
 
 _SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
+SUGGEST_MEMO_SIZE = 4096  # the memo is keyed by client input: least recently used go first
 
 
 def _strength(relation: str, weight: float) -> float:
@@ -143,7 +145,7 @@ class ConceptGraph:
         self._lazy_lock = threading.Lock()
         self._folded = {cid: rec["label"].casefold() for cid, rec in self._concepts.items()}
         self._strong_cache: dict[frozenset[str] | None, dict[str, list[Any]]] = {}
-        self._suggest_memo: dict[tuple[str, str, int], list[dict[str, str]]] = {}
+        self._suggest_memo = lru_cache(maxsize=SUGGEST_MEMO_SIZE)(self._suggest)
         self._links_cache: dict[frozenset[str] | None, dict[str, dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ building
@@ -526,9 +528,11 @@ class ConceptGraph:
         norm, lower = label_key(prefix), prefix.strip().lower()
         if not norm and not lower:
             return []
-        memo_key = (norm, lower, limit)
-        if len(norm) <= _SHORT_PREFIX and memo_key in self._suggest_memo:
-            return [dict(item) for item in self._suggest_memo[memo_key]]
+        if len(norm) <= _SHORT_PREFIX:
+            return [dict(item) for item in self._suggest_memo(norm, lower, limit)]
+        return self._suggest(norm, lower, limit)
+
+    def _suggest(self, norm: str, lower: str, limit: int) -> list[dict[str, str]]:
         best: dict[str, tuple[int, int, str, str]] = {}  # id -> (rank, -degree, casefold, text)
         for query in {norm, lower}:
             if not query:
@@ -543,11 +547,7 @@ class ConceptGraph:
                 if cid not in best or cand < best[cid]:
                     best[cid] = cand
         top = heapq.nsmallest(limit, best.items(), key=lambda kv: (kv[1][:3], kv[0]))
-        result = [{"id": cid, "label": self._label(cid), "matched": cand[3]} for cid, cand in top]
-        if len(norm) <= _SHORT_PREFIX:
-            self._suggest_memo[memo_key] = result
-            result = [dict(item) for item in result]
-        return result
+        return [{"id": cid, "label": self._label(cid), "matched": cand[3]} for cid, cand in top]
 
     def did_you_mean(self, key: str, n: int = 3) -> list[dict[str, str]]:
         """Close spellings for a miss (404 hints), by difflib ratio on normalised keys."""

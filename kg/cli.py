@@ -24,9 +24,9 @@ from .store import (
     StoreError,
     build_store,
     build_version,
-    current_build,
     current_inputs,
     ingest_lock,
+    missing_build,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNINGS = 0, 1, 2, 3
@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     ingest.add_argument("--force", action="store_true",
                         help="rebuild even when nothing changed since the last build")
+    ingest.add_argument("--follow-links", action="store_true",
+                        help="follow symbolic links that stay inside the folders given")
     ingest.set_defaults(run=cmd_ingest)
 
     serve = sub.add_parser("serve", help="serve the API with gunicorn")
@@ -70,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="gunicorn workers (env KG_WORKERS)")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log every request on stderr (off by default)")
     serve.set_defaults(run=cmd_serve)
 
     search = sub.add_parser("search", help="search sections and concepts")
@@ -106,7 +110,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = _store_path(args)
     paths = args.paths or [DEFAULT_NOTES]
     corpus = run_ingest(paths, store, settings, vocabulary=args.vocabulary,
-                        workers=args.workers, progress=not args.quiet, force=args.force)
+                        workers=args.workers, progress=not args.quiet, force=args.force,
+                        follow_links=args.follow_links)
     if corpus is None:
         counts = Store.manifest_of(store).get("counts", {})
         print(f"up to date {store}: nothing changed since the last build "
@@ -129,7 +134,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
                vocabulary: list[str] | None = None, workers: int | None = None,
-               progress: bool = False, force: bool = False) -> Corpus | None:
+               progress: bool = False, force: bool = False,
+               follow_links: bool = False) -> Corpus | None:
     """Ingest and, when any note was read, publish a new build. Used by ingest and serve.
 
     Returns None when nothing changed since the current build (same notes, vocabulary,
@@ -137,19 +143,20 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     taken from the store's parse cache.
     """
     from ingest.memory import collector_paused
-    from ingest.pipeline import ingest_sources, read_sources
+    from ingest.pipeline import Limits, ingest_sources, read_sources
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
     with ingest_lock(store), collector_paused():
-        sources = read_sources(paths, settings["max_file_bytes"])
+        sources = read_sources(paths, settings["max_file_bytes"], follow_links=follow_links)
+        limits = Limits(settings["max_table_rows"], settings["max_evidence_chars"])
         inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
-                                     settings["graph_url"], build_version())
+                                     settings["graph_url"], build_version(), repr(limits))
         if not force and current_inputs(store) == inputs:
             return None
         corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
-                                cache=store / "cache")
+                                cache=store / "cache", limits=limits)
         if bar:
             bar.done()
         if corpus.notes:
@@ -184,19 +191,49 @@ class _ProgressBar:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load_settings({"workers": args.workers})
     store = _store_path(args)
-    if current_build(store) is None:
+    problem = missing_build(store)
+    if problem is not None:
+        # Only the default store, where nothing is yet, is ours to build: any other
+        # folder may be the user's (a typo, a store with a broken link), never written.
+        explicit = args.store is not None or bool(os.environ.get("KG_STORE"))
+        if explicit or (store.exists() and any(store.iterdir())):
+            raise StoreError(problem)
         print(f"kg: no store at {store}; building it from {DEFAULT_NOTES}", file=sys.stderr)
         corpus = run_ingest([DEFAULT_NOTES], store, settings)
         if corpus is not None and not corpus.notes:
             print("kg: could not build the default corpus", file=sys.stderr)
             return EXIT_FAILED
+    busy = _port_problem(args.host, args.port)
+    if busy:
+        print(f"kg: {busy}", file=sys.stderr)
+        return EXIT_FAILED
     env = dict(os.environ, KG_STORE=str(store.resolve()))
     command = [sys.executable, "-m", "gunicorn", "-c", "python:kg.gunicorn_conf",
                "--workers", str(settings["workers"]), "--bind", f"{args.host}:{args.port}",
-               "wsgi:app"]
+               *(["--access-logfile", "-"] if args.access_log else []), "wsgi:app"]
     print(f"kg: serving {store} at http://{args.host}:{args.port}", file=sys.stderr)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why gunicorn could not listen on ``host:port`` (None: it can), found before it
+    starts, so that a busy port is one line and not a retry loop in gunicorn's log."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return (f"cannot listen on {host}:{port}: {exc.strerror}; choose another port "
+                    "with --port")
+    return None
 
 
 # -- search and related ---------------------------------------------------------------
