@@ -21,9 +21,11 @@ from kg.settings import load_settings
 from kg.store import Store, StoreError
 
 from . import cors, errors, explore, linked_data, notes_page, openapi, sparql, views, widget
-from .errors import ServiceUnavailable
+from .errors import RequestTooLarge, ServiceUnavailable
 
 EXTENSION = "kg"
+# Largest request body read (a SPARQL query is at most 100k characters; forms triple that).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -32,10 +34,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     settings = load_settings({k: v for k, v in config.items() if k.islower()})
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     app.extensions[EXTENSION] = {"store": config.get("STORE"), "settings": settings,
                                  "store_path": Path(settings["store"])}
     errors.register(app)
+    app.before_request(_refuse_large_bodies)
     _routes(app)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(notes_page.blueprint)
@@ -45,6 +49,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.blueprint)
     cors.init_app(app, settings["cors_origins"])
     return app
+
+
+def _refuse_large_bodies() -> None:
+    """413 from the declared length alone, before a byte of the body is read (a body
+    without a length is cut at the same size by Werkzeug as it is read)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestTooLarge(f"the request body is {request.content_length} bytes; at most "
+                              f"{limit} are accepted")
 
 
 def open_store(app: Flask) -> Store | None:
