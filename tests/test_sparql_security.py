@@ -16,7 +16,7 @@ import pytest
 
 from graph.backends import EmbeddedEngine, QueryError, RemoteEngine
 
-from .conftest import make_client
+from .conftest import make_client, running_server
 from .test_external_store import external, graph_url  # noqa: F401 - fixtures
 
 RESULTS = {"results": "json", "graph": "turtle"}
@@ -239,3 +239,43 @@ def test_a_huge_declared_body_is_refused_before_it_is_read(live_server):
     assert time.monotonic() - started < 5
     assert head.startswith(b"HTTP/1.1 413"), head[:200]
     assert b'"request_too_large"' in head or b"application/json" in head
+
+
+# -- concurrency --------------------------------------------------------------------------
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_slow_queries_leave_the_server_free_for_other_endpoints(notes_build):
+    """kg serve with one worker process: while slow SPARQL queries run, /healthz still
+    answers, and SPARQL beyond KG_SPARQL_CONCURRENCY is told to come back (503 +
+    Retry-After) at once instead of holding a thread."""
+    import concurrent.futures
+    import urllib.error
+    import urllib.request
+
+    def fetch(url: str) -> tuple[int, dict, float]:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                response.read()
+                return response.status, dict(response.headers), time.monotonic()
+        except urllib.error.HTTPError as exc:
+            exc.read()
+            return exc.code, dict(exc.headers), time.monotonic()
+
+    from urllib.parse import quote
+
+    with running_server(notes_build[1].root, KG_WORKERS="1", KG_SPARQL_TIMEOUT="4",
+                        KG_SPARQL_CONCURRENCY="1") as url:
+        fetch(f"{url}/sparql?query={quote('ASK {}')}")  # the query worker is started
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            slow = [pool.submit(fetch, f"{url}/sparql?query={quote(SLOW)}") for _ in range(4)]
+            time.sleep(0.5)
+            health = pool.submit(fetch, f"{url}/healthz").result()
+            answers = [future.result() for future in slow]
+    assert health[0] == 200
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [503, 503, 503, 503]
+    busy = [headers for status, headers, _ in answers if headers.get("Retry-After")]
+    assert len(busy) == 3  # the fourth ran until KG_SPARQL_TIMEOUT stopped it
+    ran_until = max(done for _, _, done in answers)
+    assert health[2] < ran_until  # /healthz answered while the slow query still ran
