@@ -11,12 +11,14 @@ re-ingest without a restart.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from graph.rdf import export
+from graph.exports import EXTENSIONS, ExportError, etag, export_file
+from graph.rdf import FORMATS as RDF_FORMATS
 from kg.settings import load_settings
 from kg.store import Store, StoreError
 
@@ -129,5 +131,19 @@ def _routes(app: Flask) -> None:
     @app.get("/api/export")
     def export_graph():  # noqa: ANN202
         fmt = views.export_format(request.args)
-        body, mimetype = export(get_store().dataset, fmt)
-        return Response(body, mimetype=mimetype)
+        try:  # written once per build, then served as a file (ETag, Content-Length, 304)
+            path = export_file(get_store().build, fmt)
+        except ExportError as exc:
+            raise ServiceUnavailable(str(exc), code="export_failed") from None
+        response = Response(_chunks(path), mimetype=RDF_FORMATS[fmt][1])
+        response.content_length = path.stat().st_size
+        response.set_etag(etag(path))
+        response.headers["Content-Disposition"] = f'inline; filename="graph.{EXTENSIONS[fmt]}"'
+        return response.make_conditional(request)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """A file's bytes, read as they are sent (closed when the answer is done or dropped)."""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 16):
+            yield chunk

@@ -248,8 +248,10 @@ def paths() -> dict[str, Any]:
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
         "/api/export": {"get": _op("The whole graph as RDF", {
-            "200": {"description": "Triple formats hold the union of all graphs; quad formats "
-                                   "(nquads, trig, json-ld) keep a named graph per note",
+            "200": {"description": "Triple formats and JSON-LD (compacted, with an @context of "
+                                   "our prefixes) hold the union of all graphs; nquads and "
+                                   "trig keep a named graph per note. Written once per build: "
+                                   "ETag, Content-Length, 304 on If-None-Match",
                     "content": rdf_content("text/turtle", "application/n-triples",
                                            "application/n-quads", "application/trig",
                                            "application/ld+json", "application/rdf+xml")},

@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from graph.rdf import FORMAT_ALIASES, format_name
+from graph.rdf import FORMATS as RDF_FORMATS
 from kg.store import Store
 
 from . import params
@@ -17,7 +19,7 @@ from .errors import BadRequest, NotFound
 
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
-EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "json-ld", "xml")
+EXPORT_FORMATS = tuple(RDF_FORMATS)
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -208,7 +210,17 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
 
 
 def export_format(query: Mapping[str, str]) -> str:
-    return params.choice(query, "format", EXPORT_FORMATS, default="turtle") or "turtle"
+    """The export format asked for (``turtle`` by default), aliases (``ttl``, ``nt``,
+    ``jsonld``, ``rdf`` …) included."""
+    value = params.text(query, "format")
+    if value is None:
+        return "turtle"
+    name = format_name(value)
+    if name is None:
+        raise BadRequest(f"'format' must be one of {', '.join(EXPORT_FORMATS)} (or "
+                         f"{', '.join(FORMAT_ALIASES)}), not {value[:40]!r}",
+                         code="invalid_parameter")
+    return name
 
 
 def health(store: Store) -> dict[str, Any]:
