@@ -199,3 +199,53 @@ def test_korean_labels_carry_a_language_tag(client):
     assert {row["l"].get("xml:lang") for row in labels} == {"ko"}
     assert any(row for row in _select(client, 'SELECT ?l { ?c skos:altLabel ?l '
                                               'FILTER(LANG(?l) = "ko") } LIMIT 1'))
+
+
+# -- concept URIs and the address kg serves at --------------------------------------------
+def test_base_uri_warning():
+    from kg.cli import base_uri_warning, serving_base_uri
+
+    served = serving_base_uri("127.0.0.1", 8123)
+    assert served == "http://127.0.0.1:8123/"
+    assert serving_base_uri("0.0.0.0", 80) == "http://127.0.0.1:80/"
+    warning = base_uri_warning("http://127.0.0.1:8000/", served)
+    assert "will not dereference" in warning and "KG_BASE_URI=http://127.0.0.1:8123/" in warning
+    assert base_uri_warning(served, served) is None
+    assert base_uri_warning("https://kg.example.org/", served) is None  # behind a proxy
+
+
+def test_kg_serve_warns_when_the_uris_point_at_another_port(notes_build):
+    from .conftest import free_port, start_server, stop_server, wait_healthy
+
+    port = free_port()
+    process = start_server(notes_build[1].root, port)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process=process)
+        log = process.log.read_text()
+    finally:
+        stop_server(process)
+    assert f"start with {BASE_URI}" in log and f"http://127.0.0.1:{port}/" in log
+
+
+def test_a_store_kg_serve_builds_has_uris_of_the_address_it_serves(tmp_path, monkeypatch):
+    import json
+    import urllib.request
+
+    from .conftest import free_port, start_server, stop_server, wait_healthy
+
+    monkeypatch.delenv("KG_BASE_URI", raising=False)
+    port = free_port()
+    process = start_server(tmp_path / "store", port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, timeout=120, process=process)
+        with urllib.request.urlopen(f"{url}/api/concepts/pod") as response:
+            uri = json.loads(response.read())["uri"]
+        assert uri == f"{url}/concept/pod"
+        request = urllib.request.Request(uri, headers={"Accept": "text/turtle"})
+        with urllib.request.urlopen(request) as response:  # it dereferences
+            assert response.status == 200 and b"skos:Concept" in response.read()
+        log = process.log.read_text()
+    finally:
+        stop_server(process)
+    assert "WARNING" not in log
