@@ -33,6 +33,9 @@ MAX_BODY_BYTES = 1024 * 1024
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     app = Flask(__name__)
+    # No redirect for a doubled slash: Werkzeug would build its Location from the Host
+    # header the client sent; such a path is simply not found.
+    app.url_map.merge_slashes = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     settings = load_settings({k: v for k, v in config.items() if k.islower()})
