@@ -10,6 +10,9 @@ worker_class = "gthread"  # a browser's idle pre-opened connections must not hol
 threads = 2
 graceful_timeout = 5
 accesslog = "-"
+# gunicorn's longest request line (its default 4094 answers an HTML 414 to a 500-character
+# Korean search, 9 bytes a character once percent-encoded; the app's own limits then apply)
+limit_request_line = 8190
 
 
 def post_fork(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature

@@ -279,3 +279,22 @@ def test_slow_queries_leave_the_server_free_for_other_endpoints(notes_build):
     assert len(busy) == 3  # the fourth ran until KG_SPARQL_TIMEOUT stopped it
     ran_until = max(done for _, _, done in answers)
     assert health[2] < ran_until  # /healthz answered while the slow query still ran
+
+
+def test_a_long_korean_search_gets_json_not_an_html_414(live_server):
+    """500 Hangul characters (the KG_MAX_QUERY_CHARS default) are 4.5 KB once
+    percent-encoded: more than gunicorn's default request line."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import quote
+
+    for length, status in ((500, 200), (501, 400)):
+        url = f"{live_server}/api/search?q={quote('파드' * (length // 2) + '스' * (length % 2))}"
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                got, ctype, body = response.status, response.headers["Content-Type"], \
+                    response.read()
+        except urllib.error.HTTPError as exc:
+            got, ctype, body = exc.code, exc.headers["Content-Type"], exc.read()
+        assert got == status and ctype.startswith("application/json"), (got, body[:200])
+        json.loads(body)
