@@ -3,28 +3,35 @@
 * ``GET ?query=``, ``POST`` form-encoded ``query=``, ``POST`` with an
   ``application/sparql-query`` body; ``default-graph-uri`` / ``named-graph-uri`` may
   set the dataset. Without them (and without ``FROM`` in the query) the default graph
-  is the **union of all named graphs** (one per note, plus the scheme graph).
+  is the **union of all named graphs** (one per note, plus the scheme graph). Relative
+  IRIs resolve against the build's base URI. ``GET``/``HEAD`` without a query answer
+  the endpoint's SPARQL 1.1 Service Description.
 * SELECT/ASK answer as SPARQL results JSON (default), XML, CSV or TSV; CONSTRUCT/DESCRIBE
-  as Turtle (default), JSON-LD, N-Triples or RDF/XML; chosen by ``Accept`` (or a
-  ``format=`` parameter: json, xml, csv, tsv, turtle, json-ld, ntriples, rdfxml). Nothing
-  acceptable → 406.
+  as Turtle (default), JSON-LD, N-Triples or RDF/XML; chosen by ``Accept`` or a
+  ``format=``/``output=`` parameter whose names mean a format per kind of answer
+  (``xml`` is results XML for SELECT and RDF/XML for CONSTRUCT, as clients send it). The
+  engine's own parse says which kind a query is. Nothing acceptable → 406. Every answer
+  here, errors included, carries ``Vary: Accept``.
 * Read-only: an ``update=`` parameter, an ``application/sparql-update`` body or an update
-  operation in ``query`` → 403 ``read_only``. ``SERVICE`` (which would make the server
-  fetch URLs) → 403 ``service_not_allowed``.
-* Protection: a query running longer than ``KG_SPARQL_TIMEOUT`` seconds is stopped → 503
-  ``query_timeout``; at most ``KG_SPARQL_MAX_ROWS`` solutions/triples are returned, and a
-  cut answer carries ``X-KG-Truncated: true`` (the cap is always in ``X-SPARQL-MaxRows``).
+  in ``query`` → 403 ``read_only``. ``SERVICE`` → 403 ``service_not_allowed``, decided
+  from a real parse (:mod:`graph.query_check`, run in the query worker under the
+  deadline); the embedded engine cannot open a socket anyway
+  (:func:`graph.backends.deny_network`).
+* Limits: ``KG_SPARQL_TIMEOUT`` seconds → 503 ``query_timeout``; ``KG_SPARQL_MAX_MEMORY``
+  MB → 503 ``query_memory``; at most ``KG_SPARQL_MAX_ROWS`` solutions/triples, a cut
+  answer carrying ``X-KG-Truncated: true`` (the cap is always in ``X-SPARQL-MaxRows``);
+  ``KG_SPARQL_CONCURRENCY`` queries per process, more → 503 ``sparql_busy`` with
+  ``Retry-After``.
 * Syntax errors → 400 ``malformed_query`` with the parser's message.
 
-Evaluation is in :mod:`graph.backends` (pyoxigraph in a killable worker process, or the
-external endpoint when the build lives in one).
+Evaluation is in :mod:`graph.backends` (pyoxigraph in a killable, network-less worker
+process, or the external endpoint when the build lives in one).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,80 +108,10 @@ class Busy(ApiError):
 
 # --------------------------------------------------------------------------- reading the query
 
-@dataclass(frozen=True)
-class QueryInfo:
-    """What the endpoint must know of a query before it runs: read from a real parse."""
-
-    text: str  # what the engine runs: the checked text, line ends made \n
-    parsed: bool  # rdflib's parser read it (else the engine's parser will explain)
-    has_dataset: bool = False  # FROM / FROM NAMED
-
-
-def _unescape_codepoints(text: str) -> str:
-    """SPARQL's \\uXXXX / \\UXXXXXXXX escapes, decoded as the grammar does before
-    parsing (so an escaped keyword is still seen)."""
-    def decode(match: re.Match[str]) -> str:
-        try:
-            return chr(int(match.group(1) or match.group(2), 16))
-        except (ValueError, OverflowError):
-            return match.group(0)
-    return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", decode, text)
-
-
-def _names(node: Any, found: set[str]) -> set[str]:
-    """The grammar rule names in an rdflib parse tree."""
-    from pyparsing import ParseResults
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    if isinstance(node, CompValue):
-        found.add(node.name)
-        for value in node.values():
-            _names(value, found)
-    elif isinstance(node, (list, tuple, ParseResults)):
-        for value in node:
-            _names(value, found)
-    return found
-
-
-def inspect_query(text: str) -> QueryInfo:
-    """Check a query before it runs: updates → 403 ``read_only``, ``SERVICE`` → 403
-    ``service_not_allowed``; decided from rdflib's SPARQL parser, never from a lexer of
-    ours. Where parsers could disagree the answer is the cautious one:
-
-    * the text the engine runs is the text parsed, with ``\\r`` made ``\\n`` (SPARQL
-      ends a comment at either; rdflib's parser only at ``\\n``);
-    * a query rdflib cannot parse is refused if the word "service" appears anywhere in
-      it once codepoint escapes are decoded and case is folded.
-
-    The embedded engine cannot open a socket either (:func:`graph.backends.deny_network`),
-    so this check is the clear answer, not the only wall.
-    """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        names = _names(parseQuery(text), set())
-    except (ParseException, ValueError, TypeError, RecursionError):
-        names = None
-    if names is None:
-        try:
-            parseUpdate(text)
-        except (ParseException, ValueError, TypeError, RecursionError):
-            pass
-        else:
-            raise Forbidden("this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
-                            "CLEAR, DROP, CREATE…) are refused", code="read_only")
-        if "service" in _unescape_codepoints(text).casefold():
-            raise Forbidden(SERVICE_REFUSED, code="service_not_allowed")
-        return QueryInfo(text, parsed=False)
-    if "ServiceGraphPattern" in names:
-        raise Forbidden(SERVICE_REFUSED, code="service_not_allowed")
-    return QueryInfo(text, parsed=True, has_dataset="DatasetClause" in names)
-
-
 SERVICE_REFUSED = ("SERVICE (federated queries) is not allowed here: this endpoint never "
                    "contacts another server")
+UPDATE_REFUSED = ("this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, "
+                  "DROP, CREATE…) are refused")
 
 
 def read_query() -> tuple[str | None, list[str], list[str]]:
@@ -285,7 +222,7 @@ def negotiate_both() -> tuple[dict[str, str | None], dict[str, NotAcceptable]]:
 
 # --------------------------------------------------------------------------- engines per build
 
-_engines: dict[tuple[str, str | None], Any] = {}
+_engines: dict[tuple[str, str | None, int], Any] = {}
 _engines_lock = threading.Lock()
 KEEP_ENGINES = 2
 
@@ -293,7 +230,8 @@ KEEP_ENGINES = 2
 def engine(store: Any, settings: dict[str, Any]) -> Any:
     """The query engine of this store's build (one per build per process; older ones
     are closed when a newer build takes over)."""
-    key = (str(store.build), backends.store_url(store.manifest))
+    key = (str(store.build), backends.store_url(store.manifest),
+           int(settings["sparql_max_memory"]))  # fixed when its worker starts
     with _engines_lock:
         found = _engines.get(key)
         if found is None:
@@ -338,6 +276,8 @@ def run(store: Any, settings: dict[str, Any], text: str, fmt: str | dict[str, st
             raise QueryTooLarge(exc.message) from None
         if exc.kind == "service":
             raise Forbidden(SERVICE_REFUSED, code="service_not_allowed") from None
+        if exc.kind == "read_only":
+            raise Forbidden(UPDATE_REFUSED, code="read_only") from None
         if exc.kind == "not_acceptable":
             refusal = (refusals or {}).get(exc.message)
             if refusal is not None:
@@ -375,7 +315,6 @@ def sparql() -> Response:
     text, default_graphs, named_graphs = read_query()
     if text is None:
         return service_description()
-    info = inspect_query(text)
     formats, refusals = negotiate_both()
     settings = get_settings()
     slots = _slots()
@@ -384,8 +323,8 @@ def sparql() -> Response:
                    f"({settings['sparql_concurrency']} per process, KG_SPARQL_CONCURRENCY); "
                    f"try again shortly", headers={"Retry-After": str(RETRY_AFTER)})
     try:
-        answer = run(get_store(), settings, info.text, formats, default_graphs=default_graphs,
-                     named_graphs=named_graphs, union=not info.has_dataset, refusals=refusals)
+        answer = run(get_store(), settings, text, formats, default_graphs=default_graphs,
+                     named_graphs=named_graphs, refusals=refusals)
     finally:
         slots.release()
     response = Response(answer.body, content_type=_content_type(answer.mimetype))

@@ -6,13 +6,16 @@ Two graph stores, chosen by configuration (``KG_GRAPH_URL``):
   SPARQL is answered by pyoxigraph from an in-memory copy of that file, in a child
   process (:class:`EmbeddedEngine`) so that a runaway query can be stopped: Oxigraph's
   evaluator cannot be interrupted from Python, so the process is killed at the deadline
-  and started again for the next query (loading 21k quads takes ~50 ms).
+  and started again for the next query (loading 21k quads takes ~50 ms). The worker has
+  no network (a seccomp filter refuses IP sockets: no ``SERVICE`` can leave it) and a
+  memory cap (``RLIMIT_AS``: the loaded graph plus ``KG_SPARQL_MAX_MEMORY`` MB).
 * **external**: a SPARQL 1.1 endpoint (e.g. ``oxigraph serve``). Ingest replaces each
   note's named graph there (``DROP SILENT GRAPH`` + ``INSERT DATA``, several graphs per
   update request) through rdflib's ``SPARQLUpdateStore``, drops graphs of notes that
   are gone, then reads the dataset back to build the ConceptGraph, so the API answers
   from exactly what the endpoint holds. Queries are proxied (:class:`RemoteEngine`)
-  with the dataset set to our graphs.
+  with the dataset set to our graphs; nothing the store answers in an error (body,
+  address, socket error) is passed on.
 
 Both engines return the same thing: one answer rendered by :func:`render` from
 pyoxigraph terms, with the same formats, row cap and errors, so a client cannot tell
@@ -45,6 +48,8 @@ from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
+from .query_check import QueryError, QueryInfo, check_query, normalize
+
 EMBEDDED = "embedded"
 EXTERNAL = "sparql"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -76,16 +81,6 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "kg": "https://kg.example/vocab#",
 }
-
-
-class QueryError(Exception):
-    """A query that could not be answered. ``kind``: syntax, timeout, memory, service,
-    not_acceptable, unavailable, error."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 @dataclass
@@ -248,8 +243,10 @@ def evaluate(store: ox.Store, request: dict[str, Any]) -> Answer:
     # once per graph holding it, and our notes all declare the concepts they mention).
     if request.get("base_iri"):
         kwargs["base_iri"] = request["base_iri"]
+    text = normalize(request["query"])
+    check_query(text)  # here, under the query's deadline: parsing can take seconds
     try:
-        result = store.query(request["query"], **kwargs)
+        result = store.query(text, **kwargs)
         return render(result, request["formats"], int(request["max_rows"]))
     except SyntaxError as exc:
         raise QueryError("syntax", str(exc)) from None
@@ -343,8 +340,9 @@ def worker_main(path: str, max_memory_mb: int = 0) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sandboxed = deny_network()
     store = ox.Store()
-    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-    store.update(UNION_INTO_DEFAULT)
+    if path != "-":  # "-": no data, a worker that only checks queries
+        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+        store.update(UNION_INTO_DEFAULT)
     cap = cap_memory(max_memory_mb)
     out = sys.stdout.buffer
     out.write(json.dumps({"ready": True, "sandboxed": sandboxed, "memory_cap": cap}).encode()
@@ -353,8 +351,17 @@ def worker_main(path: str, max_memory_mb: int = 0) -> int:
     for line in sys.stdin.buffer:
         if not line.strip():
             continue
+        request = json.loads(line)
         try:
-            answer = evaluate(store, json.loads(line))
+            if request.get("check_only"):
+                info = check_query(normalize(request["query"]))
+                head, body = {"ok": True, "parsed": info.parsed,
+                              "has_dataset": info.has_dataset}, b""
+                head["length"] = 0
+                out.write(json.dumps(head).encode() + b"\n")
+                out.flush()
+                continue
+            answer = evaluate(store, request)
         except QueryError as exc:
             head = {"ok": False, "kind": exc.kind, "message": exc.message}
             body = b""
@@ -408,7 +415,8 @@ class EmbeddedEngine:
     """Queries on a build's ``graph.nq`` through one worker process, one query at a time.
 
     The worker is started on first use and killed when a query passes its deadline; the
-    next query starts a fresh one.
+    next query starts a fresh one. With ``path`` ``-`` the worker holds no data and is
+    only asked to :meth:`check` queries (for :class:`RemoteEngine`).
     """
 
     def __init__(self, path: Path, timeout: float, max_rows: int,
@@ -423,13 +431,13 @@ class EmbeddedEngine:
         self.sandboxed: bool | None = None  # the worker could not open IP sockets
 
     def _start(self) -> subprocess.Popen:
-        if not self.path.exists():
+        if str(self.path) != "-" and not self.path.exists():
             raise QueryError("unavailable", f"the graph file {self.path} is missing")
         started = time.monotonic()
         command = [sys.executable, "-m", "graph.backends", "worker", str(self.path),
                    str(self.max_memory_mb)]
         root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        env = dict(os.environ, RUST_BACKTRACE="0", PYTHONPATH=os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    env=env, start_new_session=True, cwd=root)
@@ -481,7 +489,21 @@ class EmbeddedEngine:
               timeout: float | None = None, default_graphs: list[str] | None = None,
               named_graphs: list[str] | None = None, union: bool = True,
               base_iri: str | None = None) -> Answer:
-        timeout = timeout or self.timeout
+        """Check (:func:`graph.query_check.check_query`) and run ``text`` in the worker."""
+        head, body = self._exchange({
+            "query": text, "formats": formats, "max_rows": max_rows or self.max_rows,
+            "union": union, "default_graphs": default_graphs or [],
+            "named_graphs": named_graphs or [], "base_iri": base_iri}, timeout or self.timeout)
+        return Answer(body, head["mimetype"], bool(head.get("truncated")), int(head["rows"]))
+
+    def check(self, text: str, timeout: float | None = None) -> QueryInfo:
+        """Only check ``text`` (in the worker, under the deadline: parsing can be slow)."""
+        head, _ = self._exchange({"query": text, "check_only": True}, timeout or self.timeout)
+        return QueryInfo(parsed=bool(head.get("parsed")),
+                         has_dataset=bool(head.get("has_dataset")))
+
+    def _exchange(self, request: dict[str, Any], timeout: float) -> tuple[dict, bytes]:
+        """One request to the worker and its reply, within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         if not self._lock.acquire(timeout=timeout):
             raise QueryError("timeout", f"the server was busy with other queries for "
@@ -491,10 +513,6 @@ class EmbeddedEngine:
                 self._process = self._start()
                 deadline = time.monotonic() + timeout
             process = self._process
-            request = {"query": text, "formats": formats,
-                       "max_rows": max_rows or self.max_rows, "union": union,
-                       "default_graphs": default_graphs or [],
-                       "named_graphs": named_graphs or [], "base_iri": base_iri}
             try:
                 assert process.stdin is not None
                 process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -515,7 +533,7 @@ class EmbeddedEngine:
             if head.get("kind") == "memory":
                 raise QueryError("memory", memory_message(self.max_memory_mb))
             raise QueryError(head.get("kind", "error"), head.get("message", "query failed"))
-        return Answer(body, head["mimetype"], bool(head.get("truncated")), int(head["rows"]))
+        return head, body
 
     def close(self) -> None:
         with self._lock:
@@ -667,18 +685,21 @@ class RemoteEngine:
         self.union = union
         self.timeout = timeout
         self.max_rows = max_rows
+        self.checker = EmbeddedEngine(Path("-"), timeout, 0)  # checks run out of process
 
     def query(self, text: str, formats: dict[str, str | None], *, max_rows: int | None = None,
               timeout: float | None = None, default_graphs: list[str] | None = None,
               named_graphs: list[str] | None = None, union: bool = True,
               base_iri: str | None = None) -> Answer:
+        text = normalize(text)  # the store runs the text checked, nothing else
+        info = self.checker.check(text, timeout)
         if base_iri:  # a BASE of the query's own, after this one, still wins
             text = f"BASE <{base_iri}>\n{text}"
         fields: list[tuple[str, str]] = [("query", text)]
         if default_graphs or named_graphs:
             fields += [("default-graph-uri", g) for g in default_graphs or []]
             fields += [("named-graph-uri", g) for g in named_graphs or []]
-        elif union:  # the union of our graphs, as the embedded store answers
+        elif union and not info.has_dataset:  # the union of our graphs, as embedded
             fields += [("default-graph-uri", self.union or g) for g in self.graphs[:1]]
             fields += [("named-graph-uri", g) for g in self.graphs]
         request = urllib.request.Request(
@@ -720,7 +741,7 @@ class RemoteEngine:
             raise QueryError("unavailable", "unreadable answer from the graph store") from None
 
     def close(self) -> None:
-        pass
+        self.checker.close()
 
 
 def _read_until(response: Any, deadline: float) -> bytes:

@@ -13,7 +13,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.query import Result
 
-from api.sparql import Forbidden, inspect_query
+from graph.query_check import QueryError, check_query, normalize
 
 from .conftest import BASE_URI, make_client
 
@@ -240,15 +240,27 @@ def test_runaway_query_is_stopped_and_the_next_one_answers(notes_build):
     assert after.status_code == 200
 
 
-def test_inspect_query_reads_a_real_parse():
-    assert inspect_query("PREFIX a: <urn:a#> SELECT * FROM <urn:g> {}").has_dataset
-    assert not inspect_query("SELECT ?service WHERE { ?s ex:SERVICE ?service }").has_dataset
-    assert inspect_query('SELECT * { ?s ?p "x"@add }').parsed
-    assert inspect_query("SELECT * {} # a\r\nb\rc").text == "SELECT * {} # a\nb\nc"
-    with pytest.raises(Forbidden):
-        inspect_query("INSERT DATA {}")
-    with pytest.raises(Forbidden):
-        inspect_query("SELECT * { #\rSERVICE <urn:x> { ?s ?p ?o } }")
+def test_check_query_reads_a_real_parse():
+    assert check_query("PREFIX a: <urn:a#> SELECT * FROM <urn:g> {}").has_dataset
+    assert not check_query("SELECT ?service WHERE { ?s <urn:SERVICE> ?service }").has_dataset
+    assert check_query('SELECT * { ?s ?p "x"@add }').parsed
+    assert normalize("SELECT * {} # a\r\nb\rc") == "SELECT * {} # a\nb\nc"
+    with pytest.raises(QueryError) as update:
+        check_query("INSERT DATA {}")
+    assert update.value.kind == "read_only"
+    with pytest.raises(QueryError) as service:
+        check_query(normalize("SELECT * { #\rSERVICE <urn:x> { ?s ?p ?o } }"))
+    assert service.value.kind == "service"
+
+
+def test_a_slow_to_parse_query_is_stopped_by_the_deadline_not_a_server_thread(notes_build):
+    """rdflib's parser takes seconds on a long expression: it runs in the query worker."""
+    client = make_client(notes_build[1], sparql_timeout=0.5)
+    query = ("SELECT * WHERE { ?s ?p ?o FILTER(" + " || ".join(f"?o = {i}" for i in range(3000))
+             + ") }")
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "query_timeout"
 
 
 def test_a_query_then_an_update_is_malformed_and_nothing_runs(client):
