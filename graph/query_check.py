@@ -70,9 +70,19 @@ def _names(node: Any, found: set[str]) -> set[str]:
     return found
 
 
+# Letters every SERVICE, update operation or dataset clause is written with. A query
+# without any of them (once escapes are decoded and case folded) has nothing to decide,
+# and skips the parse (~3 ms of a 5 ms query).
+NEEDS_PARSE = ("service", "insert", "delete", "load", "clear", "drop", "create", "add",
+               "move", "copy", "with", "using", "from")
+
+
 def check_query(text: str) -> QueryInfo:
     """``text`` (already :func:`normalize`\\ d) as a query we may run; QueryError
     ``read_only`` for an update, ``service`` for federation."""
+    folded = _unescape_codepoints(text).casefold()
+    if not any(word in folded for word in NEEDS_PARSE):
+        return QueryInfo(parsed=False)  # no SERVICE, update or FROM can be written
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
@@ -87,7 +97,7 @@ def check_query(text: str) -> QueryInfo:
             pass
         else:
             raise QueryError("read_only", "SPARQL updates are refused")
-        if "service" in _unescape_codepoints(text).casefold():
+        if "service" in folded:
             raise QueryError("service", "federated queries (SERVICE) are not allowed")
         return QueryInfo(parsed=False)
     if "ServiceGraphPattern" in names:
