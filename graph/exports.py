@@ -7,8 +7,10 @@ format is written at most once per build, the first time it is asked for, to
 a folder named after the build in the temporary directory), and then served as a file
 with its ETag and length.
 
-The file is written by a child process (``python -m graph.exports BUILD FORMAT OUT``):
-the rdflib dataset it needs is then never kept by a server worker. An exclusive
+The file is written by a child process (``python -m graph.exports BUILD FORMAT OUT``),
+so no server worker grows by the dataset; the line and Turtle formats stream from
+``graph.nq`` through pyoxigraph, JSON-LD (and an external store's graph) go through
+rdflib. An exclusive
 ``flock`` per file makes every other thread and process wait for that one writer
 instead of writing it again, and the file appears by ``os.replace`` only once complete.
 """
@@ -24,10 +26,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from .rdf import FORMATS
 
 EXTENSIONS = {"turtle": "ttl", "ntriples": "nt", "nquads": "nq", "trig": "trig",
               "json-ld": "jsonld", "xml": "rdf"}
+# Formats written by pyoxigraph from graph.nq (JSON-LD needs rdflib's compaction).
+_OXIGRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                     "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                     "xml": ox.RdfFormat.RDF_XML}
 
 
 class ExportError(Exception):
@@ -92,15 +100,31 @@ def etag(path: Path) -> str:
 
 
 def _write(build: Path, fmt: str, out: Path) -> None:
-    from .backends import load_build_dataset
+    """Write the export: straight from ``graph.nq`` with pyoxigraph's streaming parser and
+    serialisers when the build holds it (no term is normalised on the way, so the text
+    equals rdflib's reading), else (JSON-LD, or an external store) through rdflib."""
+    from .backends import PREFIXES, load_build_dataset, store_url
     from .rdf import export
 
     manifest = json.loads((build / "manifest.json").read_text())
+    nquads = build / "graph.nq"
+    if fmt in _OXIGRAPH_FORMATS and store_url(manifest) is None and nquads.exists():
+        quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        if FORMATS[fmt][2]:  # keeps the named graphs (the file holds one note after another)
+            ox.serialize(quads, str(out), _OXIGRAPH_FORMATS[fmt], prefixes=PREFIXES)
+        else:  # the union as a set, a subject's triples together
+            triples = sorted({quad.triple for quad in quads},
+                             key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+            ox.serialize(triples, str(out), _OXIGRAPH_FORMATS[fmt], prefixes=PREFIXES)
+        with open(out, "rb+") as handle:
+            os.fsync(handle.fileno())
+        return
     body, _ = export(load_build_dataset(build, manifest), fmt)
     with open(out, "wb") as handle:
         handle.write(body)
         handle.flush()
         os.fsync(handle.fileno())
+
 
 
 if __name__ == "__main__":
