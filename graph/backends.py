@@ -432,7 +432,7 @@ class EmbeddedEngine:
 
     def _start(self) -> subprocess.Popen:
         if str(self.path) != "-" and not self.path.exists():
-            raise QueryError("unavailable", f"the graph file {self.path} is missing")
+            raise QueryError("unavailable", "the build's graph file is missing")
         started = time.monotonic()
         command = [sys.executable, "-m", "graph.backends", "worker", str(self.path),
                    str(self.max_memory_mb)]

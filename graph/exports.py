@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from .rdf import FORMATS
 
 EXTENSIONS = {"turtle": "ttl", "ntriples": "nt", "nquads": "nq", "trig": "trig",
               "json-ld": "jsonld", "xml": "rdf"}
+log = logging.getLogger(__name__)
 # Formats written by pyoxigraph from graph.nq (JSON-LD needs rdflib's compaction).
 _OXIGRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
                      "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
@@ -84,9 +86,10 @@ def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
                 from None
         if done.returncode != 0 or not partial.exists():
             partial.unlink(missing_ok=True)
-            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise ExportError(f"the {fmt} export could not be written"
-                              + (f": {reason[-1][:200]}" if reason else ""))
+            log.error("writing the %s export of %s failed:\n%s", fmt, build,
+                      done.stderr.decode("utf-8", "replace")[-4000:])
+            raise ExportError(f"the {fmt} export could not be written; the server log "
+                              "says why")
         os.replace(partial, path)
     return path
 

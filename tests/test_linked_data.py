@@ -249,3 +249,21 @@ def test_a_store_kg_serve_builds_has_uris_of_the_address_it_serves(tmp_path, mon
     finally:
         stop_server(process)
     assert "WARNING" not in log
+
+
+def test_an_export_that_cannot_be_written_is_a_503_without_paths(notes_build, tmp_path):
+    import shutil
+
+    from kg.store import Store
+
+    from .conftest import make_client
+
+    root = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, root, symlinks=True)
+    store = Store.open(root)
+    shutil.rmtree(store.build / "exports", ignore_errors=True)  # none written yet
+    (store.build / "graph.nq").write_text("<broken")
+    response = make_client(store).get("/api/export", query_string={"format": "ntriples"})
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "export_failed" and str(tmp_path) not in error["message"]
