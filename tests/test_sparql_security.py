@@ -121,6 +121,45 @@ def test_service_is_refused_however_written(client, canary, trick, how):
     assert canary.hits == []
 
 
+_SEPARATORS = [" ", "\t", "\n", "\r", "\r\n", "\f", "#x\r", "#x\n", "# \u2028\r",
+               "#\u0085\r", "\u00a0"]
+
+
+def _spell(word: str, data) -> str:
+    """``word`` in a random case, some letters as \\u escapes."""
+    from hypothesis import strategies as st
+
+    out = []
+    for letter in word:
+        letter = letter.upper() if data.draw(st.booleans()) else letter.lower()
+        out.append(f"\\u{ord(letter):04X}" if data.draw(st.integers(0, 5)) == 0 else letter)
+    return "".join(out)
+
+
+def test_service_fuzzed(client, canary):
+    """Random separators, comments, cases and escapes around SERVICE: never answered,
+    and the canary never called."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.data())
+    def attack(data):
+        sep = [data.draw(st.sampled_from(_SEPARATORS)) for _ in range(4)]
+        keyword = _spell("service", data)
+        silent = f"{_spell('silent', data)}{sep[3]}" if data.draw(st.booleans()) else ""
+        form = data.draw(st.sampled_from(["SELECT *", "ASK", "CONSTRUCT { ?s ?p ?o }"]))
+        query = (f"{form} WHERE {{{sep[0]}{keyword}{sep[1]}{silent}<{canary.url}>{sep[2]}"
+                 "{ ?s ?p ?o } }")
+        response = _send(client, query, data.draw(st.sampled_from(["get", "form", "body"])))
+        assert response.status_code != 200, query
+        assert b"CANARY" not in response.data
+        assert canary.hits == [], query
+
+    attack()
+
+
 def test_the_refusal_says_why(client, canary):
     response = client.get("/sparql", query_string={
         "query": f"SELECT * WHERE {{ #x\rSERVICE <{canary.url}> {{ ?s ?p ?o }} }}"})
