@@ -160,6 +160,20 @@ def test_service_fuzzed(client, canary):
     attack()
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"query": "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}"},
+    {"query": "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
+    {"query": "SELECT * WHERE {{ ?s ?p ?o }}", "default-graph-uri": "{url}"},
+    {"query": "SELECT * WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "named-graph-uri": "{url}"},
+    {"query": "DESCRIBE <{url}>"},
+])
+def test_dataset_iris_are_names_never_fetched(client, canary, kwargs):
+    params = {k: v.format(url=canary.url) for k, v in kwargs.items()}
+    response = client.get("/sparql", query_string=params)
+    assert response.status_code == 200
+    assert b"CANARY" not in response.data and canary.hits == []
+
+
 def test_the_refusal_says_why(client, canary):
     response = client.get("/sparql", query_string={
         "query": f"SELECT * WHERE {{ #x\rSERVICE <{canary.url}> {{ ?s ?p ?o }} }}"})
