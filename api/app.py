@@ -12,31 +12,40 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from graph.rdf import export
+from graph.exports import EXTENSIONS, ExportError, etag, export_file
+from graph.rdf import FORMATS as RDF_FORMATS
 from kg.settings import load_settings
 from kg.store import RELOAD_CHECK_SECONDS, Store, StoreError
 
 from . import cors, errors, explore, linked_data, notes_page, openapi, sparql, views, widget
-from .errors import ServiceUnavailable
+from .errors import RequestTooLarge, ServiceUnavailable
 
 EXTENSION = "kg"
+# Largest request body read (a SPARQL query is at most 100k characters; forms triple that).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     app = Flask(__name__)
+    # No redirect for a doubled slash: Werkzeug would build its Location from the Host
+    # header the client sent; such a path is simply not found.
+    app.url_map.merge_slashes = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     settings = load_settings({k: v for k, v in config.items() if k.islower()})
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.update({k: v for k, v in config.items() if k.isupper()})
     app.extensions[EXTENSION] = {"store": config.get("STORE"), "settings": settings,
                                  "store_path": Path(settings["store"])}
     errors.register(app)
+    app.before_request(_refuse_large_bodies)
     _routes(app)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(notes_page.blueprint)
@@ -46,6 +55,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.blueprint)
     cors.init_app(app, settings["cors_origins"])
     return app
+
+
+def _refuse_large_bodies() -> None:
+    """413 from the declared length alone, before a byte of the body is read (a body
+    without a length is cut at the same size by Werkzeug as it is read)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestTooLarge(f"the request body is {request.content_length} bytes; at most "
+                              f"{limit} are accepted")
 
 
 def open_store(app: Flask) -> Store | None:
@@ -146,5 +164,19 @@ def _routes(app: Flask) -> None:
     @app.get("/api/export")
     def export_graph():  # noqa: ANN202
         fmt = views.export_format(request.args)
-        body, mimetype = export(get_store().dataset, fmt)
-        return Response(body, mimetype=mimetype)
+        try:  # written once per build, then served as a file (ETag, Content-Length, 304)
+            path = export_file(get_store().build, fmt)
+        except ExportError as exc:
+            raise ServiceUnavailable(str(exc), code="export_failed") from None
+        response = Response(_chunks(path), mimetype=RDF_FORMATS[fmt][1])
+        response.content_length = path.stat().st_size
+        response.set_etag(etag(path))
+        response.headers["Content-Disposition"] = f'inline; filename="graph.{EXTENSIONS[fmt]}"'
+        return response.make_conditional(request)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    """A file's bytes, read as they are sent (closed when the answer is done or dropped)."""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 16):
+            yield chunk

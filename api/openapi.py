@@ -175,14 +175,18 @@ def _sparql_content() -> dict[str, Any]:
 
 def paths() -> dict[str, Any]:
     sparql_params = [
-        param("query", STR, "The SPARQL query (GET; or form-encoded POST)."),
+        param("query", STR, "The SPARQL query (GET; or form-encoded POST). A GET without it "
+              "answers the endpoint's SPARQL 1.1 Service Description (RDF)."),
         param("default-graph-uri", array(STR), "Graphs making up the default graph (SPARQL "
               "Protocol). Without it and without FROM, the default graph is the union of "
               "all named graphs."),
         param("named-graph-uri", array(STR), "Graphs available to GRAPH."),
-        param("format", {"enum": [*SPARQL_FORMATS, "nt", "ttl", "jsonld"]},
+        param("format", {"enum": [*SPARQL_FORMATS, "nt", "ttl", "jsonld", "n3", "rdf", "srj",
+                                  "srx"]},
               "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, json-ld, "
-              "ntriples, rdfxml (CONSTRUCT/DESCRIBE)."),
+              "ntriples, rdfxml (CONSTRUCT/DESCRIBE). Names mean a format per kind of "
+              "answer, as clients send them: xml is RDF/XML for CONSTRUCT, n3 Turtle, json "
+              "JSON-LD."),
     ]
     sparql_responses = {
         "200": {"description": "Results. SELECT/ASK: SPARQL results JSON (default), XML, CSV, "
@@ -199,8 +203,11 @@ def paths() -> dict[str, Any]:
                               "refused"),
         "406": error_response("No acceptable format for this query form (not_acceptable)"),
         "415": error_response("POST body neither application/sparql-query nor form-encoded"),
-        "503": error_response("Query ran past KG_SPARQL_TIMEOUT (query_timeout), graph store "
-                              "unavailable, or no store"),
+        "413": error_response("Request body over 1 MiB (request_too_large)"),
+        "503": error_response("Query ran past KG_SPARQL_TIMEOUT (query_timeout) or "
+                              "KG_SPARQL_MAX_MEMORY (query_memory); KG_SPARQL_CONCURRENCY "
+                              "queries already running (sparql_busy, with Retry-After); graph "
+                              "store unavailable, or no store"),
     }
     return {
         "/healthz": {"get": _op("Liveness and the served build", {"200": json_response(
@@ -248,14 +255,18 @@ def paths() -> dict[str, Any]:
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
         "/api/export": {"get": _op("The whole graph as RDF", {
-            "200": {"description": "Triple formats hold the union of all graphs; quad formats "
-                                   "(nquads, trig, json-ld) keep a named graph per note",
+            "200": {"description": "Triple formats and JSON-LD (compacted, with an @context of "
+                                   "our prefixes) hold the union of all graphs; nquads and "
+                                   "trig keep a named graph per note. Written once per build: "
+                                   "ETag, Content-Length, 304 on If-None-Match",
                     "content": rdf_content("text/turtle", "application/n-triples",
                                            "application/n-quads", "application/trig",
                                            "application/ld+json", "application/rdf+xml")},
-            "400": BAD}, [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig",
-                                                    "json-ld", "xml"], "default": "turtle"},
-                                "RDF serialisation.")])},
+            "304": {"description": "If-None-Match holds the export's ETag"},
+            "400": BAD, "503": error_response("The export could not be written (export_failed)")},
+            [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig", "json-ld", "xml",
+                                       "ttl", "nt", "nq", "jsonld", "rdf", "rdfxml"],
+                              "default": "turtle"}, "RDF serialisation (or an alias).")])},
         "/api/explore/{key}": {"get": _op("One concept with its links grouped for the "
                                           "explorer page", {
             "200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN}, [KEY])},

@@ -7,9 +7,13 @@ terminal and the REST API give the same answers.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, urlsplit
 
+from graph.rdf import FORMAT_ALIASES, format_name
+from graph.rdf import FORMATS as RDF_FORMATS
 from kg.store import Store
 
 from . import params
@@ -17,7 +21,7 @@ from .errors import BadRequest, NotFound
 
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
-EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "json-ld", "xml")
+EXPORT_FORMATS = tuple(RDF_FORMATS)
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -82,11 +86,35 @@ def localize(store: Store, body: Any, lang: str) -> Any:
     return body
 
 
+_PLACEHOLDER = re.compile(r"\{(path|anchor|line)\}")
+NOTES_URL = "/notes/{path}#{anchor}"  # our note pages: KG_DOCS_URL's default
+
+
+def _iri_quote(text: str, safe: str) -> str:
+    """Percent-encode what a URL cannot carry (ASCII other than letters, digits, ``-._~``
+    and ``safe``; spaces and control characters of any script); other non-ASCII letters
+    stay as they are, as in an IRI (a Korean anchor stays readable)."""
+    return "".join(quote(c, safe=safe) if c.isascii() or c.isspace()
+                   or unicodedata.category(c)[0] in "CZ" else c for c in text)
+
+
 def result_url(pattern: str, path: str | None, anchor: str | None, line: int | None) -> str | None:
+    """A result's link from the ``KG_DOCS_URL`` pattern: the values percent-encoded and
+    filled in one pass (a file name holding ``{anchor}`` is not expanded again); a link
+    that would not be http(s) or relative (``javascript:``, ``data:``) is our note page."""
     if not path:
         return None
-    return (pattern.replace("{path}", path).replace("{anchor}", anchor or "")
-            .replace("{line}", str(line or 1)))
+    values = {"path": _iri_quote(path, "/"), "anchor": _iri_quote(anchor or "", ""),
+              "line": str(line or 1)}
+
+    def fill(template: str) -> str:
+        return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
+
+    url = fill(pattern)
+    if urlsplit(url).scheme.lower() not in ("", "http", "https") or url.lstrip().startswith(
+            "//") and not pattern.lstrip().startswith("//"):
+        return fill(NOTES_URL)
+    return url
 
 
 def search_response(store: Store, settings: Mapping[str, Any],
@@ -208,7 +236,17 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
 
 
 def export_format(query: Mapping[str, str]) -> str:
-    return params.choice(query, "format", EXPORT_FORMATS, default="turtle") or "turtle"
+    """The export format asked for (``turtle`` by default), aliases (``ttl``, ``nt``,
+    ``jsonld``, ``rdf`` …) included."""
+    value = params.text(query, "format")
+    if value is None:
+        return "turtle"
+    name = format_name(value)
+    if name is None:
+        raise BadRequest(f"'format' must be one of {', '.join(EXPORT_FORMATS)} (or "
+                         f"{', '.join(FORMAT_ALIASES)}), not {value[:40]!r}",
+                         code="invalid_parameter")
+    return name
 
 
 def health(store: Store) -> dict[str, Any]:

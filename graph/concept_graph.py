@@ -38,6 +38,7 @@ from .rdf import (
     statement_groups,
     statement_weight,
 )
+from .hierarchy import cycle_closing_edges
 from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 
 FORMAT_VERSION = 2  # 2: evidence sentences and paths stored once, by number
@@ -262,8 +263,11 @@ class ConceptGraph:
                 found = evidence.get(node, {})
                 edge[1].append([found.get("text", ""), st.get("path", ""), found.get("line", 0)])
         # Direct triples nobody reified (e.g. added by hand) still count, without evidence.
+        # A co-mention (skos:related) is also written backwards, SKOS making it symmetric:
+        # that reverse triple is the same edge, not one nobody reified.
         for key in direct:
-            if key[0] in concepts and key[2] in concepts and key not in aggregated:
+            if key[0] in concepts and key[2] in concepts and key not in aggregated and not (
+                    RELATIONS[key[1]].co_mention and (key[2], key[1], key[0]) in aggregated):
                 aggregated[key] = [1.0, []]
         return cls._assemble(base_uri, len(notes), records, aggregated)
 
@@ -311,9 +315,11 @@ class ConceptGraph:
                 else None,
                 "src": src,
             })
-        grouped = statement_groups([r for r in corpus.relations
-                                    if r.evidence.path in notes and r.source in present
-                                    and r.target in present and r.type in RELATIONS])
+        kept = [r for r in corpus.relations if r.evidence.path in notes and r.source in present
+                and r.target in present and r.type in RELATIONS]
+        cycle_edges = cycle_closing_edges(kept)  # left out of the RDF too (graph.hierarchy)
+        grouped = statement_groups([r for r in kept if not (
+            RELATIONS[r.type].hierarchical and (r.source, r.target) in cycle_edges)])
         aggregated: dict[tuple[str, str, str], list[Any]] = {}
         for (path, source, rtype, target), occurrences in grouped.items():
             edge = aggregated.get((source, rtype, target))

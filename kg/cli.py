@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,9 @@ class _ProgressBar:
 
 # -- serve ----------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = load_settings({"workers": args.workers})
+    served = serving_base_uri(args.host, args.port)
+    settings = load_settings({"workers": args.workers,  # URIs follow where we serve
+                              "base_uri": None if "KG_BASE_URI" in os.environ else served})
     store = _store_path(args)
     problem = missing_build(store)
     if problem is not None:
@@ -207,6 +210,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if busy:
         print(f"kg: {busy}", file=sys.stderr)
         return EXIT_FAILED
+    warning = base_uri_warning(Store.manifest_of(store).get("base_uri"), served)
+    if warning:
+        print(warning, file=sys.stderr)
     env = dict(os.environ, KG_STORE=str(store.resolve()))
     command = [sys.executable, "-m", "gunicorn", "-c", "python:kg.gunicorn_conf",
                "--workers", str(settings["workers"]), "--bind", f"{args.host}:{args.port}",
@@ -234,6 +240,26 @@ def _port_problem(host: str, port: int) -> str | None:
             return (f"cannot listen on {host}:{port}: {exc.strerror}; choose another port "
                     "with --port")
     return None
+
+
+def serving_base_uri(host: str, port: int) -> str:
+    """The base URI of concepts served at ``host:port`` (loopback for a wildcard bind)."""
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def base_uri_warning(base_uri: str | None, served: str) -> str | None:
+    """A loud warning when the store's concept URIs are on a loopback address other than
+    the one served (they would not dereference); None when they match or point
+    elsewhere (a public name in front of a proxy)."""
+    if not base_uri or base_uri == served:
+        return None
+    host = urllib.parse.urlsplit(base_uri).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return (f"kg: WARNING: the concept URIs of this store start with {base_uri}, but it is "
+            f"served at {served}: they will not dereference here. Ingest again with "
+            f"KG_BASE_URI={served} (or the public address in front of kg serve).")
 
 
 # -- search and related ---------------------------------------------------------------

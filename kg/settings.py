@@ -54,6 +54,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a /sparql query may run before it is stopped (503).", float),
     Setting("sparql_max_rows", 10000, "KG_SPARQL_MAX_ROWS",
             "Most solutions or triples a /sparql answer holds; more are cut off.", int),
+    Setting("sparql_max_memory", 512, "KG_SPARQL_MAX_MEMORY",
+            "MB of memory a /sparql query may use beyond the loaded graph; more is stopped "
+            "(503).", int),
+    Setting("sparql_concurrency", 1, "KG_SPARQL_CONCURRENCY",
+            "/sparql requests each server process runs or queues at once; more get 503 with "
+            "Retry-After (keep it below gunicorn's threads so other endpoints answer).", int),
 )
 
 
