@@ -235,7 +235,8 @@ def test_a_store_kg_serve_builds_has_uris_of_the_address_it_serves(tmp_path, mon
 
     monkeypatch.delenv("KG_BASE_URI", raising=False)
     port = free_port()
-    process = start_server(tmp_path / "store", port)
+    # only the default store (.kg in the working folder) is built by kg serve
+    process = start_server(None, port, cwd=tmp_path, KG_STORE="")
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, timeout=120, process=process)
