@@ -20,7 +20,7 @@ from graph.rdf import export
 from kg.settings import load_settings
 from kg.store import Store, StoreError
 
-from . import cors, errors, explore, linked_data, notes_page, openapi, sparql, views, widget
+from . import cors, errors, explore, linked_data, notes_page, openapi, pages, sparql, views, widget
 from .errors import ServiceUnavailable
 
 EXTENSION = "kg"
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _routes(app)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(notes_page.blueprint)
+    app.register_blueprint(pages.blueprint)
     app.register_blueprint(widget.blueprint)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(linked_data.blueprint)

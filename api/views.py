@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ingest.text import label_key
 from kg.store import Store
 
 from . import params
@@ -22,8 +23,9 @@ _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
 def language(query: Mapping[str, str] | None = None) -> str:
-    """The language labels are answered in: ``lang=ko``, else the first language of an
-    ``Accept-Language`` header, else ``en``. Labels fall back to English."""
+    """The language labels are answered in: ``lang=ko``, else the best language of an
+    ``Accept-Language`` header (Werkzeug's ``request.accept_languages``), else ``en``.
+    Labels fall back to English."""
     value = (query or {}).get("lang")
     if value is not None:
         value = value.strip()
@@ -31,26 +33,62 @@ def language(query: Mapping[str, str] | None = None) -> str:
             raise BadRequest("lang must be a language tag such as en or ko",
                              code="invalid_parameter")
         return value.split("-")[0].lower()
-    try:
-        from flask import has_request_context, request
-    except ImportError:  # pragma: no cover
-        return "en"
+    from flask import has_request_context, request
+
     if has_request_context():
-        header = request.headers.get("Accept-Language", "")
-        tags = []
-        for number, part in enumerate(header.split(",")):
-            tag, _, rest = part.strip().partition(";")
-            weight = 1.0
-            if rest.strip().startswith("q="):
-                try:
-                    weight = float(rest.strip()[2:])
-                except ValueError:
-                    weight = 0.0
-            if _LANG.match(tag) and weight > 0:
-                tags.append((-weight, number, tag.split("-")[0].lower()))
-        if tags:
-            return min(tags)[2]
+        for tag, quality in request.accept_languages:  # best first
+            if quality > 0 and _LANG.match(tag):
+                return tag.split("-")[0].lower()
     return "en"
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def text_language(text: str) -> str:
+    """A rough guess of the language a note sentence is written in (ko, ja, zh or en):
+    enough to put sentences in the reader's language first."""
+    if len(_HANGUL.findall(text)) >= 2:
+        return "ko"
+    if _KANA.search(text):
+        return "ja"
+    if len(_HAN.findall(text)) >= 2:
+        return "zh"
+    return "en"
+
+
+def prefer_language(items: list[dict[str, Any]], lang: str,
+                    field: str = "text") -> list[dict[str, Any]]:
+    """``items`` with those written in ``lang`` first, otherwise in their order."""
+    return sorted(items, key=lambda item: text_language(str(item.get(field, ""))) != lang)
+
+
+MAX_DEFINITION_SOURCES = 60
+
+
+def preferred_definition(store: Store, concept: Mapping[str, Any],
+                         lang: str) -> dict[str, Any] | None:
+    """The concept's definition in ``lang`` when the notes have one: the graph keeps one
+    definition per concept, whatever its language; when that one is in another
+    language, the first paragraph in ``lang`` of a section about the concept (its title
+    is the concept's name) is used instead. Falls back to the graph's definition."""
+    definition = concept.get("definition")
+    if definition and text_language(definition["text"]) == lang:
+        return definition
+    names = {label_key(n) for n in [concept.get("label", ""), *concept.get("altLabels", []),
+                                    *concept.get("translations", {}).values()] if n}
+    for src in concept.get("sources", [])[:MAX_DEFINITION_SOURCES]:
+        if label_key(src.get("title") or "") not in names:
+            continue
+        for section in (store.note(src["path"]) or {}).get("sections", []):
+            if section.get("anchor") != src.get("anchor"):
+                continue
+            for block in section.get("blocks", []):
+                if block.get("kind") == "paragraph" and text_language(block["text"]) == lang:
+                    return {"text": block["text"], "path": src["path"], "line": block["line"]}
+    return definition
 
 
 def localize(store: Store, body: Any, lang: str) -> Any:
@@ -124,8 +162,38 @@ def search_response(store: Store, settings: Mapping[str, Any],
 def suggest_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     q = params.text(query, "q", required=True, max_chars=100)
     limit = params.integer(query, "limit", 10, 1, 50)
-    return localize(store, {"query": q, "suggestions": store.graph.suggest(q, limit)},
-                    language(query))
+    found = store.graph.suggest(q, limit)
+    if len(found) < limit:
+        have = {item["id"] for item in found}
+        found += [item for item in close_spellings(store, q, limit) if item["id"] not in have]
+    return localize(store, {"query": q, "suggestions": found[:limit]}, language(query))
+
+
+# The last graph's label keys as a spelling vocabulary: [graph, Vocabulary, key -> id].
+# Rebuilt (a few milliseconds) when the store moves to a new build.
+_spelling: list[Any] = [None, None, {}]
+
+
+def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]:
+    """Concepts whose name is a typo away from ``text`` (``deploymnet`` → Deployment),
+    by search.spelling's edit distance and its allowance by word length."""
+    from search.spelling import Vocabulary, allowed_typos
+
+    graph = store.graph
+    if _spelling[0] is not graph:
+        total, _ = graph.concepts(0)
+        ids: dict[str, str] = {}
+        for item in graph.concepts(total)[1]:
+            ids.setdefault(label_key(item["label"]), item["id"])
+        ids.pop("", None)
+        _spelling[:] = [graph, Vocabulary((key, 1) for key in ids), ids]
+    _graph, vocabulary, ids = _spelling
+    key = label_key(text)
+    out = []
+    for word, _distance in vocabulary.fuzzy(key, allowed_typos(key), limit):
+        cid = ids[word]
+        out.append({"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word})
+    return out
 
 
 def concepts_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
