@@ -274,12 +274,21 @@
     var seen = new Set();
     return results.filter(function (result) {
       if (!result || typeof result !== "object") return false;
-      var key = (resolveUrl(result.url, api) || "#" + result.id) + "\n" +
+      var key = (resultUrl(result, api) || "#" + result.id) + "\n" +
         String(result.title || "").trim().toLowerCase();
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
     });
+  }
+
+  /** Where a result opens: a concept its page in the explorer, a section its place in
+   *  the notes (the result's url). */
+  function resultUrl(result, api) {
+    if (result.kind === "concept" && result.id) {
+      return resolveUrl("/explore/" + encodeURIComponent(result.id), api);
+    }
+    return resolveUrl(result.url, api);
   }
 
   function isEditable(node) {
@@ -663,10 +672,7 @@
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", "false");
     li.setAttribute("data-index", String(index));
-    // a concept opens its page in the explorer; a section its place in the notes
-    var url = result.kind === "concept" && result.id
-      ? resolveUrl("/explore/" + encodeURIComponent(result.id), this.api)
-      : resolveUrl(result.url, this.api);
+    var url = resultUrl(result, this.api);
     if (url) li.setAttribute("data-url", url); else li.setAttribute("aria-disabled", "true");
     if (result.kind === "all") li.classList.add("kg-search-all");
     var path = crumbs(result);
