@@ -65,7 +65,7 @@ def prefer_language(items: list[dict[str, Any]], lang: str,
     return sorted(items, key=lambda item: text_language(str(item.get(field, ""))) != lang)
 
 
-MAX_DEFINITION_SOURCES = 60
+MAX_DEFINITION_SOURCES = 20  # sections named after the concept, read at most
 
 
 def preferred_definition(store: Store, concept: Mapping[str, Any],
@@ -79,9 +79,13 @@ def preferred_definition(store: Store, concept: Mapping[str, Any],
         return definition
     names = {label_key(n) for n in [concept.get("label", ""), *concept.get("altLabels", []),
                                     *concept.get("translations", {}).values()] if n}
-    for src in concept.get("sources", [])[:MAX_DEFINITION_SOURCES]:
+    tried = 0
+    for src in concept.get("sources", []):
         if label_key(src.get("title") or "") not in names:
             continue
+        tried += 1
+        if tried > MAX_DEFINITION_SOURCES:
+            break
         for section in (store.note(src["path"]) or {}).get("sections", []):
             if section.get("anchor") != src.get("anchor"):
                 continue

@@ -199,9 +199,35 @@ def test_note_page_in_browser(browser, seed_server, tmp_path):
     page, problems = open_page(browser, 1280, 800)
     page.goto(seed_server + "/explore/Deployment")
     page.wait_for_selector(".sources a")
-    page.locator(".sources a").first.click()
+    # sources are grouped by note; a note's sections unfold under it
+    page.locator(".sources summary").first.click()
+    page.locator(".sources .sections a").first.click()
     page.wait_for_url(re.compile(r"/notes/k8s-notes\.txt#deployment$"))
     assert page.locator("section#deployment").is_visible()
     page.screenshot(path=str(tmp_path / "note-1280x800.png"))
     assert problems == []
     page.close()
+
+
+# -- language (issue 14) -----------------------------------------------------------------
+KO_SERVICE = "# 서비스\n\n서비스는 파드 집합에 대한 안정적인 네트워크 엔드포인트를 제공하는 오브젝트이다.\n"
+EN_SERVICE = "# Service\n\nA Service is an object that gives a set of Pods one stable endpoint.\n"
+
+
+@pytest.mark.parametrize("first", ["ko", "en"])
+def test_definition_in_the_readers_language(tmp_path, vocabulary, first):
+    from .conftest import build, make_client
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    # whichever note the graph takes its one definition from, each reader gets theirs
+    order = {"ko": ("a.md", "b.md"), "en": ("b.md", "a.md")}[first]
+    (notes / order[0]).write_text(KO_SERVICE, encoding="utf-8")
+    (notes / order[1]).write_text(EN_SERVICE, encoding="utf-8")
+    _corpus, store = build([notes], tmp_path / "store", vocabulary)
+    client = make_client(store)
+    english = client.get("/api/explore/Service", query_string={"lang": "en"}).get_json()
+    assert english["concept"]["definition"]["text"].startswith("A Service is")
+    korean = client.get("/api/explore/Service",
+                        headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}).get_json()
+    assert korean["concept"]["definition"]["text"].startswith("서비스는")

@@ -114,6 +114,12 @@ window.addEventListener('popstate', (ev) => {
 document.addEventListener('kg:focus', (ev) => { ev.preventDefault(); refocus(ev.detail); });
 
 // ------------------------------------------------------------------ loading
+// ?lang=ko on the page asks for Korean labels, definition and quotes first; without it
+// the server goes by the browser's Accept-Language.
+function langQuery() {
+  const lang = new URLSearchParams(location.search).get('lang');
+  return lang ? '?lang=' + encodeURIComponent(lang) : '';
+}
 function graphUrl() {
   const q = new URLSearchParams();
   if (state.focus) {
@@ -144,7 +150,7 @@ async function loadAll(moveFocus) {
   announce('Loading…');
   try {
     const [data, graph] = await Promise.all([
-      state.focus ? getJSON('/api/explore/' + encodeURIComponent(state.focus)) : Promise.resolve(null),
+      state.focus ? getJSON('/api/explore/' + encodeURIComponent(state.focus) + langQuery()) : Promise.resolve(null),
       loadGraph(),
     ]);
     if (seq !== state.seq) return;
