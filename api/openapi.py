@@ -147,6 +147,11 @@ BAD = error_response("Bad parameter (code names it: missing_parameter, invalid_p
 UNKNOWN = error_response("Unknown concept (unknown_concept), with close suggestions")
 NO_STORE = error_response("No built store yet (no_store)")
 HTML = {"description": "HTML page", "content": {"text/html": {"schema": STR}}}
+NOTES_LIST = {"description": "HTML for browsers; {total, notes: [{path, title, url}]} for "
+                             "Accept: application/json",
+              "content": {"text/html": {"schema": STR},
+                          "application/json": {"schema": obj({"total": INT, "notes": array(
+                              obj({"path": STR, "title": STR, "url": STR}))})}}}
 
 
 def PAGE_404(description: str) -> dict[str, Any]:  # noqa: N802 - reads like the constants
@@ -337,13 +342,8 @@ def paths() -> dict[str, Any]:
             param("note", STR, "Only concepts read from this note."),
             param("page", INT, "Page number (200 concepts a page).")], tag="pages")},
         "/notes/": {"get": _op("Every note by folder (HTML), or a JSON list by Accept", {
-            "200": {"description": "HTML for browsers; {total, notes: [{path, title, url}]} "
-                                   "for Accept: application/json",
-                    "content": {"text/html": {"schema": STR},
-                                "application/json": {"schema": obj({"total": INT, "notes": array(
-                                    obj({"path": STR, "title": STR, "url": STR}))})}}}},
-            tag="pages")},
-        "/notes": {"get": _op("Same as /notes/", {"200": HTML}, tag="pages")},
+            "200": NOTES_LIST}, tag="pages")},
+        "/notes": {"get": _op("Same as /notes/", {"200": NOTES_LIST}, tag="pages")},
         "/widget.js": {"get": _op("Embeddable search box script", {"200": {
             "description": "JavaScript", "content": {"application/javascript": {"schema": STR}}}},
             tag="pages")},

@@ -117,29 +117,27 @@ def _facets(store: Any, q: str, facets: dict[str, dict[str, int]],
 
 
 # -- /concepts ----------------------------------------------------------------------------
-_index_cache: list[Any] = [None, []]  # [graph, rows]: rebuilt when the store moves on
-
-
 def concept_rows(store: Any) -> list[dict[str, Any]]:
     """Every concept with what the index filters on: its letter, how many relations it
     has and of which types, and the notes it is read from. Computed once per build."""
-    graph = store.graph
-    if _index_cache[0] is not graph:
-        total, _ = graph.concepts(0)
-        rows = []
-        for item in graph.concepts(total)[1]:
-            concept = graph.concept(item["id"]) or {}
-            types = Counter(r["relation"] for r in concept.get("related", []))
-            hierarchy = len(concept.get("broader", [])) + len(concept.get("narrower", []))
-            if hierarchy:
-                types["broader"] += hierarchy
-            first = item["label"][:1].upper()
-            rows.append({"id": item["id"], "label": item["label"],
-                         "letter": first if first in string.ascii_uppercase else OTHER,
-                         "count": sum(types.values()), "types": types,
-                         "notes": {s["path"] for s in concept.get("sources", [])}})
-        _index_cache[:] = [graph, rows]
-    return _index_cache[1]
+    return views.per_build("concept_rows", store, lambda: _concept_rows(store.graph))
+
+
+def _concept_rows(graph: Any) -> list[dict[str, Any]]:
+    total, _ = graph.concepts(0)
+    rows = []
+    for item in graph.concepts(total)[1]:
+        concept = graph.concept(item["id"]) or {}
+        types = Counter(r["relation"] for r in concept.get("related", []))
+        hierarchy = len(concept.get("broader", [])) + len(concept.get("narrower", []))
+        if hierarchy:
+            types["broader"] += hierarchy
+        first = item["label"][:1].upper()
+        rows.append({"id": item["id"], "label": item["label"],
+                     "letter": first if first in string.ascii_uppercase else OTHER,
+                     "count": sum(types.values()), "types": types,
+                     "notes": {s["path"] for s in concept.get("sources", [])}})
+    return rows
 
 
 @blueprint.get("/concepts")

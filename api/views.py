@@ -7,8 +7,8 @@ terminal and the REST API give the same answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from ingest.text import label_key
 from kg.store import Store
@@ -19,6 +19,7 @@ from .errors import BadRequest, NotFound
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "json-ld", "xml")
+T = TypeVar("T")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -173,9 +174,19 @@ def suggest_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     return localize(store, {"query": q, "suggestions": found[:limit]}, language(query))
 
 
-# The last graph's label keys as a spelling vocabulary: [graph, Vocabulary, key -> id].
-# Rebuilt (a few milliseconds) when the store moves to a new build.
-_spelling: list[Any] = [None, None, {}]
+def per_build(name: str, store: Store, build: Callable[[], T]) -> T:
+    """``build()``, computed once per store build and kept on the Flask app (outside a
+    request, as from the CLI, computed each time): indexes the pages derive from the
+    graph, which a new build replaces."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return build()
+    cache = current_app.extensions.setdefault("kg.per_build", {})
+    held = cache.get(name)
+    if held is None or held[0] is not store.graph:
+        held = cache[name] = (store.graph, build())
+    return held[1]
 
 
 def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]:
@@ -184,14 +195,16 @@ def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]
     from search.spelling import Vocabulary, allowed_typos
 
     graph = store.graph
-    if _spelling[0] is not graph:
+
+    def spelling() -> tuple[Vocabulary, dict[str, str]]:
         total, _ = graph.concepts(0)
         ids: dict[str, str] = {}
         for item in graph.concepts(total)[1]:
             ids.setdefault(label_key(item["label"]), item["id"])
         ids.pop("", None)
-        _spelling[:] = [graph, Vocabulary((key, 1) for key in ids), ids]
-    _graph, vocabulary, ids = _spelling
+        return Vocabulary((key, 1) for key in ids), ids
+
+    vocabulary, ids = per_build("spelling", store, spelling)
     key = label_key(text)
     out = []
     for word, _distance in vocabulary.fuzzy(key, allowed_typos(key), limit):

@@ -269,9 +269,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 # -- search and related ---------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
-    from api.views import search_response
-
     from api.errors import ApiError
+    from api.views import search_response
 
     if not args.query.strip():
         print('kg: search needs some words, e.g. kg search "pod restart"', file=sys.stderr)

@@ -291,7 +291,7 @@ WIDGET_PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="ico
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002, ANN001, ANN002
+    def log_message(self, format, *args):
         pass
 
 
@@ -369,3 +369,19 @@ def test_widget_names_a_cors_refusal(browser, k8s_store, docs_page):
         assert "CORS" in error.inner_text() and "KG_CORS_ORIGINS" in error.inner_text()
         assert any(f"KG_CORS_ORIGINS={origin}" in p for p in problems)
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("url", ["/explore/Pod", "/search?q=pod+restart",
+                                 "/notes/concepts/workloads/pods/_index.md", "/concepts"])
+def test_dark_mode_follows_the_system_with_the_same_contrast(browser, k8s_server, url,
+                                                             tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    page.goto(k8s_server + url)
+    page.wait_for_load_state("networkidle")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background not in ("rgb(255, 255, 255)", "rgb(245, 246, 248)")
+    audit(page)
+    if url == "/explore/Pod":
+        shoot(page, "explore-pod-dark", 1280, 800, tmp_path)
+    page.close()

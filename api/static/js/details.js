@@ -1,7 +1,7 @@
 // The concept's details: title, names and definition first, then a jump menu, its
 // relations by type (the strongest few each, "show all (n)" pages in the rest) and the
 // notes it comes from (grouped by note, with counts).
-import { h, clear, getJSON, exploreUrl, noteUrl, swatch } from './dom.js';
+import { h, clear, getJSON, noteUrl, swatch } from './dom.js';
 
 function sourceLink(path, line, anchor) {
   return h('a', { class: 'src', href: noteUrl(path, anchor || ('L' + line)), text: path + ':' + line });
@@ -146,4 +146,3 @@ export class Details {
   }
 }
 
-export { exploreUrl };

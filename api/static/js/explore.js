@@ -1,11 +1,10 @@
 // The explorer page: state, URL and history, loading; the drawing, the details and the
 // path finder are their own modules. A concept picked anywhere (graph, lists, the
 // search box) refocuses in place, and the URL follows (history.pushState).
-import { h, getJSON, exploreUrl, noteUrl } from './dom.js';
+import { h, getJSON, exploreUrl, noteUrl, swatch } from './dom.js';
 import { GraphView, selectGraph } from './graph.js';
 import { Details } from './details.js';
 import { setupPaths } from './pathfinder.js';
-import { swatch } from './dom.js';
 
 const app = document.getElementById('main');
 const statusEl = document.getElementById('status');
@@ -138,7 +137,7 @@ function graphUrl() {
 
 async function loadGraph() {
   if (state.types.length && state.types.every((t) => state.hidden.has(t.id))) {
-    state.data = { nodes: state.focus ? [] : [], edges: [] };
+    state.data = { nodes: [], edges: [] };
     return state.data;
   }
   state.data = await getJSON(graphUrl());
