@@ -262,7 +262,10 @@ def paths() -> dict[str, Any]:
             param("limit", bounded(50, 1, 200), "Most nodes."), RELATION,
             param("minWeight", {"type": "number", "default": 0, "minimum": 0,
                                 "maximum": 1_000_000},
-                  "Drop edges lighter than this.")])},
+                  "Drop edges lighter than this."),
+            param("fanout", bounded(0, 0, 50),
+                  "With depth > 1: at most this many new neighbours per node at each hop "
+                  "after the first (0: fill limit hop by hop).")])},
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
         "/api/export": {"get": _op("The whole graph as RDF", {

@@ -287,9 +287,45 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     limit = params.integer(query, "limit", 50, 1, 200)
     relations = params.choices(query, "relation", _relation_ids(store))
     min_weight = params.number(query, "minWeight", 0.0, 0.0, 1_000_000.0)
-    found = store.graph.neighbourhood(focus, depth=depth, relations=relations, limit=limit,
-                                      min_weight=min_weight)
+    fanout = params.integer(query, "fanout", 0, 0, 50)
+    if focus is not None and depth > 1 and fanout:
+        found = _fanned_out(store, focus, depth, fanout, limit, relations, min_weight)
+    else:
+        found = store.graph.neighbourhood(focus, depth=depth, relations=relations,
+                                          limit=limit, min_weight=min_weight)
     return {"focus": focus, "depth": depth, "limit": limit, **found}
+
+
+MAX_FANNED_NODES = 400
+
+
+def _fanned_out(store: Store, focus: str, depth: int, fanout: int, limit: int,
+                relations: set[str] | None, min_weight: float) -> dict[str, Any]:
+    """The neighbourhood hop by hop, at most ``fanout`` new neighbours per node: around a
+    hub (Pod has a thousand neighbours) a plain ``limit`` is all used up by the first
+    hop, and a second hop would draw nothing new."""
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+    frontier = [focus]
+    for hop in range(depth):
+        wanted = limit if hop == 0 else fanout
+        following = []
+        for cid in frontier:
+            around = store.graph.neighbourhood(cid, depth=1, relations=relations,
+                                               limit=wanted + 1, min_weight=min_weight)
+            for node in around["nodes"]:
+                if node["id"] not in nodes:
+                    nodes[node["id"]] = {**node, "kind": "focus" if node["id"] == focus
+                                         else "concept"}
+                    following.append(node["id"])
+            for edge in around["edges"]:
+                edges.setdefault((edge["source"], edge["relation"], edge["target"]), edge)
+            if len(nodes) >= MAX_FANNED_NODES:
+                break
+        frontier = [cid for cid in following if cid != focus]
+        if len(nodes) >= MAX_FANNED_NODES:
+            break
+    return {"nodes": list(nodes.values()), "edges": list(edges.values())}
 
 
 def export_format(query: Mapping[str, str]) -> str:

@@ -94,3 +94,14 @@ def test_every_page_has_the_one_search_box(client):
 def test_suggest_forgives_typos(client, typo, label):
     found = client.get("/api/suggest", query_string={"q": typo}).get_json()["suggestions"]
     assert found and found[0]["label"] == label
+
+
+def test_graph_fanout_reaches_a_second_hop_around_a_hub(client):
+    query = {"focus": "pod", "depth": 2, "limit": 4}
+    plain = client.get("/api/graph", query_string=query).get_json()
+    fanned = client.get("/api/graph", query_string={**query, "fanout": 2}).get_json()
+    first_hop = {n["id"] for n in plain["nodes"]}
+    # a plain limit is all used by Pod's own neighbours; fanout adds theirs
+    assert len(first_hop) == 4
+    assert first_hop < {n["id"] for n in fanned["nodes"]}
+    assert len(fanned["nodes"]) <= 1 + 4 + 4 * 2  # the focus, its 4, and 2 of each

@@ -170,6 +170,8 @@ def fake_results(route, body: dict, status: int = 200) -> None:
 @pytest.mark.browser
 def test_acceptance_typo_finds_deployment_and_enter_opens_it(page, docs_site, live_server,
                                                              tmp_path):
+    from playwright.sync_api import expect
+
     assert urllib.parse.urlsplit(docs_site).netloc != urllib.parse.urlsplit(live_server).netloc
     expected = api_search(live_server, "deploymnet")["results"]
     assert expected, "the API finds nothing for 'deploymnet' (search/ typo tolerance)"
@@ -180,8 +182,10 @@ def test_acceptance_typo_finds_deployment_and_enter_opens_it(page, docs_site, li
     box.press_sequentially("deploymnet", delay=30)
     first = options(page).first
     first.wait_for(state="visible")
+    # under load the list may first show the answer to a prefix typed on the way
+    # ("deploymn"): wait for the answer to the whole word
+    expect(first.locator(".kg-search-title")).to_contain_text("Deployment")
     assert "Deployment" in panel(page).locator("[role=listbox]").inner_text()
-    assert "Deployment" in first.locator(".kg-search-title").inner_text()
     assert box.get_attribute("aria-expanded") == "true"
     assert first.get_attribute("data-url") == target
     assert first.locator(".kg-search-crumbs").inner_text()  # note › heading

@@ -17,7 +17,11 @@ export class Details {
     this.relClass = relClass;
   }
 
-  clear() { clear(this.intro); clear(this.body); clear(this.jump); this.jump.hidden = true; }
+  clear() {
+    clear(this.intro); clear(this.body); clear(this.jump);
+    this.jump.hidden = true;
+    this.jump.parentElement.hidden = true;   // the "On this page" box around it
+  }
 
   render(data) {
     this.clear();
@@ -55,6 +59,7 @@ export class Details {
     jumps.push(['pathfinder', 'Find a path']);
     jumps.forEach(([id, label]) => this.jump.appendChild(h('a', { href: '#' + id, text: label })));
     this.jump.hidden = false;
+    this.jump.parentElement.hidden = false;
   }
 
   item(item) {

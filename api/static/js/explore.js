@@ -124,7 +124,10 @@ function graphUrl() {
   if (state.focus) {
     q.set('focus', state.focus);
     q.set('depth', state.depth);
-    q.set('limit', Math.min(200, Math.ceil(state.limit * (state.depth === 2 ? 2.5 : 1.5)) + 1));
+    // at 2 hops, a few neighbours of each neighbour (a hub's first hop alone would fill
+    // any limit)
+    q.set('limit', Math.min(200, Math.ceil(state.limit * 1.5) + 1));
+    if (state.depth === 2) q.set('fanout', 3);
   } else {
     q.set('limit', TOP_LIMIT);
   }
@@ -197,7 +200,7 @@ function draw() {
   }
   const selection = selectGraph(merged, {
     focus: state.focus, limit: state.focus ? state.limit : TOP_LIMIT,
-    allEdges: state.allEdges || !state.focus, hidden: state.path ? new Set() : state.hidden,
+    allEdges: state.allEdges, hidden: state.path ? new Set() : state.hidden,
   });
   if (state.path) {
     // a path's nodes are always drawn, joined by its own edges

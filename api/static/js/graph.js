@@ -82,7 +82,8 @@ export function layout(nodes, width, height, order) {
   const ring1 = nodes.filter((n) => n.ring === 1)
     .sort((a, b) => order(a.relation) - order(b.relation) || a.rank - b.rank);
   const ring2 = nodes.filter((n) => n.ring === 2);
-  const outer = ring2.length ? 0.55 : 0.9;
+  // ring 1 leaves room outside it for ring 2, more room the more ring 2 holds
+  const outer = !ring2.length ? 0.9 : ring2.length < ring1.length / 3 ? 0.72 : 0.55;
   const rx = Math.max(60, (width / 2 - 70) * outer), ry = Math.max(60, (height / 2 - 24) * outer);
   const angle = new Map();
   nodes.filter((n) => n.ring === 0).forEach((n) => { n.x = cx; n.y = cy; angle.set(n.id, 0); });
