@@ -16,34 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import ingest_paths
-from kg.store import Store, build_store
-
-from .conftest import BASE_URI, K8S_DOCS, make_client, needs_shared, running_server
+from .conftest import make_client, running_server
 
 SIZES = [(1280, 800), (390, 844)]
 pytestmark = [pytest.mark.corpus]
 
 
-@pytest.fixture(scope="session")
-def k8s_store(tmp_path_factory, vocabulary) -> Store:
-    """The Kubernetes docs ingested once per session, with their source folder recorded
-    (note pages render the markdown from it)."""
-    docs = needs_shared(K8S_DOCS)
-    root = tmp_path_factory.mktemp("k8s-store")
-    corpus = ingest_paths([docs], vocabulary)
-    build_store(root, corpus, base_uri=BASE_URI, extra={"sources": [str(docs)]})
-    return Store.open(root)
+@pytest.fixture(scope="module")
+def k8s_client(k8s_docs_store):
+    return make_client(k8s_docs_store)
 
 
 @pytest.fixture(scope="module")
-def k8s_client(k8s_store):
-    return make_client(k8s_store)
-
-
-@pytest.fixture(scope="module")
-def k8s_server(k8s_store):
-    with running_server(k8s_store.root, KG_CORS_ORIGINS="*") as url:
+def k8s_server(k8s_docs_store):
+    with running_server(k8s_docs_store.root, KG_CORS_ORIGINS="*") as url:
         yield url
 
 
@@ -209,6 +195,7 @@ def test_a_phrase_in_the_box_lands_on_results(browser, k8s_server, width, height
     page.wait_for_url(re.compile(r"/search\?q=pod\+restart"))
     assert page.locator(".hit").count() >= 5
     assert page.locator(".facets").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     shoot(page, "search", width, height, tmp_path)
     audit(page)
     # the suggestions: concepts first, typo-tolerant
@@ -223,10 +210,10 @@ def test_a_phrase_in_the_box_lands_on_results(browser, k8s_server, width, height
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width,height", SIZES)
-def test_concepts_and_notes_browse_everything(browser, k8s_server, k8s_store, width, height,
+def test_concepts_and_notes_browse_everything(browser, k8s_server, k8s_docs_store, width, height,
                                               tmp_path):
     page, problems = open_page(browser, width, height)
-    total, _ = k8s_store.graph.concepts(0)
+    total, _ = k8s_docs_store.graph.concepts(0)
     seen = 0
     url = k8s_server + "/concepts"
     while url:
@@ -242,7 +229,8 @@ def test_concepts_and_notes_browse_everything(browser, k8s_server, k8s_store, wi
     audit(page)
     page.goto(k8s_server + "/notes/")
     links = page.locator(".note-list a")
-    assert links.count() == len(k8s_store.manifest["notes"])
+    assert links.count() == len(k8s_docs_store.manifest["notes"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     shoot(page, "notes", width, height, tmp_path)
     audit(page)
     page.goto(k8s_server + "/no/such/page")
@@ -355,8 +343,8 @@ def test_widget_keeps_the_host_input_and_is_not_clipped(browser, k8s_server, wid
 
 
 @pytest.mark.browser
-def test_widget_names_a_cors_refusal(browser, k8s_store, docs_page):
-    with running_server(k8s_store.root) as api:  # no KG_CORS_ORIGINS: nobody allowed
+def test_widget_names_a_cors_refusal(browser, k8s_docs_store, docs_page):
+    with running_server(k8s_docs_store.root) as api:  # no KG_CORS_ORIGINS: nobody allowed
         page, problems = open_page(browser, 1000, 700)
         origin = docs_page(api)
         page.goto(origin + "/docs.html")

@@ -216,9 +216,14 @@ export class GraphView {
       const mx = (a.x + b.x) / 2 - (dy / len) * off, my = (a.y + b.y) / 2 + (dx / len) * off;
       path.setAttribute('d', `M${a.x.toFixed(1)},${a.y.toFixed(1)} Q${mx.toFixed(1)},${my.toFixed(1)} ${b.x.toFixed(1)},${b.y.toFixed(1)}`);
     }
-    const placed = [];
     const centre = this.selection.centre;
     const cx = width / 2;
+    // labels may not cover a node: every node's circle is taken before any label
+    const placed = this.order.map((id) => {
+      const p = this.screen(id);
+      const r = (id === centre ? R.centre : R.node) + 1;
+      return { x0: p.x - r, x1: p.x + r, y0: p.y - r, y1: p.y + r };
+    });
     for (const id of this.order) {
       const g = this.elements.get(id);
       const p = this.screen(id);
@@ -227,19 +232,34 @@ export class GraphView {
       const n = this.byId.get(id);
       const isCentre = id === centre;
       const w = textWidth(n.label, isCentre ? 14 : 12, isCentre ? 800 : 600);
-      const left = !isCentre && p.x < cx;
-      const tx = isCentre ? -w / 2 : left ? -(R.node + LABEL_PAD) : R.node + LABEL_PAD;
-      const ty = isCentre ? -(R.centre + 12) : 0;
-      text.setAttribute('x', isCentre ? 0 : tx.toFixed(1));
-      text.setAttribute('y', ty);
-      text.setAttribute('text-anchor', isCentre ? 'middle' : left ? 'end' : 'start');
-      const x0 = p.x + (isCentre ? -w / 2 : left ? tx - w : tx);
-      const box = { x0: x0 - 2, x1: x0 + w + 2, y0: p.y + ty - LABEL_H / 2, y1: p.y + ty + LABEL_H / 2 };
-      const inside = box.x0 >= 0 && box.x1 <= width && box.y0 >= 0 && box.y1 <= height;
-      const free = placed.every((o) => box.x1 < o.x0 || box.x0 > o.x1 || box.y1 < o.y0 || box.y0 > o.y1);
-      const show = isCentre || (inside && free);
+      // where the label may go: the outer side first, then above, then the inner side
+      const outside = p.x < cx ? 'left' : 'right';
+      const sides = isCentre ? ['above'] : [outside, 'above', outside === 'left' ? 'right' : 'left'];
+      let chosen = null;
+      for (const side of sides) {
+        const r = R.node + LABEL_PAD;
+        const dx = side === 'right' ? r : side === 'left' ? -r : 0;
+        const dy = side === 'above' ? -((isCentre ? R.centre : R.node) + 12) : 0;
+        const x0 = p.x + (side === 'right' ? dx : side === 'left' ? dx - w : -w / 2);
+        const box = { x0: x0 - 2, x1: x0 + w + 2, y0: p.y + dy - LABEL_H / 2, y1: p.y + dy + LABEL_H / 2 };
+        const inside = box.x0 >= 0 && box.x1 <= width && box.y0 >= 0 && box.y1 <= height;
+        const free = placed.every((o) => box.x1 < o.x0 || box.x0 > o.x1 || box.y1 < o.y0 || box.y0 > o.y1);
+        if (isCentre || (inside && free)) { chosen = { side, dx, dy, box }; break; }
+      }
+      if (chosen) {
+        text.setAttribute('x', chosen.dx.toFixed(1));
+        text.setAttribute('y', chosen.dy.toFixed(1));
+        text.setAttribute('text-anchor', chosen.side === 'right' ? 'start' : chosen.side === 'left' ? 'end' : 'middle');
+        placed.push(chosen.box);
+      } else {
+        // shown only on hover or focus: on the outer side
+        const r = R.node + LABEL_PAD;
+        text.setAttribute('x', (outside === 'right' ? r : -r).toFixed(1));
+        text.setAttribute('y', '0');
+        text.setAttribute('text-anchor', outside === 'right' ? 'start' : 'end');
+      }
+      const show = !!chosen;
       text.classList.toggle('label-hidden', !show);
-      if (show) placed.push(box);
     }
   }
 

@@ -42,14 +42,17 @@ function setup() {
     options = [];
     const add = (label, items) => {
       if (!items.length) return;
-      list.appendChild(h('p', { class: 'group-label', 'aria-hidden': 'true', text: label }));
+      // listbox > group (named) > option: the groups' headings are their names
+      const group = h('div', { role: 'group', 'aria-label': label || 'More' },
+        label ? h('p', { class: 'group-label', 'aria-hidden': 'true', text: label }) : null);
+      list.appendChild(group);
       items.forEach((o) => {
         const i = options.length;
         options.push(o);
         const el = h('div', { id: 'sg-' + i, role: 'option', 'aria-selected': 'false' },
           o.label, o.sub ? h('span', { class: 'sub', text: o.sub }) : null);
         el.addEventListener('mousedown', (ev) => { ev.preventDefault(); open(o); });
-        list.appendChild(el);
+        group.appendChild(el);
       });
     };
     add('Concepts', concepts.map((c) => ({
