@@ -88,7 +88,8 @@ SCHEMAS: dict[str, Any] = {
                                             {"cost": NUM}))}),
     "GraphResponse": obj({"focus": NSTR, "depth": INT, "limit": INT,
                           "nodes": array(obj({"id": STR, "label": STR},
-                                             {"kind": STR, "degree": INT})),
+                                             {"kind": STR, "degree": INT,
+                                              "labels": {"type": "object"}})),
                           "edges": array(obj({"source": STR, "target": STR, "relation": STR},
                                              {"weight": NUM}))}),
     "Relations": obj({"relations": array(obj({"id": STR, "label": STR},
@@ -263,6 +264,7 @@ def paths() -> dict[str, Any]:
             param("minWeight", {"type": "number", "default": 0, "minimum": 0,
                                 "maximum": 1_000_000},
                   "Drop edges lighter than this."),
+            param("lang", STR, "Language of the labels (as lang elsewhere)."),
             param("fanout", bounded(0, 0, 50),
                   "With depth > 1: at most this many new neighbours per node at each hop "
                   "after the first (0: fill limit hop by hop).")])},

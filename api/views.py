@@ -293,7 +293,8 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     else:
         found = store.graph.neighbourhood(focus, depth=depth, relations=relations,
                                           limit=limit, min_weight=min_weight)
-    return {"focus": focus, "depth": depth, "limit": limit, **found}
+    return localize(store, {"focus": focus, "depth": depth, "limit": limit, **found},
+                    language(query))
 
 
 MAX_FANNED_NODES = 400

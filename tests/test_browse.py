@@ -373,3 +373,17 @@ def test_dark_mode_follows_the_system_with_the_same_contrast(browser, k8s_server
     if url == "/explore/Pod":
         shoot(page, "explore-pod-dark", 1280, 800, tmp_path)
     page.close()
+
+
+@pytest.mark.browser
+def test_page_language_is_kept_as_the_focus_moves(browser, k8s_server):
+    page, problems = open_page(browser, 1280, 800)
+    page.goto(k8s_server + "/explore/Pod?lang=ko")
+    page.wait_for_selector("#graph .node.centre[data-id=pod]")
+    wait_until(lambda: page.locator("#concept-head h1").inner_text() == "파드")
+    page.locator('#graph .node[data-id="node"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/explore/node\?lang=ko$"))
+    wait_until(lambda: page.locator("#concept-head h1").inner_text() == "노드")
+    assert problems == []
+    page.close()

@@ -15,6 +15,9 @@ const moreBtn = document.getElementById('show-more');
 const STEP = matchMedia('(max-width: 899px)').matches ? 12 : 20;   // neighbours per "show more"
 const DEFAULT_HIDDEN = ['related'];   // co-mention, the weakest relation: off until asked for
 const TOP_LIMIT = 30;
+// ?lang=ko asks for Korean labels, definition and quotes first (kept as the focus moves);
+// without it the server goes by the browser's Accept-Language.
+const LANG = new URLSearchParams(location.search).get('lang');
 
 const state = {
   focus: app.getAttribute('data-focus') || null,
@@ -68,6 +71,7 @@ function currentUrl() {
   const hidden = [...state.hidden].sort().join(',');
   if (hidden !== DEFAULT_HIDDEN.join(',')) q.set('hide', hidden);
   if (state.allEdges) q.set('edges', 'all');
+  if (LANG) q.set('lang', LANG);
   const qs = q.toString();
   return (state.focus ? exploreUrl(state.focus) : '/explore') + (qs ? '?' + qs : '');
 }
@@ -113,12 +117,7 @@ window.addEventListener('popstate', (ev) => {
 document.addEventListener('kg:focus', (ev) => { ev.preventDefault(); refocus(ev.detail); });
 
 // ------------------------------------------------------------------ loading
-// ?lang=ko on the page asks for Korean labels, definition and quotes first; without it
-// the server goes by the browser's Accept-Language.
-function langQuery() {
-  const lang = new URLSearchParams(location.search).get('lang');
-  return lang ? '?lang=' + encodeURIComponent(lang) : '';
-}
+function langQuery() { return LANG ? '?lang=' + encodeURIComponent(LANG) : ''; }
 function graphUrl() {
   const q = new URLSearchParams();
   if (state.focus) {
@@ -131,6 +130,7 @@ function graphUrl() {
   } else {
     q.set('limit', TOP_LIMIT);
   }
+  if (LANG) q.set('lang', LANG);
   if (state.types.length) {
     const shown = state.types.map((t) => t.id).filter((id) => !state.hidden.has(id));
     if (shown.length < state.types.length) q.set('relation', shown.join(',') || 'none');
