@@ -23,7 +23,7 @@ from graph.rdf import FORMATS as RDF_FORMATS
 from kg.settings import load_settings
 from kg.store import RELOAD_CHECK_SECONDS, Store, StoreError
 
-from . import cors, errors, explore, linked_data, notes_page, openapi, sparql, views, widget
+from . import cors, errors, explore, linked_data, notes_page, openapi, pages, sparql, views, widget
 from .errors import RequestTooLarge, ServiceUnavailable
 
 EXTENSION = "kg"
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _routes(app)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(notes_page.blueprint)
+    app.register_blueprint(pages.blueprint)
     app.register_blueprint(widget.blueprint)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(linked_data.blueprint)

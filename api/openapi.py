@@ -88,15 +88,29 @@ SCHEMAS: dict[str, Any] = {
                                             {"cost": NUM}))}),
     "GraphResponse": obj({"focus": NSTR, "depth": INT, "limit": INT,
                           "nodes": array(obj({"id": STR, "label": STR},
-                                             {"kind": STR, "degree": INT})),
+                                             {"kind": STR, "degree": INT,
+                                              "labels": {"type": "object"}})),
                           "edges": array(obj({"source": STR, "target": STR, "relation": STR},
                                              {"weight": NUM}))}),
     "Relations": obj({"relations": array(obj({"id": STR, "label": STR},
                                              {"description": STR, "predicate": STR}))}),
-    "ExploreData": obj({"concept": ref("Concept"), "groups": array(obj(
-        {"relation": STR, "direction": STR, "label": STR, "items": array(obj(
-            {"id": STR, "label": STR},
-            {"weight": NUM, "evidenceCount": INT, "evidence": array(ref("Evidence"))}))}))}),
+    # The concept page's data, bounded; with part=group or part=sources, one page of one
+    # list (total, offset, limit and items or notes).
+    "ExploreData": obj({"concept": {"oneOf": [STR, obj(
+        {"id": STR, "uri": STR, "label": STR},
+        {"altLabels": array(STR), "translations": {"type": "object"},
+         "definition": {"oneOf": [{"type": "null"}, ref("Evidence")]}})]}}, {
+        "groups": array(obj(
+            {"relation": STR, "direction": STR, "label": STR, "total": INT,
+             "items": array(ref("ExploreItem"))})),
+        "sources": obj({"total": INT, "mentions": INT, "notes": array(ref("SourceNote"))}),
+        "relation": STR, "direction": STR, "total": INT, "offset": INT, "limit": INT,
+        "items": array(ref("ExploreItem")), "notes": array(ref("SourceNote"))}),
+    "ExploreItem": obj({"id": STR, "label": STR}, {
+        "weight": NUM, "confidence": NUM, "evidenceCount": INT,
+        "evidence": array(ref("Evidence"))}),
+    "SourceNote": obj({"path": STR, "title": STR, "count": INT, "sections": array(obj(
+        {"anchor": STR, "line": INT, "title": STR}))}),
     "SparqlResultsJson": {
         "description": "SPARQL 1.1 Query Results JSON (SELECT: head.vars + results.bindings; "
                        "ASK: boolean)",
@@ -134,6 +148,11 @@ BAD = error_response("Bad parameter (code names it: missing_parameter, invalid_p
 UNKNOWN = error_response("Unknown concept (unknown_concept), with close suggestions")
 NO_STORE = error_response("No built store yet (no_store)")
 HTML = {"description": "HTML page", "content": {"text/html": {"schema": STR}}}
+NOTES_LIST = {"description": "HTML for browsers; {total, notes: [{path, title, url}]} for "
+                             "Accept: application/json",
+              "content": {"text/html": {"schema": STR},
+                          "application/json": {"schema": obj({"total": INT, "notes": array(
+                              obj({"path": STR, "title": STR, "url": STR}))})}}}
 
 
 def PAGE_404(description: str) -> dict[str, Any]:  # noqa: N802 - reads like the constants
@@ -251,7 +270,11 @@ def paths() -> dict[str, Any]:
             param("limit", bounded(50, 1, 200), "Most nodes."), RELATION,
             param("minWeight", {"type": "number", "default": 0, "minimum": 0,
                                 "maximum": 1_000_000},
-                  "Drop edges lighter than this.")])},
+                  "Drop edges lighter than this."),
+            param("lang", STR, "Language of the labels (as lang elsewhere)."),
+            param("fanout", bounded(0, 0, 50),
+                  "With depth > 1: at most this many new neighbours per node at each hop "
+                  "after the first (0: fill limit hop by hop).")])},
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
         "/api/export": {"get": _op("The whole graph as RDF", {
@@ -268,8 +291,15 @@ def paths() -> dict[str, Any]:
                                        "ttl", "nt", "nq", "jsonld", "rdf", "rdfxml"],
                               "default": "turtle"}, "RDF serialisation (or an alias).")])},
         "/api/explore/{key}": {"get": _op("One concept with its links grouped for the "
-                                          "explorer page", {
-            "200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN}, [KEY])},
+                                          "explorer page (bounded; paged by part=)", {
+            "200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN}, [
+            KEY, param("part", {"enum": ["group", "sources"]},
+                       "One list in full, paged: a relation group or the source notes."),
+            param("relation", STR, "With part=group: the relation type."),
+            param("direction", {"enum": ["out", "in", "both"]}, "With part=group."),
+            param("offset", INT, "First item of the page."),
+            param("limit", INT, "Items per page (1 to 200)."),
+            param("lang", STR, "Language of labels, definition and quotes.")])},
         "/sparql": {
             "get": _op("SPARQL 1.1 Protocol query (read-only)", sparql_responses, sparql_params,
                        tag="linked data",
@@ -312,6 +342,24 @@ def paths() -> dict[str, Any]:
             "200": HTML, "404": PAGE_404("Unknown note (HTML page)")}, [
             param("path", STR, "Note path as ingested (e.g. workloads/pods.md).",
                   where="path")], tag="pages")},
+        "/search": {"get": _op("Search results page: concepts, then sections, with facets "
+                               "and paging", {"200": HTML, "400": {
+                                   "description": "Bad parameter (HTML page)",
+                                   "content": {"text/html": {"schema": STR}}}}, [
+            param("q", STR, "The words to look for."),
+            param("page", INT, "Page number (10 results a page)."),
+            param("kind", STR, "Only sections or only concepts."),
+            param("path", STR, "Only this note."), param("concept", STR, "Only this concept."),
+            param("tag", STR, "Only notes with this tag.")], tag="pages")},
+        "/concepts": {"get": _op("A–Z index of every concept, with counts and filters", {
+            "200": HTML, "400": BAD}, [
+            param("letter", STR, "Only labels starting with this letter (# for others)."),
+            param("relation", STR, "Only concepts with a relation of this type."),
+            param("note", STR, "Only concepts read from this note."),
+            param("page", INT, "Page number (200 concepts a page).")], tag="pages")},
+        "/notes/": {"get": _op("Every note by folder (HTML), or a JSON list by Accept", {
+            "200": NOTES_LIST}, tag="pages")},
+        "/notes": {"get": _op("Same as /notes/", {"200": NOTES_LIST}, tag="pages")},
         "/widget.js": {"get": _op("Embeddable search box script", {"200": {
             "description": "JavaScript", "content": {"application/javascript": {"schema": STR}}}},
             tag="pages")},

@@ -49,8 +49,34 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+EXAMPLES = """examples:
+  kg ingest ~/notes --store ~/notes-kg      build the graph and the index
+  kg serve --store ~/notes-kg --port 8000   the API, the explorer and the widget
+  kg search "restart only on failure" --store ~/notes-kg
+  kg related ReplicaSet --depth 2 --store ~/notes-kg
+  kg path Deployment Node --store ~/notes-kg
+"""
+
+
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kg")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kg", description="Notes → knowledge graph → search.")
+    parser = argparse.ArgumentParser(prog="kg", description="Notes → knowledge graph → search.",
+                                     epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kg {_version()}")
     sub = parser.add_subparsers(dest="command")
 
     ingest = sub.add_parser("ingest", help="build the graph and the index from notes")
@@ -93,6 +119,16 @@ def _parser() -> argparse.ArgumentParser:
     related.add_argument("--limit", type=int, default=20)
     related.add_argument("--json", action="store_true", help="print the API's JSON")
     related.set_defaults(run=cmd_related)
+
+    path = sub.add_parser("path", help="how two concepts are connected",
+                          epilog="example: kg path Deployment Node --store ~/notes-kg")
+    path.add_argument("source", metavar="FROM")
+    path.add_argument("target", metavar="TO")
+    _store_option(path)
+    path.add_argument("-k", type=int, default=1, choices=range(1, 6), metavar="1..5",
+                      help="how many paths (default 1)")
+    path.add_argument("--json", action="store_true", help="print the API's JSON")
+    path.set_defaults(run=cmd_path)
     return parser
 
 
@@ -116,8 +152,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if corpus is None:
         counts = Store.manifest_of(store).get("counts", {})
         print(f"up to date {store}: nothing changed since the last build "
-              f"({counts.get('files', 0)} files, {counts.get('concepts', 0)} concepts, "
-              f"{counts.get('relations', 0)} relations)")
+              f"({plural(counts.get('files', 0), 'file')}, "
+              f"{plural(counts.get('concepts', 0), 'concept')}, "
+              f"{plural(counts.get('relations', 0), 'relation')})")
         return EXIT_WARNINGS if counts.get("errors") or counts.get("warnings") else EXIT_OK
     for error in corpus.errors:
         label = "skipped" if error.fatal else "warning"
@@ -127,9 +164,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"the store at {store} is unchanged", file=sys.stderr)
         return EXIT_FAILED
     counts = Store.manifest_of(store)["counts"]  # what build_store counted
-    print(f"built {store}: {counts['files']} files, {counts['sections']} sections, "
-          f"{counts['concepts']} concepts, {counts['relations']} relations, "
-          f"{counts['errors']} errors, {counts['warnings']} warnings")
+    print(f"built {store}: " + ", ".join(plural(counts[key], key[:-1]) for key in (
+        "files", "sections", "concepts", "relations", "errors", "warnings")))
     return EXIT_WARNINGS if corpus.errors else EXIT_OK
 
 
@@ -149,21 +185,53 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
+    stage = _Stages(progress)
     with ingest_lock(store), collector_paused():
+        stage("reading files")
         sources = read_sources(paths, settings["max_file_bytes"], follow_links=follow_links)
         limits = Limits(settings["max_table_rows"], settings["max_evidence_chars"])
         inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
                                      settings["graph_url"], build_version(), repr(limits))
         if not force and current_inputs(store) == inputs:
+            stage.end()
             return None
+        stage(f"parsing and linking {plural(len(sources.items), 'file')}")
         corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
                                 cache=store / "cache", limits=limits)
         if bar:
             bar.done()
         if corpus.notes:
+            stage(f"writing the graph and the index ({plural(len(corpus.concepts), 'concept')})")
             build_store(store, corpus, base_uri=settings["base_uri"],
-                        extra={"sources": [str(p) for p in paths], "inputs": inputs})
+                        extra={"sources": [str(p.absolute()) for p in paths],
+                               "inputs": inputs})
+        stage.end()
     return corpus
+
+
+class _Stages:
+    """One line on stderr per ingest stage, each with the time it took and the time since
+    the start, so a long ingest never sits silent."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = self.last = time.monotonic()
+        self.name: str | None = None
+
+    def __call__(self, name: str) -> None:
+        self.end()
+        self.name = name
+        if self.enabled:
+            sys.stderr.write(f"kg: {name}…\n")
+            sys.stderr.flush()
+
+    def end(self) -> None:
+        now = time.monotonic()
+        if self.enabled and self.name is not None:
+            sys.stderr.write(f"kg:   {self.name}: done in {now - self.last:.1f}s "
+                             f"({now - self.start:.1f}s elapsed)\n")
+            sys.stderr.flush()
+        self.name, self.last = None, now
 
 
 class _ProgressBar:
@@ -264,12 +332,20 @@ def base_uri_warning(base_uri: str | None, served: str) -> str | None:
 
 # -- search and related ---------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
+    from api.errors import ApiError
     from api.views import search_response
 
+    if not args.query.strip():
+        print('kg: search needs some words, e.g. kg search "pod restart"', file=sys.stderr)
+        return EXIT_USAGE
     store = Store.open(_store_path(args))
     settings = load_settings()
-    body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
-                                             **({"kind": args.kind} if args.kind else {})})
+    try:
+        body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
+                                                 **({"kind": args.kind} if args.kind else {})})
+    except ApiError as exc:
+        print(f"kg: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(body, indent=1, ensure_ascii=False))
         return EXIT_OK if body["total"] else EXIT_FAILED
@@ -279,12 +355,17 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"no results for {args.query!r}")
         return EXIT_FAILED
     for number, result in enumerate(body["results"], 1):
-        crumbs = " › ".join(result.get("breadcrumb") or [result["title"]])
+        if result["kind"] == "concept":
+            # a concept is named by its label (its id only in brackets)
+            label = store.graph.label_in(result["id"], "en") or result["title"]
+            crumbs = f"{label} ({result['id']})" if label != result["id"] else label
+        else:
+            crumbs = " › ".join(result.get("breadcrumb") or [result["title"]])
         where = f"{result['source']['path']}:{result['source']['line']}" if result.get("source") \
             else ""
         print(f"{number:2}. [{result['kind']}] {crumbs}  ({where})")
         print(f"    {_terminal(result.get('snippet', ''))}")
-    print(f"{body['total']} results")
+    print(plural(body["total"], "result"))
     return EXIT_OK
 
 
@@ -314,6 +395,32 @@ def cmd_related(args: argparse.Namespace) -> int:
             print(f"      “{evidence['text'][:90]}” {evidence['path']}:{evidence['line']}")
     if not body["related"]:
         print("  (no related concepts)")
+    return EXIT_OK
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    from api.errors import ApiError
+    from api.views import path_response
+
+    store = Store.open(_store_path(args))
+    try:
+        body = path_response(store, {"from": args.source, "to": args.target, "k": str(args.k)})
+    except ApiError as exc:
+        print(f"kg: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(body, indent=1, ensure_ascii=False))
+        return EXIT_OK if body["found"] else EXIT_FAILED
+    if not body["found"]:
+        print(f"no path from {args.source!r} to {args.target!r} within 6 steps")
+        return EXIT_FAILED
+    for number, found in enumerate(body["paths"], 1):
+        labels = {node["id"]: node["label"] for node in found["nodes"]}
+        print(f"{number}. " + " → ".join(node["label"] for node in found["nodes"]))
+        for edge in found["edges"]:
+            print(f"     {labels[edge['source']]} {edge['relation']} {labels[edge['target']]}")
+            for evidence in (edge.get("evidence") or [])[:1]:
+                print(f"       “{evidence['text'][:90]}” {evidence['path']}:{evidence['line']}")
     return EXIT_OK
 
 

@@ -117,9 +117,10 @@ def test_no_path_traversal(client, url):
 
 @pytest.mark.parametrize("url", ["/explore", "/explore/pod", "/explore/nope-zzz",
                                  "/explore?q=%3Cscript%3E", "/notes/cluster/namespaces.md",
-                                 "/notes/nope.md", "/demo"])
+                                 "/notes/nope.md", "/demo", "/search?q=%3Cscript%3E",
+                                 "/concepts", "/notes/"])
 def test_html_pages_send_csp_and_nosniff(client, url):
-    response = client.get(url)
+    response = client.get(url, follow_redirects=True, headers={"Accept": "text/html"})
     assert response.mimetype == "text/html"
     csp = response.headers.get("Content-Security-Policy", "")
     assert "default-src 'none'" in csp and "script-src 'self'" in csp
