@@ -207,7 +207,7 @@ def test_a_billion_laughs_note_ingests_in_bounded_time(tmp_path):
     assert result.returncode == 3, result.stderr
     assert seconds < 60
     assert "alias" in reported(result.stderr)["laughs.md"]
-    assert "1 files" in result.stdout
+    assert "1 file," in result.stdout
 
 
 def test_a_vocabulary_with_aliases_is_refused(tmp_path):
