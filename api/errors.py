@@ -17,11 +17,13 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, message: str, *, code: str | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        self.headers = headers or {}
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -36,6 +38,11 @@ class BadRequest(ApiError):
 class NotFound(ApiError):
     status = 404
     code = "not_found"
+
+
+class RequestTooLarge(ApiError):
+    status = 413
+    code = "request_too_large"
 
 
 class ServiceUnavailable(ApiError):
@@ -54,6 +61,7 @@ def register(app: Flask) -> None:
     def _api_error(exc: ApiError):  # noqa: ANN202
         response = jsonify(exc.body())
         response.status_code = exc.status
+        response.headers.update(exc.headers)
         return response
 
     @app.errorhandler(HTTPException)

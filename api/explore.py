@@ -16,7 +16,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from graph.vocab import RELATIONS
 
-from . import views
+from . import params, views
 from .errors import ApiError
 
 blueprint = Blueprint("explore", __name__)
@@ -71,10 +71,12 @@ def explore_page(key: str | None = None) -> Response:
     store = _store()
     focus = None
     if key is None and request.args.get("q", "").strip():
-        # The search form without JavaScript: /explore?q=Pod -> /explore/pod (or a 404 page).
-        key = request.args["q"]
-        if (found := store.graph.resolve(key.strip())) is not None:
+        # A search without JavaScript: /explore?q=Pod -> /explore/pod, anything else
+        # ("pod restart") -> the results page.
+        key = request.args["q"].strip()
+        if (found := store.graph.resolve(key)) is not None:
             return redirect(url_for("explore.explore_page", key=found))
+        return redirect(url_for("pages.search_page", q=key[:500]))
     if key is not None:
         try:
             focus = views.resolve(store, key)
@@ -82,20 +84,98 @@ def explore_page(key: str | None = None) -> Response:
             return page("explore.html", status=exc.status, focus="", focus_label="",
                         missing=key[:200], suggestions=exc.extra.get("suggestions", []),
                         stats=store.graph.stats())
-    label = (store.graph.concept(focus) or {}).get("label", "") if focus else ""
+    label = store.graph.label_in(focus, views.language(request.args)) or "" if focus else ""
     return page("explore.html", focus=focus or "", focus_label=label, missing=None,
                 suggestions=[], stats=store.graph.stats())
 
 
 @blueprint.get("/api/explore/<path:key>")
 def explore_data(key: str) -> dict[str, Any]:
-    """The concept (as /api/concepts/<key>) plus its relations grouped by type and
-    direction, each neighbour with the sentences (path, line) the relation was read from."""
+    """The concept page's data, bounded: the concept, its relations grouped by type and
+    direction (each group's strongest items with a little evidence, and its total), and
+    its sources grouped by note. ``part=group&relation=&direction=`` or ``part=sources``
+    with ``offset``/``limit`` pages through one list in full."""
     store = _store()
-    return concept_details(store, views.resolve(store, key))
+    cid = views.resolve(store, key)
+    lang = views.language(request.args)
+    part = params.choice(request.args, "part", ("group", "sources"))
+    if part is None:
+        return concept_details(store, cid, lang)
+    offset = params.integer(request.args, "offset", 0, 0, 1_000_000)
+    limit = params.integer(request.args, "limit", PAGE_ITEMS, 1, MAX_PAGE_ITEMS)
+    if part == "sources":
+        notes = source_notes(store, cid)
+        return {"concept": cid, "total": len(notes), "offset": offset, "limit": limit,
+                "notes": notes[offset:offset + limit]}
+    relation = params.choice(request.args, "relation", list(RELATIONS)) or ""
+    direction = params.choice(request.args, "direction", ("out", "in", "both")) or "out"
+    items = relation_groups(store, cid, lang).get((relation, direction), {}).get("items", [])
+    return {"concept": cid, "relation": relation, "direction": direction,
+            "total": len(items), "offset": offset, "limit": limit,
+            "items": [_trim(i, PAGE_EVIDENCE) for i in items[offset:offset + limit]]}
 
 
-def concept_details(store: Any, cid: str) -> dict[str, Any]:
+# The first answer is bounded (the 1 MB it once was for Pod on the Kubernetes docs made
+# phones crawl): these many items per relation group, quotes per item, notes and
+# sections per note; the rest is paged with ``part=``.
+GROUP_ITEMS = 6
+ITEM_EVIDENCE = 2
+SOURCE_NOTES = 8
+NOTE_SECTIONS = 3
+PAGE_ITEMS = 50
+MAX_PAGE_ITEMS = 200
+PAGE_EVIDENCE = 3
+
+
+def concept_details(store: Any, cid: str, lang: str = "en") -> dict[str, Any]:
+    concept = dict(store.graph.concept(cid) or {})
+    concept["definition"] = views.preferred_definition(store, concept, lang)
+    for name in ("broader", "narrower", "related", "sources"):
+        concept.pop(name, None)  # all of them are in groups / sources below, bounded
+    groups = []
+    for group in relation_groups(store, cid, lang).values():
+        items = group["items"]
+        groups.append({**group, "total": len(items),
+                       "items": [_trim(i, ITEM_EVIDENCE) for i in items[:GROUP_ITEMS]]})
+    notes = source_notes(store, cid)
+    trimmed = [{**n, "sections": n["sections"][:NOTE_SECTIONS]} for n in notes[:SOURCE_NOTES]]
+    return views.localize(store, {
+        "concept": concept, "groups": groups,
+        "sources": {"total": len(notes), "mentions": sum(n["count"] for n in notes),
+                    "notes": trimmed},
+    }, lang)
+
+
+def _trim(item: dict[str, Any], quotes: int) -> dict[str, Any]:
+    return {**item, "evidence": item["evidence"][:quotes]}
+
+
+def source_notes(store: Any, cid: str) -> list[dict[str, Any]]:
+    """The concept's sources grouped by note: most mentions first, sections in order."""
+    concept = store.graph.concept(cid) or {}
+    notes: dict[str, dict[str, Any]] = {}
+    for src in concept.get("sources", []):
+        note = notes.setdefault(src["path"], {"path": src["path"], "count": 0, "sections": []})
+        note["count"] += 1
+        note["sections"].append({"anchor": src["anchor"], "line": src["line"],
+                                 "title": src.get("title") or src["anchor"]})
+    for note in notes.values():
+        record = store.note(note["path"]) if note["count"] else None
+        note["title"] = (record or {}).get("title") or note["path"]
+    return sorted(notes.values(), key=lambda n: (-n["count"], n["path"]))
+
+
+def _strength(item: dict[str, Any]) -> tuple[float, float]:
+    """How strongly an item is held: its confidence when the graph gives one, then its
+    weight (how often it was read)."""
+    confidence = item.get("confidence")
+    return (float(confidence) if confidence is not None else 0.0, float(item["weight"]))
+
+
+def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, str], dict[str, Any]]:
+    """Every (relation, direction) group of the concept, in display order, each with all
+    its items strongest first (confidence, then weight) and their evidence in ``lang``
+    first. Co-mention ("related") comes last: it is the weakest kind of relation."""
     graph = store.graph
     concept = graph.concept(cid)
     assert concept is not None  # resolve() only returns known ids
@@ -112,10 +192,10 @@ def concept_details(store: Any, cid: str) -> dict[str, Any]:
     # type's edge with its evidence (one call per type that occurs, not per neighbour).
     evidence: dict[tuple[str, str], dict[str, Any]] = {}
     for rtype in dict.fromkeys(p[2] for p in pairs):
-        for hit in graph.related(cid, depth=1, relations=[rtype], limit=1000):
+        for hit in graph.related(cid, depth=1, relations=[rtype], limit=100_000):
             evidence[(rtype, hit["id"])] = hit
     groups: dict[tuple[str, str], dict[str, Any]] = {}
-    order = list(RELATIONS)
+    seen: set[tuple[str, str, str]] = set()
     for other, label, rtype, direction, weight in pairs:
         symmetric = RELATIONS[rtype].co_mention if rtype in RELATIONS else False
         if symmetric:
@@ -126,27 +206,34 @@ def concept_details(store: Any, cid: str) -> dict[str, Any]:
             "label": _group_label(rtype, direction),
             "items": [],
         })
-        if any(i["id"] == other for i in group["items"]):
+        if (rtype, direction, other) in seen:
             continue
+        seen.add((rtype, direction, other))
         hit = evidence.get((rtype, other))
         usable = hit is not None and (symmetric or hit["direction"] == direction)
-        group["items"].append({
+        item = {
             "id": other,
             "label": label,
             "weight": hit["weight"] if usable else weight,
             "evidenceCount": hit["evidenceCount"] if usable else 0,
-            "evidence": hit["evidence"] if usable else [],
-        })
+            "evidence": views.prefer_language(hit["evidence"], lang) if usable else [],
+        }
+        if usable and hit.get("confidence") is not None:
+            item["confidence"] = hit["confidence"]
+        group["items"].append(item)
 
-    def rank(key: tuple[str, str]) -> tuple[int, int]:
+    order = list(RELATIONS)
+
+    def rank(key: tuple[str, str]) -> tuple[int, int, int]:
         rtype, direction = key
-        return (order.index(rtype) if rtype in order else len(order),
+        weakest = RELATIONS[rtype].co_mention if rtype in RELATIONS else False
+        return (int(weakest), order.index(rtype) if rtype in order else len(order),
                 {"out": 0, "both": 1, "in": 2}[direction])
 
-    ordered = [groups[k] for k in sorted(groups, key=rank)]
-    for group in ordered:
-        group["items"].sort(key=lambda i: (-i["weight"], i["label"].casefold()))
-    return {"concept": concept, "groups": ordered}
+    for group in groups.values():
+        group["items"].sort(key=lambda i: (-_strength(i)[0], -_strength(i)[1],
+                                           i["label"].casefold()))
+    return {k: groups[k] for k in sorted(groups, key=rank)}
 
 
 def _group_label(rtype: str, direction: str) -> str:

@@ -31,6 +31,13 @@ def describe_query(uri: str) -> str:
     return f"CONSTRUCT {{ <{uri}> ?p ?o }} WHERE {{ <{uri}> ?p ?o }}"
 
 
+@blueprint.after_request
+def _vary(response: Response) -> Response:
+    """Every answer here, the 404 and 406 included, depends on ``Accept``."""
+    response.vary.add("Accept")
+    return response
+
+
 def _wants_html() -> bool:
     """True when the client prefers HTML to every RDF format (a browser); ties go to RDF."""
     if request.args.get("format") or not request.headers.get("Accept", "").strip():

@@ -92,16 +92,30 @@ SCHEMAS: dict[str, Any] = {
                                             {"cost": NUM}))}),
     "GraphResponse": obj({"focus": NSTR, "depth": INT, "limit": INT,
                           "nodes": array(obj({"id": STR, "label": STR},
-                                             {"kind": STR, "degree": INT})),
+                                             {"kind": STR, "degree": INT,
+                                              "labels": {"type": "object"}})),
                           "edges": array(obj({"source": STR, "target": STR, "relation": STR,
                                               "confidence": CONFIDENCE},
                                              {"weight": NUM}))}),
     "Relations": obj({"relations": array(obj({"id": STR, "label": STR},
                                              {"description": STR, "predicate": STR}))}),
-    "ExploreData": obj({"concept": ref("Concept"), "groups": array(obj(
-        {"relation": STR, "direction": STR, "label": STR, "items": array(obj(
-            {"id": STR, "label": STR},
-            {"weight": NUM, "evidenceCount": INT, "evidence": array(ref("Evidence"))}))}))}),
+    # The concept page's data, bounded; with part=group or part=sources, one page of one
+    # list (total, offset, limit and items or notes).
+    "ExploreData": obj({"concept": {"oneOf": [STR, obj(
+        {"id": STR, "uri": STR, "label": STR},
+        {"altLabels": array(STR), "translations": {"type": "object"},
+         "definition": {"oneOf": [{"type": "null"}, ref("Evidence")]}})]}}, {
+        "groups": array(obj(
+            {"relation": STR, "direction": STR, "label": STR, "total": INT,
+             "items": array(ref("ExploreItem"))})),
+        "sources": obj({"total": INT, "mentions": INT, "notes": array(ref("SourceNote"))}),
+        "relation": STR, "direction": STR, "total": INT, "offset": INT, "limit": INT,
+        "items": array(ref("ExploreItem")), "notes": array(ref("SourceNote"))}),
+    "ExploreItem": obj({"id": STR, "label": STR}, {
+        "weight": NUM, "confidence": NUM, "evidenceCount": INT,
+        "evidence": array(ref("Evidence"))}),
+    "SourceNote": obj({"path": STR, "title": STR, "count": INT, "sections": array(obj(
+        {"anchor": STR, "line": INT, "title": STR}))}),
     "SparqlResultsJson": {
         "description": "SPARQL 1.1 Query Results JSON (SELECT: head.vars + results.bindings; "
                        "ASK: boolean)",
@@ -143,6 +157,11 @@ MIN_CONFIDENCE = param("minConfidence", {**CONFIDENCE, "default": DEFAULT_MIN_CO
                        "Only typed relations at least this confident.")
 CO_MENTION = param("coMention", {"type": "boolean", "default": False},
                    "Also concepts only mentioned together (never typed claims).")
+NOTES_LIST = {"description": "HTML for browsers; {total, notes: [{path, title, url}]} for "
+                             "Accept: application/json",
+              "content": {"text/html": {"schema": STR},
+                          "application/json": {"schema": obj({"total": INT, "notes": array(
+                              obj({"path": STR, "title": STR, "url": STR}))})}}}
 
 
 def PAGE_404(description: str) -> dict[str, Any]:  # noqa: N802 - reads like the constants
@@ -184,14 +203,18 @@ def _sparql_content() -> dict[str, Any]:
 
 def paths() -> dict[str, Any]:
     sparql_params = [
-        param("query", STR, "The SPARQL query (GET; or form-encoded POST)."),
+        param("query", STR, "The SPARQL query (GET; or form-encoded POST). A GET without it "
+              "answers the endpoint's SPARQL 1.1 Service Description (RDF)."),
         param("default-graph-uri", array(STR), "Graphs making up the default graph (SPARQL "
               "Protocol). Without it and without FROM, the default graph is the union of "
               "all named graphs."),
         param("named-graph-uri", array(STR), "Graphs available to GRAPH."),
-        param("format", {"enum": [*SPARQL_FORMATS, "nt", "ttl", "jsonld"]},
+        param("format", {"enum": [*SPARQL_FORMATS, "nt", "ttl", "jsonld", "n3", "rdf", "srj",
+                                  "srx"]},
               "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, json-ld, "
-              "ntriples, rdfxml (CONSTRUCT/DESCRIBE)."),
+              "ntriples, rdfxml (CONSTRUCT/DESCRIBE). Names mean a format per kind of "
+              "answer, as clients send them: xml is RDF/XML for CONSTRUCT, n3 Turtle, json "
+              "JSON-LD."),
     ]
     sparql_responses = {
         "200": {"description": "Results. SELECT/ASK: SPARQL results JSON (default), XML, CSV, "
@@ -208,8 +231,11 @@ def paths() -> dict[str, Any]:
                               "refused"),
         "406": error_response("No acceptable format for this query form (not_acceptable)"),
         "415": error_response("POST body neither application/sparql-query nor form-encoded"),
-        "503": error_response("Query ran past KG_SPARQL_TIMEOUT (query_timeout), graph store "
-                              "unavailable, or no store"),
+        "413": error_response("Request body over 1 MiB (request_too_large)"),
+        "503": error_response("Query ran past KG_SPARQL_TIMEOUT (query_timeout) or "
+                              "KG_SPARQL_MAX_MEMORY (query_memory); KG_SPARQL_CONCURRENCY "
+                              "queries already running (sparql_busy, with Retry-After); graph "
+                              "store unavailable, or no store"),
     }
     return {
         "/healthz": {"get": _op("Liveness and the served build", {"200": json_response(
@@ -256,21 +282,36 @@ def paths() -> dict[str, Any]:
             param("limit", bounded(50, 1, 200), "Most nodes."), RELATION,
             param("minWeight", {"type": "number", "default": 0, "minimum": 0,
                                 "maximum": 1_000_000},
-                  "Drop edges lighter than this."), MIN_CONFIDENCE, CO_MENTION])},
+                  "Drop edges lighter than this."), MIN_CONFIDENCE, CO_MENTION,
+            param("lang", STR, "Language of the labels (as lang elsewhere)."),
+            param("fanout", bounded(0, 0, 50),
+                  "With depth > 1: at most this many new neighbours per node at each hop "
+                  "after the first (0: fill limit hop by hop).")])},
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
         "/api/export": {"get": _op("The whole graph as RDF", {
-            "200": {"description": "Triple formats hold the union of all graphs; quad formats "
-                                   "(nquads, trig, json-ld) keep a named graph per note",
+            "200": {"description": "Triple formats and JSON-LD (compacted, with an @context of "
+                                   "our prefixes) hold the union of all graphs; nquads and "
+                                   "trig keep a named graph per note. Written once per build: "
+                                   "ETag, Content-Length, 304 on If-None-Match",
                     "content": rdf_content("text/turtle", "application/n-triples",
                                            "application/n-quads", "application/trig",
                                            "application/ld+json", "application/rdf+xml")},
-            "400": BAD}, [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig",
-                                                    "json-ld", "xml"], "default": "turtle"},
-                                "RDF serialisation.")])},
+            "304": {"description": "If-None-Match holds the export's ETag"},
+            "400": BAD, "503": error_response("The export could not be written (export_failed)")},
+            [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig", "json-ld", "xml",
+                                       "ttl", "nt", "nq", "jsonld", "rdf", "rdfxml"],
+                              "default": "turtle"}, "RDF serialisation (or an alias).")])},
         "/api/explore/{key}": {"get": _op("One concept with its links grouped for the "
-                                          "explorer page", {
-            "200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN}, [KEY])},
+                                          "explorer page (bounded; paged by part=)", {
+            "200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN}, [
+            KEY, param("part", {"enum": ["group", "sources"]},
+                       "One list in full, paged: a relation group or the source notes."),
+            param("relation", STR, "With part=group: the relation type."),
+            param("direction", {"enum": ["out", "in", "both"]}, "With part=group."),
+            param("offset", INT, "First item of the page."),
+            param("limit", INT, "Items per page (1 to 200)."),
+            param("lang", STR, "Language of labels, definition and quotes.")])},
         "/sparql": {
             "get": _op("SPARQL 1.1 Protocol query (read-only)", sparql_responses, sparql_params,
                        tag="linked data",
@@ -313,6 +354,24 @@ def paths() -> dict[str, Any]:
             "200": HTML, "404": PAGE_404("Unknown note (HTML page)")}, [
             param("path", STR, "Note path as ingested (e.g. workloads/pods.md).",
                   where="path")], tag="pages")},
+        "/search": {"get": _op("Search results page: concepts, then sections, with facets "
+                               "and paging", {"200": HTML, "400": {
+                                   "description": "Bad parameter (HTML page)",
+                                   "content": {"text/html": {"schema": STR}}}}, [
+            param("q", STR, "The words to look for."),
+            param("page", INT, "Page number (10 results a page)."),
+            param("kind", STR, "Only sections or only concepts."),
+            param("path", STR, "Only this note."), param("concept", STR, "Only this concept."),
+            param("tag", STR, "Only notes with this tag.")], tag="pages")},
+        "/concepts": {"get": _op("A–Z index of every concept, with counts and filters", {
+            "200": HTML, "400": BAD}, [
+            param("letter", STR, "Only labels starting with this letter (# for others)."),
+            param("relation", STR, "Only concepts with a relation of this type."),
+            param("note", STR, "Only concepts read from this note."),
+            param("page", INT, "Page number (200 concepts a page).")], tag="pages")},
+        "/notes/": {"get": _op("Every note by folder (HTML), or a JSON list by Accept", {
+            "200": NOTES_LIST}, tag="pages")},
+        "/notes": {"get": _op("Same as /notes/", {"200": NOTES_LIST}, tag="pages")},
         "/widget.js": {"get": _op("Embeddable search box script", {"200": {
             "description": "JavaScript", "content": {"application/javascript": {"schema": STR}}}},
             tag="pages")},

@@ -3,33 +3,40 @@
 * ``GET ?query=``, ``POST`` form-encoded ``query=``, ``POST`` with an
   ``application/sparql-query`` body; ``default-graph-uri`` / ``named-graph-uri`` may
   set the dataset. Without them (and without ``FROM`` in the query) the default graph
-  is the **union of all named graphs** (one per note, plus the scheme graph).
+  is the **union of all named graphs** (one per note, plus the scheme graph). Relative
+  IRIs resolve against the build's base URI. ``GET``/``HEAD`` without a query answer
+  the endpoint's SPARQL 1.1 Service Description.
 * SELECT/ASK answer as SPARQL results JSON (default), XML, CSV or TSV; CONSTRUCT/DESCRIBE
-  as Turtle (default), JSON-LD, N-Triples or RDF/XML; chosen by ``Accept`` (or a
-  ``format=`` parameter: json, xml, csv, tsv, turtle, json-ld, ntriples, rdfxml). Nothing
-  acceptable → 406.
+  as Turtle (default), JSON-LD, N-Triples or RDF/XML; chosen by ``Accept`` or a
+  ``format=``/``output=`` parameter whose names mean a format per kind of answer
+  (``xml`` is results XML for SELECT and RDF/XML for CONSTRUCT, as clients send it). The
+  engine's own parse says which kind a query is. Nothing acceptable → 406. Every answer
+  here, errors included, carries ``Vary: Accept``.
 * Read-only: an ``update=`` parameter, an ``application/sparql-update`` body or an update
-  operation in ``query`` → 403 ``read_only``. ``SERVICE`` (which would make the server
-  fetch URLs) → 403 ``service_not_allowed``.
-* Protection: a query running longer than ``KG_SPARQL_TIMEOUT`` seconds is stopped → 503
-  ``query_timeout``; at most ``KG_SPARQL_MAX_ROWS`` solutions/triples are returned, and a
-  cut answer carries ``X-KG-Truncated: true`` (the cap is always in ``X-SPARQL-MaxRows``).
+  in ``query`` → 403 ``read_only``. ``SERVICE`` → 403 ``service_not_allowed``, decided
+  from a real parse (:mod:`graph.query_check`, run in the query worker under the
+  deadline); the embedded engine cannot open a socket anyway
+  (:func:`graph.backends.deny_network`).
+* Limits: ``KG_SPARQL_TIMEOUT`` seconds → 503 ``query_timeout``; ``KG_SPARQL_MAX_MEMORY``
+  MB → 503 ``query_memory``; at most ``KG_SPARQL_MAX_ROWS`` solutions/triples, a cut
+  answer carrying ``X-KG-Truncated: true`` (the cap is always in ``X-SPARQL-MaxRows``);
+  ``KG_SPARQL_CONCURRENCY`` queries per process, more → 503 ``sparql_busy`` with
+  ``Retry-After``.
 * Syntax errors → 400 ``malformed_query`` with the parser's message.
 
-Evaluation is in :mod:`graph.backends` (pyoxigraph in a killable worker process, or the
-external endpoint when the build lives in one).
+Evaluation is in :mod:`graph.backends` (pyoxigraph in a killable, network-less worker
+process, or the external endpoint when the build lives in one).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from graph import backends
 from graph.backends import QueryError
@@ -52,11 +59,16 @@ MEDIA_TYPES: dict[str, tuple[str, ...]] = {
     "ntriples": ("application/n-triples", "text/plain"),
     "rdfxml": ("application/rdf+xml",),
 }
-FORMAT_ALIASES = {"nt": "ntriples", "n-triples": "ntriples", "jsonld": "json-ld",
-                  "ttl": "turtle", "rdf": "rdfxml", "rdf+xml": "rdfxml"}
-UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
-                   "WITH", "USING"}
-QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+# ``format=`` / ``output=`` values clients send, per kind of answer. SPARQLWrapper sends
+# format=xml (or n3, json …) whatever the query form, so each name maps per kind.
+FORMAT_ALIASES: dict[str, dict[str, str]] = {
+    "results": {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv",
+                "tsv": "tsv"},
+    "graph": {"turtle": "turtle", "ttl": "turtle", "n3": "turtle", "json-ld": "json-ld",
+              "jsonld": "json-ld", "json": "json-ld", "ntriples": "ntriples", "nt": "ntriples",
+              "n-triples": "ntriples", "rdfxml": "rdfxml", "rdf": "rdfxml", "xml": "rdfxml",
+              "rdf+xml": "rdfxml"},
+}
 
 
 class Forbidden(ApiError):
@@ -84,70 +96,37 @@ class Unavailable(ApiError):
     code = "graph_store_unavailable"
 
 
+class QueryTooLarge(ApiError):
+    status = 503
+    code = "query_memory"
+
+
+class Busy(ApiError):
+    status = 503
+    code = "sparql_busy"
+
+
 # --------------------------------------------------------------------------- reading the query
 
-_TOKENS = re.compile(
-    r"""(?P<comment>\#[^\n]*)
-      | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-                   |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-      | (?P<var>[?$][\w\u00b7-\U000effff]+)
-      | (?P<name>[A-Za-z_\u00c0-\U000effff][\w\-.\u00b7-\U000effff]*(?::[\w\-.%:\u00b7-\U000effff]*)?
-                 |:[\w\-.%:\u00b7-\U000effff]*)
-      | (?P<other>\S)""",
-    re.X | re.S,
-)
+SERVICE_REFUSED = ("SERVICE (federated queries) is not allowed here: this endpoint never "
+                   "contacts another server")
+UPDATE_REFUSED = ("this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, "
+                  "DROP, CREATE…) are refused")
 
 
-@dataclass(frozen=True)
-class QueryInfo:
-    form: str | None  # select, ask, graph, update or None (unknown: the parser will say)
-    keywords: frozenset[str]
-
-    @property
-    def has_dataset(self) -> bool:
-        return "FROM" in self.keywords
-
-    @property
-    def is_update(self) -> bool:
-        return self.form == "update" or bool(self.keywords & UPDATE_KEYWORDS)
-
-    @property
-    def uses_service(self) -> bool:
-        return "SERVICE" in self.keywords
-
-
-def inspect_query(text: str) -> QueryInfo:
-    """The bare keywords of a query (not inside strings, IRIs, comments, prefixed names
-    or variables) and its form, read without a full parse."""
-    keywords: list[str] = []
-    for match in _TOKENS.finditer(text):
-        word = match.group("name")
-        if word and ":" not in word:
-            keywords.append(word.upper())
-    form = None
-    for word in keywords:
-        if word in QUERY_FORMS:
-            form = QUERY_FORMS[word]
-            break
-        if word in UPDATE_KEYWORDS:
-            form = "update"
-            break
-        if word not in ("BASE", "PREFIX"):
-            break
-    return QueryInfo(form, frozenset(keywords))
-
-
-def read_query() -> tuple[str, list[str], list[str]]:
-    """(query, default-graph-uri list, named-graph-uri list) from a Protocol request."""
+def read_query() -> tuple[str | None, list[str], list[str]]:
+    """(query, default-graph-uri list, named-graph-uri list) from a Protocol request;
+    the query is None for a GET or HEAD without one (the service description)."""
     if "update" in request.args or "update" in (request.form if request.method == "POST"
                                                   else {}):
         raise Forbidden("this endpoint is read-only: SPARQL updates are refused",
                         code="read_only")
     args = request.args
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         values = args.getlist("query")
         source = args
+        if not values:
+            return None, [], []
     else:
         ctype = request.mimetype
         if ctype == "application/sparql-update":
@@ -199,11 +178,16 @@ def _valid_iri(iri: str) -> bool:
 
 
 def negotiate(kinds: tuple[str, ...], default: str) -> str:
-    """The format to answer with: ``format=`` if given, else the best ``Accept`` match
-    among ``kinds`` (the default first, so ``*/*`` or no Accept gets it); 406 if none."""
-    asked = request.args.get("format") or request.args.get("output")
+    """The format to answer with: ``format=`` (or ``output=``) if given, as a name, an
+    alias for this kind of answer or a media type; else the best ``Accept`` match among
+    ``kinds`` (the default first, so ``*/*`` or no Accept gets it); 406 if none."""
+    asked = request.values.get("format") or request.values.get("output")
     if asked:
-        name = FORMAT_ALIASES.get(asked.lower(), asked.lower())
+        aliases = FORMAT_ALIASES[backends.FORMATS[default][1]]
+        name = aliases.get(asked.lower().strip())
+        if name is None:
+            name = next((k for k in kinds if asked.split(";")[0].strip().lower()
+                         in MEDIA_TYPES[k]), None)
         if name in kinds:
             return name
         raise NotAcceptable(f"format {asked[:40]!r} cannot carry this answer; it comes in "
@@ -221,9 +205,24 @@ def negotiate(kinds: tuple[str, ...], default: str) -> str:
     return next(name for name in ordered if best in MEDIA_TYPES[name])
 
 
+def negotiate_both() -> tuple[dict[str, str | None], dict[str, NotAcceptable]]:
+    """The format for each kind of answer (the query's form is known once the engine has
+    parsed it), and the 406 to give for a kind nothing acceptable can carry."""
+    formats: dict[str, str | None] = {}
+    refusals: dict[str, NotAcceptable] = {}
+    for kind, kinds, default in (("results", RESULT_FORMATS, "json"),
+                                 ("graph", GRAPH_FORMATS, "turtle")):
+        try:
+            formats[kind] = negotiate(kinds, default)
+        except NotAcceptable as exc:
+            formats[kind] = None
+            refusals[kind] = exc
+    return formats, refusals
+
+
 # --------------------------------------------------------------------------- engines per build
 
-_engines: dict[tuple[str, str | None], Any] = {}
+_engines: dict[tuple[str, str | None, int], Any] = {}
 _engines_lock = threading.Lock()
 KEEP_ENGINES = 2
 
@@ -231,71 +230,150 @@ KEEP_ENGINES = 2
 def engine(store: Any, settings: dict[str, Any]) -> Any:
     """The query engine of this store's build (one per build per process; older ones
     are closed when a newer build takes over)."""
-    key = (str(store.build), backends.store_url(store.manifest))
+    key = (str(store.build), backends.store_url(store.manifest),
+           int(settings["sparql_max_memory"]))  # fixed when its worker starts
     with _engines_lock:
         found = _engines.get(key)
         if found is None:
             found = _engines[key] = backends.engine_for(
                 Path(store.build), store.manifest, timeout=float(settings["sparql_timeout"]),
-                max_rows=int(settings["sparql_max_rows"]))
+                max_rows=int(settings["sparql_max_rows"]),
+                max_memory_mb=int(settings["sparql_max_memory"]))
             while len(_engines) > KEEP_ENGINES:
                 oldest = next(iter(_engines))
                 _engines.pop(oldest).close()
         return found
 
 
-def run(store: Any, settings: dict[str, Any], text: str, fmt: str, *,
+def base_iri(store: Any) -> str:
+    """The base relative IRIs in queries resolve against: the build's concept base, so
+    ``<concept/pod>`` names our Pod."""
+    return store.manifest.get("base_uri") or store.graph.base_uri
+
+
+def run(store: Any, settings: dict[str, Any], text: str, fmt: str | dict[str, str | None], *,
         default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-        union: bool = True) -> backends.Answer:
-    """Evaluate ``text``; QueryError becomes the API error for it."""
+        union: bool = True, refusals: dict[str, NotAcceptable] | None = None
+        ) -> backends.Answer:
+    """Evaluate ``text`` with the answer in ``fmt`` (one format, or one per kind of
+    answer with ``refusals`` saying why a kind has none); QueryError becomes the API
+    error for it."""
+    formats = backends.formats_for(fmt) if isinstance(fmt, str) else fmt
     try:
-        return engine(store, settings).query(text, fmt,
+        return engine(store, settings).query(text, formats,
                                              timeout=float(settings["sparql_timeout"]),
                                              max_rows=int(settings["sparql_max_rows"]),
                                              default_graphs=default_graphs,
-                                             named_graphs=named_graphs, union=union)
+                                             named_graphs=named_graphs, union=union,
+                                             base_iri=base_iri(store))
     except QueryError as exc:
         if exc.kind == "syntax":
             raise BadRequest(f"malformed query: {exc.message}", code="malformed_query") \
                 from None
         if exc.kind == "timeout":
             raise QueryTimeout(exc.message) from None
+        if exc.kind == "memory":
+            raise QueryTooLarge(exc.message) from None
+        if exc.kind == "service":
+            raise Forbidden(SERVICE_REFUSED, code="service_not_allowed") from None
+        if exc.kind == "read_only":
+            raise Forbidden(UPDATE_REFUSED, code="read_only") from None
         if exc.kind == "not_acceptable":
-            raise NotAcceptable(exc.message) from None
+            refusal = (refusals or {}).get(exc.message)
+            if refusal is not None:
+                raise refusal from None
+            raise NotAcceptable(f"this query's answer does not come in {fmt}") from None
         if exc.kind == "unavailable":
             raise Unavailable(exc.message) from None
         raise BadRequest(f"the query failed: {exc.message}", code="query_failed") from None
 
 
-@blueprint.route("/sparql", methods=["GET", "POST"])
+def _slots() -> threading.BoundedSemaphore:
+    """This process's admissions to /sparql (``KG_SPARQL_CONCURRENCY``), kept on the app."""
+    from .app import EXTENSION, get_settings
+
+    state = current_app.extensions[EXTENSION]
+    with _engines_lock:
+        slots = state.get("sparql_slots")
+        if slots is None:
+            slots = state["sparql_slots"] = threading.BoundedSemaphore(
+                max(1, int(get_settings()["sparql_concurrency"])))
+        return slots
+
+
+@blueprint.after_request
+def _vary(response: Response) -> Response:
+    """Every answer here, errors included, depends on ``Accept``."""
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.route("/sparql", methods=["GET", "HEAD", "POST"])
 def sparql() -> Response:
     from .app import get_settings, get_store
 
     text, default_graphs, named_graphs = read_query()
-    info = inspect_query(text)
-    if info.is_update:
-        raise Forbidden("this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, "
-                        "CLEAR, DROP, CREATE…) are refused", code="read_only")
-    if info.uses_service:
-        raise Forbidden("SERVICE (federated queries) is not allowed here",
-                        code="service_not_allowed")
-    if info.form in ("select", "ask"):
-        fmt = negotiate(RESULT_FORMATS, "json")
-    elif info.form == "graph":
-        fmt = negotiate(GRAPH_FORMATS, "turtle")
-    else:
-        fmt = "json"  # not a query form we recognise: the parser will explain
+    if text is None:
+        return service_description()
+    formats, refusals = negotiate_both()
     settings = get_settings()
-    answer = run(get_store(), settings, text, fmt, default_graphs=default_graphs,
-                 named_graphs=named_graphs, union=not info.has_dataset)
+    slots = _slots()
+    if not slots.acquire(blocking=False):
+        raise Busy(f"the server is answering as many SPARQL queries as it takes at once "
+                   f"({settings['sparql_concurrency']} per process, KG_SPARQL_CONCURRENCY); "
+                   f"try again shortly", headers={"Retry-After": str(RETRY_AFTER)})
+    try:
+        answer = run(get_store(), settings, text, formats, default_graphs=default_graphs,
+                     named_graphs=named_graphs, refusals=refusals)
+    finally:
+        slots.release()
     response = Response(answer.body, content_type=_content_type(answer.mimetype))
-    response.headers["Vary"] = "Accept"
     response.headers["X-SPARQL-MaxRows"] = str(settings["sparql_max_rows"])
     if answer.truncated:
         response.headers["X-KG-Truncated"] = "true"
     return response
 
 
+RETRY_AFTER = 1  # seconds: most queries end well within one
+
+
 def _content_type(mimetype: str) -> str:
     binary = mimetype in ("application/sparql-results+json", "application/ld+json")
     return mimetype if binary else f"{mimetype}; charset=utf-8"
+
+
+# --------------------------------------------------------------------------- service description
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                     "SPARQL_Results_TSV", "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
+
+
+def service_description() -> Response:
+    """``GET /sparql`` without a query: a SPARQL 1.1 Service Description of this endpoint
+    (its languages, formats, the union default graph), in a negotiated RDF format."""
+    fmt = negotiate(GRAPH_FORMATS, "turtle")
+    service, dataset, graph = pyoxigraph.BlankNode("service"), pyoxigraph.BlankNode(
+        "dataset"), pyoxigraph.BlankNode("default")
+    rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def sd(name: str) -> pyoxigraph.NamedNode:
+        return pyoxigraph.NamedNode(SD + name)
+
+    triples = [
+        (service, rdf_type, sd("Service")),
+        (service, sd("endpoint"), pyoxigraph.NamedNode(request.base_url)),
+        (service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        (service, sd("feature"), sd("UnionDefaultGraph")),
+        (service, sd("defaultEntailmentRegime"),
+         pyoxigraph.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        *((service, sd("resultFormat"), pyoxigraph.NamedNode(FORMATS_NS + name))
+          for name in SD_RESULT_FORMATS),
+        (service, sd("defaultDataset"), dataset),
+        (dataset, rdf_type, sd("Dataset")),
+        (dataset, sd("defaultGraph"), graph),
+        (graph, rdf_type, sd("Graph")),
+    ]
+    body = backends.render_triples([pyoxigraph.Triple(*t) for t in triples], fmt)
+    return Response(body, content_type=_content_type(backends.FORMATS[fmt][0]))

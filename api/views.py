@@ -7,9 +7,14 @@ terminal and the REST API give the same answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
 
+from graph.rdf import FORMAT_ALIASES, format_name
+from graph.rdf import FORMATS as RDF_FORMATS
+from ingest.text import label_key
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from kg.store import Store
 
@@ -18,13 +23,15 @@ from .errors import BadRequest, NotFound
 
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
-EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "json-ld", "xml")
+EXPORT_FORMATS = tuple(RDF_FORMATS)
+T = TypeVar("T")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
 def language(query: Mapping[str, str] | None = None) -> str:
-    """The language labels are answered in: ``lang=ko``, else the first language of an
-    ``Accept-Language`` header, else ``en``. Labels fall back to English."""
+    """The language labels are answered in: ``lang=ko``, else the best language of an
+    ``Accept-Language`` header (Werkzeug's ``request.accept_languages``), else ``en``.
+    Labels fall back to English."""
     value = (query or {}).get("lang")
     if value is not None:
         value = value.strip()
@@ -32,26 +39,66 @@ def language(query: Mapping[str, str] | None = None) -> str:
             raise BadRequest("lang must be a language tag such as en or ko",
                              code="invalid_parameter")
         return value.split("-")[0].lower()
-    try:
-        from flask import has_request_context, request
-    except ImportError:  # pragma: no cover
-        return "en"
+    from flask import has_request_context, request
+
     if has_request_context():
-        header = request.headers.get("Accept-Language", "")
-        tags = []
-        for number, part in enumerate(header.split(",")):
-            tag, _, rest = part.strip().partition(";")
-            weight = 1.0
-            if rest.strip().startswith("q="):
-                try:
-                    weight = float(rest.strip()[2:])
-                except ValueError:
-                    weight = 0.0
-            if _LANG.match(tag) and weight > 0:
-                tags.append((-weight, number, tag.split("-")[0].lower()))
-        if tags:
-            return min(tags)[2]
+        for tag, quality in request.accept_languages:  # best first
+            if quality > 0 and _LANG.match(tag):
+                return tag.split("-")[0].lower()
     return "en"
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def text_language(text: str) -> str:
+    """A rough guess of the language a note sentence is written in (ko, ja, zh or en):
+    enough to put sentences in the reader's language first."""
+    if len(_HANGUL.findall(text)) >= 2:
+        return "ko"
+    if _KANA.search(text):
+        return "ja"
+    if len(_HAN.findall(text)) >= 2:
+        return "zh"
+    return "en"
+
+
+def prefer_language(items: list[dict[str, Any]], lang: str,
+                    field: str = "text") -> list[dict[str, Any]]:
+    """``items`` with those written in ``lang`` first, otherwise in their order."""
+    return sorted(items, key=lambda item: text_language(str(item.get(field, ""))) != lang)
+
+
+MAX_DEFINITION_SOURCES = 20  # sections named after the concept, read at most
+
+
+def preferred_definition(store: Store, concept: Mapping[str, Any],
+                         lang: str) -> dict[str, Any] | None:
+    """The concept's definition in ``lang`` when the notes have one: the graph keeps one
+    definition per concept, whatever its language; when that one is in another
+    language, the first paragraph in ``lang`` of a section about the concept (its title
+    is the concept's name) is used instead. Falls back to the graph's definition."""
+    definition = concept.get("definition")
+    if definition and text_language(definition["text"]) == lang:
+        return definition
+    names = {label_key(n) for n in [concept.get("label", ""), *concept.get("altLabels", []),
+                                    *concept.get("translations", {}).values()] if n}
+    tried = 0
+    for src in concept.get("sources", []):
+        if label_key(src.get("title") or "") not in names:
+            continue
+        tried += 1
+        if tried > MAX_DEFINITION_SOURCES:
+            break
+        for section in (store.note(src["path"]) or {}).get("sections", []):
+            if section.get("anchor") != src.get("anchor"):
+                continue
+            for block in section.get("blocks", []):
+                if block.get("kind") == "paragraph" and text_language(block["text"]) == lang:
+                    return {"text": block["text"], "path": src["path"], "line": block["line"]}
+    return definition
 
 
 def localize(store: Store, body: Any, lang: str) -> Any:
@@ -83,11 +130,35 @@ def localize(store: Store, body: Any, lang: str) -> Any:
     return body
 
 
+_PLACEHOLDER = re.compile(r"\{(path|anchor|line)\}")
+NOTES_URL = "/notes/{path}#{anchor}"  # our note pages: KG_DOCS_URL's default
+
+
+def _iri_quote(text: str, safe: str) -> str:
+    """Percent-encode what a URL cannot carry (ASCII other than letters, digits, ``-._~``
+    and ``safe``; spaces and control characters of any script); other non-ASCII letters
+    stay as they are, as in an IRI (a Korean anchor stays readable)."""
+    return "".join(quote(c, safe=safe) if c.isascii() or c.isspace()
+                   or unicodedata.category(c)[0] in "CZ" else c for c in text)
+
+
 def result_url(pattern: str, path: str | None, anchor: str | None, line: int | None) -> str | None:
+    """A result's link from the ``KG_DOCS_URL`` pattern: the values percent-encoded and
+    filled in one pass (a file name holding ``{anchor}`` is not expanded again); a link
+    that would not be http(s) or relative (``javascript:``, ``data:``) is our note page."""
     if not path:
         return None
-    return (pattern.replace("{path}", path).replace("{anchor}", anchor or "")
-            .replace("{line}", str(line or 1)))
+    values = {"path": _iri_quote(path, "/"), "anchor": _iri_quote(anchor or "", ""),
+              "line": str(line or 1)}
+
+    def fill(template: str) -> str:
+        return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
+
+    url = fill(pattern)
+    if urlsplit(url).scheme.lower() not in ("", "http", "https") or url.lstrip().startswith(
+            "//") and not pattern.lstrip().startswith("//"):
+        return fill(NOTES_URL)
+    return url
 
 
 def search_response(store: Store, settings: Mapping[str, Any],
@@ -125,8 +196,50 @@ def search_response(store: Store, settings: Mapping[str, Any],
 def suggest_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     q = params.text(query, "q", required=True, max_chars=100)
     limit = params.integer(query, "limit", 10, 1, 50)
-    return localize(store, {"query": q, "suggestions": store.graph.suggest(q, limit)},
-                    language(query))
+    found = store.graph.suggest(q, limit)
+    if len(found) < limit:
+        have = {item["id"] for item in found}
+        found += [item for item in close_spellings(store, q, limit) if item["id"] not in have]
+    return localize(store, {"query": q, "suggestions": found[:limit]}, language(query))
+
+
+def per_build(name: str, store: Store, build: Callable[[], T]) -> T:
+    """``build()``, computed once per store build and kept on the Flask app (outside a
+    request, as from the CLI, computed each time): indexes the pages derive from the
+    graph, which a new build replaces."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return build()
+    cache = current_app.extensions.setdefault("kg.per_build", {})
+    held = cache.get(name)
+    if held is None or held[0] is not store.graph:
+        held = cache[name] = (store.graph, build())
+    return held[1]
+
+
+def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]:
+    """Concepts whose name is a typo away from ``text`` (``deploymnet`` → Deployment),
+    by search.spelling's edit distance and its allowance by word length."""
+    from search.spelling import Vocabulary, allowed_typos
+
+    graph = store.graph
+
+    def spelling() -> tuple[Vocabulary, dict[str, str]]:
+        total, _ = graph.concepts(0)
+        ids: dict[str, str] = {}
+        for item in graph.concepts(total)[1]:
+            ids.setdefault(label_key(item["label"]), item["id"])
+        ids.pop("", None)
+        return Vocabulary((key, 1) for key in ids), ids
+
+    vocabulary, ids = per_build("spelling", store, spelling)
+    key = label_key(text)
+    out = []
+    for word, _distance in vocabulary.fuzzy(key, allowed_typos(key), limit):
+        cid = ids[word]
+        out.append({"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word})
+    return out
 
 
 def concepts_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
@@ -217,15 +330,63 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     limit = params.integer(query, "limit", 50, 1, 200)
     relations = params.choices(query, "relation", _relation_ids(store))
     min_weight = params.number(query, "minWeight", 0.0, 0.0, 1_000_000.0)
-    min_confidence, co_mention = _belief(query)
-    found = store.graph.neighbourhood(focus, depth=depth, relations=relations, limit=limit,
-                                      min_weight=min_weight, min_confidence=min_confidence,
-                                      co_mention=co_mention)
-    return {"focus": focus, "depth": depth, "limit": limit, **found}
+    fanout = params.integer(query, "fanout", 0, 0, 50)
+    belief = dict(zip(("min_confidence", "co_mention"), _belief(query), strict=True))
+    if focus is not None and depth > 1 and fanout:
+        found = _fanned_out(store, focus, depth, fanout, limit, relations, min_weight, belief)
+    else:
+        found = store.graph.neighbourhood(focus, depth=depth, relations=relations,
+                                          limit=limit, min_weight=min_weight, **belief)
+    return localize(store, {"focus": focus, "depth": depth, "limit": limit, **found},
+                    language(query))
+
+
+MAX_FANNED_NODES = 400
+
+
+def _fanned_out(store: Store, focus: str, depth: int, fanout: int, limit: int,
+                relations: set[str] | None, min_weight: float,
+                belief: dict[str, Any]) -> dict[str, Any]:
+    """The neighbourhood hop by hop, at most ``fanout`` new neighbours per node: around a
+    hub (Pod has a thousand neighbours) a plain ``limit`` is all used up by the first
+    hop, and a second hop would draw nothing new."""
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+    frontier = [focus]
+    for hop in range(depth):
+        wanted = limit if hop == 0 else fanout
+        following = []
+        for cid in frontier:
+            around = store.graph.neighbourhood(cid, depth=1, relations=relations,
+                                               limit=wanted + 1, min_weight=min_weight,
+                                               **belief)
+            for node in around["nodes"]:
+                if node["id"] not in nodes:
+                    nodes[node["id"]] = {**node, "kind": "focus" if node["id"] == focus
+                                         else "concept"}
+                    following.append(node["id"])
+            for edge in around["edges"]:
+                edges.setdefault((edge["source"], edge["relation"], edge["target"]), edge)
+            if len(nodes) >= MAX_FANNED_NODES:
+                break
+        frontier = [cid for cid in following if cid != focus]
+        if len(nodes) >= MAX_FANNED_NODES:
+            break
+    return {"nodes": list(nodes.values()), "edges": list(edges.values())}
 
 
 def export_format(query: Mapping[str, str]) -> str:
-    return params.choice(query, "format", EXPORT_FORMATS, default="turtle") or "turtle"
+    """The export format asked for (``turtle`` by default), aliases (``ttl``, ``nt``,
+    ``jsonld``, ``rdf`` …) included."""
+    value = params.text(query, "format")
+    if value is None:
+        return "turtle"
+    name = format_name(value)
+    if name is None:
+        raise BadRequest(f"'format' must be one of {', '.join(EXPORT_FORMATS)} (or "
+                         f"{', '.join(FORMAT_ALIASES)}), not {value[:40]!r}",
+                         code="invalid_parameter")
+    return name
 
 
 def health(store: Store) -> dict[str, Any]:

@@ -6,13 +6,16 @@ Two graph stores, chosen by configuration (``KG_GRAPH_URL``):
   SPARQL is answered by pyoxigraph from an in-memory copy of that file, in a child
   process (:class:`EmbeddedEngine`) so that a runaway query can be stopped: Oxigraph's
   evaluator cannot be interrupted from Python, so the process is killed at the deadline
-  and started again for the next query (loading 21k quads takes ~50 ms).
+  and started again for the next query (loading 21k quads takes ~50 ms). The worker has
+  no network (a seccomp filter refuses IP sockets: no ``SERVICE`` can leave it) and a
+  memory cap (``RLIMIT_AS``: the loaded graph plus ``KG_SPARQL_MAX_MEMORY`` MB).
 * **external**: a SPARQL 1.1 endpoint (e.g. ``oxigraph serve``). Ingest replaces each
   note's named graph there (``DROP SILENT GRAPH`` + ``INSERT DATA``, several graphs per
   update request) through rdflib's ``SPARQLUpdateStore``, drops graphs of notes that
   are gone, then reads the dataset back to build the ConceptGraph, so the API answers
   from exactly what the endpoint holds. Queries are proxied (:class:`RemoteEngine`)
-  with the dataset set to our graphs.
+  with the dataset set to our graphs; nothing the store answers in an error (body,
+  address, socket error) is passed on.
 
 Both engines return the same thing: one answer rendered by :func:`render` from
 pyoxigraph terms, with the same formats, row cap and errors, so a client cannot tell
@@ -45,6 +48,8 @@ from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
+from .query_check import QueryError, QueryInfo, check_query, normalize
+
 EMBEDDED = "embedded"
 EXTERNAL = "sparql"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -76,15 +81,6 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "kg": "https://kg.example/vocab#",
 }
-
-
-class QueryError(Exception):
-    """A query that could not be answered. ``kind``: syntax, timeout, unavailable, error."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 @dataclass
@@ -196,35 +192,48 @@ def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
     return taken, False
 
 
-def render(result: Any, fmt: str, max_rows: int) -> Answer:
-    """One evaluated (or parsed) pyoxigraph result → the answer in ``fmt``, capped at
-    ``max_rows`` solutions or triples. A form/format mismatch raises QueryError."""
-    mimetype, kind = FORMATS[fmt]
-    if isinstance(result, ox.QueryBoolean) or isinstance(result, bool):
-        if kind != "results":
-            raise QueryError("not_acceptable", "an ASK query answers with a results format "
-                             "(json, xml, csv, tsv), not " + fmt)
+def render(result: Any, formats: dict[str, str | None], max_rows: int) -> Answer:
+    """One evaluated (or parsed) pyoxigraph result → the answer, capped at ``max_rows``
+    solutions or triples. ``formats`` names the format per kind of answer (``results``
+    for SELECT/ASK, ``graph`` for CONSTRUCT/DESCRIBE), so the query form is read from
+    the engine's own parse, not guessed beforehand; a kind without a format (None)
+    raises QueryError ``not_acceptable`` naming the kind."""
+    kind = "graph"
+    if isinstance(result, (ox.QueryBoolean, bool, ox.QuerySolutions)):
+        kind = "results"
+    fmt = formats.get(kind)
+    if fmt is None:
+        raise QueryError("not_acceptable", kind)
+    mimetype, fmt_kind = FORMATS[fmt]
+    if fmt_kind != kind:
+        raise QueryError("not_acceptable", kind)
+    if isinstance(result, (ox.QueryBoolean, bool)):
         return Answer(render_boolean(bool(result), fmt), mimetype, rows=1)
     if isinstance(result, ox.QuerySolutions):
-        if kind != "results":
-            raise QueryError("not_acceptable", "a SELECT query answers with a results format "
-                             "(json, xml, csv, tsv), not " + fmt)
         variables = [v.value for v in result.variables]
         rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
                                 max_rows)
         return Answer(render_solutions(variables, rows, fmt), mimetype, truncated, len(rows))
-    if kind != "graph":
-        raise QueryError("not_acceptable", "a CONSTRUCT or DESCRIBE query answers with an RDF "
-                         "format (turtle, json-ld, ntriples, rdfxml), not " + fmt)
     triples, truncated = _take(result, max_rows)
     return Answer(render_triples(triples, fmt), mimetype, truncated, len(triples))
+
+
+def formats_for(fmt: str) -> dict[str, str | None]:
+    """The ``formats`` argument of :func:`render` for one named format."""
+    kind = FORMATS[fmt][1]
+    return {"results": fmt if kind == "results" else None,
+            "graph": fmt if kind == "graph" else None}
 
 
 # --------------------------------------------------------------------------- the embedded engine
 
 
 def evaluate(store: ox.Store, request: dict[str, Any]) -> Answer:
-    """Run one query on a pyoxigraph store (in the worker process)."""
+    """Run one query on a pyoxigraph store (in the worker process).
+
+    Every failure of the engine becomes a QueryError (an unknown function raises
+    RuntimeError, an exhausted memory cap MemoryError): the worker must outlive a bad
+    query, since starting another one reloads the whole graph."""
     kwargs: dict[str, Any] = {}
     if request.get("default_graphs") or request.get("named_graphs"):
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.get("default_graphs", [])]
@@ -232,39 +241,127 @@ def evaluate(store: ox.Store, request: dict[str, Any]) -> Answer:
     # else: the store's default graph, which the worker filled with the union of all
     # named graphs as a set (Oxigraph's use_default_graph_as_union repeats a triple
     # once per graph holding it, and our notes all declare the concepts they mention).
+    if request.get("base_iri"):
+        kwargs["base_iri"] = request["base_iri"]
+    text = normalize(request["query"])
+    check_query(text)  # here, under the query's deadline: parsing can take seconds
     try:
-        result = store.query(request["query"], **kwargs)
+        result = store.query(text, **kwargs)
+        return render(result, request["formats"], int(request["max_rows"]))
     except SyntaxError as exc:
         raise QueryError("syntax", str(exc)) from None
-    except (OSError, ValueError, TypeError) as exc:
-        raise QueryError("error", str(exc)) from None
-    try:
-        return render(result, request["format"], int(request["max_rows"]))
+    except MemoryError:
+        raise QueryError("memory", "out of memory") from None
+    except PermissionError:  # the sandbox refused a socket: SERVICE, whatever its spelling
+        raise QueryError("service", "federated queries (SERVICE) are not allowed") from None
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        raise QueryError("error", f"evaluation failed: {exc}") from None
+        raise QueryError("error", str(exc)) from None
 
 
 UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
+# seccomp: refuse socket(AF_INET|AF_INET6, ...) with EACCES, allow every other call.
+_AUDIT_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}  # (arch, __NR_socket)
 
-def worker_main(path: str) -> int:
-    """``python -m graph.backends worker FILE``: answer queries on stdin, one JSON line each.
+
+def deny_network() -> bool:
+    """Make this process unable to open an IP socket, for good (seccomp filter; children
+    inherit it and it cannot be removed). The query engine then cannot reach any host,
+    whatever a query says (``SERVICE``): federation is impossible in the engine itself,
+    not only refused by the endpoint's check. False where seccomp is not available."""
+    import ctypes
+    import errno
+    import platform
+    import socket
+    import struct
+
+    arch = _AUDIT_ARCH.get(platform.machine())
+    if arch is None or not sys.platform.startswith("linux"):
+        return False
+    audit_arch, nr_socket = arch
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    allow, refuse = 0x7FFF0000, 0x00050000 | errno.EACCES  # SECCOMP_RET_ALLOW, _ERRNO
+
+    def op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+        return struct.pack("HBBI", code, jt, jf, k)
+
+    program = b"".join([
+        op(ld, 4),                               # seccomp_data.arch
+        op(jeq, audit_arch, 1, 0),
+        op(ret, refuse),                         # another ABI (e.g. x32): refuse everything
+        op(ld, 0),                               # seccomp_data.nr
+        op(jeq, nr_socket, 0, 3),
+        op(ld, 16),                              # seccomp_data.args[0]: the domain
+        op(jeq, socket.AF_INET, 2, 0),
+        op(jeq, socket.AF_INET6, 1, 0),
+        op(ret, allow),
+        op(ret, refuse),
+    ])
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buffer = ctypes.create_string_buffer(program)
+    fprog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+        return False
+    return libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) == 0
+
+
+def cap_memory(extra_mb: int) -> int | None:
+    """Limit this process's address space to what it uses now plus ``extra_mb`` MB
+    (RLIMIT_AS), so one query cannot take the machine's memory: past the cap an
+    allocation fails and the query is answered 503. Returns the cap in bytes."""
+    import resource
+
+    if extra_mb <= 0:
+        return None
+    try:
+        status = Path("/proc/self/status").read_text()
+        used = next(int(line.split()[1]) * 1024 for line in status.splitlines()
+                    if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+    cap = used + extra_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    return cap
+
+
+def worker_main(path: str, max_memory_mb: int = 0) -> int:
+    """``python -m graph.backends worker FILE [MAX_MEMORY_MB]``: answer queries on stdin,
+    one JSON line each, with no network access and at most MAX_MEMORY_MB of memory on
+    top of the loaded graph.
 
     Reply: a JSON header line (``ok``, ``mimetype``, ``truncated``, ``rows``, ``length``
     or ``kind``/``message``) followed by ``length`` bytes of body.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sandboxed = deny_network()
     store = ox.Store()
-    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-    store.update(UNION_INTO_DEFAULT)
+    if path != "-":  # "-": no data, a worker that only checks queries
+        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+        store.update(UNION_INTO_DEFAULT)
+    cap = cap_memory(max_memory_mb)
     out = sys.stdout.buffer
-    out.write(b'{"ready": true}\n')
+    out.write(json.dumps({"ready": True, "sandboxed": sandboxed, "memory_cap": cap}).encode()
+              + b"\n")
     out.flush()
     for line in sys.stdin.buffer:
         if not line.strip():
             continue
+        request = json.loads(line)
         try:
-            answer = evaluate(store, json.loads(line))
+            if request.get("check_only"):
+                info = check_query(normalize(request["query"]))
+                head, body = {"ok": True, "parsed": info.parsed,
+                              "has_dataset": info.has_dataset}, b""
+                head["length"] = 0
+                out.write(json.dumps(head).encode() + b"\n")
+                out.flush()
+                continue
+            answer = evaluate(store, request)
         except QueryError as exc:
             head = {"ok": False, "kind": exc.kind, "message": exc.message}
             body = b""
@@ -303,28 +400,44 @@ def _kill(process: subprocess.Popen) -> None:
     _LIVE_WORKERS.discard(process)
 
 
+def timeout_message(timeout: float) -> str:
+    return (f"the query ran longer than {timeout:g} s and was stopped; narrow its patterns "
+            "or add a LIMIT (the server's limit is set by KG_SPARQL_TIMEOUT)")
+
+
+def memory_message(max_memory_mb: int) -> str:
+    return (f"the query needed more than {max_memory_mb} MB of working memory and was "
+            "stopped; narrow its patterns or add a LIMIT (the server's limit is set by "
+            "KG_SPARQL_MAX_MEMORY)")
+
+
 class EmbeddedEngine:
     """Queries on a build's ``graph.nq`` through one worker process, one query at a time.
 
     The worker is started on first use and killed when a query passes its deadline; the
-    next query starts a fresh one.
+    next query starts a fresh one. With ``path`` ``-`` the worker holds no data and is
+    only asked to :meth:`check` queries (for :class:`RemoteEngine`).
     """
 
-    def __init__(self, path: Path, timeout: float, max_rows: int) -> None:
+    def __init__(self, path: Path, timeout: float, max_rows: int,
+                 max_memory_mb: int = 0) -> None:
         self.path = Path(path)
         self.timeout = timeout
         self.max_rows = max_rows
+        self.max_memory_mb = max_memory_mb
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self.load_seconds: float | None = None
+        self.sandboxed: bool | None = None  # the worker could not open IP sockets
 
     def _start(self) -> subprocess.Popen:
-        if not self.path.exists():
-            raise QueryError("unavailable", f"the graph file {self.path} is missing")
+        if str(self.path) != "-" and not self.path.exists():
+            raise QueryError("unavailable", "the build's graph file is missing")
         started = time.monotonic()
-        command = [sys.executable, "-m", "graph.backends", "worker", str(self.path)]
+        command = [sys.executable, "-m", "graph.backends", "worker", str(self.path),
+                   str(self.max_memory_mb)]
         root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        env = dict(os.environ, RUST_BACKTRACE="0", PYTHONPATH=os.pathsep.join(
             p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    env=env, start_new_session=True, cwd=root)
@@ -338,6 +451,7 @@ class EmbeddedEngine:
             _kill(process)
             raise QueryError("unavailable", "the SPARQL worker did not start")
         self.load_seconds = time.monotonic() - started
+        self.sandboxed = bool(head.get("sandboxed"))
         return process
 
     @staticmethod
@@ -365,10 +479,31 @@ class EmbeddedEngine:
                 raise QueryError("unavailable", "the SPARQL worker exited")
             buffer += chunk
 
-    def query(self, text: str, fmt: str, *, max_rows: int | None = None,
+    @property
+    def pid(self) -> int | None:
+        """The worker process's id (None before the first query)."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    def query(self, text: str, formats: dict[str, str | None], *, max_rows: int | None = None,
               timeout: float | None = None, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, union: bool = True) -> Answer:
-        timeout = timeout or self.timeout
+              named_graphs: list[str] | None = None, union: bool = True,
+              base_iri: str | None = None) -> Answer:
+        """Check (:func:`graph.query_check.check_query`) and run ``text`` in the worker."""
+        head, body = self._exchange({
+            "query": text, "formats": formats, "max_rows": max_rows or self.max_rows,
+            "union": union, "default_graphs": default_graphs or [],
+            "named_graphs": named_graphs or [], "base_iri": base_iri}, timeout or self.timeout)
+        return Answer(body, head["mimetype"], bool(head.get("truncated")), int(head["rows"]))
+
+    def check(self, text: str, timeout: float | None = None) -> QueryInfo:
+        """Only check ``text`` (in the worker, under the deadline: parsing can be slow)."""
+        head, _ = self._exchange({"query": text, "check_only": True}, timeout or self.timeout)
+        return QueryInfo(parsed=bool(head.get("parsed")),
+                         has_dataset=bool(head.get("has_dataset")))
+
+    def _exchange(self, request: dict[str, Any], timeout: float) -> tuple[dict, bytes]:
+        """One request to the worker and its reply, within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         if not self._lock.acquire(timeout=timeout):
             raise QueryError("timeout", f"the server was busy with other queries for "
@@ -378,9 +513,6 @@ class EmbeddedEngine:
                 self._process = self._start()
                 deadline = time.monotonic() + timeout
             process = self._process
-            request = {"query": text, "format": fmt, "max_rows": max_rows or self.max_rows,
-                       "union": union, "default_graphs": default_graphs or [],
-                       "named_graphs": named_graphs or []}
             try:
                 assert process.stdin is not None
                 process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -390,15 +522,18 @@ class EmbeddedEngine:
                 _kill(process)
                 self._process = None
                 if isinstance(exc, QueryError) and exc.kind == "timeout":
-                    raise QueryError("timeout", f"the query ran longer than {timeout:g} s "
-                                     "and was stopped; narrow its patterns or add a LIMIT") \
-                        from None
+                    raise QueryError("timeout", timeout_message(timeout)) from None
+                if process.returncode in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
+                    # Rust aborts when an allocation fails under RLIMIT_AS.
+                    raise QueryError("memory", memory_message(self.max_memory_mb)) from None
                 raise QueryError("unavailable", "the SPARQL worker failed; try again") from None
         finally:
             self._lock.release()
         if not head.get("ok"):
+            if head.get("kind") == "memory":
+                raise QueryError("memory", memory_message(self.max_memory_mb))
             raise QueryError(head.get("kind", "error"), head.get("message", "query failed"))
-        return Answer(body, head["mimetype"], bool(head.get("truncated")), int(head["rows"]))
+        return head, body
 
     def close(self) -> None:
         with self._lock:
@@ -550,15 +685,21 @@ class RemoteEngine:
         self.union = union
         self.timeout = timeout
         self.max_rows = max_rows
+        self.checker = EmbeddedEngine(Path("-"), timeout, 0)  # checks run out of process
 
-    def query(self, text: str, fmt: str, *, max_rows: int | None = None,
+    def query(self, text: str, formats: dict[str, str | None], *, max_rows: int | None = None,
               timeout: float | None = None, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, union: bool = True) -> Answer:
+              named_graphs: list[str] | None = None, union: bool = True,
+              base_iri: str | None = None) -> Answer:
+        text = normalize(text)  # the store runs the text checked, nothing else
+        info = self.checker.check(text, timeout)
+        if base_iri:  # a BASE of the query's own, after this one, still wins
+            text = f"BASE <{base_iri}>\n{text}"
         fields: list[tuple[str, str]] = [("query", text)]
         if default_graphs or named_graphs:
             fields += [("default-graph-uri", g) for g in default_graphs or []]
             fields += [("named-graph-uri", g) for g in named_graphs or []]
-        elif union:  # the union of our graphs, as the embedded store answers
+        elif union and not info.has_dataset:  # the union of our graphs, as embedded
             fields += [("default-graph-uri", self.union or g) for g in self.graphs[:1]]
             fields += [("named-graph-uri", g) for g in self.graphs]
         request = urllib.request.Request(
@@ -567,43 +708,40 @@ class RemoteEngine:
                      "Content-Type": "application/x-www-form-urlencoded"})
         timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
+        # What the graph store says is never passed on: its error bodies, addresses and
+        # socket errors are its own business (and would turn this endpoint into a probe).
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 ctype = response.headers.get_content_type()
                 body = _read_until(response, deadline)
         except urllib.error.HTTPError as exc:
             message = exc.read(4000).decode("utf-8", "replace").strip()
+            exc.close()
             if exc.code == 400:
-                raise QueryError("syntax", message or "the endpoint refused the query") from None
+                raise QueryError("syntax", "the graph store refused the query as malformed") \
+                    from None
             if exc.code in (503, 504) and "timeout" in message.lower():
-                raise QueryError("timeout", self._timeout_message(timeout)) from None
-            raise QueryError("unavailable", f"the graph store answered {exc.code}: "
-                             f"{message[:300]}") from None
+                raise QueryError("timeout", timeout_message(timeout)) from None
+            raise QueryError("unavailable", f"the graph store answered HTTP {exc.code}") \
+                from None
         except TimeoutError:
-            raise QueryError("timeout", self._timeout_message(timeout)) from None
+            raise QueryError("timeout", timeout_message(timeout)) from None
         except (urllib.error.URLError, OSError) as exc:
             if "timed out" in str(exc):
-                raise QueryError("timeout", self._timeout_message(timeout)) from None
-            raise QueryError("unavailable", f"the graph store at {self.query_url} is "
-                             f"unreachable: {exc}") from None
+                raise QueryError("timeout", timeout_message(timeout)) from None
+            raise QueryError("unavailable", "the graph store is unreachable") from None
         limit = max_rows or self.max_rows
         try:
             if ctype == "application/sparql-results+json":
                 result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-                return render(result, fmt, limit)
+                return render(result, formats, limit)
             triples = (q.triple for q in ox.parse(body, ox.RdfFormat.N_TRIPLES))
-            return render(triples, fmt, limit)
-        except (SyntaxError, ValueError) as exc:
-            raise QueryError("unavailable", f"unreadable answer from the graph store: {exc}") \
-                from None
-
-    @staticmethod
-    def _timeout_message(timeout: float) -> str:
-        return (f"the query ran longer than {timeout:g} s and was stopped; narrow its "
-                "patterns or add a LIMIT")
+            return render(triples, formats, limit)
+        except (SyntaxError, ValueError):
+            raise QueryError("unavailable", "unreadable answer from the graph store") from None
 
     def close(self) -> None:
-        pass
+        self.checker.close()
 
 
 def _read_until(response: Any, deadline: float) -> bytes:
@@ -658,16 +796,16 @@ def load_build_dataset(build: Path, manifest: dict[str, Any]) -> Any:
 
 
 def engine_for(build: Path, manifest: dict[str, Any], *, timeout: float,
-               max_rows: int) -> EmbeddedEngine | RemoteEngine:
+               max_rows: int, max_memory_mb: int = 0) -> EmbeddedEngine | RemoteEngine:
     url = store_url(manifest)
     if url is None:
-        return EmbeddedEngine(build / "graph.nq", timeout, max_rows)
+        return EmbeddedEngine(build / "graph.nq", timeout, max_rows, max_memory_mb)
     record = manifest.get("graph_store") or {}
     return RemoteEngine(url, record.get("graphs") or [], record.get("union"), timeout, max_rows)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "worker":
-        sys.exit(worker_main(sys.argv[2]))
-    print("usage: python -m graph.backends worker GRAPH.nq", file=sys.stderr)
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "worker":
+        sys.exit(worker_main(sys.argv[2], int(sys.argv[3]) if len(sys.argv) == 4 else 0))
+    print("usage: python -m graph.backends worker GRAPH.nq [MAX_MEMORY_MB]", file=sys.stderr)
     sys.exit(2)

@@ -21,6 +21,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from .rdf import (
     statement_groups,
     statement_weight,
 )
+from .hierarchy import cycle_closing_edges
 from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 
 # 2: evidence sentences and paths stored once, by number; 3: each edge's confidence
@@ -69,6 +71,7 @@ def _step_cost(relation: str, weight: float, confidence: float) -> float:
     return base / ((1.0 + 0.25 * math.log2(max(weight, 1.0))) * (0.5 + confidence))
 
 _SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
+SUGGEST_MEMO_SIZE = 4096  # the memo is keyed by client input: least recently used go first
 
 
 def _strength(relation: str, weight: float, confidence: float) -> float:
@@ -172,7 +175,7 @@ class ConceptGraph:
         self._lazy_lock = threading.Lock()
         self._folded = {cid: rec["label"].casefold() for cid, rec in self._concepts.items()}
         self._strong_cache: dict[frozenset[str] | None, dict[str, list[Any]]] = {}
-        self._suggest_memo: dict[tuple[str, str, int], list[dict[str, str]]] = {}
+        self._suggest_memo = lru_cache(maxsize=SUGGEST_MEMO_SIZE)(self._suggest)
         self._links_cache: dict[frozenset[str] | None, dict[str, dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ building
@@ -293,8 +296,11 @@ class ConceptGraph:
                 found = evidence.get(node, {})
                 edge[1].append([found.get("text", ""), st.get("path", ""), found.get("line", 0)])
         # Direct triples nobody reified (e.g. added by hand) still count, without evidence.
+        # A co-mention (skos:related) is also written backwards, SKOS making it symmetric:
+        # that reverse triple is the same edge, not one nobody reified.
         for key in direct:
-            if key[0] in concepts and key[2] in concepts and key not in aggregated:
+            if key[0] in concepts and key[2] in concepts and key not in aggregated and not (
+                    RELATIONS[key[1]].co_mention and (key[2], key[1], key[0]) in aggregated):
                 aggregated[key] = [1.0, [], [UNRATED]]
         return cls._assemble(base_uri, len(notes), records, aggregated)
 
@@ -342,9 +348,11 @@ class ConceptGraph:
                 else None,
                 "src": src,
             })
-        grouped = statement_groups([r for r in corpus.relations
-                                    if r.evidence.path in notes and r.source in present
-                                    and r.target in present and r.type in RELATIONS])
+        kept = [r for r in corpus.relations if r.evidence.path in notes and r.source in present
+                and r.target in present and r.type in RELATIONS]
+        cycle_edges = cycle_closing_edges(kept)  # left out of the RDF too (graph.hierarchy)
+        grouped = statement_groups([r for r in kept if not (
+            RELATIONS[r.type].hierarchical and (r.source, r.target) in cycle_edges)])
         aggregated: dict[tuple[str, str, str], list[Any]] = {}
         for (path, source, rtype, target), occurrences in grouped.items():
             edge = aggregated.get((source, rtype, target))
@@ -568,9 +576,11 @@ class ConceptGraph:
         norm, lower = label_key(prefix), prefix.strip().lower()
         if not norm and not lower:
             return []
-        memo_key = (norm, lower, limit)
-        if len(norm) <= _SHORT_PREFIX and memo_key in self._suggest_memo:
-            return [dict(item) for item in self._suggest_memo[memo_key]]
+        if len(norm) <= _SHORT_PREFIX:
+            return [dict(item) for item in self._suggest_memo(norm, lower, limit)]
+        return self._suggest(norm, lower, limit)
+
+    def _suggest(self, norm: str, lower: str, limit: int) -> list[dict[str, str]]:
         best: dict[str, tuple[int, int, str, str]] = {}  # id -> (rank, -degree, casefold, text)
         for query in {norm, lower}:
             if not query:
@@ -585,11 +595,7 @@ class ConceptGraph:
                 if cid not in best or cand < best[cid]:
                     best[cid] = cand
         top = heapq.nsmallest(limit, best.items(), key=lambda kv: (kv[1][:3], kv[0]))
-        result = [{"id": cid, "label": self._label(cid), "matched": cand[3]} for cid, cand in top]
-        if len(norm) <= _SHORT_PREFIX:
-            self._suggest_memo[memo_key] = result
-            result = [dict(item) for item in result]
-        return result
+        return [{"id": cid, "label": self._label(cid), "matched": cand[3]} for cid, cand in top]
 
     def did_you_mean(self, key: str, n: int = 3) -> list[dict[str, str]]:
         """Close spellings for a miss (404 hints), by difflib ratio on normalised keys."""

@@ -50,6 +50,7 @@ from ingest.confidence import note_confidence
 from ingest.model import Corpus, Evidence, Note, Relation, Section
 from ingest.text import text_language
 
+from .hierarchy import cycle_closing_edges
 from .vocab import KG, RELATIONS, bind_prefixes
 
 try:  # pyoxigraph makes N-Quads load/save 3-4x faster; optional.
@@ -61,15 +62,31 @@ Quad = tuple[Node, Node, Node, Graph]
 MAX_EVIDENCE = 5  # evidence nodes kept per relation statement (per note); weight counts all
 MAX_CO_MENTION_EVIDENCE = 1  # "mentioned together" is the weakest kind: one example per note
 
-# Export formats: name -> (rdflib format, mimetype, keeps named graphs).
+# Export formats: name -> (rdflib format, mimetype, keeps named graphs). JSON-LD holds
+# the union graph, compacted with our prefixes as its @context and each subject once, so
+# any JSON-LD reader (rdflib's Graph().parse included) gets the triples; the named graph
+# per note is in the N-Quads and TriG exports.
 FORMATS: dict[str, tuple[str, str, bool]] = {
     "turtle": ("turtle", "text/turtle", False),
     "ntriples": ("nt", "application/n-triples", False),
     "nquads": ("nquads", "application/n-quads", True),
     "trig": ("trig", "application/trig", True),
-    "json-ld": ("json-ld", "application/ld+json", True),
+    "json-ld": ("json-ld", "application/ld+json", False),
     "xml": ("xml", "application/rdf+xml", False),
 }
+# Other names people give the formats (file extensions, media-type subtypes).
+FORMAT_ALIASES: dict[str, str] = {
+    "ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "nq": "nquads",
+    "n-quads": "nquads", "jsonld": "json-ld", "rdf": "xml", "rdfxml": "xml", "rdf+xml": "xml",
+    "owl": "xml",
+}
+
+
+def format_name(name: str) -> str | None:
+    """The export format ``name`` (or an alias of it) stands for; None if unknown."""
+    name = name.strip().lower()
+    name = FORMAT_ALIASES.get(name, name)
+    return name if name in FORMATS else None
 
 # Characters that may not appear unescaped in an IRI (RFC 3987) or that would end the
 # fragment early; everything else, Hangul included, is kept readable.
@@ -118,9 +135,24 @@ def _text(value: str) -> str:
     return f'"{value.translate(_NT_ESCAPES)}"'
 
 
-def _lang(value: str, lang: str = "en") -> str:
-    """English-tagged for ASCII text; untagged otherwise (we can't know the language)."""
-    return f'"{value.translate(_NT_ESCAPES)}"@{lang}' if value.isascii() else _text(value)
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+
+
+def language_of(value: str) -> str | None:
+    """The language tag of a label or definition we write: ``en`` for ASCII text, ``ko``
+    for text with Hangul in it (our notes and vocabulary hold no other script), none
+    otherwise (we can't know the language)."""
+    if value.isascii():
+        return "en"
+    if _HANGUL.search(value):
+        return "ko"
+    return None
+
+
+def _lang(value: str) -> str:
+    """A literal tagged by :func:`language_of` (untagged when it cannot tell)."""
+    lang = language_of(value)
+    return f'"{value.translate(_NT_ESCAPES)}"@{lang}' if lang else _text(value)
 
 
 def _tagged(value: str) -> str:
@@ -157,12 +189,14 @@ _RDF_subject, _RDF_predicate, _RDF_object = _iri(RDF.subject), _iri(RDF.predicat
 _SKOS_Concept, _SKOS_ConceptScheme = _iri(SKOS.Concept), _iri(SKOS.ConceptScheme)
 _SKOS_altLabel, _SKOS_prefLabel = _iri(SKOS.altLabel), _iri(SKOS.prefLabel)
 _SKOS_definition, _SKOS_inScheme = _iri(SKOS.definition), _iri(SKOS.inScheme)
-_SKOS_narrower = _iri(SKOS.narrower)
+_SKOS_narrower, _SKOS_related = _iri(SKOS.narrower), _iri(SKOS.related)
 _SKOS_hasTopConcept, _SKOS_topConceptOf = _iri(SKOS.hasTopConcept), _iri(SKOS.topConceptOf)
 _PREDICATE = {name: _iri(spec.predicate) for name, spec in RELATIONS.items()}
 # Cached note graphs are only reused by the code that wrote them.
 _WRITER_VERSION = hashlib.sha1(Path(__file__).read_bytes()
-                               + (Path(__file__).parent / "vocab.py").read_bytes()).hexdigest()
+                               + (Path(__file__).parent / "vocab.py").read_bytes()
+                               + (Path(__file__).parent / "hierarchy.py").read_bytes()
+                               ).hexdigest()
 
 
 def statement_groups(relations: Iterable[Relation]
@@ -232,12 +266,16 @@ class _GraphWriter:
         present = {cid for found in self.mentions.values() for cid, _ in found}
         self.relations: dict[str, list[Relation]] = {}
         self.narrower: set[str] = set()  # concepts some note gives a broader concept
-        for r in corpus.relations:
-            if (r.evidence.path in notes and r.source in present and r.target in present
-                    and r.type in RELATIONS):
-                self.relations.setdefault(r.evidence.path, []).append(r)
-                if RELATIONS[r.type].hierarchical:
-                    self.narrower.add(r.source)
+        kept = [r for r in corpus.relations if r.evidence.path in notes and r.source in present
+                and r.target in present and r.type in RELATIONS]
+        self.cycle_edges = cycle_closing_edges(kept)
+        for r in kept:
+            hierarchical = RELATIONS[r.type].hierarchical
+            if hierarchical and (r.source, r.target) in self.cycle_edges:
+                continue
+            self.relations.setdefault(r.evidence.path, []).append(r)
+            if hierarchical:
+                self.narrower.add(r.source)
         self.concept_iris: dict[str, str] = {}
         self.declarations: dict[str, list[str]] = {}
         self.stamp = self._stamp(corpus) if corpus.linked_with else None
@@ -254,6 +292,7 @@ class _GraphWriter:
         for r in corpus.relations:
             if RELATIONS.get(r.type) and RELATIONS[r.type].hierarchical:
                 sha.update(f"{r.source}\0{r.target}\n".encode())
+        sha.update(repr(sorted(self.cycle_edges)).encode())  # chosen by weight, not hashed above
         return sha.hexdigest()
 
     def statements(self, path: str) -> list[tuple[tuple[str, str, str, str], list[Relation]]]:
@@ -338,6 +377,8 @@ class _GraphWriter:
             add(f"{src} {predicate} {dst} {g}")
             if spec.hierarchical:
                 add(f"{dst} {_SKOS_narrower} {src} {g}")
+            elif predicate == _SKOS_related:  # symmetric in SKOS: both ways, for readers
+                add(f"{dst} {predicate} {src} {g}")  # that do not infer it
             node = _statement_iri(self.base, key)
             add(f"<{node}> {_A} {_KG_Relation} {g}")  # kg:Relation is an rdf:Statement
             add(f"<{node}> {_RDF_subject} {src} {g}")
@@ -652,8 +693,8 @@ class OxigraphToRdflib:
 def export(ds: Dataset, fmt: str) -> tuple[bytes, str]:
     """Serialise for download: ``(body, mimetype)``.
 
-    Triple formats (turtle, ntriples, xml) get the union of all graphs; quad formats
-    (nquads, trig, json-ld) keep the named graphs.
+    Triple formats (turtle, ntriples, xml) and JSON-LD get the union of all graphs; quad
+    formats (nquads, trig) keep the named graphs.
     """
     try:
         rdflib_format, mimetype, keeps_graphs = FORMATS[fmt]
@@ -661,11 +702,21 @@ def export(ds: Dataset, fmt: str) -> tuple[bytes, str]:
         allowed = ", ".join(FORMATS)
         raise ValueError(f"unknown RDF format {fmt!r}; allowed: {allowed}") from None
     source: Graph = ds if keeps_graphs else union_graph(ds)
+    options = {}
+    if fmt == "json-ld":
+        options = {"context": json_ld_context(source), "auto_compact": True}
     with warnings.catch_warnings():
         # rdflib 7.6's own TriG/N-Quads/JSON-LD serializers call deprecated Dataset APIs.
         warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
-        body = source.serialize(format=rdflib_format, encoding="utf-8")
+        body = source.serialize(format=rdflib_format, encoding="utf-8", **options)
     return body, mimetype
+
+
+def json_ld_context(graph: Graph) -> dict[str, str]:
+    """The @context of our JSON-LD: the prefixes bound on ``graph`` (ours, see
+    :func:`graph.vocab.bind_prefixes`, and rdflib's core ones)."""
+    return {prefix: str(ns) for prefix, ns in sorted(graph.namespaces())
+            if prefix and prefix != "xml"}
 
 
 def union_graph(ds: Dataset) -> Graph:

@@ -16,12 +16,15 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
+from markdown_it.rules_block import table as _table_rule
+from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core import inline as _core_inline
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .hugo import expand_shortcodes, split_heading_id
+from .safe_yaml import FAST_LOADER, UnsafeYamlError, load_bounded
 from .structure import Event, strip_numbering
 
 _LONE_CR = re.compile(r"\r(?!\n)")
@@ -38,6 +41,12 @@ PROSE_FIELDS = ("title", "linkTitle", "description", "short_description", "summa
 # wrote: it is kept as plain text (its markup characters included) rather than parsed.
 INLINE_MAX_NESTING = 20
 MAX_INLINE_CHARS = 100_000
+# Front matter is a few lines of metadata; more than this is not read (the note is).
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+# markdown-it parses tables at about 5 s a megabyte (an 8 MB table took 52 s and 5.3 GB):
+# rows past either limit are skipped, and the note says so.
+MAX_TABLE_ROWS = 2000
+MAX_TABLE_CHARS = 256 * 1024
 
 
 class FrontMatterError(ValueError):
@@ -48,6 +57,7 @@ class FrontMatterError(ValueError):
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 200}).enable("table").use(front_matter_plugin)
     md.core.ruler.at("inline", _bounded_inline)
+    md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
     md.normalizeLink = _link_target
     return md
 
@@ -86,6 +96,32 @@ def _bounded_inline(state: StateCore) -> None:
             token.type = "inline"
 
 
+def _bounded_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's table rule over at most ``env["max_table_rows"]`` rows and
+    ``MAX_TABLE_CHARS`` characters; the rows past them are skipped, and noted in the
+    parse's ``env["problems"]``."""
+    rows = state.env.get("max_table_rows", MAX_TABLE_ROWS)
+    cut, chars = start, 0
+    while cut < end and cut - start < rows + 2 and not state.isEmpty(cut):
+        chars += state.eMarks[cut] - state.bMarks[cut]
+        if chars > MAX_TABLE_CHARS:
+            break
+        cut += 1
+    if not _table_rule(state, start, cut, silent):
+        return False
+    if silent or state.line != cut or cut >= end or state.isEmpty(cut):
+        return True
+    skipped = cut
+    while skipped < end and not state.isEmpty(skipped) and "|" in state.getLines(
+            skipped, skipped + 1, 0, False):
+        skipped += 1
+    state.line = skipped
+    state.env.setdefault("problems", []).append(
+        f"table at line {start + 1} cut after line {cut}: {skipped - cut} more rows skipped "
+        f"(tables are read up to {rows} rows, {MAX_TABLE_CHARS // 1024} KB)")
+    return True
+
+
 def inline_text(token: Token) -> str:
     """Plain text of an inline token: code spans kept, markup dropped, breaks as newlines."""
     parts: list[str] = []
@@ -106,16 +142,24 @@ def inline_text(token: Token) -> str:
     return "".join(parts)
 
 
-def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
+def parse_markdown_events(text: str, problems: list[str] | None = None, *,
+                          max_table_rows: int = MAX_TABLE_ROWS
+                          ) -> tuple[list[Event], dict[str, Any]]:
     """Events of a markdown note and its front matter (an empty dict when absent).
 
-    Raises FrontMatterError when front matter is present but is not a YAML mapping.
+    Front matter that cannot be used (malformed, not a mapping, or refused by
+    ``load_bounded``) raises FrontMatterError; with a ``problems`` list it is noted
+    there instead and ignored, and the rest of the note is read. Rows of a table past
+    ``max_table_rows`` or ``MAX_TABLE_CHARS`` are skipped (noted in ``problems``).
     """
     if "\r" in text:
         # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
         # note's line count and the outline form do), so it may not move any line
         text = _LONE_CR.sub(" ", text)
-    tokens = _parser().parse(_expand_body(text))
+    env: dict[str, Any] = {"max_table_rows": max_table_rows}
+    tokens = _parser().parse(expand_body(text), env)
+    if problems is not None:
+        problems.extend(env.get("problems", ()))
     events: list[Event] = []
     meta: dict[str, Any] = {}
     depth = -1  # current list nesting; -1 outside lists
@@ -125,7 +169,12 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
         tok = tokens[i]
         kind = tok.type
         if kind == "front_matter":
-            meta = _front_matter(tok.content)
+            try:
+                meta = _front_matter(tok.content)
+            except FrontMatterError as exc:
+                if problems is None:
+                    raise
+                problems.append(f"{exc}; front matter ignored")
         elif kind == "heading_open":
             inline = tokens[i + 1]
             start, end = tok.map or (0, 1)
@@ -180,7 +229,7 @@ def parse_markdown_events(text: str) -> tuple[list[Event], dict[str, Any]]:
     return events, meta
 
 
-def _expand_body(text: str) -> str:
+def expand_body(text: str) -> str:
     """Shortcodes expanded below the front matter only: that is YAML, and its values are
     cleaned once read (``plain_text``)."""
     if "{{" not in text:
@@ -200,6 +249,8 @@ def _last_item(events: list[Event]) -> Event | None:
 def _front_matter(content: str) -> dict[str, Any]:
     try:
         data = _load_yaml(content) if content.strip() else {}
+    except UnsafeYamlError as exc:
+        raise FrontMatterError(f"YAML front matter refused: it {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -226,19 +277,20 @@ def plain_text(value: str) -> str:
 # but the two disagree in some corners (tabs, a BOM, control characters, flow collections,
 # tags, "?" keys, a comment glued to a block scalar's header) and word errors differently:
 # such text, and any libyaml rejects, is read by the pure-Python loader as it always was.
-_FAST_YAML = getattr(yaml, "CSafeLoader", None)
 _PURE_YAML_ONLY = re.compile(
     "[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]|[\t\ufeff\\[{!?\u2028\u2029]|[|>][-+0-9]*#")
 
 
 def _load_yaml(content: str) -> Any:
-    """``yaml.safe_load``, through libyaml where that gives the very same result."""
-    if _FAST_YAML is not None and not _PURE_YAML_ONLY.search(content):
+    """``yaml.safe_load``, bounded, through libyaml where that gives the very same result."""
+    if FAST_LOADER is not None and not _PURE_YAML_ONLY.search(content):
         try:
-            return yaml.load(content, Loader=_FAST_YAML)  # a safe loader
+            return load_bounded(content, max_chars=MAX_FRONT_MATTER_CHARS, loader=FAST_LOADER)
+        except UnsafeYamlError:
+            raise
         except yaml.YAMLError:
             pass
-    return yaml.safe_load(content)
+    return load_bounded(content, max_chars=MAX_FRONT_MATTER_CHARS)
 
 
 def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import PurePosixPath
 
-from .markdown import parse_markdown_events
+from .markdown import MAX_TABLE_ROWS, parse_markdown_events
 from .model import Note
 from .outline import parse_outline_events
 from .structure import Event, build_note
@@ -19,15 +19,18 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def parse_note(text: str, path: str) -> Note:
+def parse_note(text: str, path: str, problems: list[str] | None = None, *,
+               max_table_rows: int = MAX_TABLE_ROWS) -> Note:
     """Parse a note; ``path`` (POSIX, relative) picks the form by its suffix.
 
-    Raises ``FrontMatterError`` (a ValueError) for unreadable front matter.
+    Raises ``FrontMatterError`` (a ValueError) for unreadable front matter, unless
+    ``problems`` is given: then what was wrong but worked around (front matter ignored,
+    table rows past ``max_table_rows`` skipped) is appended there, and the rest is kept.
     """
     total_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     stem = PurePosixPath(path).stem
     if path.lower().endswith(MARKDOWN_SUFFIXES):
-        events, meta = parse_markdown_events(text)
+        events, meta = parse_markdown_events(text, problems, max_table_rows=max_table_rows)
         title, events = _markdown_title(events, meta, stem)
     else:
         events, meta = parse_outline_events(text), {}

@@ -11,6 +11,7 @@ the same lexicon, so an edit that names no new concept re-links only the edited 
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import multiprocessing
@@ -28,9 +29,9 @@ from .definitions import glossary_candidates
 from .extract import (Linker, NoteLinks, apply_definitions, apply_links, build_lexicon,
                       link_one, usage_of)
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
-from .markdown import FrontMatterError
+from .markdown import MAX_TABLE_ROWS
 from .memory import collector_paused
-from .model import Corpus, FileError, Note, Relation
+from .model import Concept, Corpus, Evidence, FileError, Note, Relation
 from .notes import digest, parse_note
 from .vocabulary import Vocabulary
 
@@ -40,6 +41,17 @@ Parsed = tuple[Note | None, list[Candidate], list[FileError]]
 _PARALLEL_FROM = 48  # below this many notes to parse, process start-up costs more than it saves
 _RUNS_PER_WORKER = 8  # runs of notes per link worker: small enough to share out evenly
 _CHUNKS_PER_WORKER = 8
+# Evidence is a sentence; a "sentence" of megabytes (a note with no full stops) was copied
+# into every relation read from it: a 9 MB note made the Pod page 351 MB.
+MAX_EVIDENCE_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one note may cost; kg sets them from KG_MAX_TABLE_ROWS, KG_MAX_EVIDENCE_CHARS."""
+
+    table_rows: int = MAX_TABLE_ROWS  # rows of a markdown table read; the rest skipped
+    evidence_chars: int = MAX_EVIDENCE_CHARS  # evidence and definitions cut to this
 
 
 @lru_cache(maxsize=1)
@@ -82,51 +94,58 @@ class Sources:
         return sha.hexdigest()
 
 
-def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Sources:
-    files, errors = discover(paths)
+def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, *,
+                 follow_links: bool = False) -> Sources:
+    """Every note under ``paths`` read (see ``discover`` for which are); a problem
+    reading one names it by its graph path."""
+    files, errors = discover(paths, follow_links=follow_links)
     items = []
     for file in files:
-        text, problem = read_text(file.absolute, max_bytes)
+        text, problem = read_text(file.absolute, max_bytes, inside=file.inside)
+        if problem is not None:
+            problem = FileError(file.path, problem.reason, problem.fatal)
         items.append(Source(file, text, problem, digest(text) if text is not None else ""))
     return Sources(items, errors)
 
 
-def parse_key(source: Source) -> str:
-    """The parse cache's key of a note: its path and content, and the ingest code."""
-    raw = f"{code_version()}\0{source.file.path}\0{source.digest}".encode()
+def parse_key(source: Source, limits: Limits) -> str:
+    """The parse cache's key of a note: its path and content, the ingest code and the
+    limits parsing applies."""
+    raw = f"{code_version()}\0{source.file.path}\0{source.digest}\0{limits.table_rows}".encode()
     return hashlib.sha1(raw).hexdigest()
 
 
-def parse_text(text: str, file: NoteFile) -> Parsed:
-    """Parse one note's text; never raises for a bad note."""
+def parse_text(text: str, file: NoteFile, table_rows: int = MAX_TABLE_ROWS) -> Parsed:
+    """Parse one note's text; never raises for a bad note. What was worked around
+    (front matter ignored, a table cut short) comes back as warnings with the note."""
+    problems: list[str] = []
     try:
-        note = parse_note(text, file.path)
-    except FrontMatterError as exc:
-        return None, [], [FileError(str(file.absolute), str(exc))]
+        note = parse_note(text, file.path, problems, max_table_rows=table_rows)
     except RecursionError:
-        return None, [], [FileError(str(file.absolute), "nesting too deep to parse")]
+        return None, [], [FileError(file.path, "nesting too deep to parse")]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
-        return None, [], [FileError(str(file.absolute),
-                                    f"could not parse: {type(exc).__name__}: {exc}")]
-    return note, collect(note) + glossary_candidates(note), []
+        return None, [], [FileError(file.path, f"could not parse: {type(exc).__name__}: {exc}")]
+    return note, collect(note) + glossary_candidates(note), [
+        FileError(file.path, problem, fatal=False) for problem in problems]
 
 
-Job = tuple[str, NoteFile, str | None]  # text, file, parse cache key
+Job = tuple[str, NoteFile, str | None, int]  # text, file, parse cache key, table rows
 
 
 def _parse_many(batch: list[Job], cache: FolderCache | None) -> list[Parsed]:
     """Parse, and keep each note in the cache from whichever process parsed it."""
     out = []
-    for text, file, key in batch:
-        parsed = parse_text(text, file)
+    for text, file, key, table_rows in batch:
+        parsed = parse_text(text, file, table_rows)
         if cache is not None and key and parsed[0] is not None:
-            cache.dump(key, parsed[:2])
+            cache.dump(key, parsed)  # the warnings too: they come back with the note
         out.append(parsed)
     return out
 
 
 def parse_sources(sources: Sources, *, workers: int | None = None,
-                  cache: FolderCache | None = None, progress: Progress | None = None
+                  cache: FolderCache | None = None, progress: Progress | None = None,
+                  limits: Limits = Limits()
                   ) -> tuple[list[Note], list[Candidate], list[FileError]]:
     """Notes and candidates of every readable source, in file order; only sources the
     cache has not seen are parsed, in worker processes when there are many."""
@@ -139,14 +158,14 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
             results.append((None, [], problems))
             keys.append(None)
             continue
-        key = parse_key(source) if cache else None
+        key = parse_key(source, limits) if cache else None
         hit = cache.load(key) if cache and key else None
         keys.append(key)
-        if hit is not None:
-            results.append((hit[0], hit[1], problems))
+        if hit is not None and len(hit) == 3:
+            results.append((hit[0], hit[1], problems + hit[2]))
         else:
             results.append(None)
-            todo.append((len(results) - 1, (source.text, source.file, key)))
+            todo.append((len(results) - 1, (source.text, source.file, key, limits.table_rows)))
     parsed = _run_parsers([job for _, job in todo], workers, progress, cache,
                           done_before=len(sources.items) - len(todo), total=len(sources.items))
     for (index, _job), (note, candidates, errors) in zip(todo, parsed, strict=True):
@@ -186,7 +205,7 @@ def _parse_in_pool(batch: list[Job], workers: int, progress: Progress | None,
     out: list[Parsed | None] = [None] * len(batch)
     done = done_before
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                             initializer=gc.disable) as pool:
+                             initializer=_parse_worker_start, initargs=(os.getpid(),)) as pool:
         jobs = [[batch[i] for i in chunk] for chunk in chunks]
         for chunk, parsed in zip(chunks, pool.map(_parse_many, jobs, [cache] * len(jobs)),
                                  strict=True):
@@ -214,6 +233,29 @@ def _balanced_chunks(batch: list[Job], count: int) -> list[list[int]]:
     return chunks
 
 
+def die_with_parent(parent: int) -> None:
+    """Make this (forked) process end when ``parent`` does: a worker left behind by a
+    ``kill -9``'d ingest waits for work for ever, holding what it inherited.
+
+    Linux's PR_SET_PDEATHSIG; elsewhere nothing (workers then end at their next job).
+    """
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call above took effect
+        os._exit(1)
+
+
+def _parse_worker_start(parent: int) -> None:
+    die_with_parent(parent)
+    gc.disable()
+
+
 def _pool_context() -> BaseContext | None:
     """Fork where there is fork: the workers start at once, with ingest imported."""
     if "fork" in multiprocessing.get_all_start_methods():
@@ -222,17 +264,18 @@ def _pool_context() -> BaseContext | None:
 
 
 def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary, *,
-         workers: int | None = None, cache: FolderCache | None = None) -> Corpus:
+         workers: int | None = None, cache: FolderCache | None = None,
+         limits: Limits = Limits()) -> Corpus:
     """Concepts and relations of parsed notes; concepts nobody mentions are left out.
 
     With a cache, a note linked before against the same lexicon is not linked again.
     """
     with collector_paused():
-        return _link(notes, candidates, vocabulary, workers, cache)
+        return _link(notes, candidates, vocabulary, workers, cache, limits)
 
 
 def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
-          workers: int | None, cache: FolderCache | None) -> Corpus:
+          workers: int | None, cache: FolderCache | None, limits: Limits) -> Corpus:
     outlines = frozenset(note.path for note in notes if is_outline(note))
     linker = build_lexicon(vocabulary, candidates, usage_of(notes), outlines)
     stamp = link_stamp(linker)
@@ -246,6 +289,7 @@ def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary
     relations = _without_hierarchy_co_mentions(relations)
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
+    relations = _bound_evidence(relations, concepts, limits.evidence_chars)
     return Corpus(notes=notes, concepts=concepts, relations=relations,
                   linked_with=stamp)
 
@@ -303,7 +347,8 @@ def link_notes(notes: list[Note], linker: Linker, *, workers: int | None = None,
     runs = _runs(notes, workers * _RUNS_PER_WORKER)
     _LINKING = (notes, linker, keep)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_link_run, start, end) for start, end in runs]
             mine: dict[int, list[NoteLinks]] = {}
             for index in reversed(range(len(runs))):
@@ -381,6 +426,53 @@ def _without_hierarchy_co_mentions(relations: list[Relation]) -> list[Relation]:
     return [r for r in relations if r.type != "related" or not in_hierarchy(r.source, r.target)]
 
 
+def _bound_evidence(relations: list[Relation], concepts: dict[str, Concept], limit: int
+                    ) -> list[Relation]:
+    """Evidence longer than ``limit`` cut to the part around the names of the relation's
+    two concepts (a definition: to its start), cuts marked with "…"."""
+    bounded = []
+    for relation in relations:
+        evidence = relation.evidence
+        if len(evidence.text) > limit:
+            names = [c.label for c in map(concepts.get, (relation.source, relation.target)) if c]
+            evidence = Evidence(clip_around(evidence.text, names, limit), evidence.path,
+                                evidence.line)
+            relation = dataclasses.replace(relation, evidence=evidence)
+        bounded.append(relation)
+    for concept in concepts.values():
+        definition = concept.definition
+        if definition is not None and len(definition.text) > limit:
+            concept.definition = Evidence(clip_around(definition.text, [], limit),
+                                          definition.path, definition.line)
+    return bounded
+
+
+def clip_around(text: str, names: list[str], limit: int = MAX_EVIDENCE_CHARS) -> str:
+    """At most ``limit`` characters of ``text`` (plus "…" marks where it was cut), around
+    the first place that names all of ``names`` close together, else the first name,
+    else from the start; cut at spaces where there are any."""
+    if len(text) <= limit:
+        return text
+    folded = text.casefold()
+    found = [(at, at + len(name)) for name in names
+             if name and (at := folded.find(name.casefold())) >= 0]
+    if found:
+        start, end = min(a for a, _ in found), max(b for _, b in found)
+        if end - start > limit:
+            start, end = found[0]
+        start = max(0, min(start - (limit - (end - start)) // 2, len(text) - limit))
+    else:
+        start = 0
+    end = min(len(text), start + limit)
+    if start > 0:
+        space = text.find(" ", start, start + 40)
+        start = space + 1 if space >= 0 else start
+    if end < len(text):
+        space = text.rfind(" ", end - 40, end)
+        end = space if space > start else end
+    return f"{'…' if start > 0 else ''}{text[start:end].strip()}{'…' if end < len(text) else ''}"
+
+
 def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None:
     """A concept only named through a relation (a manifest's ``configMap:`` key names
     ConfigMap) comes from the section holding that relation's evidence."""
@@ -399,14 +491,15 @@ def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None
 
 
 def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | None = None,
-                   cache: Path | None = None, progress: Progress | None = None) -> Corpus:
+                   cache: Path | None = None, progress: Progress | None = None,
+                   limits: Limits = Limits()) -> Corpus:
     """Parse and link read sources; bad files are in ``errors``. With a cache folder,
     what an earlier run parsed or linked from the same inputs is reused, not redone."""
     parsed = FolderCache(cache / "parsed") if cache else None
     linked = FolderCache(cache / "links") if cache else None
     notes, candidates, errors = parse_sources(sources, workers=workers, cache=parsed,
-                                              progress=progress)
-    corpus = link(notes, candidates, vocabulary, workers=workers, cache=linked)
+                                              progress=progress, limits=limits)
+    corpus = link(notes, candidates, vocabulary, workers=workers, cache=linked, limits=limits)
     if linked:
         linked.prune()
     corpus.errors = errors
@@ -415,7 +508,8 @@ def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | N
 
 def ingest_paths(paths: list[Path], vocabulary: Vocabulary, *,
                  max_bytes: int = DEFAULT_MAX_BYTES, workers: int | None = None,
-                 progress: Progress | None = None) -> Corpus:
+                 progress: Progress | None = None, follow_links: bool = False,
+                 limits: Limits = Limits()) -> Corpus:
     """The whole ingest of files and folders, with no cache."""
-    return ingest_sources(read_sources(paths, max_bytes), vocabulary, workers=workers,
-                          progress=progress)
+    return ingest_sources(read_sources(paths, max_bytes, follow_links=follow_links),
+                          vocabulary, workers=workers, progress=progress, limits=limits)

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ from .store import (
     StoreError,
     build_store,
     build_version,
-    current_build,
     current_inputs,
     ingest_lock,
+    missing_build,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WARNINGS = 0, 1, 2, 3
@@ -48,8 +49,34 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+EXAMPLES = """examples:
+  kg ingest ~/notes --store ~/notes-kg      build the graph and the index
+  kg serve --store ~/notes-kg --port 8000   the API, the explorer and the widget
+  kg search "restart only on failure" --store ~/notes-kg
+  kg related ReplicaSet --depth 2 --store ~/notes-kg
+  kg path Deployment Node --store ~/notes-kg
+"""
+
+
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kg")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kg", description="Notes → knowledge graph → search.")
+    parser = argparse.ArgumentParser(prog="kg", description="Notes → knowledge graph → search.",
+                                     epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kg {_version()}")
     sub = parser.add_subparsers(dest="command")
 
     ingest = sub.add_parser("ingest", help="build the graph and the index from notes")
@@ -63,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     ingest.add_argument("--force", action="store_true",
                         help="rebuild even when nothing changed since the last build")
+    ingest.add_argument("--follow-links", action="store_true",
+                        help="follow symbolic links that stay inside the folders given")
     ingest.set_defaults(run=cmd_ingest)
 
     serve = sub.add_parser("serve", help="serve the API with gunicorn")
@@ -70,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None, help="gunicorn workers (env KG_WORKERS)")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log every request on stderr (off by default)")
     serve.set_defaults(run=cmd_serve)
 
     search = sub.add_parser("search", help="search sections and concepts")
@@ -88,6 +119,16 @@ def _parser() -> argparse.ArgumentParser:
     related.add_argument("--limit", type=int, default=20)
     related.add_argument("--json", action="store_true", help="print the API's JSON")
     related.set_defaults(run=cmd_related)
+
+    path = sub.add_parser("path", help="how two concepts are connected",
+                          epilog="example: kg path Deployment Node --store ~/notes-kg")
+    path.add_argument("source", metavar="FROM")
+    path.add_argument("target", metavar="TO")
+    _store_option(path)
+    path.add_argument("-k", type=int, default=1, choices=range(1, 6), metavar="1..5",
+                      help="how many paths (default 1)")
+    path.add_argument("--json", action="store_true", help="print the API's JSON")
+    path.set_defaults(run=cmd_path)
     return parser
 
 
@@ -106,12 +147,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     store = _store_path(args)
     paths = args.paths or [DEFAULT_NOTES]
     corpus = run_ingest(paths, store, settings, vocabulary=args.vocabulary,
-                        workers=args.workers, progress=not args.quiet, force=args.force)
+                        workers=args.workers, progress=not args.quiet, force=args.force,
+                        follow_links=args.follow_links)
     if corpus is None:
         counts = Store.manifest_of(store).get("counts", {})
         print(f"up to date {store}: nothing changed since the last build "
-              f"({counts.get('files', 0)} files, {counts.get('concepts', 0)} concepts, "
-              f"{counts.get('relations', 0)} relations)")
+              f"({plural(counts.get('files', 0), 'file')}, "
+              f"{plural(counts.get('concepts', 0), 'concept')}, "
+              f"{plural(counts.get('relations', 0), 'relation')})")
         return EXIT_WARNINGS if counts.get("errors") or counts.get("warnings") else EXIT_OK
     for error in corpus.errors:
         label = "skipped" if error.fatal else "warning"
@@ -121,15 +164,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
               f"the store at {store} is unchanged", file=sys.stderr)
         return EXIT_FAILED
     counts = Store.manifest_of(store)["counts"]  # what build_store counted
-    print(f"built {store}: {counts['files']} files, {counts['sections']} sections, "
-          f"{counts['concepts']} concepts, {counts['relations']} relations, "
-          f"{counts['errors']} errors, {counts['warnings']} warnings")
+    print(f"built {store}: " + ", ".join(plural(counts[key], key[:-1]) for key in (
+        "files", "sections", "concepts", "relations", "errors", "warnings")))
     return EXIT_WARNINGS if corpus.errors else EXIT_OK
 
 
 def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
                vocabulary: list[str] | None = None, workers: int | None = None,
-               progress: bool = False, force: bool = False) -> Corpus | None:
+               progress: bool = False, force: bool = False,
+               follow_links: bool = False) -> Corpus | None:
     """Ingest and, when any note was read, publish a new build. Used by ingest and serve.
 
     Returns None when nothing changed since the current build (same notes, vocabulary,
@@ -137,25 +180,58 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     taken from the store's parse cache.
     """
     from ingest.memory import collector_paused
-    from ingest.pipeline import ingest_sources, read_sources
+    from ingest.pipeline import Limits, ingest_sources, read_sources
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
+    stage = _Stages(progress)
     with ingest_lock(store), collector_paused():
-        sources = read_sources(paths, settings["max_file_bytes"])
+        stage("reading files")
+        sources = read_sources(paths, settings["max_file_bytes"], follow_links=follow_links)
+        limits = Limits(settings["max_table_rows"], settings["max_evidence_chars"])
         inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
-                                     settings["graph_url"], build_version())
+                                     settings["graph_url"], build_version(), repr(limits))
         if not force and current_inputs(store) == inputs:
+            stage.end()
             return None
+        stage(f"parsing and linking {plural(len(sources.items), 'file')}")
         corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
-                                cache=store / "cache")
+                                cache=store / "cache", limits=limits)
         if bar:
             bar.done()
         if corpus.notes:
+            stage(f"writing the graph and the index ({plural(len(corpus.concepts), 'concept')})")
             build_store(store, corpus, base_uri=settings["base_uri"],
-                        extra={"sources": [str(p) for p in paths], "inputs": inputs})
+                        extra={"sources": [str(p.absolute()) for p in paths],
+                               "inputs": inputs})
+        stage.end()
     return corpus
+
+
+class _Stages:
+    """One line on stderr per ingest stage, each with the time it took and the time since
+    the start, so a long ingest never sits silent."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = self.last = time.monotonic()
+        self.name: str | None = None
+
+    def __call__(self, name: str) -> None:
+        self.end()
+        self.name = name
+        if self.enabled:
+            sys.stderr.write(f"kg: {name}…\n")
+            sys.stderr.flush()
+
+    def end(self) -> None:
+        now = time.monotonic()
+        if self.enabled and self.name is not None:
+            sys.stderr.write(f"kg:   {self.name}: done in {now - self.last:.1f}s "
+                             f"({now - self.start:.1f}s elapsed)\n")
+            sys.stderr.flush()
+        self.name, self.last = None, now
 
 
 class _ProgressBar:
@@ -182,31 +258,94 @@ class _ProgressBar:
 
 # -- serve ----------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = load_settings({"workers": args.workers})
+    served = serving_base_uri(args.host, args.port)
+    settings = load_settings({"workers": args.workers,  # URIs follow where we serve
+                              "base_uri": None if "KG_BASE_URI" in os.environ else served})
     store = _store_path(args)
-    if current_build(store) is None:
+    problem = missing_build(store)
+    if problem is not None:
+        # Only the default store, where nothing is yet, is ours to build: any other
+        # folder may be the user's (a typo, a store with a broken link), never written.
+        explicit = args.store is not None or bool(os.environ.get("KG_STORE"))
+        if explicit or (store.exists() and any(store.iterdir())):
+            raise StoreError(problem)
         print(f"kg: no store at {store}; building it from {DEFAULT_NOTES}", file=sys.stderr)
         corpus = run_ingest([DEFAULT_NOTES], store, settings)
         if corpus is not None and not corpus.notes:
             print("kg: could not build the default corpus", file=sys.stderr)
             return EXIT_FAILED
+    busy = _port_problem(args.host, args.port)
+    if busy:
+        print(f"kg: {busy}", file=sys.stderr)
+        return EXIT_FAILED
+    warning = base_uri_warning(Store.manifest_of(store).get("base_uri"), served)
+    if warning:
+        print(warning, file=sys.stderr)
     env = dict(os.environ, KG_STORE=str(store.resolve()))
     command = [sys.executable, "-m", "gunicorn", "-c", "python:kg.gunicorn_conf",
                "--workers", str(settings["workers"]), "--bind", f"{args.host}:{args.port}",
-               "wsgi:app"]
+               *(["--access-logfile", "-"] if args.access_log else []), "wsgi:app"]
     print(f"kg: serving {store} at http://{args.host}:{args.port}", file=sys.stderr)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached
 
 
+def _port_problem(host: str, port: int) -> str | None:
+    """Why gunicorn could not listen on ``host:port`` (None: it can), found before it
+    starts, so that a busy port is one line and not a retry loop in gunicorn's log."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return (f"cannot listen on {host}:{port}: {exc.strerror}; choose another port "
+                    "with --port")
+    return None
+
+
+def serving_base_uri(host: str, port: int) -> str:
+    """The base URI of concepts served at ``host:port`` (loopback for a wildcard bind)."""
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def base_uri_warning(base_uri: str | None, served: str) -> str | None:
+    """A loud warning when the store's concept URIs are on a loopback address other than
+    the one served (they would not dereference); None when they match or point
+    elsewhere (a public name in front of a proxy)."""
+    if not base_uri or base_uri == served:
+        return None
+    host = urllib.parse.urlsplit(base_uri).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return (f"kg: WARNING: the concept URIs of this store start with {base_uri}, but it is "
+            f"served at {served}: they will not dereference here. Ingest again with "
+            f"KG_BASE_URI={served} (or the public address in front of kg serve).")
+
+
 # -- search and related ---------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
+    from api.errors import ApiError
     from api.views import search_response
 
+    if not args.query.strip():
+        print('kg: search needs some words, e.g. kg search "pod restart"', file=sys.stderr)
+        return EXIT_USAGE
     store = Store.open(_store_path(args))
     settings = load_settings()
-    body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
-                                             **({"kind": args.kind} if args.kind else {})})
+    try:
+        body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
+                                                 **({"kind": args.kind} if args.kind else {})})
+    except ApiError as exc:
+        print(f"kg: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(body, indent=1, ensure_ascii=False))
         return EXIT_OK if body["total"] else EXIT_FAILED
@@ -216,12 +355,17 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"no results for {args.query!r}")
         return EXIT_FAILED
     for number, result in enumerate(body["results"], 1):
-        crumbs = " › ".join(result.get("breadcrumb") or [result["title"]])
+        if result["kind"] == "concept":
+            # a concept is named by its label (its id only in brackets)
+            label = store.graph.label_in(result["id"], "en") or result["title"]
+            crumbs = f"{label} ({result['id']})" if label != result["id"] else label
+        else:
+            crumbs = " › ".join(result.get("breadcrumb") or [result["title"]])
         where = f"{result['source']['path']}:{result['source']['line']}" if result.get("source") \
             else ""
         print(f"{number:2}. [{result['kind']}] {crumbs}  ({where})")
         print(f"    {_terminal(result.get('snippet', ''))}")
-    print(f"{body['total']} results")
+    print(plural(body["total"], "result"))
     return EXIT_OK
 
 
@@ -251,6 +395,32 @@ def cmd_related(args: argparse.Namespace) -> int:
             print(f"      “{evidence['text'][:90]}” {evidence['path']}:{evidence['line']}")
     if not body["related"]:
         print("  (no related concepts)")
+    return EXIT_OK
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    from api.errors import ApiError
+    from api.views import path_response
+
+    store = Store.open(_store_path(args))
+    try:
+        body = path_response(store, {"from": args.source, "to": args.target, "k": str(args.k)})
+    except ApiError as exc:
+        print(f"kg: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(body, indent=1, ensure_ascii=False))
+        return EXIT_OK if body["found"] else EXIT_FAILED
+    if not body["found"]:
+        print(f"no path from {args.source!r} to {args.target!r} within 6 steps")
+        return EXIT_FAILED
+    for number, found in enumerate(body["paths"], 1):
+        labels = {node["id"]: node["label"] for node in found["nodes"]}
+        print(f"{number}. " + " → ".join(node["label"] for node in found["nodes"]))
+        for edge in found["edges"]:
+            print(f"     {labels[edge['source']]} {edge['relation']} {labels[edge['target']]}")
+            for evidence in (edge.get("evidence") or [])[:1]:
+                print(f"       “{evidence['text'][:90]}” {evidence['path']}:{evidence['line']}")
     return EXIT_OK
 
 

@@ -32,14 +32,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(store: Path, port: int, **env: str) -> subprocess.Popen:
-    """``kg serve`` in the background on loopback; its log goes to a temporary file
+def start_server(store: Path | None, port: int, *options: str, cwd: Path | None = None,
+                 **env: str) -> subprocess.Popen:
+    """``kg serve`` in the background on loopback, with more ``options`` if given
+    (without ``--store`` when ``store`` is None); its log goes to a temporary file
     (``process.log``), removed by ``stop_server``."""
     environment = dict(os.environ, **env)
     log = tempfile.NamedTemporaryFile(prefix="kg-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    where = ["--store", str(store)] if store is not None else []
     process = subprocess.Popen(
-        [*kg_command(), "serve", "--store", str(store), "--host", HOST, "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True,
+        [*kg_command(), "serve", *where, "--host", HOST, "--port", str(port), *options],
+        stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True, cwd=cwd,
     )
     process.log = Path(log.name)  # type: ignore[attr-defined]
     log.close()
@@ -79,10 +82,11 @@ def wait_healthy(url: str, timeout: float = 60.0,
 
 
 @contextmanager
-def running_server(store: Path, timeout: float = 60.0, **env: str) -> Iterator[str]:
+def running_server(store: Path | None, *options: str, timeout: float = 60.0,
+                   cwd: Path | None = None, **env: str) -> Iterator[str]:
     """``kg serve`` over ``store`` for the length of a ``with`` block; yields its URL."""
     port = free_port()
-    process = start_server(store, port, **env)
+    process = start_server(store, port, *options, cwd=cwd, **env)
     url = f"http://{HOST}:{port}"
     try:
         wait_healthy(url, timeout=timeout, process=process)

@@ -35,9 +35,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Extra vocabulary files (YAML, os.pathsep-separated) merged over data/vocabulary.yaml."),
     Setting("max_file_bytes", 10 * 1024 * 1024, "KG_MAX_FILE_BYTES",
             "Notes larger than this are skipped with a reason.", int),
+    Setting("max_table_rows", 2000, "KG_MAX_TABLE_ROWS",
+            "Rows of a markdown table read (at most 256 KB of it); the rest are skipped "
+            "with a warning.", int),
+    Setting("max_evidence_chars", 500, "KG_MAX_EVIDENCE_CHARS",
+            "Evidence and definitions longer than this are cut around the concepts' names "
+            "(marked with …).", int),
     Setting("max_query_chars", 500, "KG_MAX_QUERY_CHARS",
             "Longer search queries are refused with 400.", int),
     Setting("workers", 2, "KG_WORKERS", "gunicorn worker processes for kg serve.", int),
+    Setting("header_timeout", 10.0, "KG_HEADER_TIMEOUT",
+            "Seconds a client may take to send a request's headers to kg serve; slower "
+            "ones are dropped (they never hold a worker thread meanwhile).", float),
     Setting("graph_url", "", "KG_GRAPH_URL",
             "External SPARQL 1.1 endpoint holding the graph (e.g. http://127.0.0.1:7878 for "
             "oxigraph serve); empty keeps it in the build folder."),
@@ -45,6 +54,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a /sparql query may run before it is stopped (503).", float),
     Setting("sparql_max_rows", 10000, "KG_SPARQL_MAX_ROWS",
             "Most solutions or triples a /sparql answer holds; more are cut off.", int),
+    Setting("sparql_max_memory", 512, "KG_SPARQL_MAX_MEMORY",
+            "MB of memory a /sparql query may use beyond the loaded graph; more is stopped "
+            "(503).", int),
+    Setting("sparql_concurrency", 1, "KG_SPARQL_CONCURRENCY",
+            "/sparql requests each server process runs or queues at once; more get 503 with "
+            "Retry-After (keep it below gunicorn's threads so other endpoints answer).", int),
 )
 
 

@@ -11,7 +11,7 @@ Layout::
       builds/<id>/notes.jsonl   the parsed notes (sections, blocks, lines) for note pages
       builds/<id>/manifest.json counts, settings and the files it was built from
       cache/parsed/, cache/links/  each note as parsed, and as linked (by the lexicon)
-      .lock                     held (flock) by the one ingest that may run
+      .lock                     locked (lockf) by the one ingest that may run
 
 A build is written beside the live one and published by replacing the ``current``
 symlink, so a reader sees either the old build or the new one, never half of one. A
@@ -22,6 +22,7 @@ and the next build copies from it what has not changed (see ``write_corpus_nquad
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -29,6 +30,7 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +45,7 @@ from graph.concept_graph import ConceptGraph
 from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset, write_corpus_nquads
 from ingest.cache import ChunkFile
 from ingest.model import Corpus, Note
+from ingest.pipeline import die_with_parent
 from search.index import SearchIndex
 
 from .settings import load_settings
@@ -56,15 +59,42 @@ class StoreError(RuntimeError):
     """The store is missing, unreadable or busy; the message says which and what to do."""
 
 
+def not_a_store(store: Path) -> str | None:
+    """Why kg must not write into ``store`` (None: it may): a folder that holds files
+    and none of a store's own (``builds``, ``current``, ``.lock``) is someone else's,
+    whatever ``--store`` says."""
+    if not store.exists():
+        return None
+    if not store.is_dir():
+        return f"{store} is a file, not a store folder"
+    names = sorted(entry.name for entry in store.iterdir())
+    if not names or {BUILDS, CURRENT, ".lock"} & set(names):
+        return None
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return (f"{store} is not a kg store (it holds {names[0]!r}{more}): give --store a new "
+            "or empty folder")
+
+
 @contextmanager
 def ingest_lock(store: Path) -> Iterator[None]:
-    """Only one ingest per store; the lock dies with its process, so none goes stale."""
-    store.mkdir(parents=True, exist_ok=True)
-    handle = open(store / ".lock", "a+")  # noqa: SIM115 - held for the whole build
+    """Only one ingest per store. The lock is a POSIX record lock (``lockf``): it
+    belongs to this process alone, not to the processes it forks (``flock``'s would be
+    shared with them), and the kernel drops it when this process ends, however it
+    ends, so no worker left behind keeps it."""
+    problem = not_a_store(store)
+    if problem:
+        raise StoreError(problem)
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        handle = open(store / ".lock", "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise StoreError(f"cannot write to the store {store}: {exc.strerror or exc}") from None
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise StoreError(f"cannot lock the store {store}: {exc.strerror}") from None
             raise StoreError(f"another ingest is writing to {store}; try again when it ends") \
                 from None
         yield
@@ -88,7 +118,10 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     previous = current_build(store)
     # Builds older than the current one are removed on a thread while the new one is
     # written (then two are kept: the new one, and the one servers may still be reading).
-    sweeper = threading.Thread(target=_remove_stale, args=(builds, {tmp, previous}),
+    # With no usable current build (a dangling ``current``), every finished build is
+    # kept: which of them is the good one is not ours to guess.
+    sweeper = threading.Thread(target=_remove_stale,
+                               args=(builds, {tmp, previous}, previous is not None),
                                daemon=True)
     sweeper.start()
     if graph_url is None:
@@ -111,11 +144,17 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         graph_store = backend.record()
         view = ConceptGraph.from_corpus(corpus, base_uri)
     view.save(tmp / "graph.json")
+    # What servers open (the concept graph, the index) is opened once here first, by the
+    # loaders they use, beside the rest of the work: a build they could not open is
+    # never published.
+    workers["the concept graph"] = _start(tmp / "graph.json", _check_graph, tmp / "graph.json")
     _write_notes(corpus, tmp / "notes.jsonl", previous / "notes.jsonl" if previous else None)
     for what, worker in workers.items():
         worker.join()
         if worker.exitcode != 0:
-            raise StoreError(f"building {what} failed (exit {worker.exitcode})")
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StoreError(f"building {what} failed (exit {worker.exitcode}); nothing was "
+                             "published")
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "base_uri": base_uri,
@@ -148,10 +187,13 @@ def _start(output: Path, target: Callable[..., None], *args: Any
 
 
 def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -> None:
-    _die_with_parent()
-    if os.getppid() != parent:  # the parent died before the line above took effect
+    die_with_parent(parent)  # a killed ingest leaves no writer behind
+    try:
+        target(*args)
+    except Exception as exc:  # noqa: BLE001 - one line for the user; the parent says what failed
+        sys.stderr.write(f"kg: {output.name}: {type(exc).__name__}: {str(exc)[:200]}\n")
+        sys.stderr.flush()
         os._exit(1)
-    target(*args)
     # To disk now, beside the other writers: the parent's _fsync_tree before publishing
     # then finds nothing left to flush.
     if output.is_dir():
@@ -161,20 +203,15 @@ def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -
 
 
 def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
-    """The search index; what the previous build's index analysed is reused."""
+    """The search index, then opened as a server opens it; what the previous build's
+    index analysed is reused."""
     SearchIndex.build(folder, corpus.notes, corpus.concepts, procs=2, previous=previous).close()
+    SearchIndex.open(folder).close()
 
 
-def _die_with_parent() -> None:
-    """A killed ingest must not leave its index builder holding the store's lock."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
+def _check_graph(path: Path) -> None:
+    """The concept graph, loaded as a server loads it (raises if it cannot be)."""
+    ConceptGraph.load(path)
 
 
 def _write_notes(corpus: Corpus, path: Path, previous: Path | None) -> None:
@@ -263,11 +300,31 @@ def current_build(store: Path) -> Path | None:
     return target if (target / "manifest.json").exists() else None
 
 
-def _remove_stale(builds: Path, keep: set[Path | None]) -> None:
-    """Every build but the current one and the one being written (``keep``), finished
-    or half-written by an ingest that was killed (we hold the lock, so none runs)."""
+def missing_build(store: Path) -> str | None:
+    """Why ``store`` has no current build to read, as a one-line error that says how
+    to make one; None when it has one."""
+    if current_build(store) is not None:
+        return None
+    fix = f"build it with `kg ingest NOTES --store {store}`"
+    link = store / CURRENT
+    if not store.exists():
+        return f"no store at {store}: {fix}"
+    if not store.is_dir():
+        return f"{store} is not a store folder (it is a file)"
+    if not link.is_symlink():
+        return f"no built store at {store}: {fix}"
+    return (f"the store at {store} is broken: its current build ({os.readlink(link)}) is "
+            f"missing; {fix} (finished builds in {store / BUILDS} are kept)")
+
+
+def _remove_stale(builds: Path, keep: set[Path | None], finished: bool = True) -> None:
+    """Every build but the current one and the one being written (``keep``): those
+    half-written by an ingest that was killed (we hold the lock, so none runs), and
+    unless ``finished`` is false, finished ones."""
     for path in builds.iterdir():
-        if path not in keep and (path.name.startswith(".tmp-") or not path.name.startswith(".")):
+        if path in keep:
+            continue
+        if path.name.startswith(".tmp-") or (finished and not path.name.startswith(".")):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -301,6 +358,12 @@ class Store:
     _notes: dict[str, dict[str, Any]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: float = 0.0
+    # A newer build that could not be opened: {"build": name, "reason": …}. This one is
+    # kept serving, and that build is not tried again (``/healthz`` reports it).
+    rejected: dict[str, str] | None = None
+    # Parts of this build read on first use that turned out damaged: part -> reason.
+    # Each is read once; requests needing it get the reason (503), the rest are served.
+    damaged: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def manifest_of(root: Path) -> dict[str, Any]:
@@ -313,10 +376,24 @@ class Store:
 
     @classmethod
     def open(cls, root: Path) -> Store:
+        """The current build; if it cannot be opened, the newest earlier build that can
+        (with the current one in ``rejected``), else ``StoreError``."""
         build = current_build(root)
         if build is None:
-            raise StoreError(f"no built store at {root}: run `kg ingest --store {root}` first")
-        return cls._open_build(root, build)
+            raise StoreError(missing_build(root) or f"no built store at {root}")
+        try:
+            return cls._open_build(root, build)
+        except StoreError as exc:
+            rejected = {"build": build.name, "reason": str(exc)}
+            for earlier in sorted((root / BUILDS).iterdir(), reverse=True):
+                if earlier.name < build.name and not earlier.name.startswith("."):
+                    try:
+                        store = cls._open_build(root, earlier)
+                    except StoreError:
+                        continue
+                    store.rejected = rejected
+                    return store
+            raise
 
     @classmethod
     def _open_build(cls, root: Path, build: Path) -> Store:
@@ -324,27 +401,47 @@ class Store:
             manifest = json.loads((build / "manifest.json").read_text())
             graph = ConceptGraph.load(build / "graph.json")
             index = SearchIndex.open(build / "index")
-        except (OSError, ValueError, KeyError) as exc:
-            raise StoreError(f"store build {build} is unreadable: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file raises, the build is unusable
+            raise StoreError(f"store build {build.name} is unreadable: {type(exc).__name__}: "
+                             f"{str(exc)[:200]}") from None
         return cls(root=root, build=build, graph=graph, index=index, manifest=manifest,
                    _checked=time.monotonic())
+
 
     @property
     def dataset(self) -> Any:
         """The RDF dataset, loaded on first use (export and SPARQL need it, search doesn't)."""
         with self._lock:
             if self._dataset is None:
-                self._dataset = backends.load_build_dataset(self.build, self.manifest)
+                self._raise_if_damaged("rdf")
+                try:
+                    self._dataset = backends.load_build_dataset(self.build, self.manifest)
+                except Exception as exc:  # noqa: BLE001 - a damaged graph.nq, whatever it raises
+                    self._damage("rdf", f"the RDF of store build {self.build.name} is "
+                                 f"unreadable: {type(exc).__name__}")
             return self._dataset
 
     def note(self, path: str) -> dict[str, Any] | None:
         """One parsed note as stored (``note_record``), loaded on first use; None if unknown."""
         with self._lock:
             if self._notes is None:
-                with open(self.build / "notes.jsonl", encoding="utf-8") as lines:
-                    records = map(json.loads, lines)
-                    self._notes = {record["path"]: record for record in records}
+                self._raise_if_damaged("notes")
+                try:
+                    with open(self.build / "notes.jsonl", encoding="utf-8") as lines:
+                        records = map(json.loads, lines)
+                        self._notes = {record["path"]: record for record in records}
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    self._damage("notes", f"the notes of store build {self.build.name} are "
+                                 f"unreadable: {type(exc).__name__}")
             return self._notes.get(path)
+
+    def _damage(self, part: str, reason: str) -> None:
+        self.damaged[part] = reason
+        raise StoreError(reason)
+
+    def _raise_if_damaged(self, part: str) -> None:
+        if part in self.damaged:
+            raise StoreError(self.damaged[part])
 
     def refresh(self) -> Store:
         """This store, or a newly opened one if another build has been published since."""
@@ -353,9 +450,11 @@ class Store:
             return self
         self._checked = now
         build = current_build(self.root)
-        if build is None or build == self.build:
+        if build is None or build == self.build or (
+                self.rejected is not None and self.rejected["build"] == build.name):
             return self
         try:
             return Store._open_build(self.root, build)
-        except StoreError:
+        except StoreError as exc:
+            self.rejected = {"build": build.name, "reason": str(exc)}
             return self  # keep serving the build we have

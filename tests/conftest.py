@@ -72,6 +72,17 @@ def seed_build(tmp_path_factory, vocabulary) -> tuple[Corpus, Store]:
 
 
 @pytest.fixture(scope="session")
+def k8s_docs_store(tmp_path_factory, vocabulary) -> Store:
+    """The Kubernetes docs (../shared/corpora/k8s-docs) ingested once per session, their
+    folder recorded as the build's source (note pages render the markdown from it)."""
+    docs = needs_shared(K8S_DOCS)
+    root = tmp_path_factory.mktemp("k8s-docs-store")
+    build_store(root, ingest_paths([docs], vocabulary), base_uri=BASE_URI,
+                extra={"sources": [str(docs)]})
+    return Store.open(root)
+
+
+@pytest.fixture(scope="session")
 def notes_corpus(notes_build) -> Corpus:
     return notes_build[0]
 

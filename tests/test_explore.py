@@ -59,17 +59,20 @@ def test_unknown_concept_page_is_404_with_hints_and_escaped(client):
 def test_search_form_without_javascript(client):
     response = client.get("/explore", query_string={"q": "Pods"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/explore/pod")
-    assert client.get("/explore", query_string={"q": "nothing-like-it"}).status_code == 404
+    # anything that is not a concept's name goes to the results page
+    other = client.get("/explore", query_string={"q": "pod restart"})
+    assert other.status_code == 302 and other.headers["Location"].endswith("/search?q=pod+restart")
 
 
-@pytest.mark.parametrize("name", ["explore.js", "explore.css"])
+@pytest.mark.parametrize("name", ["js/explore.js", "js/graph.js", "js/details.js",
+                                  "js/pathfinder.js", "js/site.js", "js/dom.js", "site.css"])
 def test_static_assets_served_and_self_contained(client, name):
     response = client.get(f"/static/{name}")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     response.close()
     assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), "no third-party URL"
-    if name == "explore.js":
+    if name.endswith(".js"):
         assert not re.search(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write", text)
         assert "eval(" not in text
 
@@ -113,7 +116,7 @@ def test_explore_in_browser(browser, seed_server, tmp_path):
     page, problems = open_page(browser, 1280, 800)
     page.goto(seed_server + "/explore/Deployment")
     page.wait_for_selector('#graph .node[data-id="replicaset"]')
-    assert page.locator("#concept h1").inner_text() == "Deployment"
+    assert page.locator("#concept-head h1").inner_text() == "Deployment"
     assert node(page, "deployment").get_attribute("class").split().count("centre") == 1
     # details: definition with its source line, relations grouped with evidence
     assert "k8s-notes.txt:" in page.locator(".definition").inner_text()
@@ -125,31 +128,33 @@ def test_explore_in_browser(browser, seed_server, tmp_path):
 
     node(page, "replicaset").click()
     page.wait_for_url(re.compile(r"/explore/replicaset$"))
-    expect(page.locator("#concept h1")).to_have_text("ReplicaSet")
+    expect(page.locator("#concept-head h1")).to_have_text("ReplicaSet")
     page.wait_for_selector('#graph .node.centre[data-id="replicaset"]')
     assert node(page, "pod").count() == 1
 
     page.go_back()
     page.wait_for_url(re.compile(r"/explore/(Deployment|deployment)$"))
-    expect(page.locator("#concept h1")).to_have_text("Deployment")
+    expect(page.locator("#concept-head h1")).to_have_text("Deployment")
     page.wait_for_selector('#graph .node.centre[data-id="deployment"]')
     page.go_forward()
     page.wait_for_url(re.compile(r"/explore/replicaset$"))
-    expect(page.locator("#concept h1")).to_have_text("ReplicaSet")
+    expect(page.locator("#concept-head h1")).to_have_text("ReplicaSet")
 
     # keyboard: nodes are focusable, Enter refocuses
     node(page, "pod").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/explore/pod$"))
-    expect(page.locator("#concept h1")).to_have_text("Pod")
+    expect(page.locator("#concept-head h1")).to_have_text("Pod")
 
     # depth 2 and the relation filter change the drawing
     one = page.locator("#graph .node").count()
     page.get_by_label("2 hops").check()
     wait_until(lambda: page.locator("#graph .node").count() > one)
-    page.locator('#relation-filters input[value="related"]').uncheck()
+    # co-mention ("mentioned with") is hidden by default; switching a type off says so
     expect(page.locator("#graph .edge.rel-related")).to_have_count(0)
-    assert "hide=related" in page.url
+    page.locator('#relation-filters input[value="manages"]').uncheck()
+    expect(page.locator("#graph .edge.rel-manages")).to_have_count(0)
+    assert "hide=manages%2Crelated" in page.url or "hide=manages,related" in page.url
 
     # path finder: highlighted in the graph and listed with evidence
     page.fill("#path-from", "Deployment")
@@ -162,10 +167,10 @@ def test_explore_in_browser(browser, seed_server, tmp_path):
 
     # the suggestion box
     page.fill("#search-input", "serv")
-    page.wait_for_selector("#search-list .option")
+    page.wait_for_selector("#search-list [role=option]")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/explore/(?!pod$)[^/]+$"))
+    page.wait_for_url(re.compile(r"/explore/(?!pod)[^/?]+(\?.*)?$"))
     assert problems == []
     page.close()
 
@@ -175,8 +180,10 @@ def test_explore_narrow_screen(browser, seed_server, tmp_path):
     page, problems = open_page(browser, 390, 844)
     page.goto(seed_server + "/explore/Deployment")
     page.wait_for_selector('#graph .node[data-id="replicaset"]')
+    head_box = page.locator("#concept-head").bounding_box()
     graph_box = page.locator("#graph").bounding_box()
     details_box = page.locator("#details").bounding_box()
+    assert head_box["y"] + head_box["height"] <= graph_box["y"], "title and definition first"
     assert graph_box["y"] + graph_box["height"] <= details_box["y"], "graph above details"
     assert graph_box["width"] <= 390
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -192,9 +199,35 @@ def test_note_page_in_browser(browser, seed_server, tmp_path):
     page, problems = open_page(browser, 1280, 800)
     page.goto(seed_server + "/explore/Deployment")
     page.wait_for_selector(".sources a")
-    page.locator(".sources a").first.click()
+    # sources are grouped by note; a note's sections unfold under it
+    page.locator(".sources summary").first.click()
+    page.locator(".sources .sections a").first.click()
     page.wait_for_url(re.compile(r"/notes/k8s-notes\.txt#deployment$"))
     assert page.locator("section#deployment").is_visible()
     page.screenshot(path=str(tmp_path / "note-1280x800.png"))
     assert problems == []
     page.close()
+
+
+# -- language (issue 14) -----------------------------------------------------------------
+KO_SERVICE = "# 서비스\n\n서비스는 파드 집합에 대한 안정적인 네트워크 엔드포인트를 제공하는 오브젝트이다.\n"
+EN_SERVICE = "# Service\n\nA Service is an object that gives a set of Pods one stable endpoint.\n"
+
+
+@pytest.mark.parametrize("first", ["ko", "en"])
+def test_definition_in_the_readers_language(tmp_path, vocabulary, first):
+    from .conftest import build, make_client
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    # whichever note the graph takes its one definition from, each reader gets theirs
+    order = {"ko": ("a.md", "b.md"), "en": ("b.md", "a.md")}[first]
+    (notes / order[0]).write_text(KO_SERVICE, encoding="utf-8")
+    (notes / order[1]).write_text(EN_SERVICE, encoding="utf-8")
+    _corpus, store = build([notes], tmp_path / "store", vocabulary)
+    client = make_client(store)
+    english = client.get("/api/explore/Service", query_string={"lang": "en"}).get_json()
+    assert english["concept"]["definition"]["text"].startswith("A Service is")
+    korean = client.get("/api/explore/Service",
+                        headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}).get_json()
+    assert korean["concept"]["definition"]["text"].startswith("서비스는")

@@ -59,8 +59,8 @@ def test_edits_additions_and_deletions_match_a_full_rebuild(tmp_path, monkeypatc
     from ingest import pipeline
 
     real = pipeline.parse_text
-    monkeypatch.setattr(pipeline, "parse_text", lambda text, file: parsed.append(file.path)
-                        or real(text, file))
+    monkeypatch.setattr(pipeline, "parse_text", lambda text, file, *rest: parsed.append(
+        file.path) or real(text, file, *rest))
     (notes / "git-notes.md").write_text((notes / "git-notes.md").read_text()
                                         + "\n- A Tag points to a Commit\n")
     (notes / "extra.md").unlink()

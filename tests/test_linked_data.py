@@ -97,8 +97,8 @@ def test_every_concept_uri_dereferences(client, notes_build):
 
 
 # -- /api/export: every format parses back to the same graph ------------------------------
-TRIPLE_FORMATS = {"turtle": "turtle", "ntriples": "nt", "xml": "xml"}
-QUAD_FORMATS = {"nquads": "nquads", "trig": "trig", "json-ld": "json-ld"}
+TRIPLE_FORMATS = {"turtle": "turtle", "ntriples": "nt", "xml": "xml", "json-ld": "json-ld"}
+QUAD_FORMATS = {"nquads": "nquads", "trig": "trig"}
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +130,141 @@ def test_quad_exports_keep_the_named_graphs(exported, notes_build, name):
     for name_, graph in want.items():
         assert isomorphic(got[name_], graph), name_
     assert isomorphic(union_graph(dataset), union_graph(source))
+
+
+def test_json_ld_has_our_context_and_each_subject_once(exported, notes_build):
+    import json
+
+    document = json.loads(exported["json-ld"])
+    context = document["@context"]
+    assert context["skos"] == "http://www.w3.org/2004/02/skos/core#"
+    assert context["kg"] == "https://kg.example/vocab#"
+    ids = [node["@id"] for node in document["@graph"]]
+    assert len(ids) == len(set(ids))  # merged: not one object per note graph
+    pod = next(node for node in document["@graph"]
+               if node["@id"] == str(concept_uri(BASE_URI, "pod")))
+    assert pod["@type"] == "skos:Concept"
+    plain = Graph()  # a reader that knows nothing of our named graphs gets every triple
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        plain.parse(data=exported["json-ld"], format="json-ld")
+    assert len(plain) == len(union_graph(notes_build[1].dataset))
+
+
+@pytest.mark.parametrize("alias, name", [("ttl", "turtle"), ("nt", "ntriples"),
+                                         ("jsonld", "json-ld"), ("rdf", "xml"),
+                                         ("nq", "nquads"), ("TTL", "turtle")])
+def test_format_aliases(client, exported, alias, name):
+    response = client.get("/api/export", query_string={"format": alias})
+    assert response.status_code == 200
+    assert response.data == exported[name]
+
+
+def test_an_export_is_written_once_per_build_and_served_as_a_file(client, notes_build):
+    first = client.get("/api/export", query_string={"format": "trig"})
+    assert first.status_code == 200
+    assert int(first.headers["Content-Length"]) == len(first.data)
+    tag = first.headers["ETag"]
+    written = notes_build[1].build / "exports" / "graph.trig"
+    assert written.read_bytes() == first.data
+    stamp = written.stat().st_mtime_ns
+    again = client.get("/api/export", query_string={"format": "trig"})
+    assert again.headers["ETag"] == tag and again.data == first.data
+    assert written.stat().st_mtime_ns == stamp  # served, not written again
+    cached = client.get("/api/export", query_string={"format": "trig"},
+                        headers={"If-None-Match": tag})
+    assert cached.status_code == 304 and cached.data == b""
+
+
+# -- RDF data quality ---------------------------------------------------------------------
+def _select(client, query: str) -> list[dict[str, dict]]:
+    response = client.get("/sparql", query_string={
+        "query": "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n" + query})
+    assert response.status_code == 200, response.data[:300]
+    return response.get_json(force=True)["results"]["bindings"]
+
+
+def test_skos_related_is_written_both_ways(client):
+    assert _select(client, "SELECT (COUNT(*) AS ?n) { ?a skos:related ?b }")[0]["n"][
+        "value"] != "0"
+    one_way = _select(client, "SELECT ?a ?b { ?a skos:related ?b "
+                              "FILTER NOT EXISTS { ?b skos:related ?a } } LIMIT 5")
+    assert one_way == []
+
+
+def test_korean_labels_carry_a_language_tag(client):
+    labels = _select(client, "SELECT ?c ?l { ?c skos:altLabel|skos:prefLabel|skos:definition ?l "
+                             'FILTER(REGEX(STR(?l), "[가-힣]")) }')
+    assert labels, "the notes have Korean labels"
+    assert {row["l"].get("xml:lang") for row in labels} == {"ko"}
+    assert any(row for row in _select(client, 'SELECT ?l { ?c skos:altLabel ?l '
+                                              'FILTER(LANG(?l) = "ko") } LIMIT 1'))
+
+
+# -- concept URIs and the address kg serves at --------------------------------------------
+def test_base_uri_warning():
+    from kg.cli import base_uri_warning, serving_base_uri
+
+    served = serving_base_uri("127.0.0.1", 8123)
+    assert served == "http://127.0.0.1:8123/"
+    assert serving_base_uri("0.0.0.0", 80) == "http://127.0.0.1:80/"
+    warning = base_uri_warning("http://127.0.0.1:8000/", served)
+    assert "will not dereference" in warning and "KG_BASE_URI=http://127.0.0.1:8123/" in warning
+    assert base_uri_warning(served, served) is None
+    assert base_uri_warning("https://kg.example.org/", served) is None  # behind a proxy
+
+
+def test_kg_serve_warns_when_the_uris_point_at_another_port(notes_build):
+    from .conftest import free_port, start_server, stop_server, wait_healthy
+
+    port = free_port()
+    process = start_server(notes_build[1].root, port)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process=process)
+        log = process.log.read_text()
+    finally:
+        stop_server(process)
+    assert f"start with {BASE_URI}" in log and f"http://127.0.0.1:{port}/" in log
+
+
+def test_a_store_kg_serve_builds_has_uris_of_the_address_it_serves(tmp_path, monkeypatch):
+    import json
+    import urllib.request
+
+    from .conftest import free_port, start_server, stop_server, wait_healthy
+
+    monkeypatch.delenv("KG_BASE_URI", raising=False)
+    port = free_port()
+    # only the default store (.kg in the working folder) is built by kg serve
+    process = start_server(None, port, cwd=tmp_path, KG_STORE="")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, timeout=120, process=process)
+        with urllib.request.urlopen(f"{url}/api/concepts/pod") as response:
+            uri = json.loads(response.read())["uri"]
+        assert uri == f"{url}/concept/pod"
+        request = urllib.request.Request(uri, headers={"Accept": "text/turtle"})
+        with urllib.request.urlopen(request) as response:  # it dereferences
+            assert response.status == 200 and b"skos:Concept" in response.read()
+        log = process.log.read_text()
+    finally:
+        stop_server(process)
+    assert "WARNING" not in log
+
+
+def test_an_export_that_cannot_be_written_is_a_503_without_paths(notes_build, tmp_path):
+    import shutil
+
+    from kg.store import Store
+
+    from .conftest import make_client
+
+    root = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, root, symlinks=True)
+    store = Store.open(root)
+    shutil.rmtree(store.build / "exports", ignore_errors=True)  # none written yet
+    (store.build / "graph.nq").write_text("<broken")
+    response = make_client(store).get("/api/export", query_string={"format": "ntriples"})
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "export_failed" and str(tmp_path) not in error["message"]

@@ -79,8 +79,9 @@ def test_note_text_is_escaped(evil_client):
     assert "&lt;script&gt;" in html
     assert "<script>alert" not in html
     assert "<img src=x" not in html
-    # the only scripts on the page are our own static files (none on note pages)
-    assert re.findall(r"<script\b", html) == []
+    # the only scripts on the page are our own static files (the search box)
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert all('src="/static/js/' in tag for tag in scripts)
 
 
 @pytest.mark.parametrize("path", [
@@ -105,3 +106,81 @@ def test_unknown_note_page_escapes_the_path(client):
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "<script>alert(1)" not in html
+
+
+# -- markdown rendering (issue 14) --------------------------------------------------------
+LINKED = """# Pods {#pods}
+
+A **Pod** runs *one or more* containers; see [the Service note](service.md#ports),
+[a Deployment](/docs/concepts/deployment/), [evil](javascript:alert(1)),
+[data](data:text/html,x), [away](https://kubernetes.io/) and [nowhere](missing.md).
+
+Raw <b onclick="x()">HTML</b> stays text. ![a diagram](diagram.png)
+
+## Storage {#pod-storage}
+
+`kubectl get pods`
+"""
+
+SERVICE = """# Service
+
+A Service routes traffic to Pods.
+
+## Ports
+
+Port 80.
+"""
+
+
+@pytest.fixture(scope="module")
+def linked_client(tmp_path_factory, vocabulary):
+    from ingest.pipeline import ingest_paths
+    from kg.store import Store, build_store
+
+    from .conftest import BASE_URI
+
+    notes = tmp_path_factory.mktemp("linked-notes")
+    (notes / "pods.md").write_text(LINKED, encoding="utf-8")
+    (notes / "service.md").write_text(SERVICE, encoding="utf-8")
+    (notes / "concepts").mkdir()
+    (notes / "concepts" / "deployment.md").write_text("# Deployment\n\nManages Pods.\n")
+    root = tmp_path_factory.mktemp("linked-store")
+    corpus = ingest_paths([notes], vocabulary, workers=1)
+    build_store(root, corpus, base_uri=BASE_URI, extra={"sources": [str(notes)]})
+    return make_client(Store.open(root)), notes
+
+
+def test_markdown_notes_render_with_links_rewritten(linked_client):
+    client, _notes = linked_client
+    html = client.get("/notes/pods.md").get_data(as_text=True)
+    article = html[html.index('<article class="markdown">'):]
+    assert "<strong>Pod</strong>" in article and "<em>one or more</em>" in article
+    assert "<code>kubectl get pods</code>" in article
+    assert 'href="/notes/service.md#ports"' in article
+    assert 'href="/notes/concepts/deployment.md"' in article  # a docs-site path
+    assert 'href="https://kubernetes.io/"' in article
+    # unsafe schemes and dead targets are no links (their text stays)
+    assert not re.search(r'href="(javascript|data):', article)
+    assert "evil" in article and "nowhere" in article
+    assert 'href="missing.md"' not in article
+    assert "&lt;b onclick" in article and "<b onclick" not in article
+    assert "<img" not in article and "a diagram" in article
+    # headings carry their section's anchor, blocks their line; Hugo ids are not shown
+    sections = {s["title"]: s["anchor"] for s in client.application.extensions["kg"]["store"]
+                .note("pods.md")["sections"]}
+    for anchor in sections.values():
+        assert f'id="{anchor}"' in article
+    assert "{#" not in article and ">Storage</h2>" in article
+    assert re.search(r'<p id="L3">', article)
+
+
+def test_a_changed_source_falls_back_to_the_stored_text(linked_client, tmp_path):
+    client, notes = linked_client
+    original = (notes / "service.md").read_text()
+    try:
+        (notes / "service.md").write_text(original + "\nAn edit after the build.\n")
+        html = client.get("/notes/service.md").get_data(as_text=True)
+        assert '<article class="markdown">' not in html
+        assert 'id="ports"' in html and "An edit after the build" not in html
+    finally:
+        (notes / "service.md").write_text(original)

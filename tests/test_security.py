@@ -117,9 +117,10 @@ def test_no_path_traversal(client, url):
 
 @pytest.mark.parametrize("url", ["/explore", "/explore/pod", "/explore/nope-zzz",
                                  "/explore?q=%3Cscript%3E", "/notes/cluster/namespaces.md",
-                                 "/notes/nope.md", "/demo"])
+                                 "/notes/nope.md", "/demo", "/search?q=%3Cscript%3E",
+                                 "/concepts", "/notes/"])
 def test_html_pages_send_csp_and_nosniff(client, url):
-    response = client.get(url)
+    response = client.get(url, follow_redirects=True, headers={"Accept": "text/html"})
     assert response.mimetype == "text/html"
     csp = response.headers.get("Content-Security-Policy", "")
     assert "default-src 'none'" in csp and "script-src 'self'" in csp
@@ -166,3 +167,67 @@ def test_a_query_with_markup_is_escaped(client):
     assert suggest.mimetype == "application/json"
     missing = client.get("/api/concepts/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert missing.status_code == 404 and missing.mimetype == "application/json"
+
+
+# -- YAML from notes and vocabularies: no alias bombs, bounded depth and size ----------------
+LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}' if prev else 'lol'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True))
+UNUSABLE_YAML = {
+    "aliases": (LAUGHS, "alias"),
+    "one alias": ("base: &b {x: 1}\ncopy: *b\n", "alias"),
+    "deep flow": ("a: " + "[" * 200 + "]" * 200 + "\n", "deeper than"),
+    "deep block": "".join(f"{' ' * i}k{i}:\n" for i in range(100)) + f"{' ' * 100}v: 1\n",
+    "long": ("title: x\n" + "# padding\n" * 8000, "longer than"),
+}
+
+
+@pytest.mark.parametrize("name", UNUSABLE_YAML)
+def test_unusable_front_matter_is_ignored_with_a_warning_and_the_note_kept(name):
+    from ingest.notes import parse_note
+
+    front = UNUSABLE_YAML[name]
+    front, reason = front if isinstance(front, tuple) else (front, "deeper than")
+    problems: list[str] = []
+    note = parse_note(f"---\n{front}---\n# Laughs\n\nA Pod runs containers.\n", "x.md",
+                      problems)
+    assert note.meta == {}
+    assert note.title == "Laughs" and "runs containers" in note.sections[0].blocks[0].text
+    assert len(problems) == 1 and reason in problems[0] and "ignored" in problems[0]
+
+
+def test_a_billion_laughs_note_ingests_in_bounded_time(tmp_path):
+    """The 485-byte attack grew ``kg ingest`` to 15.7 GB; now it is one warning."""
+    from .test_robustness import kg, reported
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "laughs.md").write_text(f"---\n{LAUGHS}---\n# Laughs\n\nA Pod runs containers.\n")
+    result, seconds = kg("ingest", notes, "--store", tmp_path / "store", "-q")
+    assert result.returncode == 3, result.stderr
+    assert seconds < 60
+    assert "alias" in reported(result.stderr)["laughs.md"]
+    assert "1 file," in result.stdout
+
+
+def test_a_vocabulary_with_aliases_is_refused(tmp_path):
+    from ingest.vocabulary import VocabularyError, read_vocabulary
+
+    bomb = tmp_path / "vocab.yaml"
+    bomb.write_text(LAUGHS + "concepts:\n  - label: Pod\n    aliases: *i\n")
+    with pytest.raises(VocabularyError, match="alias"):
+        read_vocabulary(bomb)
+
+
+def test_the_suggest_memo_is_bounded(notes_build):
+    """Any client could grow it: short prefixes are memoised, keyed by the raw text."""
+    from graph.concept_graph import SUGGEST_MEMO_SIZE, ConceptGraph
+
+    graph = ConceptGraph.load(notes_build[1].build / "graph.json")
+    first = graph.suggest("po")
+    for number in range(SUGGEST_MEMO_SIZE + 500):
+        graph.suggest("p" + "-" * (number % 50) + "_" * (number // 50))  # all keyed "p"
+    assert graph._suggest_memo.cache_info().currsize == SUGGEST_MEMO_SIZE
+    assert graph.suggest("po") == first  # still right after eviction
+    graph.suggest("po")[0]["label"] = "changed"  # callers get copies
+    assert graph.suggest("po") == first

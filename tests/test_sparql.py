@@ -10,10 +10,10 @@ import time
 import warnings
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.query import Result
 
-from api.sparql import inspect_query
+from graph.query_check import QueryError, check_query, normalize
 
 from .conftest import BASE_URI, make_client
 
@@ -163,7 +163,6 @@ def test_nothing_acceptable_is_406(client, query, accept):
     {"query_string": {"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"}},
     {"method": "POST", "data": {"update": "DROP ALL"}},
     {"method": "POST", "data": b"DROP ALL", "content_type": "application/sparql-update"},
-    {"query_string": {"query": "SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <urn:a> <urn:b> <urn:c> }"}},
 ])
 def test_updates_are_refused(client, kwargs):
     method = kwargs.pop("method", "GET")
@@ -191,7 +190,6 @@ def test_service_is_refused(client):
 @pytest.mark.parametrize("kwargs, code", [
     ({"query_string": {"query": "SELECT ?x WHERE { ?x ?y }"}}, "malformed_query"),
     ({"query_string": {"query": "SELEKT * WHERE { ?s ?p ?o }"}}, "malformed_query"),
-    ({"query_string": {}}, "missing_parameter"),
     ({"query_string": {"query": "  "}}, "missing_parameter"),
     ({"query_string": [("query", "ASK {}"), ("query", "ASK {}")]}, "invalid_parameter"),
     ({"query_string": {"query": "ASK {}", "default-graph-uri": "not an iri"}},
@@ -242,13 +240,35 @@ def test_runaway_query_is_stopped_and_the_next_one_answers(notes_build):
     assert after.status_code == 200
 
 
-def test_inspect_query():
-    assert inspect_query("PREFIX a: <urn:a#> SELECT * {}").form == "select"
-    assert inspect_query("base <urn:x> construct where {}").form == "graph"
-    assert inspect_query("INSERT DATA {}").is_update
-    assert not inspect_query('SELECT * { ?s ?p "INSERT" } # DROP').is_update
-    assert not inspect_query("SELECT ?service WHERE { ?s ex:SERVICE ?service }").uses_service
-    assert inspect_query("SELECT * FROM <urn:g> {}").has_dataset
+def test_check_query_reads_a_real_parse():
+    assert check_query("PREFIX a: <urn:a#> SELECT * FROM <urn:g> {}").has_dataset
+    assert not check_query("SELECT ?service WHERE { ?s <urn:SERVICE> ?service }").has_dataset
+    assert check_query('SELECT * { ?s ?p "x"@add }').parsed
+    assert normalize("SELECT * {} # a\r\nb\rc") == "SELECT * {} # a\nb\nc"
+    with pytest.raises(QueryError) as update:
+        check_query("INSERT DATA {}")
+    assert update.value.kind == "read_only"
+    with pytest.raises(QueryError) as service:
+        check_query(normalize("SELECT * { #\rSERVICE <urn:x> { ?s ?p ?o } }"))
+    assert service.value.kind == "service"
+
+
+def test_a_slow_to_parse_query_is_stopped_by_the_deadline_not_a_server_thread(notes_build):
+    """rdflib's parser takes seconds on a long expression: it runs in the query worker."""
+    client = make_client(notes_build[1], sparql_timeout=0.5)
+    query = ("SELECT * WHERE { ?s ?p ?o FILTER(" + " || ".join(f"?o = {i}" for i in range(3000))
+             + ") }")
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "query_timeout"
+
+
+def test_a_query_then_an_update_is_malformed_and_nothing_runs(client):
+    response = client.get("/sparql", query_string={
+        "query": "SELECT * WHERE { ?s ?p ?o } ; INSERT DATA { <urn:a> <urn:b> <urn:c> }"})
+    assert response.status_code == 400
+    ask = client.get("/sparql", query_string={"query": "ASK { <urn:a> <urn:b> <urn:c> }"})
+    assert ask.get_json(force=True)["boolean"] is False
 
 
 def test_latency(client):
@@ -338,3 +358,119 @@ def test_results_json_is_valid_json_with_non_ascii(client):
     response = client.get("/sparql", query_string={"query": query})
     body = json.loads(response.data)
     assert body["results"]["bindings"]
+
+
+# -- conformance: what other people's clients and the W3C tests expect ----------------------
+def test_an_unknown_function_is_a_400_and_the_worker_lives_on(client, notes_build):
+    from api.sparql import engine
+
+    client.get("/sparql", query_string={"query": "ASK {}"})
+    before = engine(notes_build[1], client.application.extensions["kg"]["settings"]).pid
+    response = client.get("/sparql", query_string={
+        "query": "SELECT (<http://example/f>(1) AS ?x) {}"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "query_failed"
+    assert "http://example/f" in response.get_json()["error"]["message"]
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    assert engine(notes_build[1], client.application.extensions["kg"]["settings"]).pid == before
+
+
+def test_relative_iris_resolve_against_the_concept_base(client):
+    rows = bindings(client.get("/sparql", query_string={
+        "query": SKOS + 'SELECT ?l WHERE { <concept/pod> skos:prefLabel ?l '
+                        'FILTER(LANG(?l) = "en") }'}))
+    assert rows == [{"l": "Pod"}]
+    graph = client.get("/sparql", query_string={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+                       headers={"Accept": "application/n-triples"})
+    assert graph.status_code == 200
+    assert graph.data.decode().startswith(f"<{BASE_URI}s> <{BASE_URI}p> ")
+
+
+def test_a_language_tag_named_like_an_update_is_a_query(client):
+    response = client.get("/sparql", query_string={"query": 'SELECT ("x"@add AS ?x) {}'})
+    assert bindings(response) == [{"x": "x"}]
+
+
+@pytest.mark.parametrize("fmt, ctype, rdflib_format", [
+    ("xml", "application/rdf+xml", "xml"),
+    ("rdf", "application/rdf+xml", "xml"),
+    ("n3", "text/turtle", "turtle"),
+    ("turtle", "text/turtle", "turtle"),
+    ("ttl", "text/turtle", "turtle"),
+    ("json", "application/ld+json", "json-ld"),
+    ("json-ld", "application/ld+json", "json-ld"),
+    ("nt", "application/n-triples", "nt"),
+    ("application/rdf+xml", "application/rdf+xml", "xml"),
+])
+def test_format_names_mean_the_graph_format_for_construct(client, fmt, ctype, rdflib_format):
+    """SPARQLWrapper sends ``format=xml`` (or n3, json) whatever the query form."""
+    for method in ("get", "post"):
+        send = client.get if method == "get" else client.post
+        kwargs = ({"query_string": {"query": "CONSTRUCT WHERE { ?s a ?t } LIMIT 5",
+                                    "format": fmt}} if method == "get" else
+                  {"data": {"query": "CONSTRUCT WHERE { ?s a ?t } LIMIT 5", "format": fmt}})
+        response = send("/sparql", **kwargs)
+        assert response.status_code == 200, response.data[:200]
+        assert response.mimetype == ctype
+        with warnings.catch_warnings():  # rdflib's JSON-LD parser uses ConjunctiveGraph
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            assert len(Graph().parse(data=response.data, format=rdflib_format)) == 5
+
+
+def test_format_xml_still_means_results_xml_for_select(client):
+    response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 1",
+                                                   "format": "xml"})
+    assert response.mimetype == "application/sparql-results+xml"
+
+
+def test_sparqlwrapper_defaults_work_for_construct_and_describe(wrapper):
+    for query in ("CONSTRUCT WHERE { ?s a ?t } LIMIT 5",
+                  f"DESCRIBE <{BASE_URI}concept/pod>"):
+        endpoint = wrapper()
+        endpoint.setQuery(query)
+        with warnings.catch_warnings():  # SPARQLWrapper reads it into a ConjunctiveGraph
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            graph = endpoint.query().convert()  # RDF/XML by default, read by rdflib
+        assert len(graph) >= 5
+
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+def test_get_without_a_query_is_the_service_description(client):
+    response = client.get("/sparql")
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    graph = Graph().parse(data=response.data, format="turtle")
+    service = graph.value(predicate=URIRef(SD + "endpoint"), object=URIRef(
+        "http://localhost/sparql"))
+    assert service is not None
+    assert (service, URIRef(SD + "supportedLanguage"), URIRef(SD + "SPARQL11Query")) in graph
+    assert (service, URIRef(SD + "feature"), URIRef(SD + "UnionDefaultGraph")) in graph
+    as_xml = client.get("/sparql", headers={"Accept": "application/rdf+xml"})
+    assert len(Graph().parse(data=as_xml.data, format="xml")) == len(graph)
+
+
+def test_head_answers_like_get(client):
+    described = client.head("/sparql")
+    assert described.status_code == 200 and described.mimetype == "text/turtle"
+    asked = client.head("/sparql", query_string={"query": "ASK {}"})
+    assert asked.status_code == 200
+    assert asked.mimetype == "application/sparql-results+json" and asked.data == b""
+
+
+@pytest.mark.parametrize("path, headers, status", [
+    ("/sparql?query=ASK%20%7B%7D", {"Accept": "image/png"}, 406),
+    ("/concept/no-such-concept-here", {"Accept": "text/turtle"}, 404),
+    ("/concept/pod", {"Accept": "image/png"}, 406),
+])
+def test_errors_that_depend_on_accept_say_so(client, path, headers, status):
+    response = client.get(path, headers=headers)
+    assert response.status_code == status
+    assert "Accept" in response.headers.get("Vary", "")
+
+
+def test_the_timeout_message_says_how_to_change_it(notes_build):
+    client = make_client(notes_build[1], sparql_timeout=0.5)
+    response = client.get("/sparql", query_string={"query": RUNAWAY})
+    assert response.status_code == 503
+    assert "KG_SPARQL_TIMEOUT" in response.get_json()["error"]["message"]

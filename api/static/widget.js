@@ -157,7 +157,7 @@
     ".kg-search-input:focus{border-color:var(--kg-search-accent);",
     "box-shadow:0 0 0 3px color-mix(in srgb,var(--kg-search-accent) 30%,transparent)}",
     ".kg-search-input::placeholder{color:var(--kg-search-muted);opacity:1}",
-    ".kg-search-panel{position:absolute;left:0;right:0;top:calc(100% + 4px);z-index:var(--kg-z,1000);",
+    ".kg-search-panel{position:fixed;left:0;top:0;z-index:var(--kg-z,2147483000);",
     "min-width:16rem;background:var(--kg-search-bg);color:var(--kg-search-fg);",
     "border:1px solid var(--kg-search-border);border-radius:var(--kg-radius,8px);",
     "box-shadow:var(--kg-shadow,0 8px 24px rgba(0,0,0,.16));overflow:hidden;font-size:15px}",
@@ -185,6 +185,7 @@
     ".kg-search-footer{padding:.35em .9em;font-size:.75em;color:var(--kg-search-muted);",
     "border-top:1px solid var(--kg-search-border)}",
     ".kg-search-footer[hidden]{display:none}",
+    ".kg-search-all{font-weight:600;color:var(--kg-search-accent)}",
     ".kg-search-footer kbd{font:inherit;padding:0 .3em;border:1px solid var(--kg-search-border);border-radius:3px}",
     ".kg-search-sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;",
     "clip:rect(0 0 0 0);white-space:nowrap;border:0}",
@@ -192,7 +193,12 @@
     "color-mix(in srgb,var(--kg-search-accent) 12%,transparent),transparent);background-size:200% 100%}",
     "@media (forced-colors:active){.kg-search-option[aria-selected=true]{forced-color-adjust:none;",
     "background:Highlight;color:HighlightText}.kg-search-option[aria-selected=true] *{color:HighlightText}}"
-  ].join("");
+  ].join("").replace(/(^|\})([^{}@]+)\{/g, function (whole, end, selector) {
+    // every rule in :where(): zero specificity, so any rule of the page wins
+    // (pseudo-elements cannot go inside :where(), so those rules stay as they are)
+    if (selector.indexOf("::") >= 0) return whole;
+    return end + ":where(" + selector.trim() + "){";
+  });
 
   var stylesAdded = false;
 
@@ -211,6 +217,21 @@
     style.setAttribute("data-kg-search", "styles");
     style.textContent = CSS;
     (document.head || document.documentElement).appendChild(style);
+  }
+
+  var THEME_VARS = ["--kg-accent", "--kg-bg", "--kg-fg", "--kg-muted", "--kg-border",
+    "--kg-active-bg", "--kg-mark-bg", "--kg-mark-fg", "--kg-font", "--kg-font-size",
+    "--kg-radius", "--kg-shadow", "--kg-max-height", "--kg-z", "--kg-error"];
+  var layerNode = null;
+
+  /** The body-level container every dropdown is rendered in. */
+  function layer() {
+    if (!layerNode || !layerNode.isConnected) {
+      layerNode = el("div", "kg-search-layer");
+      layerNode.setAttribute("data-kg-search-layer", "");
+      document.body.appendChild(layerNode);
+    }
+    return layerNode;
   }
 
   // -- helpers ---------------------------------------------------------------------------
@@ -253,12 +274,21 @@
     var seen = new Set();
     return results.filter(function (result) {
       if (!result || typeof result !== "object") return false;
-      var key = (resolveUrl(result.url, api) || "#" + result.id) + "\n" +
+      var key = (resultUrl(result, api) || "#" + result.id) + "\n" +
         String(result.title || "").trim().toLowerCase();
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
     });
+  }
+
+  /** Where a result opens: a concept its page in the explorer, a section its place in
+   *  the notes (the result's url). */
+  function resultUrl(result, api) {
+    if (result.kind === "concept" && result.id) {
+      return resolveUrl("/explore/" + encodeURIComponent(result.id), api);
+    }
+    return resolveUrl(result.url, api);
   }
 
   function isEditable(node) {
@@ -291,11 +321,9 @@
     var input;
     var root;
     if (host.tagName === "INPUT") {
+      // The page's own input keeps its place, classes and look: only the dropdown is added.
       input = host;
-      root = el("span", "kg-search");
-      host.parentNode.insertBefore(root, host);
-      root.appendChild(host);
-      input.classList.add("kg-search-input");
+      root = host;
     } else {
       root = el("div", "kg-search");
       input = el("input", "kg-search-input");
@@ -308,7 +336,9 @@
         !(input.labels && input.labels.length)) {
       input.setAttribute("aria-label", this.options.label);
     }
-    var panel = el("div", "kg-search-panel");
+    // The dropdown lives in a body-level layer, positioned over the input when open, so
+    // no ancestor with overflow:hidden (or a transform, or a z-index) can clip it.
+    var panel = el("div", "kg-search kg-search-panel");
     panel.hidden = true;
     var list = el("ul", "kg-search-list");
     list.id = uniqueId("listbox");
@@ -326,8 +356,8 @@
     panel.appendChild(message);
     panel.appendChild(list);
     panel.appendChild(footer);
-    root.appendChild(panel);
-    root.appendChild(live);
+    panel.appendChild(live);
+    layer().appendChild(panel);
 
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -358,9 +388,12 @@
     this.input.addEventListener("focus", function () {
       if (self.results.length || self.message.textContent) self.open();
     });
-    this.root.addEventListener("focusout", function (event) {
-      if (!self.root.contains(event.relatedTarget)) self.close();
+    this.input.addEventListener("blur", function (event) {
+      if (!self.panel.contains(event.relatedTarget)) self.close();
     });
+    var follow = function () { if (self.isOpen()) self.place(); };
+    window.addEventListener("scroll", follow, true);
+    window.addEventListener("resize", follow);
     // Keep the focus in the box while clicking the list.
     this.panel.addEventListener("mousedown", function (event) {
       if (!event.target.closest(".kg-search-suggestion")) event.preventDefault();
@@ -431,7 +464,33 @@
     return !this.panel.hidden;
   };
 
+  /** Put the dropdown under the input (above it when there is no room below), as wide
+   *  as the input, with the theme's custom properties as the input sees them. */
+  Widget.prototype.place = function () {
+    var box = this.input.getBoundingClientRect();
+    var style = this.panel.style;
+    var seen = getComputedStyle(this.input);
+    for (var i = 0; i < THEME_VARS.length; i++) {
+      var value = seen.getPropertyValue(THEME_VARS[i]);
+      if (value) style.setProperty(THEME_VARS[i], value.trim());
+      else style.removeProperty(THEME_VARS[i]);
+    }
+    var width = Math.max(box.width, 256);
+    var left = Math.max(4, Math.min(box.left, window.innerWidth - width - 4));
+    style.left = left + "px";
+    style.width = width + "px";
+    var below = window.innerHeight - box.bottom;
+    if (below < 200 && box.top > below) {
+      style.top = "auto";
+      style.bottom = (window.innerHeight - box.top + 4) + "px";
+    } else {
+      style.bottom = "auto";
+      style.top = (box.bottom + 4) + "px";
+    }
+  };
+
   Widget.prototype.open = function () {
+    this.place();
     this.panel.hidden = false;
     this.input.setAttribute("aria-expanded", this.results.length ? "true" : "false");
   };
@@ -457,7 +516,7 @@
     this.sequence++;
     if (this.controller) this.controller.abort();
     this.controller = null;
-    this.root.classList.remove("kg-search-busy");
+    this.panel.classList.remove("kg-search-busy");
   };
 
   Widget.prototype.schedule = function (delay) {
@@ -490,7 +549,7 @@
     var params = new URLSearchParams({ q: query, limit: String(this.options.limit) });
     if (this.options.kind) params.set("kind", this.options.kind);
     var timeout = setTimeout(function () { if (controller) controller.abort(); }, TIMEOUT_MS);
-    this.root.classList.add("kg-search-busy");
+    this.panel.classList.add("kg-search-busy");
     this.list.setAttribute("aria-busy", "true");
     fetch(this.api + "/api/search?" + params.toString(), {
       method: "GET",
@@ -519,15 +578,32 @@
       clearTimeout(timeout);
       if (sequence !== self.sequence) return;  // aborted because a newer query started
       self.finish();
-      self.fail(error && error.name === "AbortError"
-        ? "Search took too long; try again."
-        : "Search is unavailable right now (the server could not be reached).");
+      if (error && error.name === "AbortError") {
+        self.fail("Search took too long; try again.");
+        return;
+      }
+      // fetch does not say why it failed. If the server answers a no-cors request, it
+      // is up: then the browser refused its answer, which is CORS.
+      fetch(self.api + "/healthz", { mode: "no-cors", credentials: "omit" }).then(function () {
+        if (sequence !== self.sequence) return;
+        var origin = location.origin;
+        if (window.console) {
+          console.error("kg search: the kg server at " + self.api + " does not allow " +
+            "requests from " + origin + " (CORS). Start it with KG_CORS_ORIGINS=" + origin +
+            " (comma-separated origins, or * for any).");
+        }
+        self.fail("Search is blocked: this site (" + origin + ") is not allowed by the " +
+          "search server (CORS; see KG_CORS_ORIGINS).");
+      }, function () {
+        if (sequence !== self.sequence) return;
+        self.fail("Search is unavailable right now (the server could not be reached).");
+      });
     });
   };
 
   Widget.prototype.finish = function () {
     this.controller = null;
-    this.root.classList.remove("kg-search-busy");
+    this.panel.classList.remove("kg-search-busy");
     this.list.removeAttribute("aria-busy");
   };
 
@@ -573,11 +649,16 @@
     } else if (!this.results.length) {
       this.setMessage("No results for \u201c" + query + "\u201d.", false);
     }
+    var total = typeof body.total === "number" ? body.total : this.results.length;
+    if (this.results.length) {
+      // the last option opens the server's results page with every match
+      this.results.push({ kind: "all", title: "See all " + total + " results",
+        url: "/search?q=" + encodeURIComponent(query) });
+    }
     for (var i = 0; i < this.results.length; i++) {
       this.list.appendChild(this.option(this.results[i], i));
     }
     this.footer.hidden = !this.results.length;
-    var total = typeof body.total === "number" ? body.total : this.results.length;
     this.announce(this.results.length
       ? total + (total === 1 ? " result" : " results") + (suggestion ? " for " + suggestion : "") +
         ". Use the arrow keys to choose one."
@@ -591,8 +672,9 @@
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", "false");
     li.setAttribute("data-index", String(index));
-    var url = resolveUrl(result.url, this.api);
+    var url = resultUrl(result, this.api);
     if (url) li.setAttribute("data-url", url); else li.setAttribute("aria-disabled", "true");
+    if (result.kind === "all") li.classList.add("kg-search-all");
     var path = crumbs(result);
     if (path.length) li.appendChild(el("span", "kg-search-crumbs", path.join(" \u203a ")));
     var title = el("span", "kg-search-title", String(result.title || result.id || "Untitled"));

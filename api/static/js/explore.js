@@ -1,0 +1,295 @@
+// The explorer page: state, URL and history, loading; the drawing, the details and the
+// path finder are their own modules. A concept picked anywhere (graph, lists, the
+// search box) refocuses in place, and the URL follows (history.pushState).
+import { h, getJSON, exploreUrl, noteUrl, swatch } from './dom.js';
+import { GraphView, selectGraph } from './graph.js';
+import { Details } from './details.js';
+import { setupPaths } from './pathfinder.js';
+
+const app = document.getElementById('main');
+const statusEl = document.getElementById('status');
+const filtersEl = document.getElementById('relation-filters');
+const allEdgesBox = document.getElementById('all-edges');
+const moreBtn = document.getElementById('show-more');
+
+const STEP = matchMedia('(max-width: 899px)').matches ? 12 : 20;   // neighbours per "show more"
+const DEFAULT_HIDDEN = ['related'];   // co-mention, the weakest relation: off until asked for
+const TOP_LIMIT = 30;
+// ?lang=ko asks for Korean labels, definition and quotes first (kept as the focus moves);
+// without it the server goes by the browser's Accept-Language.
+const LANG = new URLSearchParams(location.search).get('lang');
+
+const state = {
+  focus: app.getAttribute('data-focus') || null,
+  depth: 1,
+  limit: STEP,
+  allEdges: false,
+  hidden: new Set(DEFAULT_HIDDEN),
+  types: [],
+  data: null,
+  path: null,
+  seq: 0,
+};
+
+const order = (rel) => { const i = state.types.findIndex((t) => t.id === rel); return i < 0 ? 99 : i; };
+const relClass = (rel) => 'rel-' + (order(rel) < 99 ? rel : 'other');
+const relLabel = (rel) => (state.types.find((t) => t.id === rel) || { label: rel }).label;
+const announce = (text) => { statusEl.textContent = text || ''; };
+
+function conceptLink(id, label, cls) {
+  return h('a', {
+    href: exploreUrl(id), class: cls || 'concept-link', text: label,
+    onclick: (ev) => {
+      if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+      ev.preventDefault();
+      refocus(id);
+    },
+  });
+}
+function sourceLink(path, line) {
+  return h('a', { class: 'src', href: noteUrl(path, 'L' + line), text: path + ':' + line });
+}
+
+const view = new GraphView(document.getElementById('graph'), {
+  onActivate: (id) => refocus(id), relationLabel: relLabel, relationOrder: order,
+});
+const details = new Details({
+  head: document.getElementById('concept-head'), intro: document.getElementById('concept-intro'),
+  body: document.getElementById('concept'), jump: document.getElementById('jump'),
+  conceptLink, relClass,
+});
+const paths = setupPaths({
+  conceptLink, relClass, relLabel, sourceLink, announce,
+  onPath: (p) => { state.path = p; draw(); },
+  onClear: () => { state.path = null; draw(); },
+});
+
+// ------------------------------------------------------------------ URL state
+function currentUrl() {
+  const q = new URLSearchParams();
+  if (state.depth !== 1) q.set('depth', state.depth);
+  const hidden = [...state.hidden].sort().join(',');
+  if (hidden !== DEFAULT_HIDDEN.join(',')) q.set('hide', hidden);
+  if (state.allEdges) q.set('edges', 'all');
+  if (LANG) q.set('lang', LANG);
+  const qs = q.toString();
+  return (state.focus ? exploreUrl(state.focus) : '/explore') + (qs ? '?' + qs : '');
+}
+function snapshot() {
+  return { focus: state.focus, depth: state.depth, hidden: [...state.hidden], allEdges: state.allEdges };
+}
+function readLocation() {
+  const q = new URLSearchParams(location.search);
+  state.depth = q.get('depth') === '2' ? 2 : 1;
+  state.hidden = q.has('hide') ? new Set(q.get('hide').split(',').filter(Boolean)) : new Set(DEFAULT_HIDDEN);
+  state.allEdges = q.get('edges') === 'all';
+}
+function restore(snap) {
+  state.focus = snap.focus || null;
+  state.depth = snap.depth === 2 ? 2 : 1;
+  state.hidden = new Set(snap.hidden || DEFAULT_HIDDEN);
+  state.allEdges = !!snap.allEdges;
+}
+
+function refocus(id) {
+  if (!id) return;
+  if (id === state.focus) { document.querySelector('#concept-head h1')?.focus(); return; }
+  state.focus = id;
+  state.path = null;
+  state.limit = STEP;
+  history.pushState(snapshot(), '', currentUrl());
+  syncControls();
+  loadAll(true);
+}
+
+window.addEventListener('popstate', (ev) => {
+  if (ev.state) restore(ev.state);
+  else {
+    const m = location.pathname.match(/^\/explore\/(.+)$/);
+    state.focus = m ? decodeURIComponent(m[1]) : null;
+    readLocation();
+  }
+  state.path = null;
+  syncControls();
+  loadAll(false);
+});
+// the site search box: a concept picked there refocuses here
+document.addEventListener('kg:focus', (ev) => { ev.preventDefault(); refocus(ev.detail); });
+
+// ------------------------------------------------------------------ loading
+function langQuery() { return LANG ? '?lang=' + encodeURIComponent(LANG) : ''; }
+function graphUrl() {
+  const q = new URLSearchParams();
+  if (state.focus) {
+    q.set('focus', state.focus);
+    q.set('depth', state.depth);
+    // at 2 hops, a few neighbours of each neighbour (a hub's first hop alone would fill
+    // any limit)
+    q.set('limit', Math.min(200, Math.ceil(state.limit * 1.5) + 1));
+    if (state.depth === 2) q.set('fanout', 3);
+  } else {
+    q.set('limit', TOP_LIMIT);
+  }
+  if (LANG) q.set('lang', LANG);
+  if (state.types.length) {
+    const shown = state.types.map((t) => t.id).filter((id) => !state.hidden.has(id));
+    if (shown.length < state.types.length) q.set('relation', shown.join(',') || 'none');
+  }
+  return '/api/graph?' + q.toString();
+}
+
+async function loadGraph() {
+  if (state.types.length && state.types.every((t) => state.hidden.has(t.id))) {
+    state.data = { nodes: [], edges: [] };
+    return state.data;
+  }
+  state.data = await getJSON(graphUrl());
+  return state.data;
+}
+
+async function loadAll(moveFocus) {
+  const seq = ++state.seq;
+  announce('Loading…');
+  try {
+    const [data, graph] = await Promise.all([
+      state.focus ? getJSON('/api/explore/' + encodeURIComponent(state.focus) + langQuery()) : Promise.resolve(null),
+      loadGraph(),
+    ]);
+    if (seq !== state.seq) return;
+    if (data) {
+      details.render(data);
+      document.title = data.concept.label + ' · kg explorer';
+      app.setAttribute('data-focus', data.concept.id);
+      if (!paths.from.value) paths.from.value = data.concept.label;
+    } else {
+      details.overview(graph.nodes || []);
+    }
+    draw();
+    if (moveFocus) document.querySelector('#concept-head h1')?.focus({ preventScroll: false });
+  } catch (err) {
+    if (seq !== state.seq) return;
+    details.error(err);
+    announce(err.message);
+  }
+}
+
+async function reloadGraph() {
+  const seq = ++state.seq;
+  announce('Loading…');
+  try {
+    await loadGraph();
+    if (seq === state.seq) draw();
+  } catch (err) { if (seq === state.seq) announce(err.message); }
+}
+
+// ------------------------------------------------------------------ drawing
+function draw() {
+  const data = state.data || { nodes: [], edges: [] };
+  const merged = { nodes: data.nodes.slice(), edges: data.edges.slice() };
+  const pathNodes = new Set(), pathEdges = new Set();
+  if (state.path) {
+    const have = new Set(merged.nodes.map((n) => n.id));
+    state.path.nodes.forEach((n) => {
+      pathNodes.add(n.id);
+      if (!have.has(n.id)) merged.nodes.push({ id: n.id, label: n.label, kind: 'path', degree: 0 });
+    });
+    state.path.edges.forEach((e) => {
+      pathEdges.add(e.source + '|' + e.relation + '|' + e.target);
+      merged.edges.push({ source: e.source, target: e.target, relation: e.relation, weight: e.weight || 1 });
+    });
+  }
+  const selection = selectGraph(merged, {
+    focus: state.focus, limit: state.focus ? state.limit : TOP_LIMIT,
+    allEdges: state.allEdges, hidden: state.path ? new Set() : state.hidden,
+  });
+  if (state.path) {
+    // a path's nodes are always drawn, joined by its own edges
+    const keep = new Set(selection.nodes.map((n) => n.id));
+    const byId = new Map(merged.nodes.map((n) => [n.id, n]));
+    state.path.nodes.forEach((n, i) => {
+      if (!keep.has(n.id)) selection.nodes.push({ ...byId.get(n.id), ring: 2, rank: 999 + i, parent: state.path.nodes[Math.max(0, i - 1)].id });
+    });
+    state.path.edges.forEach((e) => {
+      if (!selection.edges.some((x) => x.source === e.source && x.target === e.target && x.relation === e.relation)) {
+        selection.edges.push(e);
+      }
+    });
+  }
+  const counts = view.draw(selection, { pathNodes, pathEdges });
+  updateLegend(counts);
+  const focusNode = (data.nodes || []).find((n) => n.id === selection.centre);
+  const neighbours = selection.nodes.length - (selection.centre ? 1 : 0);
+  moreBtn.hidden = !state.focus || !selection.more;
+  moreBtn.textContent = 'Show more (' + neighbours + ' shown)';
+  if (!selection.nodes.length) {
+    announce(state.focus ? 'No relations of the selected types.' : 'The graph is empty.');
+    return;
+  }
+  announce((focusNode && state.focus ? focusNode.label + ': ' : '') + neighbours + ' concepts and ' +
+    selection.edges.length + ' relations drawn' +
+    (focusNode && state.focus ? ' of its ' + focusNode.degree + ' connections' : '') +
+    (state.path ? '; path highlighted' : '') + '.');
+}
+
+// ------------------------------------------------------------------ legend and controls
+function buildLegend() {
+  filtersEl.querySelectorAll('label').forEach((l) => l.remove());
+  state.types.forEach((t) => {
+    const box = h('input', { type: 'checkbox', value: t.id, checked: !state.hidden.has(t.id) });
+    box.addEventListener('change', () => {
+      if (box.checked) state.hidden.delete(t.id); else state.hidden.add(t.id);
+      history.replaceState(snapshot(), '', currentUrl());
+      reloadGraph();
+    });
+    filtersEl.appendChild(h('label', { class: 'filter ' + relClass(t.id), title: t.description },
+      box, swatch(), h('span', { text: t.label }), h('span', { class: 'count', 'data-rel': t.id })));
+  });
+}
+function updateLegend(counts) {
+  filtersEl.querySelectorAll('.count').forEach((span) => {
+    span.textContent = String(counts[span.getAttribute('data-rel')] || 0);
+  });
+}
+function syncControls() {
+  document.querySelectorAll('input[name=depth]').forEach((r) => {
+    r.checked = parseInt(r.value, 10) === state.depth;
+    r.disabled = !state.focus;
+  });
+  filtersEl.querySelectorAll('input[type=checkbox]').forEach((b) => { b.checked = !state.hidden.has(b.value); });
+  allEdgesBox.checked = state.allEdges;
+}
+
+document.querySelectorAll('input[name=depth]').forEach((r) => r.addEventListener('change', () => {
+  state.depth = parseInt(r.value, 10) === 2 ? 2 : 1;
+  history.replaceState(snapshot(), '', currentUrl());
+  reloadGraph();
+}));
+allEdgesBox.addEventListener('change', () => {
+  state.allEdges = allEdgesBox.checked;
+  history.replaceState(snapshot(), '', currentUrl());
+  draw();
+});
+moreBtn.addEventListener('click', () => { state.limit += STEP; reloadGraph(); });
+document.getElementById('zoom-in').addEventListener('click', () => view.zoom(1.25));
+document.getElementById('zoom-out').addEventListener('click', () => view.zoom(0.8));
+document.getElementById('zoom-reset').addEventListener('click', () => view.fit());
+let resizeTimer = null;
+window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(draw, 150); });
+
+// ------------------------------------------------------------------ start
+const legendBox = document.querySelector('details.filters');
+const jumpBox = document.getElementById('jump-box');
+if (matchMedia('(max-width: 899px)').matches) {
+  // on a phone the legend and the jump menu start folded: the details are one swipe away
+  if (legendBox) legendBox.open = false;
+  if (jumpBox) jumpBox.open = false;
+}
+readLocation();
+history.replaceState(snapshot(), '', currentUrl());
+try {
+  state.types = (await getJSON('/api/relations')).relations || [];
+} catch (e) { state.types = []; }
+buildLegend();
+syncControls();
+if (document.querySelector('.concept-head .notice')) reloadGraph();   // unknown concept: keep the hints
+else loadAll(false);

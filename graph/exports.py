@@ -1,0 +1,137 @@
+"""The whole graph as a file per format, written once per build.
+
+Serialising the dataset on every ``/api/export`` request cost 131 s and +1.6 GB per
+server worker on the Kubernetes docs. A build never changes once published, so each
+format is written at most once per build, the first time it is asked for, to
+``BUILD/exports/graph.<ext>`` (or, when the build folder is read-only to the server, to
+a folder named after the build in the temporary directory), and then served as a file
+with its ETag and length.
+
+The file is written by a child process (``python -m graph.exports BUILD FORMAT OUT``),
+so no server worker grows by the dataset; the line and Turtle formats stream from
+``graph.nq`` through pyoxigraph, JSON-LD (and an external store's graph) go through
+rdflib. An exclusive
+``flock`` per file makes every other thread and process wait for that one writer
+instead of writing it again, and the file appears by ``os.replace`` only once complete.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .rdf import FORMATS
+
+EXTENSIONS = {"turtle": "ttl", "ntriples": "nt", "nquads": "nq", "trig": "trig",
+              "json-ld": "jsonld", "xml": "rdf"}
+log = logging.getLogger(__name__)
+# Formats written by pyoxigraph from graph.nq (JSON-LD needs rdflib's compaction).
+_OXIGRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                     "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                     "xml": ox.RdfFormat.RDF_XML}
+
+
+class ExportError(Exception):
+    """The export could not be written (the message says why, without paths)."""
+
+
+def _folder(build: Path) -> Path:
+    """Where a build's exports live: in the build if we may write there, else a
+    folder of the temporary directory named after the build's path."""
+    folder = build / "exports"
+    try:
+        folder.mkdir(exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    digest = hashlib.sha1(str(build.resolve()).encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / "kg-exports" / f"{build.name}-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
+    """The build's graph in ``fmt`` as a file, written now if it is not there yet."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    folder = _folder(Path(build))
+    path = folder / f"graph.{EXTENSIONS[fmt]}"
+    if path.exists():
+        return path
+    with open(folder / f".{path.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if path.exists():  # another thread or process wrote it while we waited
+            return path
+        partial = folder / f".{path.name}.{os.getpid()}.partial"
+        root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
+        try:
+            done = subprocess.run([sys.executable, "-m", "graph.exports", str(build), fmt,
+                                   str(partial)], cwd=root, env=env, timeout=timeout,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except subprocess.TimeoutExpired:
+            partial.unlink(missing_ok=True)
+            raise ExportError(f"writing the {fmt} export took longer than {timeout:g} s") \
+                from None
+        if done.returncode != 0 or not partial.exists():
+            partial.unlink(missing_ok=True)
+            log.error("writing the %s export of %s failed:\n%s", fmt, build,
+                      done.stderr.decode("utf-8", "replace")[-4000:])
+            raise ExportError(f"the {fmt} export could not be written; the server log "
+                              "says why")
+        os.replace(partial, path)
+    return path
+
+
+def etag(path: Path) -> str:
+    """A strong ETag for an export file: the build and format are in its path, and a
+    file is never rewritten in place, so path, size and time identify its content."""
+    stat = path.stat()
+    raw = f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    return hashlib.sha1(raw.encode()).hexdigest()[:20]
+
+
+def _write(build: Path, fmt: str, out: Path) -> None:
+    """Write the export: straight from ``graph.nq`` with pyoxigraph's streaming parser and
+    serialisers when the build holds it (no term is normalised on the way, so the text
+    equals rdflib's reading), else (JSON-LD, or an external store) through rdflib."""
+    from .backends import PREFIXES, load_build_dataset, store_url
+    from .rdf import export
+
+    manifest = json.loads((build / "manifest.json").read_text())
+    nquads = build / "graph.nq"
+    if fmt in _OXIGRAPH_FORMATS and store_url(manifest) is None and nquads.exists():
+        quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        if FORMATS[fmt][2]:  # keeps the named graphs (the file holds one note after another)
+            ox.serialize(quads, str(out), _OXIGRAPH_FORMATS[fmt], prefixes=PREFIXES)
+        else:  # the union as a set, a subject's triples together
+            triples = sorted({quad.triple for quad in quads},
+                             key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+            ox.serialize(triples, str(out), _OXIGRAPH_FORMATS[fmt], prefixes=PREFIXES)
+        with open(out, "rb+") as handle:
+            os.fsync(handle.fileno())
+        return
+    body, _ = export(load_build_dataset(build, manifest), fmt)
+    with open(out, "wb") as handle:
+        handle.write(body)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        print("usage: python -m graph.exports BUILD FORMAT OUT", file=sys.stderr)
+        sys.exit(2)
+    _write(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
