@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from graph.vocab import RELATIONS
 
 from . import params, views
@@ -186,6 +187,8 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
     for ref in concept["narrower"]:
         pairs.append((ref["id"], ref["label"], "broader", "in", 0.0))
     for item in concept["related"]:
+        if item["relation"] != "related" and item["confidence"] < DEFAULT_MIN_CONFIDENCE:
+            continue  # what the graph is not sure enough of to show (see /api/.../related)
         pairs.append((item["id"], item["label"], item["relation"], item["direction"],
                       item["weight"]))
     # ... and its evidence: related() restricted to one type gives, per neighbour, that

@@ -161,7 +161,8 @@ def test_explore_in_browser(browser, seed_server, tmp_path):
     page.fill("#path-to", "Node")
     page.click("#path-form button[type=submit]")
     page.wait_for_selector("#path-result .path-item")
-    page.wait_for_selector("#graph .edge.on-path")
+    # attached, not "visible": a straight vertical edge has a zero-width box
+    page.wait_for_selector("#graph .edge.on-path", state="attached")
     assert page.locator("#path-result .evidence li").count() >= 1
     page.screenshot(path=str(tmp_path / "explore-path-1280x800.png"))
 

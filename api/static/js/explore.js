@@ -135,6 +135,8 @@ function graphUrl() {
     const shown = state.types.map((t) => t.id).filter((id) => !state.hidden.has(id));
     if (shown.length < state.types.length) q.set('relation', shown.join(',') || 'none');
   }
+  // co-mentions are only sent when asked for; the legend's box for them asks
+  if (!state.hidden.has('related')) q.set('coMention', 'true');
   return '/api/graph?' + q.toString();
 }
 
