@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kg.store import Store
+from search.index import SYNTAXES, SyntaxError_
 
 from . import params
 from .errors import BadRequest, NotFound
@@ -97,7 +98,12 @@ def search_response(store: Store, settings: Mapping[str, Any],
     kind = params.choice(query, "kind", SEARCH_KINDS)
     filters = {name: value for name in ("path", "tag", "concept")
                if (value := params.text(query, name)) is not None}
-    found = store.index.search(q, limit=limit, offset=offset, kind=kind, filters=filters or None)
+    syntax = params.choice(query, "syntax", SYNTAXES, default="plain")
+    try:
+        found = store.index.search(q, limit=limit, offset=offset, kind=kind,
+                                   filters=filters or None, syntax=syntax)
+    except SyntaxError_ as e:  # the message is Whoosh's parser's
+        raise BadRequest(f"query syntax: {e}", code="invalid_query") from None
     pattern = settings["docs_url"]
     results = []
     for hit in found["results"]:

@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--kind", choices=("section", "concept"))
     search.add_argument("--json", action="store_true", help="print the API's JSON")
+    search.add_argument("--syntax", choices=("plain", "whoosh"), default="plain",
+                        help="whoosh: Whoosh's query language (title:probe AND kind:section)")
     search.set_defaults(run=cmd_search)
 
     related = sub.add_parser("related", help="concepts related to a concept")
@@ -201,12 +203,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 # -- search and related ---------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
+    from api.errors import ApiError
     from api.views import search_response
 
     store = Store.open(_store_path(args))
     settings = load_settings()
-    body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
-                                             **({"kind": args.kind} if args.kind else {})})
+    try:
+        body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
+                                                 "syntax": args.syntax,
+                                                 **({"kind": args.kind} if args.kind else {})})
+    except ApiError as exc:  # a query the syntax refuses
+        print(f"kg: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(body, indent=1, ensure_ascii=False))
         return EXIT_OK if body["total"] else EXIT_FAILED

@@ -161,8 +161,8 @@ def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -
 
 
 def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
-    """The search index; what the previous build's index analysed is reused."""
-    SearchIndex.build(folder, corpus.notes, corpus.concepts, procs=2, previous=previous).close()
+    """The search index, starting from the previous build's segments."""
+    SearchIndex.build(folder, corpus.notes, corpus.concepts, previous=previous).close()
 
 
 def _die_with_parent() -> None:
