@@ -58,6 +58,7 @@ class SearchIndex:
             korean.set_mode(built_with)
             reset_analysis()
         self._view: View | None = None  # made on first use: an ingest closes it unused
+        self._retired: View | None = None
         self._checked = time.monotonic()
         self._swap = threading.Lock()
 
@@ -116,13 +117,18 @@ class SearchIndex:
             elif not view.searcher.up_to_date():
                 self._synonyms = read_json(self._storage, SYNONYMS_FILE) or self._synonyms
                 self._view = View(self._ix, self._storage, self._synonyms)
-                view.close()
+                # A thread may still be searching the replaced view: it is closed at
+                # the next swap (a second later at the earliest), not now.
+                retired, self._retired = self._retired, view
+                if retired is not None:
+                    retired.close()
             return self._view
 
     def close(self) -> None:
-        """Release the searcher (and its open files)."""
-        if self._view is not None:
-            self._view.close()
+        """Release the searchers (and their open files)."""
+        for view in (self._view, self._retired):
+            if view is not None:
+                view.close()
 
     @property
     def doc_count(self) -> int:

@@ -67,16 +67,20 @@ class FieldStats:
             self.lengths[field] = lengths
             self.avg[field] = sum(lengths) / self.doc_count if self.doc_count else 1.0
         self._df: dict[tuple[str, str], int] = {}
+        # Whoosh's readers share file positions between the matchers they make: one
+        # thread reads the index at a time (re-entrant: a search scores with this class).
+        self.whoosh_lock = threading.RLock()
 
     def postings(self, field: str, term: str) -> list[tuple[int, float]]:
         """(docnum, term frequency) of the live documents having ``term`` in ``field``,
         in docnum order, read from Whoosh's postings (deleted documents left out)."""
         found: list[tuple[int, float]] = []
-        if self.reader.doc_frequency(field, term):
-            m = self.reader.postings(field, term)
-            while m.is_active():
-                found.append((m.id(), m.weight()))
-                m.next()
+        with self.whoosh_lock:
+            if self.reader.doc_frequency(field, term):
+                m = self.reader.postings(field, term)
+                while m.is_active():
+                    found.append((m.id(), m.weight()))
+                    m.next()
         if len(self._df) > DF_CACHE_SIZE:
             self._df.clear()
         self._df[(field, term)] = len(found)

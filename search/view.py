@@ -11,7 +11,6 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-
 from ingest.memory import collector_paused
 from search.documents import StoredDoc
 from search.evaluate import Evaluator
@@ -66,7 +65,8 @@ class View:
     def phrase_docs(self, terms: tuple[str, ...]) -> set[int]:
         """Documents having the terms consecutive in one text field (Whoosh's phrase
         query on the positions it indexed)."""
-        return set(self.searcher.docs_for_query(phrase_query(terms)))
+        with self.stats.whoosh_lock:
+            return set(self.searcher.docs_for_query(phrase_query(terms)))
 
     def plan(self, parsed: ParsedQuery) -> tuple[Plan, Any]:
         """Plan (and highlight regex) for a parsed query, LRU-cached per view."""
@@ -89,8 +89,9 @@ class View:
         (``FieldBM25``), restricted to ``allowed`` (None: no restriction)."""
         if allowed is not None and not allowed:
             return {}
-        results = self.searcher.search(q, limit=None, filter=allowed)
-        return {hit.docnum: hit.score for hit in results}
+        with self.stats.whoosh_lock:
+            results = self.searcher.search(q, limit=None, filter=allowed)
+            return {hit.docnum: hit.score for hit in results}
 
     def close(self) -> None:
         self.searcher.close()

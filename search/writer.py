@@ -101,7 +101,6 @@ def _update_from(storage: FileStorage, previous: str, docs: list[dict[str, Any]]
     vocabulary updated likewise (None if it had none); None when the previous index
     cannot be used (missing, other schema or analysis, unreadable): the folder is then
     emptied again for a full build."""
-    folder = storage.folder
     before = FileStorage(previous, readonly=True) if os.path.isdir(previous) else None
     meta = read_json(before, META_FILE) if before is not None else None
     if before is None or meta is None or meta.get("key") != analysis_key():
