@@ -8,6 +8,7 @@ set. Values are exact (no analysis), as in the ``kind``, ``path``, ``concept`` a
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain
@@ -68,9 +69,8 @@ class FacetTable:
         """Counts per facet value over every matched document, the FACET_LIMIT largest
         (ties by value)."""
         counts = Counter(chain.from_iterable(map(self.keys.__getitem__, docset)))
-        facets = empty_facets()
-        for (facet, value), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            bucket = facets[facet]
-            if len(bucket) < FACET_LIMIT:
-                bucket[value] = n
-        return facets
+        by_facet: dict[str, list[tuple[int, str]]] = {facet: [] for facet in FACETS}
+        for (facet, value), n in counts.items():
+            by_facet[facet].append((-n, value))
+        return {facet: {value: -n for n, value in heapq.nsmallest(FACET_LIMIT, items)}
+                for facet, items in by_facet.items()}

@@ -75,12 +75,14 @@ class FieldStats:
         """(docnum, term frequency) of the live documents having ``term`` in ``field``,
         in docnum order, read from Whoosh's postings (deleted documents left out)."""
         found: list[tuple[int, float]] = []
+        add = found.append
         with self.whoosh_lock:
             if self.reader.doc_frequency(field, term):
                 m = self.reader.postings(field, term)
-                while m.is_active():
-                    found.append((m.id(), m.weight()))
-                    m.next()
+                active, docnum, weight, step = m.is_active, m.id, m.weight, m.next
+                while active():
+                    add((docnum(), weight()))
+                    step()
         if len(self._df) > DF_CACHE_SIZE:
             self._df.clear()
         self._df[(field, term)] = len(found)
@@ -139,17 +141,35 @@ class _BM25Scorer(BaseScorer):
         return math.inf  # no quality optimisations: every match is scored
 
 
+def term_scores(stats: FieldStats, postings: dict[str, Any]) -> dict[int, float]:
+    """docnum -> the term's :func:`bm25` in each text field times the field's boost,
+    summed over the fields in ``TEXT_FIELDS`` order (``postings``: field -> the term's
+    (docnum, tf) there). Documents come in the order the fields first give them."""
+    out: dict[int, float] = {}
+    for field in TEXT_FIELDS:
+        hits = postings.get(field)
+        if not hits:
+            continue
+        boost, avg, lengths = FIELD_BOOSTS[field], stats.avg[field], stats.lengths[field]
+        df, n = len(hits), stats.doc_count
+        get = out.get
+        for d, tf in hits:
+            out[d] = get(d, 0.0) + boost * bm25(tf, lengths[d], avg, df, n)
+    return out
+
+
 class TermScores:
-    """The speed layer: term -> {docnum: score}, the term's :func:`bm25` in each text
-    field times the field's boost, summed over the fields (in ``TEXT_FIELDS`` order).
+    """The speed layer: term -> {docnum: score} (:func:`term_scores`).
 
     Equal to what Whoosh's searcher gives ``Or([Term(f, term, boost=FIELD_BOOSTS[f])
-    for f in TEXT_FIELDS])`` with :class:`FieldBM25`. Maps are made from Whoosh's
-    postings on first use and kept (LRU); callers must not mutate them.
+    for f in TEXT_FIELDS])`` with :class:`FieldBM25`. Maps come from the index's score
+    table (``search.score_table``) or, without one, from Whoosh's postings; they are
+    kept (LRU) and callers must not mutate them.
     """
 
-    def __init__(self, stats: FieldStats) -> None:
+    def __init__(self, stats: FieldStats, table: Any = None) -> None:
         self.stats = stats
+        self.table = table
         self._cache: OrderedDict[str, dict[int, float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -159,23 +179,12 @@ class TermScores:
             if found is not None:
                 self._cache.move_to_end(term)
                 return found
-        found = self._read(term)
+        found = self.table.get(term) if self.table is not None else None
+        if found is None:
+            found = term_scores(self.stats, {f: self.stats.postings(f, term)
+                                             for f in TEXT_FIELDS})
         with self._lock:
             self._cache[term] = found
             if len(self._cache) > TERM_CACHE_SIZE:
                 self._cache.popitem(last=False)
         return found
-
-    def _read(self, term: str) -> dict[int, float]:
-        stats = self.stats
-        out: dict[int, float] = {}
-        for field in TEXT_FIELDS:
-            postings = stats.postings(field, term)
-            if not postings:
-                continue
-            boost, avg, lengths = FIELD_BOOSTS[field], stats.avg[field], stats.lengths[field]
-            df, n = len(postings), stats.doc_count
-            get = out.get
-            for d, tf in postings:
-                out[d] = get(d, 0.0) + boost * bm25(tf, lengths[d], avg, df, n)
-        return out

@@ -16,6 +16,7 @@ from search.documents import StoredDoc
 from search.evaluate import Evaluator
 from search.facets import FacetTable
 from search.query import ParsedQuery, Plan, Planner
+from search.score_table import load_table
 from search.scoring import FieldBM25, FieldStats, TermScores
 from search.snippets import hit_pattern
 from search.spelling import Vocabulary, load_vocabulary, vocabulary_counts
@@ -41,7 +42,8 @@ class View:
                 self.docs[docnum] = StoredDoc.from_stored(stored)
                 stored_docs.append(stored)
             self.stats = self.weighting.stats = FieldStats(reader)
-            self.term_scores = TermScores(self.stats)
+            table = load_table(storage, self.generation, analysis_key())
+            self.term_scores = TermScores(self.stats, table)
             self.evaluate = Evaluator(self.term_scores, self.phrase_docs)
             self.facets = FacetTable(self.docs)
             counts = load_vocabulary(storage, self.generation, analysis_key())

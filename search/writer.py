@@ -7,8 +7,9 @@ index folder starts from hard links to its files: Whoosh never rewrites a segmen
 table of contents), so both folders stay valid and the store's atomic ``current`` swap
 still publishes a whole index. Documents whose stored fields changed are replaced, those
 gone are deleted, and Whoosh's default merge policy merges small segments when they pile
-up. Beside Whoosh's files, JSON only: the synonym table, the build's metadata and the
-spelling vocabulary (:mod:`search.spelling`).
+up. Beside Whoosh's files, JSON and ``array`` bytes only: the synonym table, the build's
+metadata, the spelling vocabulary (:mod:`search.spelling`) and the score table derived
+from Whoosh's postings (:mod:`search.score_table`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from ingest.model import Concept, Note
 from search import korean
 from search.documents import documents, synonyms
 from search.schema import SCHEMA_VERSION, build_schema
+from search.score_table import build_table, save_table
+from search.scoring import FieldStats
 from search.spelling import (
     VOCABULARY_VERSION,
     load_vocabulary,
@@ -65,6 +68,9 @@ def write_index(storage: Storage, notes: list[Note], concepts: Iterable[Concept]
     if counts is None:
         counts = vocabulary_counts(docs)
     save_vocabulary(storage, counts, ix.latest_generation(), analysis_key())
+    with ix.reader() as reader:
+        save_table(storage, build_table(FieldStats(reader)), reader.generation(),
+                   analysis_key())
     hangul = any(korean.has_hangul(block.text) for note in notes
                  for section in note.sections for block in section.blocks)
     _write_json(storage, SYNONYMS_FILE, synonyms(concept_list))

@@ -13,6 +13,7 @@ from whoosh.index import open_dir
 from search import SearchIndex
 from search.index import SyntaxError_
 from search.query import parse
+from search.scoring import TermScores
 from search.whoosh_query import to_whoosh
 from tests.conftest import needs_shared
 from tests.test_search import NETWORK, corpus, ids
@@ -64,9 +65,13 @@ def test_the_index_folder_holds_whooshs_files_and_our_json(tmp_path):
     SearchIndex.build(tmp_path / "ix", notes, concepts).close()
     ours = [p for p in (tmp_path / "ix").iterdir() if p.name.startswith("kg-")]
     assert {p.name for p in ours} == {"kg-search.json", "kg-synonyms.json",
-                                      "kg-vocabulary.json"}
+                                      "kg-vocabulary.json", "kg-scores.json", "kg-scores.bin"}
     for p in ours:
-        assert isinstance(json.loads(p.read_text(encoding="utf-8")), dict)
+        if p.suffix == ".json":
+            assert isinstance(json.loads(p.read_text(encoding="utf-8")), dict)
+    # The score table's bytes are two arrays whose sizes its JSON header gives.
+    header = json.loads((tmp_path / "ix" / "kg-scores.json").read_text())
+    assert (tmp_path / "ix" / "kg-scores.bin").stat().st_size == header["postings"] * (4 + 8)
     whooshs = {p.suffix or p.name for p in (tmp_path / "ix").iterdir() if p not in ours}
     assert whooshs <= {".seg", ".toc", "MAIN_WRITELOCK"}  # segments, table of contents
 
@@ -93,6 +98,39 @@ def test_a_stale_vocabulary_file_is_counted_again(tmp_path):
     reopened = SearchIndex.open(tmp_path / "ix")
     assert reopened.search("deploymnet")["results"][0]["title"] == "3. Deployment"
     reopened.close()
+
+
+# -- the score table is derived from Whoosh's postings ------------------------------------
+
+
+def test_the_score_table_equals_scores_read_from_whooshs_postings(tmp_path):
+    notes, concepts = corpus()
+    SearchIndex.build(tmp_path / "ix", notes, concepts).close()
+    index = SearchIndex.open(tmp_path / "ix")
+    view = index._current()
+    table = view.term_scores.table
+    assert table is not None and len(table.terms) > 100
+    fallback = TermScores(view.stats)  # no table: Whoosh's matchers, term by term
+    for term in [*table.terms, "nosuchterm"]:
+        assert table.get(term) == fallback(term)
+    index.close()
+
+
+@pytest.mark.parametrize("damage", ["stale", "truncated", "garbage"])
+def test_a_score_table_that_does_not_fit_is_not_used(tmp_path, damage):
+    notes, concepts = corpus()
+    SearchIndex.build(tmp_path / "ix", notes, concepts).close()
+    header, data = tmp_path / "ix" / "kg-scores.json", tmp_path / "ix" / "kg-scores.bin"
+    if damage == "stale":
+        header.write_text(header.read_text().replace('"generation":1', '"generation":0'))
+    elif damage == "truncated":
+        data.write_bytes(data.read_bytes()[:-8])
+    else:
+        header.write_text("{not json")
+    index = SearchIndex.open(tmp_path / "ix")
+    assert index._current().term_scores.table is None
+    assert ids(index.search("svc")) == ids(SearchIndex.in_memory(notes, concepts).search("svc"))
+    index.close()
 
 
 # -- the fast path ranks as Whoosh's searcher does ----------------------------------------
