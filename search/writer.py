@@ -29,7 +29,12 @@ from ingest.model import Concept, Note
 from search import korean
 from search.documents import documents, synonyms
 from search.schema import SCHEMA_VERSION, build_schema
-from search.score_table import build_table, save_table
+from search.score_table import (
+    build_table,
+    drop_unused_segment_files,
+    is_segment_file,
+    save_table,
+)
 from search.scoring import FieldStats
 from search.spelling import (
     VOCABULARY_VERSION,
@@ -69,8 +74,9 @@ def write_index(storage: Storage, notes: list[Note], concepts: Iterable[Concept]
         counts = vocabulary_counts(docs)
     save_vocabulary(storage, counts, ix.latest_generation(), analysis_key())
     with ix.reader() as reader:
-        save_table(storage, build_table(FieldStats(reader)), reader.generation(),
+        save_table(storage, build_table(FieldStats(reader), storage), reader.generation(),
                    analysis_key())
+        drop_unused_segment_files(storage, reader)
     hangul = any(korean.has_hangul(block.text) for note in notes
                  for section in note.sections for block in section.blocks)
     _write_json(storage, SYNONYMS_FILE, synonyms(concept_list))
@@ -162,9 +168,10 @@ def _update_or_clear(storage: FileStorage, before: FileStorage, previous: str,
 
 def _link_whoosh_files(source: str, target: str) -> None:
     """Hard links in ``target`` to Whoosh's files in ``source`` (copies across file
-    systems). The write lock is not Whoosh's data and is left behind."""
+    systems), and to our postings file of each segment (as immutable as the segment).
+    The write lock is not Whoosh's data and is left behind."""
     for name in os.listdir(source):
-        if name.startswith(OUR_FILES) or "LOCK" in name:
+        if (name.startswith(OUR_FILES) and not is_segment_file(name)) or "LOCK" in name:
             continue
         src, dst = os.path.join(source, name), os.path.join(target, name)
         try:

@@ -13,6 +13,7 @@ from whoosh.index import open_dir
 
 from ingest.model import Note
 from search import SearchIndex
+from search.scoring import TermScores
 from search.spelling import VOCABULARY_FILE
 from tests.test_search import NETWORK, _section, corpus
 
@@ -23,10 +24,15 @@ FILTERS = [{}, {"kind": "section"}, {"filters": {"tag": "k8s"}}]
 
 
 def _snapshot(folder) -> tuple[list, list]:
-    """Every live stored document (by id) and each query's answer, facets included."""
+    """Every live stored document (by id) and each query's answer, facets included.
+    On the way, the index's score table is checked against Whoosh's postings."""
     index = SearchIndex.open(folder)
     try:
         answers = [index.search(q, limit=10, **f) for q in QUERIES for f in FILTERS]
+        view = index._current()
+        table, whoosh = view.term_scores.table, TermScores(view.stats)
+        assert table is not None
+        assert all(table.get(t) == whoosh(t) for t in table.terms)
     finally:
         index.close()
     with open_dir(str(folder)).searcher() as searcher:
@@ -61,17 +67,19 @@ def _edited(notes: list[Note]) -> list[Note]:
 
 
 def _segments(folder) -> dict[str, int]:
-    """Whoosh's segment files -> their inode."""
-    return {p.name: p.stat().st_ino for p in folder.iterdir() if p.suffix == ".seg"}
+    """Whoosh's segment files and our postings file of each -> their inode."""
+    return {p.name: p.stat().st_ino for p in folder.iterdir()
+            if p.suffix == ".seg" or p.name.startswith("kg-postings-")}
 
 
 def test_an_edited_note_adds_a_segment_beside_the_linked_ones(tmp_path, first):
     notes, concepts = corpus()
     SearchIndex.build(tmp_path / "next", _edited(notes), concepts, previous=first).close()
     before, after = _segments(first), _segments(tmp_path / "next")
-    # The previous segment is the same file (a hard link), the edit a new small segment.
+    # The previous segment is the same file (a hard link), the edit a new small segment
+    # (each with its postings file: .json and .bin).
     assert before.items() <= after.items()
-    assert len(after) == len(before) + 1
+    assert len(after) == len(before) + 3
     with open_dir(str(tmp_path / "next")).reader() as reader:
         assert reader.has_deletions()  # the edited section's old version
         assert reader.doc_count() == reader.doc_count_all() - 1
@@ -111,7 +119,8 @@ def test_a_changed_concept(tmp_path, first):
     _same_as_fresh(tmp_path, notes, concepts, first)
 
 
-@pytest.mark.parametrize("damage", ["garbage toc", "no segment", "no metadata", "garbage vocabulary"])
+@pytest.mark.parametrize("damage", ["garbage toc", "no segment", "no metadata",
+                                    "garbage vocabulary", "truncated postings"])
 def test_a_damaged_previous_index_means_a_full_build(tmp_path, first, damage):
     if damage == "garbage toc":
         for toc in first.glob("*.toc"):
@@ -121,10 +130,15 @@ def test_a_damaged_previous_index_means_a_full_build(tmp_path, first, damage):
             segment.unlink()
     elif damage == "no metadata":
         (first / "kg-search.json").unlink()
-    else:
+    elif damage == "garbage vocabulary":
         (first / VOCABULARY_FILE).write_text("{not json")
+    else:
+        postings = next(first.glob("kg-postings-*.bin"))
+        postings.write_bytes(postings.read_bytes()[:-4])
+    damaged = {p.name: p.read_bytes() for p in first.iterdir()}
     notes, concepts = corpus()
     _same_as_fresh(tmp_path, _edited(notes), concepts, first)
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == damaged  # left as it was
 
 
 def test_a_missing_previous_folder(tmp_path):
@@ -162,6 +176,8 @@ def test_many_edits_are_merged_not_piled_up(tmp_path, first):
         folder = tmp_path / f"build{i}"
         SearchIndex.build(folder, notes, concepts, previous=previous).close()
         previous = folder
-    assert len(_segments(previous)) < 6
+    assert len([name for name in _segments(previous) if name.endswith(".seg")]) < 6
+    assert len(_segments(previous)) == 3 * len([n for n in _segments(previous)
+                                                if n.endswith(".seg")])
     assert os.listdir(first)  # every build kept its own folder
     _same_as_fresh(tmp_path, notes, concepts, previous)

@@ -64,8 +64,12 @@ def test_the_index_folder_holds_whooshs_files_and_our_json(tmp_path):
     notes, concepts = corpus()
     SearchIndex.build(tmp_path / "ix", notes, concepts).close()
     ours = [p for p in (tmp_path / "ix").iterdir() if p.name.startswith("kg-")]
-    assert {p.name for p in ours} == {"kg-search.json", "kg-synonyms.json",
-                                      "kg-vocabulary.json", "kg-scores.json", "kg-scores.bin"}
+    segments = [p.stem for p in (tmp_path / "ix").glob("*.seg")]
+    assert len(segments) == 1
+    assert {p.name for p in ours} == {
+        "kg-search.json", "kg-synonyms.json", "kg-vocabulary.json",
+        "kg-scores.json", "kg-scores.bin",  # the score table, and the segment's postings:
+        f"kg-postings-{segments[0]}.json", f"kg-postings-{segments[0]}.bin"}
     for p in ours:
         if p.suffix == ".json":
             assert isinstance(json.loads(p.read_text(encoding="utf-8")), dict)
