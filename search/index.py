@@ -27,6 +27,7 @@ from search.analysis import reset as reset_analysis
 from search.facets import empty_facets
 from search.query import ParsedQuery, Plan, corrected_words, parse
 from search.ranking import multiplier, ranked
+from search.schema import FIELD_BOOSTS
 from search.snippets import hit_pattern, snippet
 from search.view import View
 from search.whoosh_query import SyntaxError_, parse_syntax
@@ -223,7 +224,7 @@ class SearchIndex:
         if not scores:
             return response
         terms = frozenset(t.decode("utf-8") if isinstance(t, bytes) else t
-                          for f, t in q.iter_all_terms() if f in view.stats.avg)
+                          for f, t in q.iter_all_terms() if f in FIELD_BOOSTS)
         pattern = hit_pattern(terms)
         hits = ranked(scores, view.doc, offset + limit, None)[offset:offset + limit]
         response["total"] = len(scores)

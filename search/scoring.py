@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from functools import cached_property
 from typing import Any
 
 from whoosh.scoring import BaseScorer, WeightingModel
@@ -52,24 +53,38 @@ def _text(term: str | bytes) -> str:
 
 
 class FieldStats:
-    """The statistics BM25 needs, for one index version, live documents only."""
+    """The statistics BM25 needs, for one index version, live documents only.
+
+    The field lengths are read from Whoosh when first needed: a searcher with a score
+    table (``search.score_table``) never needs them for plain-text queries.
+    """
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self.doc_count = reader.doc_count()
-        live = list(reader.all_doc_ids())
-        self.lengths: dict[str, list[int]] = {}
-        self.avg: dict[str, float] = {}
-        for field in TEXT_FIELDS:
-            lengths = [0] * reader.doc_count_all()
-            for d in live:
-                lengths[d] = reader.doc_field_length(d, field, 0) or 0
-            self.lengths[field] = lengths
-            self.avg[field] = sum(lengths) / self.doc_count if self.doc_count else 1.0
         self._df: dict[tuple[str, str], int] = {}
         # Whoosh's readers share file positions between the matchers they make: one
         # thread reads the index at a time (re-entrant: a search scores with this class).
         self.whoosh_lock = threading.RLock()
+
+    @cached_property
+    def lengths(self) -> dict[str, list[int]]:
+        """field -> each document's length there (0 for deleted documents)."""
+        reader = self.reader
+        out: dict[str, list[int]] = {}
+        with self.whoosh_lock:
+            live = list(reader.all_doc_ids())
+            for field in TEXT_FIELDS:
+                lengths = out[field] = [0] * reader.doc_count_all()
+                for d in live:
+                    lengths[d] = reader.doc_field_length(d, field, 0) or 0
+        return out
+
+    @cached_property
+    def avg(self) -> dict[str, float]:
+        """field -> the mean length of live documents there."""
+        n = self.doc_count
+        return {f: sum(lengths) / n if n else 1.0 for f, lengths in self.lengths.items()}
 
     def postings(self, field: str, term: str) -> list[tuple[int, float]]:
         """(docnum, term frequency) of the live documents having ``term`` in ``field``,

@@ -6,10 +6,10 @@ into the Whoosh query that Whoosh's ``searcher.search()`` scores, with
 
 * ``Term(t, b)``: ``Or`` of ``Term(field, t, boost=FIELD_BOOSTS[field] * b)`` over the
   text fields (Whoosh's ``Or`` adds up the scores of the children that match);
-* ``Best(a, b, c)``: ``Or(a, Require(b, Not(a)), Require(c, Not(Or(a, b))))``: a
-  document scores by the first alternative it matches (``Require`` keeps the first
-  query's score; whoosh3 3.54's ``AndNot`` lets through documents its negative ``Or``
-  matches, so it is not used);
+* ``Best(a, b, c)``: ``Or(a, Require(Or(b, Require(c, Not(b))), Not(a)))``: a document
+  scores by the first alternative it matches (``Require`` keeps the first query's
+  score; whoosh3 3.54's ``AndNot`` lets through documents its negative ``Or`` matches,
+  so it is not used);
 * ``All`` / ``Some``: ``And`` / ``Or`` (scores add up); an ``All``'s boost is carried
   down to its terms (Whoosh drops the boost of a compound with one child);
 * ``Phrase(terms)``: ``Require(And(terms), Or(Phrase(field, terms) per field))``: the
@@ -47,11 +47,10 @@ def to_whoosh(node: Any, boost: float = 1.0) -> Any:
         return term_query(node.term, node.boost * boost)
     if isinstance(node, Best):
         children = [to_whoosh(c, boost) for c in node.children]
-        alternatives = [children[0]]
-        for k, child in enumerate(children[1:], 1):
-            before = children[0] if k == 1 else wq.Or(children[:k])
-            alternatives.append(wq.Require(child, wq.Not(before)))
-        return wq.Or(alternatives)
+        best = children[-1]
+        for child in reversed(children[:-1]):  # the first that matches, from the end
+            best = wq.Or([child, wq.Require(best, wq.Not(child))])
+        return best
     if isinstance(node, All):
         return wq.And([to_whoosh(c, boost * node.boost) for c in node.children])
     if isinstance(node, Some):

@@ -160,7 +160,8 @@ def test_fast_path_equals_whooshs_searcher(index, q):
 
 
 def test_fast_path_equals_whooshs_searcher_on_the_bench_queries(tmp_path):
-    """The top 10 of every bench query (328, k8s-docs), by Whoosh's own searcher."""
+    """The top 10 of every bench query (328, k8s-docs) by Whoosh's own searcher, for the
+    queries a search runs: all words, and any word when all words find nothing."""
     needs_shared(K8S_DOCS)
     from ingest.pipeline import ingest_paths
     from ingest.vocabulary import load_vocabulary
@@ -184,6 +185,8 @@ def test_fast_path_equals_whooshs_searcher_on_the_bench_queries(tmp_path):
             assert [s for _, s in slow] == pytest.approx([s for _, s in top], rel=1e-9)
             assert all(fast[d] == pytest.approx(s, rel=1e-9) for d, s in slow), item["q"]
             compared += 1
+            if fast:
+                break  # all words found something: a search does not run any word
     index.close()
     assert compared >= len(queries)
 
