@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kg.store import Store
-from search.index import SYNTAXES, SyntaxError_
+from search.index import SYNTAXES, QuerySyntaxError
 
 from . import params
 from .errors import BadRequest, NotFound
@@ -102,7 +102,7 @@ def search_response(store: Store, settings: Mapping[str, Any],
     try:
         found = store.index.search(q, limit=limit, offset=offset, kind=kind,
                                    filters=filters or None, syntax=syntax)
-    except SyntaxError_ as e:  # the message is Whoosh's parser's
+    except QuerySyntaxError as e:  # the message is Whoosh's parser's
         raise BadRequest(f"query syntax: {e}", code="invalid_query") from None
     pattern = settings["docs_url"]
     results = []

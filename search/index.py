@@ -30,13 +30,13 @@ from search.ranking import multiplier, ranked
 from search.schema import FIELD_BOOSTS
 from search.snippets import hit_pattern, snippet
 from search.view import View
-from search.whoosh_query import SyntaxError_, parse_syntax
+from search.whoosh_query import QuerySyntaxError, parse_syntax
 from search.writer import META_FILE, SYNONYMS_FILE, read_json, write_index
 
 FRESHNESS_CHECK_SECONDS = 1.0
 SYNTAXES = ("plain", "whoosh")
 
-__all__ = ["SYNTAXES", "SearchIndex", "SyntaxError_"]
+__all__ = ["SYNTAXES", "QuerySyntaxError", "SearchIndex"]
 
 
 class SearchIndex:
@@ -152,7 +152,7 @@ class SearchIndex:
         that finds nothing, any word; if that finds nothing, a spelling-corrected query
         is run and reported in ``didYouMean``. Typos, prefixes, synonyms, phrases: see
         ``search.query``. ``syntax="whoosh"``: Whoosh's query language (raises
-        :class:`SyntaxError_` with Whoosh's message). ``filters`` keys: kind, path,
+        :class:`QuerySyntaxError` with Whoosh's message). ``filters`` keys: kind, path,
         tag, concept (values a string or a list, exact).
         """
         if syntax not in SYNTAXES:

@@ -32,7 +32,7 @@ from search.query import All, Best, Phrase, Some, Term
 from search.schema import FIELD_BOOSTS, SYNTAX_FIELDS, TEXT_FIELDS
 
 
-class SyntaxError_(ValueError):
+class QuerySyntaxError(ValueError):
     """The query is not valid Whoosh syntax (the message is Whoosh's)."""
 
 
@@ -76,7 +76,7 @@ _FIELD_PREFIX = re.compile(r"(?<![\w.:/\-])([A-Za-z_]\w*):(?!//)")
 
 
 def parse_syntax(parser: MultifieldParser, text: str) -> Any:
-    """The Whoosh query for ``text``; :class:`SyntaxError_` if it is not one: the
+    """The Whoosh query for ``text``; :class:`QuerySyntaxError` if it is not one: the
     message is Whoosh's when its parser reports one (an exception, or a query marked
     with ``error``). Whoosh reads an unknown ``field:`` as words and recovers from an
     unclosed bracket or quote silently; both are refused here, with a message saying so.
@@ -84,19 +84,20 @@ def parse_syntax(parser: MultifieldParser, text: str) -> Any:
     fields = parser.schema.names()
     for name in _FIELD_PREFIX.findall(re.sub(r'"[^"]*"', " ", text)):
         if name not in fields:
-            raise SyntaxError_(f"unknown field {name!r}; fields: {', '.join(SYNTAX_FIELDS)}")
+            raise QuerySyntaxError(
+                f"unknown field {name!r}; fields: {', '.join(SYNTAX_FIELDS)}")
     if text.count('"') % 2:
-        raise SyntaxError_("unbalanced double quote")
+        raise QuerySyntaxError("unbalanced double quote")
     if _depth_problem(re.sub(r'"[^"]*"', " ", text)):
-        raise SyntaxError_("unbalanced parentheses")
+        raise QuerySyntaxError("unbalanced parentheses")
     try:
         q = parser.parse(text)
     except QueryParserError as e:
-        raise SyntaxError_(str(e)) from None
+        raise QuerySyntaxError(str(e)) from None
     for node in [q, *q.leaves()]:
         message = getattr(node, "error", None)
         if message:
-            raise SyntaxError_(str(message))
+            raise QuerySyntaxError(str(message))
     return q
 
 
@@ -109,5 +110,5 @@ def _depth_problem(text: str) -> bool:
     return depth != 0
 
 
-__all__ = ["SYNTAX_FIELDS", "SyntaxError_", "parse_syntax", "phrase_query", "syntax_parser",
+__all__ = ["SYNTAX_FIELDS", "QuerySyntaxError", "parse_syntax", "phrase_query", "syntax_parser",
            "term_query", "to_whoosh"]

@@ -11,7 +11,7 @@ import pytest
 from whoosh.index import open_dir
 
 from search import SearchIndex
-from search.index import SyntaxError_
+from search.index import QuerySyntaxError
 from search.query import parse
 from search.scoring import TermScores
 from search.whoosh_query import to_whoosh
@@ -225,7 +225,7 @@ def test_plain_text_is_the_default(index):
 
 @pytest.mark.parametrize("q", ["title:(probe", 'body:"liveness', "nofield:x", "a OR b)"])
 def test_syntax_errors_are_reported(index, q):
-    with pytest.raises(SyntaxError_):
+    with pytest.raises(QuerySyntaxError):
         index.search(q, syntax="whoosh")
 
 
