@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from search.index import QuerySyntaxError
 from search.query import parse
 from search.scoring import TermScores
 from search.whoosh_query import to_whoosh
-from tests.conftest import needs_shared
+from tests.conftest import FIXTURES, kg_command, needs_shared
 from tests.test_search import NETWORK, corpus, ids
 
 REPO = Path(__file__).resolve().parent.parent
@@ -241,3 +242,20 @@ def test_api_syntax_whoosh(client):
     assert "parenthes" in bad.get_json()["error"]["message"]
     unknown = client.get("/api/search", query_string={"q": "pod", "syntax": "lucene"})
     assert unknown.status_code == 400
+
+
+def test_cli_syntax_whoosh(tmp_path):
+    store = tmp_path / "store"
+
+    def kg(*args):
+        return subprocess.run([*kg_command(), *map(str, args)], capture_output=True,
+                              text=True, timeout=300)
+
+    assert kg("ingest", FIXTURES / "outline", "--store", store).returncode == 0
+    found = kg("search", "kind:concept", "--syntax", "whoosh", "--store", store, "--json")
+    assert found.returncode == 0
+    results = json.loads(found.stdout)["results"]
+    assert results and all(r["kind"] == "concept" for r in results)
+    bad = kg("search", "title:(pod", "--syntax", "whoosh", "--store", store)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "parenthes" in bad.stderr
