@@ -249,7 +249,7 @@ def test_cli_syntax_whoosh(tmp_path):
 
     def kg(*args):
         return subprocess.run([*kg_command(), *map(str, args)], capture_output=True,
-                              text=True, timeout=300)
+                              text=True, timeout=300, check=False)
 
     assert kg("ingest", FIXTURES / "outline", "--store", store).returncode == 0
     found = kg("search", "kind:concept", "--syntax", "whoosh", "--store", store, "--json")
