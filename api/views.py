@@ -16,6 +16,7 @@ from graph.rdf import FORMAT_ALIASES, format_name
 from graph.rdf import FORMATS as RDF_FORMATS
 from ingest.text import label_key
 from kg.store import Store
+from search.index import SYNTAXES, QuerySyntaxError
 
 from . import params
 from .errors import BadRequest, NotFound
@@ -168,7 +169,12 @@ def search_response(store: Store, settings: Mapping[str, Any],
     kind = params.choice(query, "kind", SEARCH_KINDS)
     filters = {name: value for name in ("path", "tag", "concept")
                if (value := params.text(query, name)) is not None}
-    found = store.index.search(q, limit=limit, offset=offset, kind=kind, filters=filters or None)
+    syntax = params.choice(query, "syntax", SYNTAXES, default="plain")
+    try:
+        found = store.index.search(q, limit=limit, offset=offset, kind=kind,
+                                   filters=filters or None, syntax=syntax)
+    except QuerySyntaxError as e:  # the message is Whoosh's parser's
+        raise BadRequest(f"query syntax: {e}", code="invalid_query") from None
     pattern = settings["docs_url"]
     results = []
     for hit in found["results"]:
