@@ -3,7 +3,7 @@
 One home for what every blueprint needs from the app (``api.app`` imports the
 blueprints, so they cannot import it): the app's state lives in
 ``app.extensions[EXTENSION]``, and ``get_store()`` moves the app to a newly published
-build.
+build, dropping what was kept for the build it leaves.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from kg.store import RELOAD_CHECK_SECONDS, Store, StoreError
 from .errors import ServiceUnavailable
 
 EXTENSION = "kg"
+# Values derived from one build (``views.per_build``), dropped when the app leaves it.
+PER_BUILD = "kg.per_build"
 
 
 def get_store() -> Store:
@@ -38,6 +40,8 @@ def get_store() -> Store:
     fresh = store.refresh()
     if fresh is not store:
         state["store"] = fresh
+        # The per-build values hold the old build's graph: drop them with it.
+        current_app.extensions.pop(PER_BUILD, None)
         del store
         _refreeze()
     return fresh

@@ -209,14 +209,16 @@ def suggest_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
 
 
 def per_build(name: str, store: Store, build: Callable[[], T]) -> T:
-    """``build()``, computed once per store build and kept on the Flask app (outside a
-    request, as from the CLI, computed each time): indexes the pages derive from the
-    graph, which a new build replaces."""
+    """``build()``, computed once per store build and kept on the Flask app until it moves
+    to another build (outside a request, as from the CLI, computed each time): indexes
+    the pages derive from the graph, which a new build replaces."""
     from flask import current_app, has_request_context
+
+    from .context import PER_BUILD
 
     if not has_request_context():
         return build()
-    cache = current_app.extensions.setdefault("kg.per_build", {})
+    cache = current_app.extensions.setdefault(PER_BUILD, {})
     held = cache.get(name)
     if held is None or held[0] is not store.graph:
         held = cache[name] = (store.graph, build())
