@@ -21,12 +21,12 @@ from flask import Flask, Response, current_app, request
 from graph.exports import EXTENSIONS, ExportError, etag, export_file
 from graph.rdf import FORMATS as RDF_FORMATS
 from kg.settings import load_settings
-from kg.store import RELOAD_CHECK_SECONDS, Store, StoreError
+from kg.store import Store, StoreError
 
 from . import cors, errors, explore, linked_data, notes_page, openapi, pages, sparql, views, widget
+from .context import EXTENSION, get_settings, get_store
 from .errors import RequestTooLarge, ServiceUnavailable
 
-EXTENSION = "kg"
 # Largest request body read (a SPARQL query is at most 100k characters; forms triple that).
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -78,43 +78,6 @@ def open_store(app: Flask) -> Store | None:
             app.logger.error("%s", exc)
         gc.freeze()  # the loaded store is long-lived: keep full GC passes off it
     return state["store"]
-
-
-def get_store() -> Store:
-    state = current_app.extensions[EXTENSION]
-    store: Store | None = state["store"]
-    if store is None:
-        # no build opened yet (none, or a damaged one): tried again at most once a second
-        failed = state.get("failed")
-        if failed and time.monotonic() - failed[0] < RELOAD_CHECK_SECONDS:
-            raise ServiceUnavailable(failed[1], code="no_store")
-        try:
-            store = state["store"] = Store.open(state["store_path"])
-        except StoreError as exc:
-            state["failed"] = (time.monotonic(), str(exc))
-            raise ServiceUnavailable(str(exc), code="no_store") from None
-    fresh = store.refresh()
-    if fresh is not store:
-        state["store"] = fresh
-        del store
-        _refreeze()
-    return fresh
-
-
-def _refreeze() -> None:
-    """Keep full GC passes off the store now held, and let the one before it go.
-
-    ``gc.freeze()`` alone, at each swap, froze the previous build's garbage cycles with
-    the rest: they were never collected (2.5 MB a swap on data/notes, ~48 MB on
-    k8s-docs). Unfreezing first lets one full collection free them; a build still in
-    use by a request on another thread is frozen now and freed at the next swap."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
-
-def get_settings() -> dict[str, Any]:
-    return current_app.extensions[EXTENSION]["settings"]
 
 
 def _routes(app: Flask) -> None:

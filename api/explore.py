@@ -18,6 +18,7 @@ from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from graph.vocab import RELATIONS
 
 from . import params, views
+from .context import get_store
 from .errors import ApiError
 
 blueprint = Blueprint("explore", __name__)
@@ -56,11 +57,6 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return secure(response)
 
 
-def _store():  # noqa: ANN202 - imported late: api.app imports this module
-    from .app import get_store
-    return get_store()
-
-
 @blueprint.get("/")
 def home():  # noqa: ANN201
     return redirect(url_for("explore.explore_page"))
@@ -69,7 +65,7 @@ def home():  # noqa: ANN201
 @blueprint.get("/explore")
 @blueprint.get("/explore/<path:key>")
 def explore_page(key: str | None = None) -> Response:
-    store = _store()
+    store = get_store()
     focus = None
     if key is None and request.args.get("q", "").strip():
         # A search without JavaScript: /explore?q=Pod -> /explore/pod, anything else
@@ -96,7 +92,7 @@ def explore_data(key: str) -> dict[str, Any]:
     direction (each group's strongest items with a little evidence, and its total), and
     its sources grouped by note. ``part=group&relation=&direction=`` or ``part=sources``
     with ``offset``/``limit`` pages through one list in full."""
-    store = _store()
+    store = get_store()
     cid = views.resolve(store, key)
     lang = views.language(request.args)
     part = params.choice(request.args, "part", ("group", "sources"))

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, redirect, request
 
 from graph.rdf import concept_uri
 
+from .context import get_settings, get_store
 from .errors import NotFound
 from .sparql import GRAPH_FORMATS, MEDIA_TYPES, NotAcceptable, negotiate, run
 
@@ -49,8 +50,6 @@ def _wants_html() -> bool:
 
 @blueprint.get("/concept/<path:concept_id>")
 def concept(concept_id: str) -> Response:
-    from .app import get_settings, get_store
-
     store = get_store()
     if concept_id not in store.graph:
         hints = store.graph.did_you_mean(concept_id)

@@ -33,7 +33,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ingest.markdown import expand_body
 from ingest.notes import digest
 
-from .explore import _store, page
+from .context import get_store
+from .explore import page
 
 blueprint = Blueprint("notes_page", __name__)
 
@@ -47,7 +48,7 @@ _BLOCK_OPENERS = ("paragraph_open", "heading_open", "list_item_open", "blockquot
 
 @blueprint.get("/notes/<path:path>")
 def note_page(path: str) -> Response:
-    store = _store()
+    store = get_store()
     note = store.note(path) if len(path) <= MAX_PATH_CHARS and "\x00" not in path else None
     if note is None:
         return page("note.html", status=404, note=None, missing=path[:200], sections=[],

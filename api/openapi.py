@@ -250,6 +250,9 @@ def paths() -> dict[str, Any]:
             param("path", STR, "Only results from this note path."),
             param("tag", STR, "Only notes with this tag."),
             param("concept", STR, "Only results about this concept id."),
+            param("syntax", {"enum": ["plain", "whoosh"], "default": "plain"},
+                  "plain: words as typed; whoosh: Whoosh's query language over the fields "
+                  "title, body, concept, path, tag, kind (a syntax error is a 400)."),
         ])},
         "/api/suggest": {"get": _op("Concept labels starting with a prefix (autocomplete)", {
             "200": json_response("SuggestResponse"), "400": BAD}, [

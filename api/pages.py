@@ -18,8 +18,9 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from graph.vocab import RELATIONS
 
 from . import params, views
+from .context import get_settings, get_store
 from .errors import ApiError, error_response
-from .explore import _store, page
+from .explore import page
 
 blueprint = Blueprint("pages", __name__)
 
@@ -49,7 +50,7 @@ def not_found(exc: Any) -> Response:
 # -- /search ------------------------------------------------------------------------------
 @blueprint.get("/search")
 def search_page() -> Response:
-    store = _store()
+    store = get_store()
     q = (request.args.get("q") or "").strip()
     context: dict[str, Any] = {"q": q, "body": None, "error": None, "concepts": [],
                                "facets": {}, "pages": [], "filters": {}}
@@ -66,7 +67,7 @@ def search_page() -> Response:
     if "lang" in request.args:
         query["lang"] = request.args["lang"]
     try:
-        body = views.search_response(store, _settings(), query)
+        body = views.search_response(store, get_settings(), query)
         concepts = [] if number > 1 or filters else \
             views.suggest_response(store, {"q": q[:100], "limit": "5"})["suggestions"]
     except ApiError as exc:
@@ -76,11 +77,6 @@ def search_page() -> Response:
                    last=pages, facets=_facets(store, q, body.get("facets", {}), filters),
                    pages=_page_links(number, pages))
     return page("search.html", **context)
-
-
-def _settings() -> dict[str, Any]:
-    from .app import get_settings
-    return get_settings()
 
 
 def _page_number() -> int:
@@ -142,7 +138,7 @@ def _concept_rows(graph: Any) -> list[dict[str, Any]]:
 
 @blueprint.get("/concepts")
 def concepts_page() -> Response:
-    store = _store()
+    store = get_store()
     rows = concept_rows(store)
     relation = params.choice(request.args, "relation", list(RELATIONS))
     note = params.text(request.args, "note")
@@ -176,7 +172,7 @@ def note_titles(store: Any) -> dict[str, str]:
 @blueprint.get("/notes")
 @blueprint.get("/notes/")
 def notes_index() -> Response:
-    store = _store()
+    store = get_store()
     titles = note_titles(store)
     if not wants_html():
         return jsonify({"total": len(titles), "notes": [

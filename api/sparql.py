@@ -41,6 +41,7 @@ from flask import Blueprint, Response, current_app, request
 from graph import backends
 from graph.backends import QueryError
 
+from .context import EXTENSION, get_settings, get_store
 from .errors import ApiError, BadRequest
 
 blueprint = Blueprint("sparql", __name__)
@@ -290,8 +291,6 @@ def run(store: Any, settings: dict[str, Any], text: str, fmt: str | dict[str, st
 
 def _slots() -> threading.BoundedSemaphore:
     """This process's admissions to /sparql (``KG_SPARQL_CONCURRENCY``), kept on the app."""
-    from .app import EXTENSION, get_settings
-
     state = current_app.extensions[EXTENSION]
     with _engines_lock:
         slots = state.get("sparql_slots")
@@ -310,8 +309,6 @@ def _vary(response: Response) -> Response:
 
 @blueprint.route("/sparql", methods=["GET", "HEAD", "POST"])
 def sparql() -> Response:
-    from .app import get_settings, get_store
-
     text, default_graphs, named_graphs = read_query()
     if text is None:
         return service_description()

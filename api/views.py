@@ -17,6 +17,7 @@ from graph.rdf import FORMATS as RDF_FORMATS
 from ingest.text import label_key
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from kg.store import Store
+from search.index import SYNTAXES, QuerySyntaxError
 
 from . import params
 from .errors import BadRequest, NotFound
@@ -169,7 +170,12 @@ def search_response(store: Store, settings: Mapping[str, Any],
     kind = params.choice(query, "kind", SEARCH_KINDS)
     filters = {name: value for name in ("path", "tag", "concept")
                if (value := params.text(query, name)) is not None}
-    found = store.index.search(q, limit=limit, offset=offset, kind=kind, filters=filters or None)
+    syntax = params.choice(query, "syntax", SYNTAXES, default="plain")
+    try:
+        found = store.index.search(q, limit=limit, offset=offset, kind=kind,
+                                   filters=filters or None, syntax=syntax)
+    except QuerySyntaxError as e:  # the message is Whoosh's parser's
+        raise BadRequest(f"query syntax: {e}", code="invalid_query") from None
     pattern = settings["docs_url"]
     results = []
     for hit in found["results"]:
@@ -204,14 +210,16 @@ def suggest_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
 
 
 def per_build(name: str, store: Store, build: Callable[[], T]) -> T:
-    """``build()``, computed once per store build and kept on the Flask app (outside a
-    request, as from the CLI, computed each time): indexes the pages derive from the
-    graph, which a new build replaces."""
+    """``build()``, computed once per store build and kept on the Flask app until it moves
+    to another build (outside a request, as from the CLI, computed each time): indexes
+    the pages derive from the graph, which a new build replaces."""
     from flask import current_app, has_request_context
+
+    from .context import PER_BUILD
 
     if not has_request_context():
         return build()
-    cache = current_app.extensions.setdefault("kg.per_build", {})
+    cache = current_app.extensions.setdefault(PER_BUILD, {})
     held = cache.get(name)
     if held is None or held[0] is not store.graph:
         held = cache[name] = (store.graph, build())

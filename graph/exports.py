@@ -4,8 +4,8 @@ Serialising the dataset on every ``/api/export`` request cost 131 s and +1.6 GB 
 server worker on the Kubernetes docs. A build never changes once published, so each
 format is written at most once per build, the first time it is asked for, to
 ``BUILD/exports/graph.<ext>`` (or, when the build folder is read-only to the server, to
-a folder named after the build in the temporary directory), and then served as a file
-with its ETag and length.
+a private folder named after the build in the temporary directory), and then served as
+a file with its ETag and length.
 
 The file is written by a child process (``python -m graph.exports BUILD FORMAT OUT``),
 so no server worker grows by the dataset; the line and Turtle formats stream from
@@ -18,10 +18,12 @@ instead of writing it again, and the file appears by ``os.replace`` only once co
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import logging
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -45,8 +47,8 @@ class ExportError(Exception):
 
 
 def _folder(build: Path) -> Path:
-    """Where a build's exports live: in the build if we may write there, else a
-    folder of the temporary directory named after the build's path."""
+    """Where a build's exports live: in the build if we may write there, else in the
+    temporary directory (``_temporary_folder``)."""
     folder = build / "exports"
     try:
         folder.mkdir(exist_ok=True)
@@ -54,10 +56,43 @@ def _folder(build: Path) -> Path:
             return folder
     except OSError:
         pass
+    return _temporary_folder(build)
+
+
+def _temporary_folder(build: Path) -> Path:
+    """``TMP/kg-exports-<uid>/<build>-<hash of its path>``: one per user and build, so
+    every worker serves the file one of them wrote. Anyone may create folders in the
+    temporary directory, and a file planted there would be served as the export, so the
+    folder and its parent are used only when they are directories of ours that no one
+    else may enter; otherwise this process writes its exports to a fresh private
+    folder."""
     digest = hashlib.sha1(str(build.resolve()).encode()).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / "kg-exports" / f"{build.name}-{digest}"
-    folder.mkdir(parents=True, exist_ok=True)
+    parent = Path(tempfile.gettempdir()) / f"kg-exports-{os.geteuid()}"
+    folder = parent / f"{build.name}-{digest}"
+    for part in (parent, folder):
+        try:
+            part.mkdir(mode=0o700, exist_ok=True)
+            private = _is_private(part)
+        except OSError:
+            private = False
+        if not private:
+            log.warning("%s is not a private folder of this user; exports of %s are "
+                        "written to a fresh one", part, build.name)
+            return _fresh_private_folder(str(build.resolve()))
     return folder
+
+
+def _is_private(folder: Path) -> bool:
+    """A directory (not a link to one) owned by us, closed to group and others."""
+    info = os.lstat(folder)
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+            and not info.st_mode & 0o077)
+
+
+@functools.lru_cache(maxsize=16)
+def _fresh_private_folder(build: str) -> Path:
+    """A new folder only we can enter (``mkdtemp``), one per build for this process."""
+    return Path(tempfile.mkdtemp(prefix="kg-exports-"))
 
 
 def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
@@ -97,8 +132,8 @@ def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
 def etag(path: Path) -> str:
     """A strong ETag for an export file: the build and format are in its path, and a
     file is never rewritten in place, so path, size and time identify its content."""
-    stat = path.stat()
-    raw = f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    info = path.stat()
+    raw = f"{path.resolve()}\0{info.st_size}\0{info.st_mtime_ns}"
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 

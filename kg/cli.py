@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--kind", choices=("section", "concept"))
     search.add_argument("--json", action="store_true", help="print the API's JSON")
+    search.add_argument("--syntax", choices=("plain", "whoosh"), default="plain",
+                        help="whoosh: Whoosh's query language (title:probe AND kind:section)")
     search.set_defaults(run=cmd_search)
 
     related = sub.add_parser("related", help="concepts related to a concept")
@@ -342,8 +344,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
         body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
+                                                 "syntax": args.syntax,
                                                  **({"kind": args.kind} if args.kind else {})})
-    except ApiError as exc:
+    except ApiError as exc:  # a kind, or a query the syntax refuses
         print(f"kg: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:

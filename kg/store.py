@@ -203,10 +203,15 @@ def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -
 
 
 def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
-    """The search index, then opened as a server opens it; what the previous build's
-    index analysed is reused."""
-    SearchIndex.build(folder, corpus.notes, corpus.concepts, procs=2, previous=previous).close()
-    SearchIndex.open(folder).close()
+    """The search index, starting from the previous build's segments; then opened as a
+    server opens it, and searched once (a searcher reads every segment and the score
+    table, which opening alone does not)."""
+    SearchIndex.build(folder, corpus.notes, corpus.concepts, previous=previous).close()
+    index = SearchIndex.open(folder)
+    try:
+        index.doc_count
+    finally:
+        index.close()
 
 
 def _check_graph(path: Path) -> None:

@@ -1,8 +1,10 @@
-"""Turn ingest records into index documents and the synonym table stored beside them."""
+"""Turn ingest records into index documents (and the synonym table stored beside them),
+and stored documents back into records (:class:`StoredDoc`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ingest.model import Concept, Note, Section
@@ -72,13 +74,13 @@ def documents(
                 "labels": normalize("\n".join(labels)),
                 "breadcrumb": normalize(LIST_SEP.join(section.breadcrumb)),
                 "body": normalize(section.text),
-                "concepts": ",".join(dict.fromkeys(section.concepts)),
+                "concept": ",".join(dict.fromkeys(section.concepts)),
                 "heads": section.concept or "",
                 "defines": ",".join(defines),
                 "path": note.path,
                 "anchor": section.anchor,
                 "line": section.line,
-                "tags": ",".join(tags),
+                "tag": ",".join(tags),
             }
 
     for concept in concept_list:
@@ -106,11 +108,54 @@ def documents(
             "labels": normalize("\n".join(names)),
             "breadcrumb": normalize(LIST_SEP.join(breadcrumb)),
             "body": normalize(definition),
-            "concepts": concept.id,
+            "concept": concept.id,
             "heads": "",
             "defines": "",
             "path": path,
             "anchor": anchor,
             "line": line,
-            "tags": ",".join(tags),
+            "tag": ",".join(tags),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDoc:
+    """What a result, a filter, a facet and the re-ranking need of one indexed document,
+    made from its Whoosh stored fields (see :func:`documents` for their meaning)."""
+
+    kind: str
+    id: str
+    title: str
+    labels: str
+    breadcrumb: tuple[str, ...]
+    body: str  # the stored body, or (a concept without definition) its labels
+    path: str
+    anchor: str
+    line: int
+    concepts: tuple[str, ...]
+    tags: tuple[str, ...]
+    heads: str
+    defines: frozenset[str]
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> StoredDoc:
+        labels = stored.get("labels") or ""
+        return cls(
+            kind=stored.get("kind") or "",
+            id=stored.get("id") or "",
+            title=stored.get("title") or "",
+            labels=labels,
+            breadcrumb=tuple(_split(stored.get("breadcrumb"), LIST_SEP)),
+            body=stored.get("body") or ", ".join(_split(labels, "\n")),
+            path=stored.get("path") or "",
+            anchor=stored.get("anchor") or "",
+            line=int(stored.get("line") or 0),
+            concepts=tuple(_split(stored.get("concept"))),
+            tags=tuple(_split(stored.get("tag"))),
+            heads=stored.get("heads") or "",
+            defines=frozenset(_split(stored.get("defines"))),
+        )
+
+
+def _split(value: str | None, sep: str = ",") -> list[str]:
+    return [v for v in (value or "").split(sep) if v]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from whoosh.fields import ID, STORED, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-# 2: Whoosh keeps the stored fields only; the term statistics, scores, vocabulary and
-# per-document data a searcher needs are computed once at build time (search.index).
-SCHEMA_VERSION = 2
+from search.analysis import text_analyzer
+
+# 3: the text fields are real Whoosh fields (postings with positions); 2 stored only.
+SCHEMA_VERSION = 3
 
 # Separator for list values stored in one text field (breadcrumb); the tokenizer treats
 # it as a word break, and readers split on it.
 LIST_SEP = "\x1f"
 
 # Query-time boosts per searchable field (applied to every term clause, so changing
-# them needs no re-index). BM25F scores each field; these multiply the field's share.
+# them needs no re-index). BM25 scores each field; these multiply the field's share.
 FIELD_BOOSTS: dict[str, float] = {
     # Concept labels and aliases (for a section: labels of the concepts it defines or
     # its heading names). A hit here means "this is about X", the strongest signal.
@@ -28,30 +29,34 @@ FIELD_BOOSTS: dict[str, float] = {
 }
 TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 
+# The fields Whoosh's query syntax (``syntax=whoosh``) offers; plain words search the
+# text fields. ``concept`` and ``tag`` hold comma-separated ids, matched exactly.
+SYNTAX_FIELDS: tuple[str, ...] = ("title", "body", "concept", "path", "tag", "kind")
+
 
 def build_schema() -> Schema:
     """The schema of documents of kind ``section`` and ``concept``.
 
-    Whoosh holds the documents' stored fields (and the unique id); it indexes no text.
-    The searchable fields (``TEXT_FIELDS``) are analysed by ``search.analysis`` once, at
-    build time, into the score tables ``search.index`` writes beside the Whoosh files:
-    Whoosh's pure-Python postings writer was most of an ingest, and its matchers are
-    not used at query time (phrases are checked on the stored text).
+    The text fields are analysed by ``search.analysis.text_analyzer`` (words, their
+    parts, Porter stems; Korean by ``search.korean``) and keep positions for phrases.
+    ``kind``, ``path``, ``concept`` and ``tag`` are exact values, for filters and for
+    Whoosh's query syntax. The rest is stored for results, snippets and re-ranking.
     """
+    analyzer = text_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
-        kind=STORED(),
-        title=STORED(),
-        labels=STORED(),
-        breadcrumb=STORED(),
-        body=STORED(),
-        concepts=STORED(),
+        kind=ID(stored=True),
+        title=TEXT(analyzer=analyzer, stored=True),
+        labels=TEXT(analyzer=analyzer, stored=True),
+        breadcrumb=TEXT(analyzer=analyzer, stored=True),
+        body=TEXT(analyzer=analyzer, stored=True),
+        concept=KEYWORD(stored=True, commas=True),
+        tag=KEYWORD(stored=True, commas=True),
+        path=ID(stored=True),
         # The concept the section heading names, and the concepts it is the defining
         # section of: ranking signals ("defining section above passing mentions").
         heads=STORED(),
         defines=STORED(),
-        path=STORED(),
         anchor=STORED(),
         line=STORED(),
-        tags=STORED(),
     )

@@ -3,14 +3,23 @@
 Whoosh's ``terms_within`` scans the whole lexicon computing edit distances in Python;
 here the vocabulary is held in memory, bucketed by first letter and length, so a fuzzy
 lookup touches a few hundred words. Results are cached per word.
+
+The vocabulary of an index (word -> documents having it) is counted from the documents
+when the index is written and saved beside it as JSON, for that index generation.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from itertools import chain
+from typing import Any
+
+from search.analysis import WORD_RE, word_stems
 
 
 def allowed_typos(word: str) -> int:
@@ -141,3 +150,57 @@ class Vocabulary:
         maxdist = 1 if len(word) <= 4 else 2
         found = self.fuzzy(word, maxdist, 1)
         return found[0][0] if found else None
+
+
+# -- the vocabulary of an index ------------------------------------------------------------
+
+VOCABULARY_FILE = "kg-vocabulary.json"
+VOCABULARY_VERSION = 1  # change with anything that changes spelling_words
+SPELLING_FIELDS = ("title", "labels", "body")
+
+
+def spelling_words(doc: Mapping[str, Any]) -> set[str]:
+    """The unstemmed terms of a document's title, labels and body: what typos are
+    corrected to and prefixes completed with (stored fields or an index document)."""
+    words: set[str] = set()
+    for field in SPELLING_FIELDS:
+        for word in WORD_RE.findall(doc.get(field) or ""):
+            words.update(word_stems(word)[1])
+    return words
+
+
+def vocabulary_counts(docs: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """word -> the number of documents having it (see :func:`spelling_words`)."""
+    return Counter(chain.from_iterable(map(spelling_words, docs)))
+
+
+def save_vocabulary(storage: Any, counts: Mapping[str, int], generation: int,
+                    key: Any) -> None:
+    """Write the counts beside the index, for its ``generation`` (JSON, versioned)."""
+    payload = {"version": VOCABULARY_VERSION, "generation": generation, "key": key,
+               "counts": dict(sorted(counts.items()))}
+    f = storage.create_file(VOCABULARY_FILE)
+    f.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    f.close()
+
+
+def load_vocabulary(storage: Any, generation: int, key: Any) -> dict[str, int] | None:
+    """The counts saved for this index generation and analysis ``key``, or None (then
+    they are counted again from the stored documents). The version is checked before
+    the counts are decoded; anything malformed counts as missing."""
+    if not storage.file_exists(VOCABULARY_FILE):
+        return None
+    f = storage.open_file(VOCABULARY_FILE)
+    try:
+        payload = json.loads(bytes(f.read()).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    finally:
+        f.close()
+    if (not isinstance(payload, dict) or payload.get("version") != VOCABULARY_VERSION
+            or payload.get("generation") != generation or payload.get("key") != key):
+        return None
+    counts = payload.get("counts")
+    if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
+        return None
+    return counts

@@ -268,3 +268,65 @@ def test_an_export_that_cannot_be_written_is_a_503_without_paths(notes_build, tm
     assert response.status_code == 503
     error = response.get_json()["error"]
     assert error["code"] == "export_failed" and str(tmp_path) not in error["message"]
+
+
+def _read_only_build(notes_build, tmp_path):  # noqa: ANN001, ANN202
+    """A copy of the build where ``exports`` cannot be a folder (root may write even to a
+    read-only folder, so the test blocks the name instead)."""
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(notes_build[1].build, build, ignore=shutil.ignore_patterns("exports"))
+    (build / "exports").write_text("not a folder")
+    return build
+
+
+@pytest.mark.parametrize("planted_by", ["anyone (mode 777)", "another user"])
+def test_exports_of_a_read_only_build_never_use_a_folder_someone_else_prepared(
+        notes_build, tmp_path, monkeypatch, planted_by):
+    import hashlib
+    import os
+    import tempfile
+
+    from graph.exports import export_file
+
+    if planted_by == "another user" and os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    build = _read_only_build(notes_build, tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    digest = hashlib.sha1(str(build.resolve()).encode()).hexdigest()[:16]
+    planted = tmp_path / "tmp" / f"kg-exports-{os.geteuid()}" / f"{build.name}-{digest}"
+    planted.mkdir(parents=True)
+    (planted / "graph.nt").write_text('<urn:x> <urn:y> "planted" .\n')
+    planted.parent.chmod(0o700)  # only the build's own folder is open
+    if planted_by == "another user":
+        for folder in (planted.parent, planted):
+            folder.chmod(0o700)
+            os.chown(folder, 65534, 65534)
+    else:
+        planted.chmod(0o777)
+
+    path = export_file(build, "ntriples")
+
+    assert planted not in path.parents
+    assert b"planted" not in path.read_bytes() and path.stat().st_size > 0
+    assert path.parent.stat().st_mode & 0o077 == 0 and path.parent.stat().st_uid == os.geteuid()
+
+
+def test_exports_of_a_read_only_build_are_shared_through_a_private_folder(
+        notes_build, tmp_path, monkeypatch):
+    import os
+    import tempfile
+
+    from graph.exports import export_file
+
+    build = _read_only_build(notes_build, tmp_path)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+
+    path = export_file(build, "ntriples")
+
+    assert path.parent.parent == tmp_path / "tmp" / f"kg-exports-{os.geteuid()}"
+    for folder in (path.parent, path.parent.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700
+    assert export_file(build, "ntriples") == path  # the next worker finds it

@@ -416,6 +416,35 @@ def test_memory_stays_bounded_over_store_swaps(tmp_path, notes_build, monkeypatc
         gc.unfreeze()  # the app froze what it held; let the test's stores go
 
 
+def test_a_swap_frees_what_pages_kept_for_the_build_it_leaves(tmp_path, notes_build,
+                                                              monkeypatch):
+    """Pages keep indexes derived from a build's graph (``views.per_build``); they used to
+    keep the old build's graph alive until a page that needs them was asked for again."""
+    import gc
+    import shutil
+    import weakref
+
+    from api.app import create_app
+    from kg import store as store_module
+    from kg.store import publish
+
+    store = tmp_path / "store"
+    shutil.copytree(notes_build[1].root, store, symlinks=True)
+    monkeypatch.setattr(store_module, "RELOAD_CHECK_SECONDS", 0.0)
+    client = create_app({"store": str(store), "TESTING": True}).test_client()
+    try:
+        assert client.get("/concepts").status_code == 200  # keeps the concept rows
+        old_graph = weakref.ref(client.application.extensions["kg"]["store"].graph)
+        build = store / "builds" / "29990101T000000-next"
+        shutil.copytree((store / "current").resolve(), build)
+        publish(store, build)
+        assert client.get("/healthz").get_json()["build"] == build.name
+        gc.collect()
+        assert old_graph() is None
+    finally:
+        gc.unfreeze()  # the app froze what it held; let the test's stores go
+
+
 def test_the_table_limit_is_a_setting_and_a_change_of_it_rebuilds(tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()

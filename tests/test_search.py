@@ -469,27 +469,6 @@ def test_build_and_open_directory(tmp_path):
     opened.close()
 
 
-def test_build_with_two_processes_writes_the_same_index(tmp_path):
-    notes, concepts = corpus()
-    queries = ["svc", "pod restart", '"rolling update"', "deploymnet", "파드"]
-    one = SearchIndex.build(tmp_path / "one", notes, concepts)
-    two = SearchIndex.build(tmp_path / "two", notes, concepts, procs=2)
-    assert [two.search(q) for q in queries] == [one.search(q) for q in queries]
-    one.close()
-    two.close()
-    reopened = SearchIndex.open(tmp_path / "two")
-    assert [reopened.search(q) for q in queries] == [
-        SearchIndex.in_memory(notes, concepts).search(q) for q in queries]
-    reopened.close()
-    from whoosh.index import open_dir
-
-    def stored(path):
-        with open_dir(path).searcher() as searcher:
-            return list(searcher.reader().iter_docs())
-
-    assert stored(tmp_path / "two") == stored(tmp_path / "one")
-
-
 def test_build_refuses_a_non_empty_directory(tmp_path):
     (tmp_path / "x").write_text("x")
     notes, concepts = corpus()
