@@ -197,7 +197,12 @@ _DEFINING_VERB = (r"(?:is|are|was|lets?|allows?|provides?|gives?|enables?|descri
 
 def defines(label: str, evidence: Evidence | None) -> bool:
     """Whether a sentence opens by saying what ``label`` is or does ("A ReplicaSet's
-    purpose is …", "Ingress exposes …" does not count: only defining verbs)."""
+    purpose is …", "Ingress exposes …" does not count: only defining verbs).
+
+    Stricter than ``ingest.subject.acts`` (any present-tense verb), which picks the best
+    definition among concepts that exist: this one decides whether a heading becomes a
+    concept at all, and with any verb list items under a heading ("Soft eviction
+    thresholds …") turn into kinds of it."""
     if evidence is None:
         return False
     pattern = rf"^(?:(?:a|an|the)\s+)?{re.escape(label)}(?:s|es)?(?:'s|’s)?\s+(?:\w+\s+)?" \

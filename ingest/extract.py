@@ -593,17 +593,22 @@ def _clause_subject(text: str, mentions: list[Mention], index: int) -> Mention:
     return mentions[index]
 
 
+def _title_words(title: str) -> list[str]:
+    """A heading's words without its asides: "Health checks (probes)" → Health, checks."""
+    return re.sub(r"\([^)]*\)", " ", title).split()
+
+
 def _same_head(child: str, parent: str) -> bool:
     """"Log backend" under "Audit backends": the child names one of the parent's kind."""
     def head(title: str) -> str:
-        words = re.sub(r"\([^)]*\)", " ", title).lower().split()
-        return label_key(words[-1]) if words else ""
+        words = _title_words(title)
+        return label_key(words[-1].lower()) if words else ""
     return bool(head(child)) and head(child) == head(parent)
 
 
 def _names_a_class(title: str) -> bool:
     """"Pod conditions", "Audit backends": a heading naming a class of things."""
-    words = re.sub(r"\([^)]*\)", " ", title).strip().split()
+    words = _title_words(title)
     last = words[-1].lower() if words else ""
     return len(words) <= 4 and last.isalpha() and last.endswith("s") and not last.endswith(
         ("ss", "us", "is", "ics"))
