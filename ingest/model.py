@@ -148,6 +148,22 @@ class FileError:
     fatal: bool = True
 
 
+@dataclass(slots=True, frozen=True)
+class Finding:
+    """Something the author should look at, found while building or linting the graph:
+    a wikilink to nothing, a review decision whose target is gone, a concept never
+    defined. ``subject`` is the concept label or note path it is about; ``path`` and
+    ``line`` where to look (the note, or the review file); ``hint`` how to fix it."""
+
+    kind: str
+    severity: str  # "error" | "warning" | "info"
+    subject: str
+    path: str
+    line: int
+    message: str
+    hint: str = ""
+
+
 @dataclass(slots=True)
 class Corpus:
     """The result of an ingest run: what the graph and the index are built from."""
@@ -156,6 +172,10 @@ class Corpus:
     concepts: dict[str, Concept] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    # What ingest found for ``kg lint`` to report (dangling wikilinks, stale review
+    # decisions, rejected relations a note still states); lint adds what it reads off
+    # the built graph.
+    findings: list[Finding] = field(default_factory=list)
     # What the notes were linked with, the ingest code and the lexicon, as a hash ("" if
     # unknown): with the notes' own hashes it tells which records of a note an earlier
     # build made the same way.
