@@ -50,7 +50,7 @@ MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec stat
                               "items labels annotations".split())
 ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
                "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9,
-               "glossary": 1, "kinds": 1, "title": 1}  # a glossary entry's title: the page's heading
+               "glossary": 1, "kinds": 1, "title": 1, "acronym": 10}  # a glossary entry's title: the page's heading
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
@@ -98,9 +98,10 @@ class Linker:
         """Changes whenever anything ``link_one`` reads changes: the label keys and their
         concepts, which keys are quiet, which concepts are fields, the concepts' labels."""
         sha = hashlib.sha1()
-        quiet, code = self.lexicon.quiet, self.lexicon.code
+        quiet, code, cased = self.lexicon.quiet, self.lexicon.code, self.lexicon.cased
         for key, owner in sorted(self.lexicon.keys.items()):
-            sha.update(f"{key}\0{owner}\0{key in quiet}\0{key in code}\n".encode())
+            sha.update(f"{key}\0{owner}\0{key in quiet}\0{key in code}\0{key in cased}\n"
+                       .encode())
         for concept_id, concept in sorted(self.concepts.items()):
             sha.update(f"{concept_id}\0{concept.label}\0{concept_id in self.fields}\n".encode())
         return sha.hexdigest()
@@ -137,7 +138,8 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
         concept.alt_labels.update(term.translation_aliases)
         concepts[term.id] = concept
         for label in term.all_labels:
-            lexicon.add(label, term.id, quiet=_quiet(label))
+            lexicon.add(label, term.id, quiet=_quiet(label),
+                        cased=term.cased and label == term.label)
         if is_field_label(term.label, term.aliases):
             linker.fields.add(term.id)
     admission = Admission.of(candidates, usage or Counter(), outlines)
@@ -145,7 +147,8 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
     # nothing (a key keeps its first owner), and notes repeat the same labels thousands of times
     settled: set[str] = set()
     for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
-        if candidate.definition is None and candidate.label in settled:
+        if candidate.definition is None and candidate.label in settled \
+                and not candidate.aliases:
             continue
         if candidate.origin == "code" or (
                 candidate.origin == "capitalised" and linker.resolve(candidate.label)):
@@ -209,6 +212,8 @@ class Admission:
         outline = candidate.path in self.outlines
         if linker.lexicon.lookup(label) is not None:
             return True  # the vocabulary or a stronger candidate already names it
+        if origin == "acronym":
+            return False  # an acronym only adds a label to a concept named otherwise
         if origin == "capitalised":
             # a run of capitalised words, or a word capitalised again and again
             # (in an outline its author capitalises names on purpose: once is enough)

@@ -100,7 +100,9 @@ _DETS = (r"(?:(?:the|a|an|one|two|three|one or more|zero or more|multiple|severa
          r"\d+)\s+)*")
 _NEGATION = re.compile(r"\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|"
                        r"aren't|didn't|neither|nor|without|instead of|rather than)\b|n't\b")
-_RELATIVE = r"(?:,\s*)?(?:(?:which|that|who)\s+)?"
+# a comma opens a relative clause only with its pronoun: "X, which uses Y"; after a bare
+# comma a verb starts another clause ("… the image, use kubectl set image")
+_RELATIVE = r"(?:,?\s*(?:which|that|who)\s+)?"
 _BE = r"(?:(?:is|are|was|were|be|been|being|gets?|got|can be|will be|must be|may be)\s+)?"
 
 
@@ -158,6 +160,13 @@ _FOLLOWERS = frozenset(
     "objects object resources resource instances instance replicas service addon add-on "
     "plugin component daemon agent gets becomes starts stays keeps remains needs receives "
     "sees fails stops ends shows takes waits".split()) | _PREPOSITIONS
+# irregular past participles: like "-ed" words they open a modifier after the head noun
+# ("a Finite Automaton built from …", "an LL Parser written by hand")
+_PARTICIPLES = frozenset(
+    "built written made held kept sent set done given known shown taken seen found left put "
+    "bound drawn chosen driven grown thrown brought bought caught taught told sold led fed "
+    "meant spent cut split spread begun hidden broken spoken frozen stolen worn torn "
+    "laid paid said run".split())
 _HEAD_NOUNS = frozenset("objects object resources resource instances instance replicas service "
                         "addon add-on plugin component daemon agent".split())
 _WORD = re.compile(r"[A-Za-z][\w\-]*|\S")
@@ -197,7 +206,7 @@ def object_ok(after: str, *, strict: bool = False) -> bool:
     token = word.group(0).lower() if word else ""
     if strict:  # "an Envoy based ingress controller", "a Layer 3 networking solution"
         return token in _FOLLOWERS and token not in _HEAD_NOUNS
-    return token in _FOLLOWERS or token.endswith(("ed", "ing", "ly"))
+    return token in _FOLLOWERS or token in _PARTICIPLES or token.endswith(("ed", "ing", "ly"))
 
 
 @lru_cache(maxsize=1 << 16)
