@@ -77,6 +77,11 @@ GENERIC_HEADS = frozenset("object objects resource resources".split())
 _PREDICATE_NOMINAL = re.compile(r"\b(?:is|are)\s+(?:an?|the|one)\s+(?:[\w\-]+\s+){0,2}$")
 _RELATIVE_START = re.compile(r"^\s*,?\s*(?:that|which|who)\s")
 _BY_LABEL = re.compile(r"(?i)label|selector|field")
+# "A NetworkPolicy chooses the Pods it applies to with a podSelector": choosing by a
+# selector is selecting (without one, "finds" and "picks" say nothing of how)
+_CHOOSES = re.compile(r"^\s+(?:chooses|picks|finds|matches)\s+(?:(?:the|its|their|all|every)\s+)?$")
+_WITH_SELECTOR = re.compile(r"^[^.;:]*?\b(?:with|by|using|via|through)\s+(?:an?\s+|its\s+|the\s+|"
+                            r"their\s+)?(?:label\s+)?`?\w*selector\b", re.IGNORECASE)
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
 _LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
@@ -575,11 +580,56 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
                                               linker.manifest_key, linker.is_field,
                                               linker.lexicon.lookup)
             continue
+        if block.kind == "table":
+            yield from _table_relations(block, path, linker)
         bullet = block.kind == "item"
         thing = own if own and not linker.is_field(own) else None
         for sentence in reading.sentences_of(block):
             yield from _sentence_relations(sentence, path, context, thing, bullet, outline,
                                            linker, seen)
+
+
+_CELL_REST = re.compile(r"^[\s`*_]*(?:(?:the|a|an|each|every|all|any|one|its)\s+)*[\s`*_]*$",
+                        re.IGNORECASE)
+
+
+def _table_relations(block: Block, path: str, linker: Linker) -> Iterator[Relation]:
+    """A column whose header is a relation phrase ("Runs on", "Uses") relates each row's
+    first cell to the thing in that column: ``| kubelet | every Node |`` under
+    ``| Component | Runs on |`` says the kubelet runs on the Node. Both cells must name
+    one concept and nothing else, or the row says something the header does not."""
+    rows = block.text.split("\n")
+    header = rows[0].split(" | ")
+    readings = {column: frame_between(f" {name.strip().lower()} ")
+                for column, name in enumerate(header) if column}
+    readings = {column: found for column, found in readings.items() if found}
+    if not readings:
+        return
+    for offset, row in enumerate(rows[2:], 2):
+        cells = row.split(" | ")
+        if len(cells) != len(header):
+            continue
+        subject = _only_concept(cells[0], linker)
+        if subject is None:
+            continue
+        for column, found in readings.items():
+            target = _only_concept(cells[column], linker)
+            if target is None or target == subject:
+                continue
+            source, target = (target, subject) if found.reverse else (subject, target)
+            evidence = Evidence(_clean(f"{rows[0]}: {row}"), path, block.line + offset)
+            yield Relation(source, target, found.type, evidence, 1.0, found.confidence)
+
+
+def _only_concept(cell: str, linker: Linker) -> str | None:
+    """The concept a table cell names when it names one and nothing more ("every Node")."""
+    mentions = linker.lexicon.find(cell)
+    if len(mentions) != 1:
+        return None
+    mention = mentions[0]
+    if not _CELL_REST.match(cell[:mention.start]) or not _CELL_REST.match(cell[mention.end:]):
+        return None
+    return mention.concept
 
 
 def _generic_head(text: str, mention: Mention) -> bool:
@@ -822,6 +872,9 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             if clause is not left and subject_ok(text[:clause.start]):
                 yield from emit(clause.concept, right.concept, found.type, found.confidence)
             continue
+        if found is None and _CHOOSES.match(between) and _WITH_SELECTOR.match(
+                text[right.end:]):
+            found = Reading("selects", False, confidence.SELECT_WITH)
         if found is None and (is_a(between) or is_kind_of_tail(between, after)) \
                 and not linker.is_field(left.concept) and object_ok(after, strict=True):
             found = Reading("broader", False, IS_A_CONFIDENCE)

@@ -68,6 +68,10 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"proxies (?:traffic |requests |connections )?to|"
      r"load[- ]balances? (?:traffic |requests )?(?:across|to|between)|"
      r"(?:sends?|directs?|distributes?) (?:traffic|requests|packets|connections) to|"
+     r"(?:spreads?|distributes?|balances?) (?:the )?(?:traffic|requests|load|connections) "
+     r"(?:over|across|among|between)|"
+     # "routes HTTP(S) by host name and path to": what is routed, and how, in between
+     r"routes? [\w()/\- ]{1,40}? to|"
      r"stands? in front of|sits? in front of|is in front of",
      r"",
      0.6),
@@ -159,7 +163,9 @@ _FOLLOWERS = frozenset(
     "could will would must should may might as than then also only too instead "
     "objects object resources resource instances instance replicas service addon add-on "
     "plugin component daemon agent gets becomes starts stays keeps remains needs receives "
-    "sees fails stops ends shows takes waits".split()) | _PREPOSITIONS
+    "sees fails stops ends shows takes waits "
+    # a pronoun after a noun opens a reduced relative clause: "the Pods it applies to"
+    "it they we you he she".split()) | _PREPOSITIONS
 # irregular past participles: like "-ed" words they open a modifier after the head noun
 # ("a Finite Automaton built from …", "an LL Parser written by hand")
 _PARTICIPLES = frozenset(

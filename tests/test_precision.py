@@ -161,3 +161,22 @@ def test_an_acronym_after_its_spelled_out_name_is_an_alias(names):
 def test_a_verb_after_a_bare_comma_starts_another_clause(names):
     """"If you only need a new Image, use kubectl …": the reader uses kubectl."""
     assert not said_in(names, "a new Image, use kubectl")
+
+
+def test_a_table_column_headed_by_a_relation_relates_each_row(names):
+    """"| kubelet | every Node |" under "| Component | Runs on |": the kubelet runs on
+    the Node. A cell naming more than one thing says nothing; a column headed "Job"
+    states no relation."""
+    assert ("kubelet", "runsOn", "node") in typed(names)
+    assert ("kube-proxy", "runsOn", "node") in typed(names)
+    assert not any(s == "coredns" for s, _, _ in typed(names))  # "Pods in kube-system"
+    assert not any(s == "etcd" for s, _, _ in typed(names))
+    row = next(r for r in names.relations if r.source == "kubelet" and r.type == "runsOn")
+    assert "Runs on" in row.evidence.text and row.evidence.line == 12
+
+
+def test_choosing_with_a_selector_is_selecting_and_routing_verbs_route(names):
+    assert ("networkpolicy", "selects", "pod") in typed(names)
+    # finding a Node is not said to be by labels: nothing is claimed
+    assert not said_in(names, "finds a Node")
+    assert ("service", "routesTo", "pod") in typed(names)
