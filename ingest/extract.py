@@ -151,7 +151,16 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
     # labels the lexicon already holds: registering one again without a definition changes
     # nothing (a key keeps its first owner), and notes repeat the same labels thousands of times
     settled: set[str] = set()
-    for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
+    # an acronym spelled out somewhere ("Battery Management System (BMS)") waits until
+    # the spelled-out name has taken it as a label; only then may it be a name of its own
+    spelled = {label_key(a) for c in candidates if c.origin == "acronym" for a in c.aliases}
+
+    def rank(candidate: Candidate) -> float:
+        if candidate.origin == "capitalised" and label_key(candidate.label) in spelled:
+            return ORIGIN_RANK["acronym"] + 1
+        return ORIGIN_RANK.get(candidate.origin, 9)
+
+    for candidate in sorted(candidates, key=rank):
         if candidate.definition is None and candidate.label in settled \
                 and not candidate.aliases:
             continue

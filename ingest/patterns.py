@@ -47,7 +47,9 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"uses?|mounts?|references?|consumes?|relies on|rely on|depends on|depend on|"
      r"points? to|refers? to|is backed by|are backed by|reads? from|pulls?|"
      r"is (?:available|provided|served|exposed) (?:through|via)|"
-     r"are (?:available|provided|served|exposed) (?:through|via)",
+     r"are (?:available|provided|served|exposed) (?:through|via)|"
+     # an input of a computation: "ABV is calculated from OG and FG"
+     r"(?:is|are) (?:calculated|computed|derived|worked out) from",
      r"used|mounted|referenced|consumed",
      0.75),
     ("contains",
@@ -68,6 +70,8 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"proxies (?:traffic |requests |connections )?to|"
      r"load[- ]balances? (?:traffic |requests )?(?:across|to|between)|"
      r"(?:sends?|directs?|distributes?) (?:traffic|requests|packets|connections) to|"
+     r"(?:sends?|delivers?|feeds?|carries|carry|passes|pass) (?:\w+ )?(?:power|current|energy|"
+     r"data|traffic|requests|packets|connections) to|"
      r"(?:spreads?|distributes?|balances?) (?:the )?(?:traffic|requests|load|connections) "
      r"(?:over|across|among|between)|"
      # "routes HTTP(S) by host name and path to": what is routed, and how, in between
@@ -96,7 +100,10 @@ INVERSE_VERBS: list[tuple[str, str, float]] = [
 _MODS = (r"(?:(?:also|automatically|then|typically|usually|always|only|directly|actually|"
          r"still|now|simply|just|each|generally|normally|often|mainly|primarily|indirectly|"
          r"can|could|will|would|must|should|may|might|does|do|did|is able to|are able to)\s+)*")
-_DETS = (r"(?:(?:the|a|an|one|two|three|one or more|zero or more|multiple|several|many|its|"
+# a count or a range of counts: "60 or 72", "one, two or three", "2-4"
+_COUNT = r"(?:\d+|one|two|three|four|five|six)"
+_DETS = (rf"(?:(?:{_COUNT}(?:(?:,|\s+or|\s+to|-)\s*{_COUNT})+|"
+         r"the|a|an|one|two|three|one or more|zero or more|multiple|several|many|its|"
          r"their|his|her|your|our|each|every|all|any|all the|some|this|that|these|those|"
          r"set of|a set of|a group of|a number of|a list of|number of|group of|other|"
          r"new|existing|matching|running|relevant|corresponding|underlying|given|same|"

@@ -127,8 +127,8 @@ def test_a_co_mention_hop_is_a_marked_last_resort(brewing):
 
 @pytest.fixture(scope="module")
 def names(vocabulary):
-    return ingest_paths([PRECISION / "names.md", PRECISION / "compiler.txt"], vocabulary,
-                        workers=1)
+    return ingest_paths([PRECISION / "names.md", PRECISION / "compiler.txt",
+                         PRECISION / "energy.txt"], vocabulary, workers=1)
 
 
 def test_a_name_declared_cased_is_not_its_everyday_lower_case_word(names):
@@ -180,3 +180,17 @@ def test_choosing_with_a_selector_is_selecting_and_routing_verbs_route(names):
     # finding a Node is not said to be by labels: nothing is claimed
     assert not said_in(names, "finds a Node")
     assert ("service", "routesTo", "pod") in typed(names)
+
+
+def test_an_acronym_used_alone_is_still_its_spelled_out_name(names):
+    """"BMS" on its own line is the Battery Management System, not a second concept."""
+    bms = next(c for c in names.concepts.values() if c.label == "Battery Management System")
+    assert "BMS" in bms.alt_labels
+    assert not any(c.label == "BMS" for c in names.concepts.values())
+
+
+def test_counts_inputs_and_delivery_frames(names):
+    ids = {c.label: c.id for c in names.concepts.values()}
+    assert (ids["Solar Panel"], "contains", ids["Photovoltaic Cell"]) in typed(names)
+    assert (ids["Grid-Tie Inverter"], "routesTo", ids["Utility Grid"]) in typed(names)
+    assert (ids["Daily Yield"], "uses", ids["Peak Sun Hours"]) in typed(names)
