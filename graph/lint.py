@@ -235,11 +235,12 @@ def _duplicates(concepts: list[dict[str, Any]], mentions: _Mentions) -> list[Fin
     for concept in concepts:
         for key in _name_keys(concept):
             by_key.setdefault(key, set()).add(concept["id"])
-    # (alias candidate, the concept it names, why): the one written less is the alias
-    # of a shared name; the acronym is the alias of its long form.
+    # (alias candidate, the concept it names, why): of a shared name, the one whose label
+    # is only that name, else the one written less; of an acronym, the acronym.
     pairs: dict[frozenset[str], tuple[dict[str, Any], dict[str, Any], str]] = {}
     for key, ids in sorted(by_key.items()):
-        ordered = sorted((by_id[cid] for cid in ids), key=lambda c: (len(c["sources"]), c["id"]))
+        ordered = sorted((by_id[cid] for cid in ids),
+                         key=lambda c: (label_key(c["label"]) != key, len(c["sources"]), c["id"]))
         for i, alias in enumerate(ordered):
             for main in ordered[i + 1:]:
                 pairs.setdefault(frozenset((alias["id"], main["id"])),
@@ -258,11 +259,15 @@ def _duplicates(concepts: list[dict[str, Any]], mentions: _Mentions) -> list[Fin
     found = []
     for alias, main, why in sorted(pairs.values(), key=lambda p: (p[0]["id"], p[1]["id"])):
         path, line = mentions.first(alias)
-        found.append(_finding(
-            "duplicate-concept", alias["label"], path, line,
-            f"{alias['label']} and {main['label']} look like one concept: {why}",
-            f"write “{main['label']} ({alias['label']})” where it is introduced, or merge "
-            "the two in the review file"))
+        if why.startswith("both"):
+            hint = (f"merge them in the review file, making “{alias['label']}” an alias of "
+                    f"“{main['label']}”, or rename one if they differ")
+        else:
+            hint = (f"write “{main['label']} ({alias['label']})” where it is introduced, or "
+                    "merge the two in the review file")
+        found.append(_finding("duplicate-concept", alias["label"], path, line,
+                              f"{alias['label']} and {main['label']} look like one concept: "
+                              f"{why}", hint))
     return found
 
 
