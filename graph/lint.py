@@ -8,7 +8,10 @@ leaves out the edge that closes each one, so a built graph has none left to find
 the store keeps them beside the graph (``findings.json``). :func:`lint` reads the rest
 off a built store: its ConceptGraph and its notes' records.
 
-The severity of every kind is decided here, in ``KINDS``, and nowhere else.
+The severity of every kind is declared here, in ``KINDS`` (the README's table): lint
+gives its own findings that severity, and ingest its own; ingest may rate one finding
+lower than its kind (a dangling "link" written as plain text, ``owner:: Team A``, may
+be a value, so it is a warning).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +47,8 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "broader-cycle": Kind("error", "concepts each stated to be a kind of the next, round "
                                    "to the first (skos:broader must not loop)"),
-    "dangling-link": Kind("error", "a wikilink to no note and no concept"),
+    "dangling-link": Kind("error", "a link to no note and no concept (a warning when the "
+                                   "target is plain text, as in owner:: Team A)"),
     "duplicate-concept": Kind("warning", "one concept under two labels: a name of one is a "
                                          "name of the other, or an abbreviation of it "
                                          "written beside it"),
@@ -95,7 +99,8 @@ def build_findings(corpus: Corpus) -> list[Finding]:
             hint = "remove the statement, or name the broader concept it meant"
         else:
             loop = " → ".join(label(c) for c in (*cycle.concepts, cycle.concepts[0]))
-            message = f"skos:broader cycle {loop}: each is stated to be a kind of the next ({where})"
+            message = (f"skos:broader cycle {loop}: each is stated to be a kind of the next "
+                       f"({where})")
             hint = (f"decide which is the broader concept and correct the other statement; "
                     f"until then the graph leaves out “{label(child)} is a kind of "
                     f"{label(parent)}”, the less supported")
@@ -127,7 +132,7 @@ def read_findings(path: str | os.PathLike[str]) -> list[Finding]:
         raise ValueError(f"{path}: 'findings' is not a list")
     findings = []
     for number, record in enumerate(records):
-        if not isinstance(record, dict) or any(
+        if not isinstance(record, dict) or record.get("severity") not in SEVERITIES or any(
                 type(record.get(name)) is not kind for name, kind in _FIELDS.items()):
             raise ValueError(f"{path}: finding {number} is malformed")
         findings.append(Finding(**{name: record[name] for name in _FIELDS}))
@@ -138,11 +143,10 @@ def read_findings(path: str | os.PathLike[str]) -> list[Finding]:
 def lint(graph: ConceptGraph, notes: Iterable[Mapping[str, Any]],
          stored: Iterable[Finding]) -> list[Finding]:
     """Every finding of a built store, most severe first, then by kind, note and line:
-    those the build kept (``stored``, their severity as ``KINDS`` says) and those read
-    off its graph and its notes' records (``notes.jsonl``)."""
+    those the build kept (``stored``, as ingest rated them) and those read off its graph
+    and its notes' records (``notes.jsonl``)."""
     notes = list(notes)
-    found = [replace(f, severity=KINDS[f.kind].severity) if f.kind in KINDS else f
-             for f in stored]
+    found = list(stored)
     concepts = [graph.concept(ref["id"]) for ref in graph.concepts(len(graph))[1]]
     mentions = _Mentions(notes)
     found += _concept_findings(graph, concepts, mentions)
