@@ -165,6 +165,17 @@ def test_a_build_made_before_lint_says_to_ingest_again(tmp_path, vocabulary):
     assert result.returncode == 2 and "run kg ingest again" in result.stderr
 
 
+def test_lint_never_lints_an_older_build_in_place_of_a_damaged_current_one(tmp_path,
+                                                                          vocabulary):
+    build([LINT_NOTES / "scratch.md"], tmp_path / "store", vocabulary)
+    current = build([LINT_NOTES / "bottling.md"], tmp_path / "store", vocabulary)[1].build
+    (current / "graph.json").write_text("{")
+    result = kg("lint", "--store", tmp_path / "store")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"kg: the current build of {tmp_path / 'store'} is "
+                                    "unreadable: ")
+
+
 # -- kg lint -------------------------------------------------------------------------------
 def test_kg_lint_prints_findings_grouped_by_kind_and_fails_on_errors(lint_store):
     result = kg("lint", "--store", lint_store.root)
