@@ -453,8 +453,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             raise StoreError(problem)
         store = Store.open(root)
         if store.rejected is not None:  # lint the build that is current, or say why not
-            raise StoreError(f"the current build of {root} is unreadable: "
-                             f"{store.rejected['reason']}")
+            raise StoreError(store.rejected["reason"])
         findings = store_findings(store)
     except StoreError as exc:
         print(f"kg: {exc}", file=sys.stderr)
