@@ -9,7 +9,7 @@ Layout::
       builds/<id>/graph.json    the ConceptGraph the API serves from
       builds/<id>/index/        the Whoosh index
       builds/<id>/notes.jsonl   the parsed notes (sections, blocks, lines) for note pages
-      builds/<id>/findings.json what ingest found for ``kg lint`` (graph.lint)
+      builds/<id>/findings.json what ingest found and the skos:broader cycles, for kg lint
       builds/<id>/manifest.json counts, settings and the files it was built from
       cache/parsed/, cache/links/  each note as parsed, and as linked (by the lexicon)
       .lock                     locked (lockf) by the one ingest that may run
