@@ -116,6 +116,17 @@ SCHEMAS: dict[str, Any] = {
         "evidence": array(ref("Evidence"))}),
     "SourceNote": obj({"path": STR, "title": STR, "count": INT, "sections": array(obj(
         {"anchor": STR, "line": INT, "title": STR}))}),
+    "Finding": obj({"kind": STR, "severity": {"enum": ["error", "warning", "info"]},
+                    "subject": {"type": "string", "description": "the concept's label or "
+                                                                "the note's path"},
+                    "path": STR, "line": INT, "message": STR, "hint": STR}),
+    "LintResponse": obj({"total": INT, "offset": INT, "limit": NINT,
+                         "counts": {"type": "object", "additionalProperties": INT,
+                                    "description": "every finding of the build, per kind"},
+                         "severities": {"type": "object", "additionalProperties": INT,
+                                        "description": "every finding of the build, per "
+                                                       "severity"},
+                         "findings": array(ref("Finding"))}),
     "SparqlResultsJson": {
         "description": "SPARQL 1.1 Query Results JSON (SELECT: head.vars + results.bindings; "
                        "ASK: boolean)",
@@ -305,6 +316,15 @@ def paths() -> dict[str, Any]:
             [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig", "json-ld", "xml",
                                        "ttl", "nt", "nq", "jsonld", "rdf", "rdfxml"],
                               "default": "turtle"}, "RDF serialisation (or an alias).")])},
+        "/api/lint": {"get": _op("What the notes are missing (kg lint): findings, most "
+                                 "severe first", {
+            "200": json_response("LintResponse"), "400": BAD}, [
+            param("kind", STR, "Comma-separated kinds to keep (see the README's kg lint "
+                  "table); default all."),
+            param("severity", {"enum": ["info", "warning", "error"], "default": "info"},
+                  "Only findings this severe or worse."),
+            param("limit", bounded(100, 1, 1000), "Findings per page."),
+            param("offset", bounded(0, 0, 1_000_000), "Findings to skip.")])},
         "/api/explore/{key}": {"get": _op("One concept with its links grouped for the "
                                           "explorer page (bounded; paged by part=)", {
             "200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN}, [

@@ -563,6 +563,15 @@ class ConceptGraph:
                         for p, a, n, t, _defined in rec["src"]],
         }
 
+    def defined_in(self, cid: str) -> list[dict[str, Any]]:
+        """The sections that define the concept (its heading, a "Term: …" item), in the
+        order ``concept()["sources"]`` lists them first; [] for an unknown id."""
+        rec = self._concepts.get(cid)
+        if rec is None:
+            return []
+        return [{"path": p, "anchor": a, "line": n, "title": t}
+                for p, a, n, t, defined in rec["src"] if defined]
+
     def concepts(self, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, str]]]:
         """One page of all concepts, sorted by label (case-insensitive): (total, items)."""
         limit, offset = max(0, int(limit)), max(0, int(offset))

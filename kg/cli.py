@@ -1,7 +1,8 @@
 """The ``kg`` command: ingest, serve, search, related.
 
 Exit codes: 0 done; 1 nothing built or nothing found (with the reason); 2 bad usage;
-3 built, but some files were skipped (each listed with its reason).
+3 built, but some files were skipped (each listed with its reason). ``kg lint``: 1 when
+there are findings of the --fail-on severity or worse, 2 also for a missing or broken store.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ EXAMPLES = """examples:
   kg search "restart only on failure" --store ~/notes-kg
   kg related ReplicaSet --depth 2 --store ~/notes-kg
   kg path Deployment Node --store ~/notes-kg
+  kg lint --store ~/notes-kg --fail-on warning   what the notes are missing (for CI)
 """
 
 
@@ -131,6 +133,18 @@ def _parser() -> argparse.ArgumentParser:
                       help="how many paths (default 1)")
     path.add_argument("--json", action="store_true", help="print the API's JSON")
     path.set_defaults(run=cmd_path)
+
+    lint = sub.add_parser("lint", help="what the notes are missing: undefined concepts, "
+                          "cycles, orphan notes …",
+                          epilog="exit codes: 0 nothing at --fail-on or worse; 1 findings "
+                          "at --fail-on or worse; 2 bad usage, or no readable store")
+    _store_option(lint)
+    lint.add_argument("--json", action="store_true", help="print the API's JSON (GET /api/lint)")
+    lint.add_argument("--fail-on", choices=("warning", "error"), default="error",
+                      help="exit 1 when there are findings this severe or worse (default error)")
+    lint.add_argument("--severity", choices=("info", "warning", "error"), default="info",
+                      help="show only findings this severe or worse (default: all)")
+    lint.set_defaults(run=cmd_lint)
     return parser
 
 
@@ -425,6 +439,46 @@ def cmd_path(args: argparse.Namespace) -> int:
             for evidence in (edge.get("evidence") or [])[:1]:
                 print(f"       “{evidence['text'][:90]}” {evidence['path']}:{evidence['line']}")
     return EXIT_OK
+
+
+# -- lint -----------------------------------------------------------------------------
+def cmd_lint(args: argparse.Namespace) -> int:
+    from api.lint import lint_body, store_findings
+    from graph.lint import at_least
+
+    root = _store_path(args)
+    try:
+        problem = missing_build(root)
+        if problem is not None:
+            raise StoreError(problem)
+        store = Store.open(root)
+        if store.rejected is not None:  # lint the build that is current, or say why not
+            raise StoreError(store.rejected["reason"])
+        findings = store_findings(store)
+    except StoreError as exc:
+        print(f"kg: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    failing = at_least(findings, args.fail_on)
+    if args.json:
+        print(json.dumps(lint_body(findings, severity=args.severity), indent=1,
+                         ensure_ascii=False))
+        return EXIT_FAILED if failing else EXIT_OK
+    shown = at_least(findings, args.severity)
+    groups: dict[str, list[Any]] = {}
+    for finding in shown:  # most severe kind first, as lint sorts them
+        groups.setdefault(finding.kind, []).append(finding)
+    for kind, group in groups.items():
+        print(f"{kind} ({group[0].severity}, {len(group)}):")
+        for f in group:
+            print(f"{f.path}:{f.line}: {f.kind}: {f.message}" + (f" ({f.hint})" if f.hint else ""))
+        print()
+    counts = {level: sum(f.severity == level for f in findings)
+              for level in ("error", "warning", "info")}
+    print(f"{plural(len(findings), 'finding')}: {plural(counts['error'], 'error')}, "
+          f"{plural(counts['warning'], 'warning')}, {counts['info']} info"
+          + (f" ({len(findings) - len(shown)} not shown)" if len(shown) < len(findings) else "")
+          + f"; {len(failing)} at --fail-on {args.fail_on} or worse")
+    return EXIT_FAILED if failing else EXIT_OK
 
 
 def _terminal(snippet: str) -> str:

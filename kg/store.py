@@ -9,6 +9,7 @@ Layout::
       builds/<id>/graph.json    the ConceptGraph the API serves from
       builds/<id>/index/        the Whoosh index
       builds/<id>/notes.jsonl   the parsed notes (sections, blocks, lines) for note pages
+      builds/<id>/findings.json what ingest found and the skos:broader cycles, for kg lint
       builds/<id>/manifest.json counts, settings and the files it was built from
       cache/parsed/, cache/links/  each note as parsed, and as linked (by the lexicon)
       .lock                     locked (lockf) by the one ingest that may run
@@ -38,13 +39,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from graph import backends
 from graph.concept_graph import ConceptGraph
+from graph.lint import FINDINGS_FILE, build_findings, read_findings, write_findings
 from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset, write_corpus_nquads
 from ingest.cache import ChunkFile
-from ingest.model import Corpus, Note
+from ingest.model import Corpus, Finding, Note
 from ingest.pipeline import die_with_parent
 from search.index import SearchIndex
 
@@ -149,6 +151,8 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     # never published.
     workers["the concept graph"] = _start(tmp / "graph.json", _check_graph, tmp / "graph.json")
     _write_notes(corpus, tmp / "notes.jsonl", previous / "notes.jsonl" if previous else None)
+    write_findings(tmp / FINDINGS_FILE, build_findings(corpus))
+    read_findings(tmp / FINDINGS_FILE)  # as lint reads it, before it is published
     for what, worker in workers.items():
         worker.join()
         if worker.exitcode != 0:
@@ -428,6 +432,13 @@ class Store:
 
     def note(self, path: str) -> dict[str, Any] | None:
         """One parsed note as stored (``note_record``), loaded on first use; None if unknown."""
+        return self._note_records().get(path)
+
+    def notes(self) -> list[dict[str, Any]]:
+        """Every parsed note as stored (``note_record``), in the order they were built."""
+        return list(self._note_records().values())
+
+    def _note_records(self) -> dict[str, dict[str, Any]]:
         with self._lock:
             if self._notes is None:
                 self._raise_if_damaged("notes")
@@ -438,9 +449,23 @@ class Store:
                 except (OSError, ValueError, KeyError, TypeError) as exc:
                     self._damage("notes", f"the notes of store build {self.build.name} are "
                                  f"unreadable: {type(exc).__name__}")
-            return self._notes.get(path)
+            return self._notes
 
-    def _damage(self, part: str, reason: str) -> None:
+    def findings(self) -> list[Finding]:
+        """What the build kept for ``kg lint`` (``graph.lint.build_findings``); a build
+        without them (made by a kg before lint) is a StoreError that says to ingest again."""
+        self._raise_if_damaged("findings")
+        path = self.build / FINDINGS_FILE
+        if not path.exists():
+            self._damage("findings", f"store build {self.build.name} has no {FINDINGS_FILE}: "
+                         "it was built by an earlier kg; run kg ingest again")
+        try:
+            return read_findings(path)
+        except (OSError, ValueError) as exc:
+            self._damage("findings", f"the findings of store build {self.build.name} are "
+                         f"unreadable: {str(exc)[:200]}")
+
+    def _damage(self, part: str, reason: str) -> NoReturn:
         self.damaged[part] = reason
         raise StoreError(reason)
 
