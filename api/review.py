@@ -65,7 +65,7 @@ def post_decision():  # noqa: ANN201
     try:
         with review_lock(root):
             add_decision(path, entry)
-            corpus = rebuild(root, path)
+            stale = rebuild(root, path)
     except ReviewError as exc:  # the file on disk is broken: the author's to fix first
         raise ApiError(f"the review file cannot take a decision: {exc}",
                        code="review_file_invalid") from None
@@ -73,7 +73,6 @@ def post_decision():  # noqa: ANN201
         raise ServiceUnavailable(f"the decision was written to {path.name}, but the store "
                                  f"could not be re-built now: {exc}", code="rebuild_failed") \
             from None
-    stale = [f.message for f in (corpus.findings if corpus else []) if f.kind == "stale-decision"]
     build = current_build(root)
     return {"written": entry.strip(), "file": path.name,
             "build": build.name if build else None, "stale": stale}

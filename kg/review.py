@@ -11,14 +11,15 @@ made at once both land, each followed by its build.
 from __future__ import annotations
 
 import fcntl
+import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ingest.cache import FolderCache
-from ingest.model import Corpus
 from ingest.review import (REVIEW_FILE, ReviewError, appended, find_review, parse_review,
                            read_review)
 from ingest.text import label_key
@@ -49,12 +50,18 @@ def review_path(store: Path, explicit: str | Path | None = None) -> Path:
     return folder / REVIEW_FILE
 
 
+# A record lock belongs to a process, so the threads of one server worker take turns on
+# this first.
+_THREADS = threading.Lock()
+
+
 @contextmanager
 def review_lock(store: Path) -> Iterator[None]:
     """Held while a decision is written and built: one writer at a time, in any process
-    (a blocking POSIX record lock, released by the kernel however the holder ends)."""
+    (a blocking POSIX record lock, released by the kernel however the holder ends) and
+    any thread of it."""
     store.mkdir(parents=True, exist_ok=True)
-    with open(store / LOCK_NAME, "a+") as handle:
+    with _THREADS, open(store / LOCK_NAME, "a+") as handle:
         fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -76,18 +83,29 @@ def add_decision(path: Path, entry: str) -> None:
     FolderCache(path.parent).put(path.name, new.encode("utf-8"))  # temporary file + rename
 
 
-def rebuild(store: Path, review: Path) -> Corpus | None:
+def rebuild(store: Path, review: Path) -> list[str]:
     """Ingest again what the current build was made from, with ``review``; only what
-    the review's change touches is redone (see ``Corpus.reviewed``)."""
-    from .cli import run_ingest
-
+    the review's change touches is redone (see ``Corpus.reviewed``). Runs ``kg ingest``
+    in a process of its own: a server's worker keeps only what it serves, and a build
+    never runs inside its threads. Returns the warnings about stale decisions."""
     manifest = Store.manifest_of(store)
-    sources = [Path(p) for p in manifest.get("sources", [])]
+    sources = manifest.get("sources") or []
     if not sources:
         raise StoreError(f"the store at {store} does not record the folders it was built from")
-    settings = load_settings({"base_uri": manifest.get("base_uri")})
-    return run_ingest(sources, store, settings, vocabulary=manifest.get("vocabulary") or None,
-                      follow_links=bool(manifest.get("follow_links")), review=review)
+    command = [sys.executable, "-m", "kg.cli", "ingest", *sources, "--store", str(store),
+               "--review", str(review), "--quiet"]
+    if manifest.get("base_uri"):
+        command += ["--base-uri", manifest["base_uri"]]
+    for vocabulary in manifest.get("vocabulary") or []:
+        command += ["--vocabulary", vocabulary]
+    if manifest.get("follow_links"):
+        command.append("--follow-links")
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 3):  # 3: built, with files skipped
+        lines = done.stderr.strip().splitlines() or [f"kg ingest exited with {done.returncode}"]
+        raise StoreError(lines[-1].removeprefix("kg: "))
+    return [line.removeprefix("warning: ") for line in done.stderr.splitlines()
+            if line.startswith(f"warning: {review}:")]
 
 
 # -- the queue --------------------------------------------------------------------------
@@ -242,9 +260,7 @@ def run_review(store: Path, path: Path, items: list[dict[str, Any]]) -> int:
         return 0
     print(f"{written} decision{'s' if written != 1 else ''} written to {path}; re-building…")
     with review_lock(store):
-        corpus = rebuild(store, path)
-    for finding in corpus.findings if corpus else ():
-        if finding.kind == "stale-decision":
-            print(f"warning: {finding.path}:{finding.line}: {finding.message}", file=sys.stderr)
+        for warning in rebuild(store, path):
+            print(f"warning: {warning}", file=sys.stderr)
     print(f"built {store}")
     return 0
