@@ -61,7 +61,7 @@ def post_decision():  # noqa: ANN201
     entry = _entry(body, store)
     state = current_app.extensions[EXTENSION]
     root = state["store_path"]
-    path = review_path(root)
+    path = review_path(root, get_settings().get("review") or None)
     try:
         with review_lock(root):
             add_decision(path, entry)

@@ -55,6 +55,7 @@ EXAMPLES = """examples:
   kg search "restart only on failure" --store ~/notes-kg
   kg related ReplicaSet --depth 2 --store ~/notes-kg
   kg path Deployment Node --store ~/notes-kg
+  kg review --store ~/notes-kg              confirm or reject what kg read (kg-review.yaml)
 """
 
 

@@ -241,6 +241,14 @@ def test_a_review_change_rebuilds_only_the_notes_it_touches(notes, tmp_path, mon
     ingest(notes, full_again)
     assert_same_build(incremental, full_again)
     assert ("HEAD", "uses", "Branch") in edges(incremental)
+    # concept decisions too
+    (notes / REVIEW_FILE).write_text("- not-a-concept: true\n- merge: Logging\n  into: Packfiles\n"
+                                     "- define: SHA-1\n  text: A 160-bit hash.\n"
+                                     "- relabel: git log --oneline\n  to: git log\n")
+    ingest(notes, incremental)
+    full_concepts = tmp_path / "full-concepts"
+    ingest(notes, full_concepts)
+    assert_same_build(incremental, full_concepts)
 
 
 def test_the_review_file_is_part_of_the_inputs(notes, tmp_path):
