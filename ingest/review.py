@@ -226,9 +226,10 @@ def apply_review(corpus: Corpus, review: Review) -> None:
     for decision in review.decisions:
         if decision.action in CONCEPT_ACTIONS:
             _apply_concept(corpus, decision, review.path)
+    table = _resolver(corpus)  # relation decisions change no label
     for decision in review.decisions:
         if decision.action in RELATION_ACTIONS:
-            for path in _apply_relation(corpus, decision, review.path):
+            for path in _apply_relation(corpus, table, decision, review.path):
                 touched.setdefault(path, []).append(repr(decision))
     corpus.reviewed = {path: hashlib.sha1("\n".join(found).encode()).hexdigest()
                        for path, found in touched.items()}
@@ -335,9 +336,10 @@ def _matches(r: Relation, source: str, rtype: str, target: str, decision: Decisi
     return True
 
 
-def _apply_relation(corpus: Corpus, decision: Decision, where: str) -> set[str]:
-    """Apply one relation decision; the note paths whose relations it changed."""
-    table = _resolver(corpus)
+def _apply_relation(corpus: Corpus, table: dict[str, str], decision: Decision,
+                    where: str) -> set[str]:
+    """Apply one relation decision (``table``: concept ids by label key); the note paths
+    whose relations it changed."""
     source, target = table.get(label_key(decision.subject)), table.get(label_key(decision.target))
     if source is None or target is None:
         missing = decision.subject if source is None else decision.target

@@ -111,8 +111,8 @@ def rebuild(store: Path, review: Path) -> list[str]:
 # -- the queue --------------------------------------------------------------------------
 def review_queue(store: Store, review: Path | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """What most needs the author's eye, least confident first: typed relations (with
-    their first evidence line) and concepts (scored by their best typed relation), minus
-    what the review file already decides."""
+    their first evidence line) and concepts (scored by their best typed relation), in
+    turns, minus what the review file already decides."""
     from graph.vocab import RELATIONS
 
     decided: set[tuple[str, ...]] = set()
@@ -150,9 +150,15 @@ def review_queue(store: Store, review: Path | None = None, limit: int = 20) -> l
             evidence = {"text": place[3], "path": place[0], "line": place[2]}
         items.append({"kind": "concept", "label": concept["label"],
                       "confidence": best.get(concept["id"], 0.5), "evidence": evidence})
-    items.sort(key=lambda i: (i["confidence"], i["kind"], i.get("label") or i["source"],
-                              i.get("type", ""), i.get("target", "")))
-    return items[:limit]
+    order = lambda i: (i["confidence"], i.get("label") or i["source"], i.get("type", ""),
+                       i.get("target", ""))
+    relations = sorted((i for i in items if i["kind"] == "relation"), key=order)
+    concepts = sorted((i for i in items if i["kind"] == "concept"), key=order)
+    # Taken in turns, so that neither kind crowds out the other (on the Kubernetes docs
+    # hundreds of concepts with no typed relation would otherwise come first).
+    turns = [item for pair in zip(relations, concepts) for item in pair]
+    rest = relations[len(concepts):] or concepts[len(relations):]
+    return (turns + rest)[:limit]
 
 
 def describe(item: dict[str, Any]) -> str:

@@ -274,8 +274,11 @@ def test_review_list_prints_the_queue_least_confident_first(notes, tmp_path):
     body = json.loads(result.stdout)
     queue = body["queue"]
     assert body["review"] == str(notes.absolute() / REVIEW_FILE)
-    confidences = [item["confidence"] for item in queue]
-    assert confidences == sorted(confidences) and 0 < len(queue) <= 50
+    assert 0 < len(queue) <= 50
+    for kind in ("relation", "concept"):  # each kind least confident first, in turns
+        confidences = [item["confidence"] for item in queue if item["kind"] == kind]
+        assert confidences == sorted(confidences) and confidences
+    assert [i["kind"] for i in queue[:4]] == ["relation", "concept"] * 2
     relation = next(i for i in queue if i["kind"] == "relation")
     assert set(relation) >= {"source", "type", "target", "confidence", "evidence"}
     assert relation["evidence"]["path"] == "git-notes.md"
