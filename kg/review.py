@@ -256,6 +256,8 @@ def run_review(store: Path, path: Path, items: list[dict[str, Any]]) -> int:
             break
         entry = entry_for(item, key)
         if entry is None:
+            if key not in ("s", "t"):
+                print(f"  '{key}' decides nothing here; skipped")
             continue
         with review_lock(store):
             add_decision(path, entry)
