@@ -243,10 +243,10 @@ def _stale(corpus: Corpus, decision: Decision, where: str, why: str) -> None:
 
 
 def _resolver(corpus: Corpus) -> dict[str, str]:
-    """Concept ids by the key of each label and altLabel (labels win over altLabels)."""
+    """Concept ids by the key of each label, altLabel and translation (labels win)."""
     table: dict[str, str] = {}
     for cid, concept in sorted(corpus.concepts.items()):
-        for alt in concept.alt_labels:
+        for alt in (*concept.alt_labels, *concept.translations.values()):
             table.setdefault(label_key(alt), cid)
     for cid, concept in sorted(corpus.concepts.items()):
         table[label_key(concept.label)] = cid

@@ -293,20 +293,23 @@ def test_review_walks_the_queue_with_one_key_each(notes, tmp_path):
     review = notes / REVIEW_FILE
     review.write_text("# my decisions: kept as I wrote them\n- confirm: Commit uses Tree  # sure\n")
     queue = json.loads(kg("review", "--list", "--json", "--store", str(store)).stdout)["queue"]
-    keys = []
-    for item in queue[:4]:
-        keys.append("r" if item["kind"] == "concept" or not keys else "c")
-    keys.append("s")
-    result = kg("review", "--store", str(store), stdin="\n".join(keys) + "\nq\n")
+    # the queue takes relations and concepts in turns: reject, not a concept, retype, skip
+    assert [item["kind"] for item in queue[:4]] == ["relation", "concept"] * 2
+    retyped = "runsOn" if queue[2]["type"] != "runsOn" else "contains"
+    keys = ["r", "r", "t", retyped.lower(), "x", "q"]
+    result = kg("review", "--store", str(store), stdin="\n".join(keys) + "\n")
     assert result.returncode == 0, result.stderr
     text = review.read_text()
     assert text.startswith("# my decisions: kept as I wrote them\n"
                            "- confirm: Commit uses Tree  # sure\n")
     decisions = parse_review(text, "r").decisions
-    assert len(decisions) == 5
+    assert [d.action for d in decisions] == ["confirm", "reject", "not-a-concept", "retype"]
+    assert (decisions[1].subject, decisions[1].type, decisions[1].target) == (
+        queue[0]["source"], queue[0]["type"], queue[0]["target"])
+    assert decisions[2].subject == queue[1]["label"]
+    assert (decisions[3].subject, decisions[3].value) == (queue[2]["source"], retyped)
+    assert "'x' decides nothing here" in result.stdout
     first = queue[0]
-    expected = "not-a-concept" if first["kind"] == "concept" else "reject"
-    assert decisions[1].action == expected
     assert "built" in result.stdout
     # the decisions are in the new build: the first item is gone from the queue
     after = json.loads(kg("review", "--list", "--json", "--store", str(store)).stdout)["queue"]
