@@ -1,4 +1,4 @@
-"""The explorer's review buttons in Chromium: with KG_REVIEW_TOKEN a relation is rejected
+"""The explorer's review buttons in Chromium: with KG_REVIEW_TOKEN a relation is confirmed (confidence 1.0) and one rejected
 from the details panel, the YAML line is written and the relation is gone after the
 re-build; without the token there is no button and POST /api/review answers 403."""
 
@@ -38,6 +38,11 @@ def test_reject_a_relation_from_the_explorer(browser, small_store, tmp_path):
         page, problems = open_page(browser, 1280, 800)
         asked = []
         page.on("dialog", lambda dialog: asked.append(dialog.message) or dialog.accept(TOKEN))
+        page.goto(url + "/explore/Commit")
+        confirm = page.get_by_role("button", name="Confirm: Commit uses Tree")
+        confirm.click()
+        page.locator("#status").filter(has_text="Confirmed: Commit uses Tree").wait_for()
+        assert page.locator(".rel-item.confirmed").count() == 1
         page.goto(url + "/explore/HEAD")
         reject = page.get_by_role("button", name="Reject: HEAD uses Branch")
         reject.wait_for()
@@ -47,7 +52,8 @@ def test_reject_a_relation_from_the_explorer(browser, small_store, tmp_path):
         status = page.locator("#status")
         status.filter(has_text="Rejected: HEAD uses Branch").wait_for()
         assert len(asked) == 1 and "KG_REVIEW_TOKEN" in asked[0]  # typed once, in the tab
-        assert (notes / REVIEW_FILE).read_text() == '- {reject: "HEAD uses Branch"}\n'
+        assert (notes / REVIEW_FILE).read_text() == (
+            '- {confirm: "Commit uses Tree"}\n- {reject: "HEAD uses Branch"}\n')
         assert "Bearer" not in page.content() and TOKEN not in page.content()
         time.sleep(1.2)  # every worker moves to the new build within a second
         page.reload()
@@ -55,6 +61,9 @@ def test_reject_a_relation_from_the_explorer(browser, small_store, tmp_path):
         assert page.get_by_role("button", name="Reject: HEAD uses Branch").count() == 0
         uses = json.loads(urllib.request.urlopen(url + "/api/concepts/HEAD").read())
         assert "branch" not in {r["id"] for r in uses["related"] if r["relation"] == "uses"}
+        commit = json.loads(urllib.request.urlopen(url + "/api/concepts/Commit").read())
+        assert [r["confidence"] for r in commit["related"]
+                if (r["id"], r["relation"]) == ("tree", "uses")] == [1.0]
         shoot(page, "review-rejected", 1280, 800, tmp_path)
         assert not problems, problems
 
