@@ -307,6 +307,8 @@ def paths() -> dict[str, Any]:
                 "401": error_response("No 'Authorization: Bearer <token>' (unauthorized)"),
                 "403": error_response("Writing is off (review_disabled: no KG_REVIEW_TOKEN), "
                                       "or the token is wrong (bad_token)"),
+                "409": error_response("The review file on disk is not valid; the author must "
+                                      "fix it first (review_file_invalid)"),
             }, security=[{"reviewToken": []}], requestBody={"required": True, "content": {
                 "application/json": {"schema": ref("ReviewDecision")}}})},
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {

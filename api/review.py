@@ -40,6 +40,11 @@ class Forbidden(ApiError):
     code = "forbidden"
 
 
+class Conflict(ApiError):
+    status = 409
+    code = "review_file_invalid"
+
+
 def _token() -> str:
     return get_settings().get("review_token") or ""
 
@@ -67,8 +72,8 @@ def post_decision():  # noqa: ANN201
             add_decision(path, entry)
             stale = rebuild(root, path)
     except ReviewError as exc:  # the file on disk is broken: the author's to fix first
-        raise ApiError(f"the review file cannot take a decision: {exc}",
-                       code="review_file_invalid") from None
+        raise Conflict(f"the review file cannot take a decision until it is fixed: {exc}") \
+            from None
     except StoreError as exc:
         raise ServiceUnavailable(f"the decision was written to {path.name}, but the store "
                                  f"could not be re-built now: {exc}", code="rebuild_failed") \

@@ -157,8 +157,9 @@ def _decision(node: yaml.Node, name: str) -> Decision:
     allowed = {action, *_REQUIRED.get(action, ()), *_OPTIONAL.get(action, ())}
     for key in fields:
         if key not in allowed:
+            takes = ", ".join(sorted(allowed - {action})) or "nothing else"
             raise ReviewError(name, _line(fields[key]), f"'{key}' is not read by '{action}' "
-                              f"(it takes {', '.join(sorted(allowed - {action})) or 'nothing else'})")
+                              f"(it takes {takes})")
     for key in _REQUIRED.get(action, ()):
         if key not in fields:
             raise ReviewError(name, line, f"'{action}' needs '{key}'" + (

@@ -246,7 +246,8 @@ def run_review(store: Path, path: Path, items: list[dict[str, Any]]) -> int:
         return 0
     written = 0
     for number, item in enumerate(items, 1):
-        print(f"\n[{number}/{len(items)}] {item['kind']} {item['confidence']:.2f}  {describe(item)}")
+        print(f"\n[{number}/{len(items)}] {item['kind']} {item['confidence']:.2f}  "
+              f"{describe(item)}")
         ev = item.get("evidence")
         if ev:
             print(f"  “{ev['text'][:200]}”\n  {ev['path']}:{ev['line']}")

@@ -11,7 +11,6 @@ import sys
 import pytest
 
 from graph import rdf
-from graph.concept_graph import ConceptGraph
 from ingest.review import (REVIEW_FILE, ReviewError, apply_review, decision_entry,
                            parse_review)
 from kg.settings import load_settings
@@ -101,7 +100,8 @@ def test_an_empty_or_comment_only_file_has_no_decisions():
 
 def test_entries_written_by_kg_read_back_as_the_same_decision():
     for entry, expected in [
-        (decision_entry("reject", "Pod", type="uses", target="Volume"), ("reject", "Pod", "Volume")),
+        (decision_entry("reject", "Pod", type="uses", target="Volume"),
+         ("reject", "Pod", "Volume")),
         (decision_entry("retype", "Uses Thing", type="uses", target='A "b"', value="contains"),
          ("retype", "Uses Thing", 'A "b"')),
         (decision_entry("not-a-concept", "Files: old"), ("not-a-concept", "Files: old", "")),
@@ -157,8 +157,7 @@ def test_a_decision_whose_target_is_gone_is_reported_not_dropped(notes, tmp_path
     stale = [(f.kind, f.severity, f.line, f.path) for f in corpus.findings
              if f.kind == "stale-decision"]
     review = str(notes / REVIEW_FILE)
-    assert stale == [("stale-decision", "warning", 5, review), ("stale-decision", "warning", 2, review),
-                     ("stale-decision", "warning", 3, review)]
+    assert stale == [("stale-decision", "warning", line, review) for line in (5, 2, 3)]
     assert all(f.hint for f in corpus.findings)
 
 

@@ -153,3 +153,14 @@ def test_two_processes_posting_at_once_both_land(built):
     assert text.startswith("# decisions, by hand\n- confirm: Commit uses Tree\n")
     assert ("HEAD", "uses", "Branch") not in edge_labels(store)
     assert Store.open(store).graph.resolve("core.autocrlf") is None
+
+
+def test_a_broken_review_file_on_disk_is_a_409_and_stays_as_it_was(built):
+    notes, store = built
+    broken = "- reject: [unclosed\n"
+    (notes / REVIEW_FILE).write_text(broken)
+    response = client_for(store, TOKEN).post("/api/review", headers=AUTH, json={
+        "action": "reject", "source": "HEAD", "type": "uses", "target": "Branch"})
+    assert response.status_code == 409
+    assert "kg-review.yaml:2: not valid YAML" in response.get_json()["error"]["message"]
+    assert (notes / REVIEW_FILE).read_text() == broken

@@ -1,6 +1,7 @@
-"""The explorer's review buttons in Chromium: with KG_REVIEW_TOKEN a relation is confirmed (confidence 1.0) and one rejected
-from the details panel, the YAML line is written and the relation is gone after the
-re-build; without the token there is no button and POST /api/review answers 403."""
+"""The explorer's review buttons in Chromium: with KG_REVIEW_TOKEN a relation is
+confirmed (confidence 1.0) and one rejected from the details panel, the YAML lines are
+written and the rejected relation is gone after the re-build; without the token there
+is no button and POST /api/review answers 403."""
 
 from __future__ import annotations
 

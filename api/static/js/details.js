@@ -113,7 +113,9 @@ export class Details {
     const li = h('li', { class: 'rel-item' }, this.conceptLink(item.id, item.label),
       ev.length ? h('details', null, h('summary', { text: n + ' quote' + (n === 1 ? '' : 's') }),
         h('ul', { class: 'evidence' }, ev)) : null);
-    if (this.review && g && g.relation !== 'related') li.appendChild(this.reviewButtons(item, g, li));
+    if (this.review && g && g.relation !== 'related') {
+      li.appendChild(this.reviewButtons(item, g, li));
+    }
     return li;
   }
 
