@@ -50,7 +50,8 @@ def note_confidence(readings: Iterable[float]) -> float:
 def edge_confidence(per_note: Iterable[float]) -> float:
     """Confidence of an edge from what each note says of it: a noisy-or,
     ``1 - prod(1 - c_note)``, so independent notes that agree add much more than one
-    note repeating itself. Capped at 0.99, since no pattern reading is certain."""
+    note repeating itself. Capped at 0.99, since no pattern reading is certain; a note
+    statement the author confirmed (``CERTAIN``) makes the edge certain."""
     doubt = 1.0
     for value in per_note:
         if value >= CERTAIN:
