@@ -25,6 +25,7 @@ from kg.store import Store, StoreError
 
 from . import cors, errors, explore, linked_data, notes_page, openapi, pages, sparql, views, widget
 from . import lint
+from . import review as review_api
 from .context import EXTENSION, get_settings, get_store
 from .errors import RequestTooLarge, ServiceUnavailable
 
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(linked_data.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(lint.blueprint)
+    app.register_blueprint(review_api.blueprint)
     cors.init_app(app, settings["cors_origins"])
     return app
 

@@ -127,6 +127,13 @@ SCHEMAS: dict[str, Any] = {
                                         "description": "every finding of the build, per "
                                                        "severity"},
                          "findings": array(ref("Finding"))}),
+    "ReviewCapability": obj({"enabled": {"type": "boolean"}, "actions": array(STR)}),
+    "ReviewDecision": obj(
+        {"action": {"enum": ["confirm", "reject", "retype", "reverse", "not-a-concept",
+                             "merge", "relabel", "define"]}},
+        {"source": STR, "type": STR, "target": STR, "concept": STR, "to": STR, "into": STR,
+         "text": STR, "lang": STR, "path": STR, "evidence": STR}),
+    "ReviewWritten": obj({"written": STR, "file": STR, "build": NSTR, "stale": array(STR)}),
     "SparqlResultsJson": {
         "description": "SPARQL 1.1 Query Results JSON (SELECT: head.vars + results.bindings; "
                        "ASK: boolean)",
@@ -301,6 +308,20 @@ def paths() -> dict[str, Any]:
             param("fanout", bounded(0, 0, 50),
                   "With depth > 1: at most this many new neighbours per node at each hop "
                   "after the first (0: fill limit hop by hop).")])},
+        "/api/review": {
+            "get": _op("Whether this server takes review decisions (KG_REVIEW_TOKEN is set)", {
+                "200": json_response("ReviewCapability")}),
+            "post": _op("Write a decision to the review file and re-build the store", {
+                "200": json_response("ReviewWritten"),
+                "400": error_response("The body is not a decision this graph can take; the "
+                                      "message says what is wrong (nothing is written)"),
+                "401": error_response("No 'Authorization: Bearer <token>' (unauthorized)"),
+                "403": error_response("Writing is off (review_disabled: no KG_REVIEW_TOKEN), "
+                                      "or the token is wrong (bad_token)"),
+                "409": error_response("The review file on disk is not valid; the author must "
+                                      "fix it first (review_file_invalid)"),
+            }, security=[{"reviewToken": []}], requestBody={"required": True, "content": {
+                "application/json": {"schema": ref("ReviewDecision")}}})},
         "/api/relations": {"get": _op("Relation types (id, wording, RDF predicate)", {
             "200": json_response("Relations")})},
         "/api/export": {"get": _op("The whole graph as RDF", {
@@ -417,7 +438,9 @@ def document(base_url: str | None = None) -> dict[str, Any]:
                            "while no store is built or a query ran too long.",
         },
         "paths": paths(),
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "reviewToken": {"type": "http", "scheme": "bearer",
+                            "description": "KG_REVIEW_TOKEN of the server"}}},
     }
     if base_url:
         doc["servers"] = [{"url": base_url.rstrip("/")}]

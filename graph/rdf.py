@@ -279,6 +279,7 @@ class _GraphWriter:
         self.concept_iris: dict[str, str] = {}
         self.declarations: dict[str, list[str]] = {}
         self.stamp = self._stamp(corpus) if corpus.linked_with else None
+        self.reviewed = corpus.reviewed  # review decisions on a note's relations
 
     def _stamp(self, corpus: Corpus) -> str:
         """What every note graph depends on beyond its own note: the code, the base IRI,
@@ -432,7 +433,8 @@ class _GraphWriter:
         path = note.path
         definitions = [(cid, self.concepts[cid].definition) for cid in
                        self.definitions.get(path, ())] + self.translated.get(path, [])
-        raw = repr((self.stamp, path, note.digest, self.mentions.get(path), definitions))
+        raw = repr((self.stamp, path, note.digest, self.mentions.get(path), definitions,
+                    self.reviewed.get(path)))
         return hashlib.sha1(raw.encode()).hexdigest()
 
     def scheme_graph(self) -> str:

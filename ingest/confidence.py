@@ -30,6 +30,9 @@ IN_NAMESPACE = 0.6  # "the kube-proxy DaemonSet in the kube-system namespace"
 # Each further reading of an edge in the same note moves it this much closer to 1.
 _SAME_NOTE_FACTOR = 0.85
 _CEILING = 0.99
+# What the author said themselves (a relation the review file confirms): above the
+# ceiling, which bounds what kg reads, not what the author decides.
+CERTAIN = 1.0
 
 
 def note_confidence(readings: Iterable[float]) -> float:
@@ -38,6 +41,8 @@ def note_confidence(readings: Iterable[float]) -> float:
     values = list(readings)
     if not values:
         return 0.0
+    if max(values) >= CERTAIN:
+        return CERTAIN
     return round(min(_CEILING, 1.0 - (1.0 - max(values)) * _SAME_NOTE_FACTOR ** (len(values) - 1)),
                  4)
 
@@ -45,8 +50,11 @@ def note_confidence(readings: Iterable[float]) -> float:
 def edge_confidence(per_note: Iterable[float]) -> float:
     """Confidence of an edge from what each note says of it: a noisy-or,
     ``1 - prod(1 - c_note)``, so independent notes that agree add much more than one
-    note repeating itself. Capped at 0.99, since no pattern reading is certain."""
+    note repeating itself. Capped at 0.99, since no pattern reading is certain; a note
+    statement the author confirmed (``CERTAIN``) makes the edge certain."""
     doubt = 1.0
     for value in per_note:
+        if value >= CERTAIN:
+            return CERTAIN
         doubt *= 1.0 - value
     return round(min(_CEILING, 1.0 - doubt), 4)

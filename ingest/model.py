@@ -176,6 +176,9 @@ class Corpus:
     # decisions, rejected relations a note still states); lint adds what it reads off
     # the built graph.
     findings: list[Finding] = field(default_factory=list)
+    # What the review file decided about each note's relations (note path -> a hash):
+    # part of that note's build inputs, so a review change rebuilds only those notes.
+    reviewed: dict[str, str] = field(default_factory=dict)
     # What the notes were linked with, the ingest code and the lexicon, as a hash ("" if
     # unknown): with the notes' own hashes it tells which records of a note an earlier
     # build made the same way.

@@ -57,6 +57,7 @@ EXAMPLES = """examples:
   kg related ReplicaSet --depth 2 --store ~/notes-kg
   kg path Deployment Node --store ~/notes-kg
   kg lint --store ~/notes-kg --fail-on warning   what the notes are missing (for CI)
+  kg review --store ~/notes-kg              confirm or reject what kg read (kg-review.yaml)
 """
 
 
@@ -94,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="rebuild even when nothing changed since the last build")
     ingest.add_argument("--follow-links", action="store_true",
                         help="follow symbolic links that stay inside the folders given")
+    ingest.add_argument("--review", metavar="FILE", default=None,
+                        help="the review file (env KG_REVIEW; default kg-review.yaml in "
+                             "the notes folder)")
     ingest.set_defaults(run=cmd_ingest)
 
     serve = sub.add_parser("serve", help="serve the API with gunicorn")
@@ -145,6 +149,14 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--severity", choices=("info", "warning", "error"), default="info",
                       help="show only findings this severe or worse (default: all)")
     lint.set_defaults(run=cmd_lint)
+    review = sub.add_parser("review", help="confirm or reject what kg read, least sure first")
+    _store_option(review)
+    review.add_argument("--review", metavar="FILE", default=None,
+                        help="the review file (default: the one the store was built with)")
+    review.add_argument("--list", action="store_true", help="print the queue, ask nothing")
+    review.add_argument("--limit", type=int, default=20)
+    review.add_argument("--json", action="store_true", help="with --list: as JSON")
+    review.set_defaults(run=cmd_review)
     return parser
 
 
@@ -164,7 +176,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = args.paths or [DEFAULT_NOTES]
     corpus = run_ingest(paths, store, settings, vocabulary=args.vocabulary,
                         workers=args.workers, progress=not args.quiet, force=args.force,
-                        follow_links=args.follow_links)
+                        follow_links=args.follow_links, review=args.review)
     if corpus is None:
         counts = Store.manifest_of(store).get("counts", {})
         print(f"up to date {store}: nothing changed since the last build "
@@ -175,6 +187,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for error in corpus.errors:
         label = "skipped" if error.fatal else "warning"
         print(f"{label}: {error.path}: {error.reason}", file=sys.stderr)
+    for finding in corpus.findings:
+        if finding.kind == "stale-decision":  # a decision must never pass unnoticed
+            print(f"warning: {finding.path}:{finding.line}: {finding.message}", file=sys.stderr)
     if not corpus.notes:
         print(f"kg: nothing built: no readable notes in {', '.join(map(str, paths))}; "
               f"the store at {store} is unchanged", file=sys.stderr)
@@ -188,7 +203,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
                vocabulary: list[str] | None = None, workers: int | None = None,
                progress: bool = False, force: bool = False,
-               follow_links: bool = False) -> Corpus | None:
+               follow_links: bool = False, review: str | Path | None = None
+               ) -> Corpus | None:
     """Ingest and, when any note was read, publish a new build. Used by ingest and serve.
 
     Returns None when nothing changed since the current build (same notes, vocabulary,
@@ -197,9 +213,13 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
     """
     from ingest.memory import collector_paused
     from ingest.pipeline import Limits, ingest_sources, read_sources
+    from ingest.review import apply_review, find_review, read_review
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
+    review_file = Path(review or settings.get("review") or "") if (
+        review or settings.get("review")) else find_review(paths)
+    decisions = read_review(review_file) if review_file else None
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
     stage = _Stages(progress)
     with ingest_lock(store), collector_paused():
@@ -207,20 +227,25 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
         sources = read_sources(paths, settings["max_file_bytes"], follow_links=follow_links)
         limits = Limits(settings["max_table_rows"], settings["max_evidence_chars"])
         inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
-                                     settings["graph_url"], build_version(), repr(limits))
+                                     settings["graph_url"], build_version(), repr(limits),
+                                     decisions.digest if decisions else "")
         if not force and current_inputs(store) == inputs:
             stage.end()
             return None
         stage(f"parsing and linking {plural(len(sources.items), 'file')}")
         corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
                                 cache=store / "cache", limits=limits)
+        if decisions is not None:
+            apply_review(corpus, decisions)
         if bar:
             bar.done()
         if corpus.notes:
             stage(f"writing the graph and the index ({plural(len(corpus.concepts), 'concept')})")
             build_store(store, corpus, base_uri=settings["base_uri"],
                         extra={"sources": [str(p.absolute()) for p in paths],
-                               "inputs": inputs})
+                               "inputs": inputs, "follow_links": follow_links,
+                               "vocabulary": [str(f.absolute()) for f in files],
+                               "review": str(review_file.absolute()) if review_file else None})
         stage.end()
     return corpus
 
@@ -479,6 +504,20 @@ def cmd_lint(args: argparse.Namespace) -> int:
           + (f" ({len(findings) - len(shown)} not shown)" if len(shown) < len(findings) else "")
           + f"; {len(failing)} at --fail-on {args.fail_on} or worse")
     return EXIT_FAILED if failing else EXIT_OK
+def cmd_review(args: argparse.Namespace) -> int:
+    from .review import print_queue, review_path, review_queue, run_review
+
+    store_dir = _store_path(args)
+    store = Store.open(store_dir)
+    path = review_path(store_dir, args.review)
+    items = review_queue(store, path, limit=args.limit)
+    if args.list:
+        if args.json:
+            print(json.dumps({"review": str(path), "queue": items}, indent=1, ensure_ascii=False))
+        else:
+            print_queue(items)
+        return EXIT_OK
+    return run_review(store_dir, path, items)
 
 
 def _terminal(snippet: str) -> str:

@@ -33,6 +33,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated origins allowed to call the API from a browser; * for any."),
     Setting("vocabulary", "", "KG_VOCABULARY",
             "Extra vocabulary files (YAML, os.pathsep-separated) merged over data/vocabulary.yaml."),
+    Setting("review", "", "KG_REVIEW",
+            "The review file (decisions about what kg read); default kg-review.yaml in the "
+            "notes folder."),
+    Setting("review_token", "", "KG_REVIEW_TOKEN",
+            "Bearer token that lets POST /api/review (and the explorer's review buttons) "
+            "write the review file and re-build the store; empty: read-only."),
     Setting("max_file_bytes", 10 * 1024 * 1024, "KG_MAX_FILE_BYTES",
             "Notes larger than this are skipped with a reason.", int),
     Setting("max_table_rows", 2000, "KG_MAX_TABLE_ROWS",

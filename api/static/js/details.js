@@ -8,7 +8,9 @@ function sourceLink(path, line, anchor) {
 }
 
 export class Details {
-  constructor({ head, intro, body, jump, conceptLink, relClass }) {
+  constructor({ head, intro, body, jump, conceptLink, relClass, announce }) {
+    this.review = null;   // a reviewer (review.js) when the server takes decisions
+    this.announce = announce || (() => {});
     this.head = head;
     this.intro = intro;
     this.body = body;
@@ -26,6 +28,7 @@ export class Details {
   render(data) {
     this.clear();
     const c = data.concept;
+    this.focus = c;
     const h1 = this.head.querySelector('h1') || this.head.appendChild(h('h1', { tabindex: '-1' }));
     h1.textContent = c.label;
     this.head.querySelectorAll('.notice, .lead').forEach((n) => n.remove());
@@ -34,6 +37,11 @@ export class Details {
     if (names.length) {
       this.intro.appendChild(h('p', { class: 'names' }, 'Also: ',
         names.flatMap((n, i) => (i ? [', ', n] : [n]))));
+    }
+    if (this.review) {
+      this.intro.appendChild(h('p', { class: 'review-actions' }, this.decide('Not a concept',
+        { action: 'not-a-concept', concept: c.label }, 'Not a concept: ' + c.label,
+        () => this.announce(c.label + ' is no longer a concept; the graph was rebuilt'))));
     }
     if (c.definition && c.definition.text) {
       this.intro.appendChild(h('blockquote', { class: 'definition' },
@@ -62,19 +70,57 @@ export class Details {
     this.jump.parentElement.hidden = false;
   }
 
-  item(item) {
+  /** A review button that sends one decision; ``done`` runs once it is built. */
+  decide(text, body, label, done) {
+    const button = h('button', { type: 'button', class: 'secondary small review', text,
+      'aria-label': label });
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const answer = await this.review.send(body);
+        if (answer) done(answer); else button.disabled = false;
+      } catch (e) {
+        button.disabled = false;
+        this.announce('Not written: ' + e.message);
+      }
+    });
+    return button;
+  }
+
+  reviewButtons(item, g, li) {
+    const focus = this.focus.label;
+    const [source, target] = g.direction === 'in' ? [item.label, focus] : [focus, item.label];
+    const body = (action) => ({ action, source, type: g.relation, target });
+    const said = source + ' ' + g.relation + ' ' + target;
+    return h('span', { class: 'review-actions' },
+      this.decide('Confirm', body('confirm'), 'Confirm: ' + said, () => {
+        li.classList.add('confirmed');
+        li.querySelectorAll('button.review').forEach((b) => b.remove());
+        this.announce('Confirmed: ' + said);
+      }), ' ',
+      this.decide('Reject', body('reject'), 'Reject: ' + said, () => {
+        li.remove();
+        this.announce('Rejected: ' + said + '; the graph was rebuilt');
+      }));
+  }
+
+  item(item, g) {
     const ev = (item.evidence || []).map((e) => h('li', null, h('q', { text: e.text }), ' ', sourceLink(e.path, e.line)));
     if (item.evidenceCount > (item.evidence || []).length) {
       ev.push(h('li', { class: 'muted', text: '+' + (item.evidenceCount - item.evidence.length) + ' more in the notes' }));
     }
     const n = item.evidenceCount || ev.length;
-    return h('li', { class: 'rel-item' }, this.conceptLink(item.id, item.label),
+    const li = h('li', { class: 'rel-item' }, this.conceptLink(item.id, item.label),
       ev.length ? h('details', null, h('summary', { text: n + ' quote' + (n === 1 ? '' : 's') }),
         h('ul', { class: 'evidence' }, ev)) : null);
+    if (this.review && g && g.relation !== 'related') {
+      li.appendChild(this.reviewButtons(item, g, li));
+    }
+    return li;
   }
 
   group(cid, g, id) {
-    const list = h('ul', null, g.items.map((i) => this.item(i)));
+    const list = h('ul', null, g.items.map((i) => this.item(i, g)));
     const section = h('section', { class: 'rel-group ' + this.relClass(g.relation), id },
       h('h3', null, swatch(), g.label, h('span', { class: 'count', text: '(' + g.total + ')' })), list);
     if (g.total > g.items.length) {
@@ -87,7 +133,7 @@ export class Details {
           g.direction + '&offset=' + shown + '&limit=100';
         try {
           const page = await getJSON('/api/explore/' + encodeURIComponent(cid) + q);
-          page.items.forEach((i) => list.appendChild(this.item(i)));
+          page.items.forEach((i) => list.appendChild(this.item(i, g)));
           shown += page.items.length;
           more.textContent = 'Show more (' + (g.total - shown) + ' left)';
           more.disabled = false;

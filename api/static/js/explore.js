@@ -5,6 +5,7 @@ import { h, getJSON, exploreUrl, noteUrl, swatch } from './dom.js';
 import { GraphView, selectGraph } from './graph.js';
 import { Details } from './details.js';
 import { setupPaths } from './pathfinder.js';
+import { reviewer } from './review.js';
 
 const app = document.getElementById('main');
 const statusEl = document.getElementById('status');
@@ -56,8 +57,9 @@ const view = new GraphView(document.getElementById('graph'), {
 const details = new Details({
   head: document.getElementById('concept-head'), intro: document.getElementById('concept-intro'),
   body: document.getElementById('concept'), jump: document.getElementById('jump'),
-  conceptLink, relClass,
+  conceptLink, relClass, announce: (m) => announce(m),
 });
+const reviewing = reviewer();  // asked once, beside the first data
 const paths = setupPaths({
   conceptLink, relClass, relLabel, sourceLink, announce,
   onPath: (p) => { state.path = p; draw(); },
@@ -157,6 +159,7 @@ async function loadAll(moveFocus) {
       state.focus ? getJSON('/api/explore/' + encodeURIComponent(state.focus) + langQuery()) : Promise.resolve(null),
       loadGraph(),
     ]);
+    details.review = await reviewing;
     if (seq !== state.seq) return;
     if (data) {
       details.render(data);
