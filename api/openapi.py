@@ -11,8 +11,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from graph.backends import FORMATS as SPARQL_FORMATS
+from graph.formats import RDF_FORMATS, RESULTS_FORMATS
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
+
+from .sparql import GRAPH_FORMATS, RESULT_FORMATS
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -191,14 +193,21 @@ def rdf_content(*media_types: str) -> dict[str, Any]:
 
 def _sparql_content() -> dict[str, Any]:
     content: dict[str, Any] = {}
-    for name, (media, kind) in SPARQL_FORMATS.items():
-        if kind == "results" and name == "json":
+    medias = [RESULTS_FORMATS[name].media_type for name in RESULT_FORMATS]
+    for media in medias + [RDF_FORMATS[name].media_type for name in GRAPH_FORMATS]:
+        if media == RESULTS_FORMATS["json"].media_type:
             content[media] = {"schema": ref("SparqlResultsJson")}
         elif media == "application/ld+json":
             content[media] = {"schema": JSON_LD}
         else:
             content[media] = {"schema": STR}
     return content
+
+
+def _names(table: dict[str, Any], *names: str) -> list[str]:
+    """Format names and their aliases, each once, for a ``format`` parameter's enum."""
+    found = [*names, *(alias for name in names for alias in table[name].aliases)]
+    return list(dict.fromkeys(found))
 
 
 def paths() -> dict[str, Any]:
@@ -209,10 +218,10 @@ def paths() -> dict[str, Any]:
               "Protocol). Without it and without FROM, the default graph is the union of "
               "all named graphs."),
         param("named-graph-uri", array(STR), "Graphs available to GRAPH."),
-        param("format", {"enum": [*SPARQL_FORMATS, "nt", "ttl", "jsonld", "n3", "rdf", "srj",
-                                  "srx"]},
+        param("format", {"enum": _names(RESULTS_FORMATS, *RESULT_FORMATS)
+                          + _names(RDF_FORMATS, *GRAPH_FORMATS)},
               "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, json-ld, "
-              "ntriples, rdfxml (CONSTRUCT/DESCRIBE). Names mean a format per kind of "
+              "ntriples, xml (CONSTRUCT/DESCRIBE). Names mean a format per kind of "
               "answer, as clients send them: xml is RDF/XML for CONSTRUCT, n3 Turtle, json "
               "JSON-LD."),
     ]
@@ -302,8 +311,7 @@ def paths() -> dict[str, Any]:
                                            "application/ld+json", "application/rdf+xml")},
             "304": {"description": "If-None-Match holds the export's ETag"},
             "400": BAD, "503": error_response("The export could not be written (export_failed)")},
-            [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig", "json-ld", "xml",
-                                       "ttl", "nt", "nq", "jsonld", "rdf", "rdfxml"],
+            [param("format", {"enum": _names(RDF_FORMATS, *RDF_FORMATS),
                               "default": "turtle"}, "RDF serialisation (or an alias).")])},
         "/api/explore/{key}": {"get": _op("One concept with its links grouped for the "
                                           "explorer page (bounded; paged by part=)", {
@@ -341,7 +349,7 @@ def paths() -> dict[str, Any]:
             "404": UNKNOWN, "406": error_response("No acceptable format")}, [
             param("concept_id", STR, "Concept id (the last segment of its URI).",
                   where="path"),
-            param("format", {"enum": ["turtle", "json-ld", "ntriples", "rdfxml"]},
+            param("format", {"enum": _names(RDF_FORMATS, *GRAPH_FORMATS)},
                   "Overrides Accept.")], tag="linked data")},
         "/": {"get": _op("Home: redirects to the explorer", {"302": {
             "description": "to /explore", "headers": {"Location": {"schema": STR}}}},

@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from graph.rdf import FORMAT_ALIASES, format_name
-from graph.rdf import FORMATS as RDF_FORMATS
+from graph.formats import RDF_FORMATS, rdf_format
 from ingest.text import label_key
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from kg.store import Store
@@ -24,7 +23,6 @@ from .errors import BadRequest, NotFound
 
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
-EXPORT_FORMATS = tuple(RDF_FORMATS)
 T = TypeVar("T")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -389,12 +387,13 @@ def export_format(query: Mapping[str, str]) -> str:
     value = params.text(query, "format")
     if value is None:
         return "turtle"
-    name = format_name(value)
-    if name is None:
-        raise BadRequest(f"'format' must be one of {', '.join(EXPORT_FORMATS)} (or "
-                         f"{', '.join(FORMAT_ALIASES)}), not {value[:40]!r}",
+    spec = rdf_format(value)
+    if spec is None:
+        aliases = [alias for f in RDF_FORMATS.values() for alias in f.aliases]
+        raise BadRequest(f"'format' must be one of {', '.join(RDF_FORMATS)} (or "
+                         f"{', '.join(aliases)}), not {value[:40]!r}",
                          code="invalid_parameter")
-    return name
+    return spec.name
 
 
 def health(store: Store) -> dict[str, Any]:

@@ -26,8 +26,6 @@ all named graphs (each note's graph and the scheme graph).
 from __future__ import annotations
 
 import atexit
-import csv
-import io
 import json
 import os
 import select
@@ -43,35 +41,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
+from .formats import RDF_FORMATS, RESULTS_FORMATS
 from .query_check import QueryError, QueryInfo, check_query, normalize
 
 EMBEDDED = "embedded"
 EXTERNAL = "sparql"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-# name -> (media type, kind). Kind "results" answers SELECT/ASK, "graph" CONSTRUCT/DESCRIBE.
-FORMATS: dict[str, tuple[str, str]] = {
-    "json": ("application/sparql-results+json", "results"),
-    "xml": ("application/sparql-results+xml", "results"),
-    "csv": ("text/csv", "results"),
-    "tsv": ("text/tab-separated-values", "results"),
-    "turtle": ("text/turtle", "graph"),
-    "json-ld": ("application/ld+json", "graph"),
-    "ntriples": ("application/n-triples", "graph"),
-    "rdfxml": ("application/rdf+xml", "graph"),
-}
-_RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "json-ld": ox.RdfFormat.JSON_LD,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
 PREFIXES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
@@ -94,93 +71,21 @@ class Answer:
 # --------------------------------------------------------------------------- rendering
 
 
-def _term_json(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "literal", "value": str(term)}  # RDF-star triple terms: their text
-
-
-def _term_xml(term: Any) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{xml_escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{xml_escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{xml_escape(term.value)}</literal>"
-        if term.datatype.value != XSD_STRING:
-            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
-                    f"{xml_escape(term.value)}</literal>")
-        return f"<literal>{xml_escape(term.value)}</literal>"
-    return f"<literal>{xml_escape(str(term))}</literal>"
-
-
-def _term_csv(term: Any) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return term.value
-    return str(term)
-
-
-def _term_tsv(term: Any) -> str:
-    return "" if term is None else str(term)  # pyoxigraph's str() is the N-Triples form
-
-
-def render_solutions(variables: list[str], rows: list[list[Any]], fmt: str) -> bytes:
-    """SELECT results in one of the four SPARQL 1.1 result formats."""
-    if fmt == "json":
-        bindings = [{v: _term_json(t) for v, t in zip(variables, row) if t is not None}
-                    for row in rows]
-        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                          ensure_ascii=False).encode("utf-8")
-    if fmt == "xml":
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-               "<head>"]
-        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-        out.append("</head><results>")
-        for row in rows:
-            out.append("<result>")
-            out += [f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
-                    for v, t in zip(variables, row) if t is not None]
-            out.append("</result>")
-        out.append("</results></sparql>\n")
-        return "".join(out).encode("utf-8")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(variables)
-        writer.writerows([_term_csv(t) for t in row] for row in rows)
-        return buffer.getvalue().encode("utf-8")
-    if fmt == "tsv":
-        lines = ["\t".join(f"?{v}" for v in variables)]
-        lines += ["\t".join(_term_tsv(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise ValueError(f"{fmt!r} is not a results format")
-
-
-def render_boolean(value: bool, fmt: str) -> bytes:
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
-    return b"true\n" if value else b"false\n"  # CSV/TSV do not define ASK; as Oxigraph does
+def solutions_from_rows(variables: list[str], rows: list[list[Any]]) -> ox.QuerySolutions:
+    """The first rows of a SELECT answer as a pyoxigraph results object again, so that its
+    serialisers write the answer cut at the row cap: a ``QuerySolutions`` cannot be built
+    from Python, so the rows go through TSV, whose terms are pyoxigraph's own ``str()``
+    (N-Triples syntax, lossless; an empty cell is an unbound variable)."""
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+    text = "\n".join(lines) + "\n"
+    return ox.parse_query_results(text.encode("utf-8"), ox.QueryResultsFormat.TSV)
 
 
 def render_triples(triples: Iterable[Any], fmt: str) -> bytes:
-    return ox.serialize(list(triples), format=_RDF_FORMATS[fmt], prefixes=PREFIXES) or b""
+    """CONSTRUCT/DESCRIBE triples in the RDF format named ``fmt`` (pyoxigraph writes it)."""
+    return ox.serialize(list(triples), format=RDF_FORMATS[fmt].oxigraph,
+                        prefixes=PREFIXES) or b""
 
 
 def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
@@ -194,35 +99,28 @@ def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
 
 def render(result: Any, formats: dict[str, str | None], max_rows: int) -> Answer:
     """One evaluated (or parsed) pyoxigraph result → the answer, capped at ``max_rows``
-    solutions or triples. ``formats`` names the format per kind of answer (``results``
-    for SELECT/ASK, ``graph`` for CONSTRUCT/DESCRIBE), so the query form is read from
-    the engine's own parse, not guessed beforehand; a kind without a format (None)
-    raises QueryError ``not_acceptable`` naming the kind."""
-    kind = "graph"
-    if isinstance(result, (ox.QueryBoolean, bool, ox.QuerySolutions)):
-        kind = "results"
+    solutions or triples, written by pyoxigraph's serialisers. ``formats`` names the
+    format per kind of answer (``results`` for SELECT/ASK, a name of
+    :data:`graph.formats.RESULTS_FORMATS`; ``graph`` for CONSTRUCT/DESCRIBE, a name of
+    :data:`graph.formats.RDF_FORMATS`), so the query form is read from the engine's own
+    parse, not guessed beforehand; a kind without a format (None) raises QueryError
+    ``not_acceptable`` naming the kind."""
+    kind = "results" if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)) else "graph"
     fmt = formats.get(kind)
     if fmt is None:
         raise QueryError("not_acceptable", kind)
-    mimetype, fmt_kind = FORMATS[fmt]
-    if fmt_kind != kind:
-        raise QueryError("not_acceptable", kind)
-    if isinstance(result, (ox.QueryBoolean, bool)):
-        return Answer(render_boolean(bool(result), fmt), mimetype, rows=1)
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
-                                max_rows)
-        return Answer(render_solutions(variables, rows, fmt), mimetype, truncated, len(rows))
-    triples, truncated = _take(result, max_rows)
-    return Answer(render_triples(triples, fmt), mimetype, truncated, len(triples))
-
-
-def formats_for(fmt: str) -> dict[str, str | None]:
-    """The ``formats`` argument of :func:`render` for one named format."""
-    kind = FORMATS[fmt][1]
-    return {"results": fmt if kind == "results" else None,
-            "graph": fmt if kind == "graph" else None}
+    if kind == "graph":
+        triples, truncated = _take(result, max_rows)
+        return Answer(render_triples(triples, fmt), RDF_FORMATS[fmt].media_type, truncated,
+                      len(triples))
+    spec = RESULTS_FORMATS[fmt]
+    if isinstance(result, ox.QueryBoolean):
+        return Answer(result.serialize(format=spec.oxigraph), spec.media_type, rows=1)
+    variables = [v.value for v in result.variables]
+    rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
+                            max_rows)
+    body = solutions_from_rows(variables, rows).serialize(format=spec.oxigraph)
+    return Answer(body, spec.media_type, truncated, len(rows))
 
 
 # --------------------------------------------------------------------------- the embedded engine

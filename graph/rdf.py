@@ -50,6 +50,7 @@ from ingest.confidence import note_confidence
 from ingest.model import Corpus, Evidence, Note, Relation, Section
 from ingest.text import text_language
 
+from .formats import RDF_FORMATS
 from .hierarchy import cycle_closing_edges
 from .vocab import KG, RELATIONS, bind_prefixes
 
@@ -61,32 +62,6 @@ except ImportError:  # pragma: no cover - exercised only without pyoxigraph
 Quad = tuple[Node, Node, Node, Graph]
 MAX_EVIDENCE = 5  # evidence nodes kept per relation statement (per note); weight counts all
 MAX_CO_MENTION_EVIDENCE = 1  # "mentioned together" is the weakest kind: one example per note
-
-# Export formats: name -> (rdflib format, mimetype, keeps named graphs). JSON-LD holds
-# the union graph, compacted with our prefixes as its @context and each subject once, so
-# any JSON-LD reader (rdflib's Graph().parse included) gets the triples; the named graph
-# per note is in the N-Quads and TriG exports.
-FORMATS: dict[str, tuple[str, str, bool]] = {
-    "turtle": ("turtle", "text/turtle", False),
-    "ntriples": ("nt", "application/n-triples", False),
-    "nquads": ("nquads", "application/n-quads", True),
-    "trig": ("trig", "application/trig", True),
-    "json-ld": ("json-ld", "application/ld+json", False),
-    "xml": ("xml", "application/rdf+xml", False),
-}
-# Other names people give the formats (file extensions, media-type subtypes).
-FORMAT_ALIASES: dict[str, str] = {
-    "ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "nq": "nquads",
-    "n-quads": "nquads", "jsonld": "json-ld", "rdf": "xml", "rdfxml": "xml", "rdf+xml": "xml",
-    "owl": "xml",
-}
-
-
-def format_name(name: str) -> str | None:
-    """The export format ``name`` (or an alias of it) stands for; None if unknown."""
-    name = name.strip().lower()
-    name = FORMAT_ALIASES.get(name, name)
-    return name if name in FORMATS else None
 
 # Characters that may not appear unescaped in an IRI (RFC 3987) or that would end the
 # fragment early; everything else, Hangul included, is kept readable.
@@ -697,19 +672,19 @@ def export(ds: Dataset, fmt: str) -> tuple[bytes, str]:
     formats (nquads, trig) keep the named graphs.
     """
     try:
-        rdflib_format, mimetype, keeps_graphs = FORMATS[fmt]
+        spec = RDF_FORMATS[fmt]
     except KeyError:
-        allowed = ", ".join(FORMATS)
+        allowed = ", ".join(RDF_FORMATS)
         raise ValueError(f"unknown RDF format {fmt!r}; allowed: {allowed}") from None
-    source: Graph = ds if keeps_graphs else union_graph(ds)
+    source: Graph = ds if spec.keeps_graphs else union_graph(ds)
     options = {}
     if fmt == "json-ld":
         options = {"context": json_ld_context(source), "auto_compact": True}
     with warnings.catch_warnings():
         # rdflib 7.6's own TriG/N-Quads/JSON-LD serializers call deprecated Dataset APIs.
         warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
-        body = source.serialize(format=rdflib_format, encoding="utf-8", **options)
-    return body, mimetype
+        body = source.serialize(format=spec.rdflib, encoding="utf-8", **options)
+    return body, spec.media_type
 
 
 def json_ld_context(graph: Graph) -> dict[str, str]:

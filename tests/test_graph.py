@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 
 from graph import rdf
 from graph.concept_graph import ConceptGraph
+from graph.formats import RDF_FORMATS
 from graph.vocab import KG, RELATIONS, relation_types, vocabulary_graph
 from ingest.model import RELATION_TYPES, Concept, Corpus, Evidence, Note, Relation, Section
 from ingest.pipeline import ingest_paths
@@ -211,11 +212,12 @@ def test_save_load_round_trip(ds: Dataset, tmp_path) -> None:
     assert_same_dataset(ds, rdf.load_dataset(path))
 
 
-@pytest.mark.parametrize("fmt", list(rdf.FORMATS))
+@pytest.mark.parametrize("fmt", list(RDF_FORMATS))
 def test_every_export_format_parses_back(ds: Dataset, fmt: str) -> None:
     body, mimetype = rdf.export(ds, fmt)
-    rdflib_format, expected_mime, keeps_graphs = rdf.FORMATS[fmt]
-    assert mimetype == expected_mime
+    spec = RDF_FORMATS[fmt]
+    rdflib_format, keeps_graphs = spec.rdflib, spec.keeps_graphs
+    assert mimetype == spec.media_type
     with warnings.catch_warnings():  # rdflib 7.6's own parsers use deprecated Dataset APIs
         warnings.simplefilter("ignore", DeprecationWarning)
         if keeps_graphs:

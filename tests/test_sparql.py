@@ -101,7 +101,7 @@ def test_csv_quotes_commas_and_quotes(client):
 
 
 def test_ask(client):
-    for accept, true in [("application/sparql-results+json", b'"boolean": true'),
+    for accept, true in [("application/sparql-results+json", b'"boolean":true'),
                          ("application/sparql-results+xml", b"<boolean>true</boolean>")]:
         response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
                               headers={"Accept": accept})
