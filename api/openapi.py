@@ -387,6 +387,9 @@ def paths() -> dict[str, Any]:
             "description": "JavaScript", "content": {"application/javascript": {"schema": STR}}}},
             tag="pages")},
         "/demo": {"get": _op("A page showing the widget", {"200": HTML}, tag="pages")},
+        "/relations.css": {"get": _op("Relation colours and dash patterns (from the relation "
+                                      "types, as /api/relations gives them)", {"200": {
+            "description": "CSS", "content": {"text/css": {"schema": STR}}}}, tag="pages")},
         "/openapi.json": {"get": {"summary": "This document", "tags": ["api"], "responses": {
             "200": {"description": "OpenAPI 3.1",
                     "content": {"application/json": {"schema": {"type": "object"}}}}}}},
