@@ -43,7 +43,7 @@ from graph.backends import QueryError
 from graph.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, results_format
 
 from .context import EXTENSION, get_settings, get_store
-from .errors import ApiError, BadRequest
+from .errors import ApiError, BadRequest, ServiceUnavailable
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -70,26 +70,6 @@ class NotAcceptable(ApiError):
 class UnsupportedMediaType(ApiError):
     status = 415
     code = "unsupported_media_type"
-
-
-class QueryTimeout(ApiError):
-    status = 503
-    code = "query_timeout"
-
-
-class Unavailable(ApiError):
-    status = 503
-    code = "graph_store_unavailable"
-
-
-class QueryTooLarge(ApiError):
-    status = 503
-    code = "query_memory"
-
-
-class Busy(ApiError):
-    status = 503
-    code = "sparql_busy"
 
 
 # --------------------------------------------------------------------------- reading the query
@@ -257,9 +237,9 @@ def run(store: Any, settings: dict[str, Any], text: str, formats: dict[str, str 
             raise BadRequest(f"malformed query: {exc.message}", code="malformed_query") \
                 from None
         if exc.kind == "timeout":
-            raise QueryTimeout(exc.message) from None
+            raise ServiceUnavailable(exc.message, code="query_timeout") from None
         if exc.kind == "memory":
-            raise QueryTooLarge(exc.message) from None
+            raise ServiceUnavailable(exc.message, code="query_memory") from None
         if exc.kind == "service":
             raise Forbidden(SERVICE_REFUSED, code="service_not_allowed") from None
         if exc.kind == "read_only":
@@ -271,7 +251,7 @@ def run(store: Any, settings: dict[str, Any], text: str, formats: dict[str, str 
             raise NotAcceptable(f"this query's answer does not come in "
                                 f"{formats.get('graph') or formats.get('results')}") from None
         if exc.kind == "unavailable":
-            raise Unavailable(exc.message) from None
+            raise ServiceUnavailable(exc.message, code="graph_store_unavailable") from None
         raise BadRequest(f"the query failed: {exc.message}", code="query_failed") from None
 
 
@@ -302,9 +282,10 @@ def sparql() -> Response:
     settings = get_settings()
     slots = _slots()
     if not slots.acquire(blocking=False):
-        raise Busy(f"the server is answering as many SPARQL queries as it takes at once "
-                   f"({settings['sparql_concurrency']} per process, KG_SPARQL_CONCURRENCY); "
-                   f"try again shortly", headers={"Retry-After": str(RETRY_AFTER)})
+        raise ServiceUnavailable(
+            f"the server is answering as many SPARQL queries as it takes at once "
+            f"({settings['sparql_concurrency']} per process, KG_SPARQL_CONCURRENCY); "
+            f"try again shortly", code="sparql_busy", headers={"Retry-After": str(RETRY_AFTER)})
     try:
         answer = run(get_store(), settings, text, formats, default_graphs=default_graphs,
                      named_graphs=named_graphs, refusals=refusals)
