@@ -226,26 +226,10 @@ def per_build(name: str, store: Store, build: Callable[[], T]) -> T:
 
 def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]:
     """Concepts whose name is a typo away from ``text`` (``deploymnet`` → Deployment),
-    by search.spelling's edit distance and its allowance by word length."""
-    from search.spelling import Vocabulary, allowed_typos
-
+    as :meth:`graph.concept_graph.ConceptGraph.close_spellings` finds them."""
     graph = store.graph
-
-    def spelling() -> tuple[Vocabulary, dict[str, str]]:
-        total, _ = graph.concepts(0)
-        ids: dict[str, str] = {}
-        for item in graph.concepts(total)[1]:
-            ids.setdefault(label_key(item["label"]), item["id"])
-        ids.pop("", None)
-        return Vocabulary((key, 1) for key in ids), ids
-
-    vocabulary, ids = per_build("spelling", store, spelling)
-    key = label_key(text)
-    out = []
-    for word, _distance in vocabulary.fuzzy(key, allowed_typos(key), limit):
-        cid = ids[word]
-        out.append({"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word})
-    return out
+    return [{"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word}
+            for cid, word in graph.close_spellings(text, limit)]
 
 
 def concepts_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:

@@ -340,6 +340,12 @@ def test_did_you_mean(cg: ConceptGraph) -> None:
     assert cg.did_you_mean("qqqqqq") == []
 
 
+def test_close_spellings_follow_search_typo_allowance(cg: ConceptGraph) -> None:
+    # one edit is forgiven from 5 letters, none below (search.spelling.allowed_typos)
+    assert cg.close_spellings("servce", 1) == [("service", "service")]
+    assert cg.close_spellings("pdo") == []
+
+
 def test_related_typed_before_co_mention_and_depth(cg: ConceptGraph) -> None:
     one = cg.related("deployment")
     assert [(r["id"], r["relation"], r["direction"], r["distance"]) for r in one] == [
