@@ -12,8 +12,11 @@ content, so graphs compare by plain set equality and survive any serialisation.
 
 Persistence is N-Quads, written as text straight from the corpus by
 :func:`write_corpus_nquads` (a note graph per chunk, copied from the previous build when
-its inputs are unchanged): on the Kubernetes docs, rdflib terms cost 5 s where formatting
-strings costs under 1 s. rdflib is the public face for reading (:func:`load_dataset`, via
+its inputs are unchanged), in pyoxigraph's canonical form (the same escapes, held equal by
+a property test). Ours, not pyoxigraph's serializer, because the terms cost more than the
+text: on the Kubernetes docs (400k quads) making pyoxigraph terms and serialising them
+takes 1.4 s where formatting the strings takes 0.5 s, corpus walk included
+(bench/results/2026-12-03-library.md). rdflib is the public face for reading (:func:`load_dataset`, via
 pyoxigraph's parser, and exports); an rdflib ``Dataset`` of the same quads is what the
 tests hold the text against (:func:`corpus_to_dataset`).
 The API does not load the dataset at all: it serves from ``ConceptGraph`` JSON.
@@ -100,7 +103,13 @@ def concept_id_from_uri(base_uri: str, uri: str) -> str | None:
     return unquote(uri[len(prefix):])
 
 
-_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# pyoxigraph's canonical N-Triples string escapes (tests/test_rdf_quality.py holds ours
+# equal to its output over any text): the two-letter ones, then \uXXXX for the other
+# control characters and the non-characters U+FFFE and U+FFFF.
+_NT_ESCAPES = str.maketrans({
+    **{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)},
+    "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
+    '"': '\\"', "\\": "\\\\"})
 _XSD_INTEGER = f"<{XSD.integer}>"
 _XSD_DOUBLE = f"<{XSD.double}>"
 
@@ -208,8 +217,8 @@ def statement_weight(occurrences: list[Relation]) -> int | float:
 
 
 class _GraphWriter:
-    """Writes N-Quads text straight from the corpus, with no RDF term objects: on the
-    Kubernetes docs (a million quads) rdflib terms cost 5 s, formatting strings under 1 s.
+    """Writes N-Quads text straight from the corpus, with no RDF term objects (the
+    module docstring says why).
 
     Every triple a note contributes lives in that note's graph, so each note's text is
     independent of the others (``note``), and only the scheme graph needs all of them.
