@@ -11,7 +11,7 @@ Two graph stores, chosen by configuration (``KG_GRAPH_URL``):
   memory cap (``RLIMIT_AS``: the loaded graph plus ``KG_SPARQL_MAX_MEMORY`` MB).
 * **external**: a SPARQL 1.1 endpoint (e.g. ``oxigraph serve``). Ingest replaces each
   note's named graph there (``DROP SILENT GRAPH`` + ``INSERT DATA``, several graphs per
-  update request) through rdflib's ``SPARQLUpdateStore``, drops graphs of notes that
+  update request; one HTTP client, :func:`endpoint_request`), drops graphs of notes that
   are gone, then reads the dataset back to build the ConceptGraph, so the API answers
   from exactly what the endpoint holds. Queries are proxied (:class:`RemoteEngine`)
   with the dataset set to our graphs; nothing the store answers in an error (body,
@@ -464,9 +464,16 @@ def union_graph_uri(base_uri: str) -> str:
     return f"{base_uri}union"
 
 
-def _nt(term: Any) -> str:
-    """An rdflib term in N-Triples/SPARQL syntax (our datasets have no blank nodes)."""
-    return term.n3()
+def endpoint_request(url: str, body: bytes, content_type: str, accept: str,
+                     timeout: float | None) -> Any:
+    """One POST to the endpoint (a query or an update), as an open response: the one
+    HTTP client the external store is spoken to with (urllib: a timeout per request,
+    errors raised, the body readable under a deadline, which a proxied query needs).
+    Not rdflib's ``SPARQLUpdateStore``: rdflib 7.6's connector passes no timeout to its
+    requests and returns a query's HTTP error as a tuple instead of raising it."""
+    request = urllib.request.Request(url, data=body, headers={
+        "Accept": accept, "Content-Type": content_type})
+    return urllib.request.urlopen(request, timeout=timeout)
 
 
 class SparqlBackend:
@@ -475,15 +482,10 @@ class SparqlBackend:
     kind = EXTERNAL
 
     def __init__(self, url: str, timeout: float = 60.0, batch_chars: int = 1_000_000) -> None:
-        from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
-
         self.url = url
         self.query_url, self.update_url = endpoint_urls(url)
         self.timeout = timeout
         self.batch_chars = batch_chars
-        self.store = SPARQLUpdateStore(query_endpoint=self.query_url,
-                                       update_endpoint=self.update_url, returnFormat="json",
-                                       method="POST_FORM")
 
     # -- writing
     def graph_names(self, base_uri: str) -> set[str]:
@@ -496,7 +498,11 @@ class SparqlBackend:
 
     def write(self, ds: Any, base_uri: str, build: Path | None = None) -> dict[str, Any]:
         """Replace every named graph of ``ds`` on the endpoint and drop our graphs that
-        ``ds`` no longer has. Returns the manifest's ``graph_store`` record."""
+        ``ds`` no longer has. Returns the manifest's ``graph_store`` record.
+
+        Each graph is ``DROP SILENT GRAPH`` + ``INSERT DATA`` of its triples as rdflib
+        writes them in N-Triples (a subset of SPARQL's triple syntax), several graphs
+        per update request."""
         from rdflib import Graph
 
         wanted: list[str] = []
@@ -509,8 +515,8 @@ class SparqlBackend:
             if not name.startswith(("http://", "https://", "urn:")):
                 continue  # the default graph: we never write triples there
             wanted.append(name)
-            body = "\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)} ." for s, p, o in graph)
-            op = f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}"
+            triples = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+            op = f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{triples}}} }}"
             batch.append(op)
             size += len(op)
             if size >= self.batch_chars:
@@ -531,8 +537,13 @@ class SparqlBackend:
         return {"kind": EXTERNAL, "url": self.url, "graphs": sorted(wanted), "union": union}
 
     def _update(self, operations: list[str]) -> None:
+        # No deadline: an update may take the store minutes (the union graph of the
+        # Kubernetes docs, ~50 s on Oxigraph), and ingest waits for it as long as it works.
         try:
-            self.store.update(" ;\n".join(operations))
+            with endpoint_request(self.update_url, " ;\n".join(operations).encode("utf-8"),
+                                  "application/sparql-update; charset=utf-8", "*/*",
+                                  None) as response:
+                response.read()
         except (urllib.error.URLError, OSError) as exc:
             raise QueryError("unavailable", f"the graph store at {self.update_url} refused "
                              f"the update: {exc}") from None
@@ -559,12 +570,16 @@ class SparqlBackend:
         return ds
 
     def _select(self, text: str) -> Iterator[list[Any]]:
-        data = urllib.parse.urlencode({"query": text}).encode()
-        request = urllib.request.Request(self.query_url, data=data, headers={
-            "Accept": "application/sparql-results+json",
-            "Content-Type": "application/x-www-form-urlencoded"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            results = ox.parse_query_results(response.read(), ox.QueryResultsFormat.JSON)
+        """The rows of a SELECT, as pyoxigraph terms (its results parser reads them)."""
+        try:
+            with endpoint_request(self.query_url, urllib.parse.urlencode({"query": text}).encode(),
+                                  "application/x-www-form-urlencoded",
+                                  "application/sparql-results+json", self.timeout) as response:
+                body = response.read()
+        except (urllib.error.URLError, OSError) as exc:
+            raise QueryError("unavailable", f"the graph store at {self.query_url} did not "
+                             f"answer: {exc}") from None
+        results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         width = len(results.variables)
         for solution in results:
             yield [solution[i] for i in range(width)]
@@ -600,16 +615,14 @@ class RemoteEngine:
         elif union and not info.has_dataset:  # the union of our graphs, as embedded
             fields += [("default-graph-uri", self.union or g) for g in self.graphs[:1]]
             fields += [("named-graph-uri", g) for g in self.graphs]
-        request = urllib.request.Request(
-            self.query_url, data=urllib.parse.urlencode(fields).encode(),
-            headers={"Accept": self.ACCEPT,
-                     "Content-Type": "application/x-www-form-urlencoded"})
         timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
         # What the graph store says is never passed on: its error bodies, addresses and
         # socket errors are its own business (and would turn this endpoint into a probe).
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with endpoint_request(self.query_url, urllib.parse.urlencode(fields).encode(),
+                                  "application/x-www-form-urlencoded", self.ACCEPT,
+                                  timeout) as response:
                 ctype = response.headers.get_content_type()
                 body = _read_until(response, deadline)
         except urllib.error.HTTPError as exc:
