@@ -441,6 +441,8 @@ def print_gold(golds: list[gold_files.Gold], shown: Callable[[Relation], bool],
         for line in gold_files.report(gold, result):
             print(line)
         figures[f"{gold.name} relations"] = result.relations
+        figures[f"{gold.name} acceptance"] = tuple(
+            sum(pair) for pair in zip(result.chains, result.related, result.aliases))
         if gold.name.startswith("outline-"):
             for name in ("concepts", "relations", "chains"):
                 found, total = getattr(result, name)
@@ -490,8 +492,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# The issue's targets: (figure, what it must reach, how it reads). Recall on data/notes and
-# the seed notes is "kept", so their gold recall is shown without a bar.
+# The issue's targets: (figure, what it must reach, how it reads). On data/notes and the
+# seed notes the bar is the issue-2 acceptance kept; their relation recall has no bar.
 TARGETS = [
     ("relations", 0.85, "typed-relation precision >= 0.85"),
     ("weakest type", 0.7, "every type >= 0.7"),
@@ -513,11 +515,15 @@ def print_targets(figures: dict[str, Any]) -> None:
     if figures.get("everyday") is not None:
         lines.append(f"  [{'x' if figures['everyday'] <= 2 else ' '}] at most 2 everyday "
                      f"words in the top {TOP_CONCEPTS}: {figures['everyday']}")
-    for name in ("notes relations", "seed relations"):
-        if name in figures:
-            found, total = figures[name]
-            lines.append(f"  [{'x' if found == total else ' '}] {name.split()[0]} gold "
-                         f"relations kept: {found}/{total}")
+    for corpus in ("notes", "seed"):
+        if f"{corpus} acceptance" in figures:
+            # the issue-2 acceptance: written chains as the first path, related lists,
+            # aliases; relation recall beyond it is a figure to watch, not a bar
+            found, total = figures[f"{corpus} acceptance"]
+            kept, gold = figures[f"{corpus} relations"]
+            lines.append(f"  [{'x' if found == total else ' '}] {corpus}: issue-2 acceptance "
+                         f"kept (chains, related lists, aliases): {found}/{total}; "
+                         f"relation recall {kept}/{gold}")
     if lines:
         print("\nTargets (issue 12)")
         print("\n".join(lines))

@@ -85,7 +85,8 @@ class Candidate:
     """A label that notes present as a concept.
 
     origin: heading | kinds (``Types of X``: X) | term | sentence ("A Branch is a ...") | chain (``A -> B``) |
-    identifier | camel | manifest | capitalised (kept when seen at least twice).
+    identifier | camel | manifest | capitalised (kept when seen at least twice) |
+    acronym (``Intermediate Representation (IR)``: an alias of a concept named otherwise).
     definition: the defining text read with it, if any.
     """
 
@@ -278,6 +279,8 @@ def collect(note: Note) -> list[Candidate]:
             if "->" in text or "→" in text or "=>" in text:
                 _chain_candidates(text, note.path, anchor, out)
             _token_candidates(text, note.path, anchor, out)
+            if " (" in text:
+                _acronym_candidates(text, note.path, anchor, out)
             if outline and block.kind == "item":
                 opening = _OPENING_RUN.match(text)
                 if opening and looks_like_name(opening.group("run")):
@@ -302,6 +305,27 @@ def _sentence_candidates(block: Block, path: str, anchor: str, out: list[Candida
             out.append(Candidate(term, "sentence", path, anchor, Evidence(
                 first_sentence(text[match.start():]), path,
                 block.line + text.count("\n", 0, match.start()))))
+
+
+# up to six words, then an acronym in parentheses: "an Intermediate Representation (IR)"
+_SPELLED_OUT = re.compile(
+    r"((?:[A-Za-z][\w]*(?:-[A-Za-z][\w]*)* ){0,5}[A-Za-z][\w]*(?:-[A-Za-z][\w]*)*) "
+    r"\(([A-Z]{2,6})s?\)")
+
+
+def _acronym_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
+    """``Intermediate Representation (IR)``: the acronym is another label of the words
+    whose initials it spells (hyphenated words give one initial per part). It only adds
+    a label to a concept the notes name otherwise; it never makes one."""
+    for match in _SPELLED_OUT.finditer(text):
+        words, acronym = match.group(1).split(" "), match.group(2)
+        for count in range(min(len(words), len(acronym)), 0, -1):
+            name = words[-count:]
+            initials = "".join(part[0] for word in name for part in word.split("-"))
+            if initials.upper() == acronym and name[0][0].isalpha():
+                out.append(Candidate(" ".join(name), "acronym", path, anchor,
+                                     aliases=(acronym,)))
+                break
 
 
 def _chain_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:

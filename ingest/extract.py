@@ -50,7 +50,7 @@ MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec stat
                               "items labels annotations".split())
 ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
                "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9,
-               "glossary": 1, "kinds": 1, "title": 1}  # a glossary entry's title: the page's heading
+               "glossary": 1, "kinds": 1, "title": 1, "acronym": 10}  # a glossary entry's title: the page's heading
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
@@ -77,6 +77,11 @@ GENERIC_HEADS = frozenset("object objects resource resources".split())
 _PREDICATE_NOMINAL = re.compile(r"\b(?:is|are)\s+(?:an?|the|one)\s+(?:[\w\-]+\s+){0,2}$")
 _RELATIVE_START = re.compile(r"^\s*,?\s*(?:that|which|who)\s")
 _BY_LABEL = re.compile(r"(?i)label|selector|field")
+# "A NetworkPolicy chooses the Pods it applies to with a podSelector": choosing by a
+# selector is selecting (without one, "finds" and "picks" say nothing of how)
+_CHOOSES = re.compile(r"^\s+(?:chooses|picks|finds|matches)\s+(?:(?:the|its|their|all|every)\s+)?$")
+_WITH_SELECTOR = re.compile(r"^[^.;:]*?\b(?:with|by|using|via|through)\s+(?:an?\s+|its\s+|the\s+|"
+                            r"their\s+)?(?:label\s+)?`?\w*selector\b", re.IGNORECASE)
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
 _LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
@@ -98,9 +103,10 @@ class Linker:
         """Changes whenever anything ``link_one`` reads changes: the label keys and their
         concepts, which keys are quiet, which concepts are fields, the concepts' labels."""
         sha = hashlib.sha1()
-        quiet, code = self.lexicon.quiet, self.lexicon.code
+        quiet, code, cased = self.lexicon.quiet, self.lexicon.code, self.lexicon.cased
         for key, owner in sorted(self.lexicon.keys.items()):
-            sha.update(f"{key}\0{owner}\0{key in quiet}\0{key in code}\n".encode())
+            sha.update(f"{key}\0{owner}\0{key in quiet}\0{key in code}\0{key in cased}\n"
+                       .encode())
         for concept_id, concept in sorted(self.concepts.items()):
             sha.update(f"{concept_id}\0{concept.label}\0{concept_id in self.fields}\n".encode())
         return sha.hexdigest()
@@ -137,15 +143,26 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
         concept.alt_labels.update(term.translation_aliases)
         concepts[term.id] = concept
         for label in term.all_labels:
-            lexicon.add(label, term.id, quiet=_quiet(label))
+            lexicon.add(label, term.id, quiet=_quiet(label),
+                        cased=term.cased and label == term.label)
         if is_field_label(term.label, term.aliases):
             linker.fields.add(term.id)
     admission = Admission.of(candidates, usage or Counter(), outlines)
     # labels the lexicon already holds: registering one again without a definition changes
     # nothing (a key keeps its first owner), and notes repeat the same labels thousands of times
     settled: set[str] = set()
-    for candidate in sorted(candidates, key=lambda c: ORIGIN_RANK.get(c.origin, 9)):
-        if candidate.definition is None and candidate.label in settled:
+    # an acronym spelled out somewhere ("Battery Management System (BMS)") waits until
+    # the spelled-out name has taken it as a label; only then may it be a name of its own
+    spelled = {label_key(a) for c in candidates if c.origin == "acronym" for a in c.aliases}
+
+    def rank(candidate: Candidate) -> float:
+        if candidate.origin == "capitalised" and label_key(candidate.label) in spelled:
+            return ORIGIN_RANK["acronym"] + 1
+        return ORIGIN_RANK.get(candidate.origin, 9)
+
+    for candidate in sorted(candidates, key=rank):
+        if candidate.definition is None and candidate.label in settled \
+                and not candidate.aliases:
             continue
         if candidate.origin == "code" or (
                 candidate.origin == "capitalised" and linker.resolve(candidate.label)):
@@ -209,6 +226,8 @@ class Admission:
         outline = candidate.path in self.outlines
         if linker.lexicon.lookup(label) is not None:
             return True  # the vocabulary or a stronger candidate already names it
+        if origin == "acronym":
+            return False  # an acronym only adds a label to a concept named otherwise
         if origin == "capitalised":
             # a run of capitalised words, or a word capitalised again and again
             # (in an outline its author capitalises names on purpose: once is enough)
@@ -570,11 +589,56 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
                                               linker.manifest_key, linker.is_field,
                                               linker.lexicon.lookup)
             continue
+        if block.kind == "table":
+            yield from _table_relations(block, path, linker)
         bullet = block.kind == "item"
         thing = own if own and not linker.is_field(own) else None
         for sentence in reading.sentences_of(block):
             yield from _sentence_relations(sentence, path, context, thing, bullet, outline,
                                            linker, seen)
+
+
+_CELL_REST = re.compile(r"^[\s`*_]*(?:(?:the|a|an|each|every|all|any|one|its)\s+)*[\s`*_]*$",
+                        re.IGNORECASE)
+
+
+def _table_relations(block: Block, path: str, linker: Linker) -> Iterator[Relation]:
+    """A column whose header is a relation phrase ("Runs on", "Uses") relates each row's
+    first cell to the thing in that column: ``| kubelet | every Node |`` under
+    ``| Component | Runs on |`` says the kubelet runs on the Node. Both cells must name
+    one concept and nothing else, or the row says something the header does not."""
+    rows = block.text.split("\n")
+    header = rows[0].split(" | ")
+    readings = {column: frame_between(f" {name.strip().lower()} ")
+                for column, name in enumerate(header) if column}
+    readings = {column: found for column, found in readings.items() if found}
+    if not readings:
+        return
+    for offset, row in enumerate(rows[2:], 2):
+        cells = row.split(" | ")
+        if len(cells) != len(header):
+            continue
+        subject = _only_concept(cells[0], linker)
+        if subject is None:
+            continue
+        for column, found in readings.items():
+            target = _only_concept(cells[column], linker)
+            if target is None or target == subject:
+                continue
+            source, target = (target, subject) if found.reverse else (subject, target)
+            evidence = Evidence(_clean(f"{rows[0]}: {row}"), path, block.line + offset)
+            yield Relation(source, target, found.type, evidence, 1.0, found.confidence)
+
+
+def _only_concept(cell: str, linker: Linker) -> str | None:
+    """The concept a table cell names when it names one and nothing more ("every Node")."""
+    mentions = linker.lexicon.find(cell)
+    if len(mentions) != 1:
+        return None
+    mention = mentions[0]
+    if not _CELL_REST.match(cell[:mention.start]) or not _CELL_REST.match(cell[mention.end:]):
+        return None
+    return mention.concept
 
 
 def _generic_head(text: str, mention: Mention) -> bool:
@@ -817,6 +881,9 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             if clause is not left and subject_ok(text[:clause.start]):
                 yield from emit(clause.concept, right.concept, found.type, found.confidence)
             continue
+        if found is None and _CHOOSES.match(between) and _WITH_SELECTOR.match(
+                text[right.end:]):
+            found = Reading("selects", False, confidence.SELECT_WITH)
         if found is None and (is_a(between) or is_kind_of_tail(between, after)) \
                 and not linker.is_field(left.concept) and object_ok(after, strict=True):
             found = Reading("broader", False, IS_A_CONFIDENCE)

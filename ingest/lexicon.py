@@ -98,6 +98,9 @@ class Lexicon:
     # keys of code identifiers (``anyOf``, ``restartPolicy``): mentioned only when written
     # as code, never by words that happen to spell them ("any of the techniques")
     code: set[str] = field(default_factory=set)
+    # keys of names that mention their concept only when written with a capital
+    # (``Endpoints``): in lower case the same letters are an everyday word
+    cased: set[str] = field(default_factory=set)
     # strict prefixes of keys: a run of words whose keys are not one cannot grow into a label
     prefixes: set[str] = field(default_factory=set)
     typo_index: dict[str, set[str]] = field(default_factory=dict)
@@ -105,7 +108,7 @@ class Lexicon:
     found: dict[str, list[Mention]] = field(default_factory=dict, repr=False)
     tokens: dict[str, _TokenInfo] = field(default_factory=dict, repr=False)
 
-    def add(self, label: str, concept: str, *, quiet: bool = False) -> str:
+    def add(self, label: str, concept: str, *, quiet: bool = False, cased: bool = False) -> str:
         """Register a label; the first concept to claim a key keeps it. Returns the owner."""
         key = label_key(label)
         if not key:
@@ -122,6 +125,8 @@ class Lexicon:
                 self.quiet.add(key)
             else:
                 self.quiet.discard(key)
+            if cased:
+                self.cased.add(key)
             for end in range(1, len(key)):
                 self.prefixes.add(key[:end])
             if len(key) >= 5 and key.isascii() and key.isalpha():
@@ -241,6 +246,8 @@ class Lexicon:
 
     def _token_info(self, word: str) -> _TokenInfo:
         raw, key = _token_keys(word)
+        if key in self.cased and not word[0].isupper():
+            return raw, key, None, raw in self.prefixes, None
         exact = self.keys[key] if key in self.keys and key not in self.quiet and (
             key not in self.code or _written_as_code(word)) else None
         fallback: tuple[str, str | None, bool] | None = None

@@ -47,7 +47,9 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"uses?|mounts?|references?|consumes?|relies on|rely on|depends on|depend on|"
      r"points? to|refers? to|is backed by|are backed by|reads? from|pulls?|"
      r"is (?:available|provided|served|exposed) (?:through|via)|"
-     r"are (?:available|provided|served|exposed) (?:through|via)",
+     r"are (?:available|provided|served|exposed) (?:through|via)|"
+     # an input of a computation: "ABV is calculated from OG and FG"
+     r"(?:is|are) (?:calculated|computed|derived|worked out) from",
      r"used|mounted|referenced|consumed",
      0.75),
     ("contains",
@@ -68,6 +70,12 @@ VERBS: list[tuple[str, str, str, float]] = [
      r"proxies (?:traffic |requests |connections )?to|"
      r"load[- ]balances? (?:traffic |requests )?(?:across|to|between)|"
      r"(?:sends?|directs?|distributes?) (?:traffic|requests|packets|connections) to|"
+     r"(?:sends?|delivers?|feeds?|carries|carry|passes|pass) (?:\w+ )?(?:power|current|energy|"
+     r"data|traffic|requests|packets|connections) to|"
+     r"(?:spreads?|distributes?|balances?) (?:the )?(?:traffic|requests|load|connections) "
+     r"(?:over|across|among|between)|"
+     # "routes HTTP(S) by host name and path to": what is routed, and how, in between
+     r"routes? [\w()/\- ]{1,40}? to|"
      r"stands? in front of|sits? in front of|is in front of",
      r"",
      0.6),
@@ -92,7 +100,10 @@ INVERSE_VERBS: list[tuple[str, str, float]] = [
 _MODS = (r"(?:(?:also|automatically|then|typically|usually|always|only|directly|actually|"
          r"still|now|simply|just|each|generally|normally|often|mainly|primarily|indirectly|"
          r"can|could|will|would|must|should|may|might|does|do|did|is able to|are able to)\s+)*")
-_DETS = (r"(?:(?:the|a|an|one|two|three|one or more|zero or more|multiple|several|many|its|"
+# a count or a range of counts: "60 or 72", "one, two or three", "2-4"
+_COUNT = r"(?:\d+|one|two|three|four|five|six)"
+_DETS = (rf"(?:(?:{_COUNT}(?:(?:,|\s+or|\s+to|-)\s*{_COUNT})+|"
+         r"the|a|an|one|two|three|one or more|zero or more|multiple|several|many|its|"
          r"their|his|her|your|our|each|every|all|any|all the|some|this|that|these|those|"
          r"set of|a set of|a group of|a number of|a list of|number of|group of|other|"
          r"new|existing|matching|running|relevant|corresponding|underlying|given|same|"
@@ -100,7 +111,9 @@ _DETS = (r"(?:(?:the|a|an|one|two|three|one or more|zero or more|multiple|severa
          r"\d+)\s+)*")
 _NEGATION = re.compile(r"\b(?:not|never|no longer|cannot|can't|won't|doesn't|don't|isn't|"
                        r"aren't|didn't|neither|nor|without|instead of|rather than)\b|n't\b")
-_RELATIVE = r"(?:,\s*)?(?:(?:which|that|who)\s+)?"
+# a comma opens a relative clause only with its pronoun: "X, which uses Y"; after a bare
+# comma a verb starts another clause ("… the image, use kubectl set image")
+_RELATIVE = r"(?:,?\s*(?:which|that|who)\s+)?"
 _BE = r"(?:(?:is|are|was|were|be|been|being|gets?|got|can be|will be|must be|may be)\s+)?"
 
 
@@ -157,7 +170,16 @@ _FOLLOWERS = frozenset(
     "could will would must should may might as than then also only too instead "
     "objects object resources resource instances instance replicas service addon add-on "
     "plugin component daemon agent gets becomes starts stays keeps remains needs receives "
-    "sees fails stops ends shows takes waits".split()) | _PREPOSITIONS
+    "sees fails stops ends shows takes waits "
+    # a pronoun after a noun opens a reduced relative clause: "the Pods it applies to"
+    "it they we you he she".split()) | _PREPOSITIONS
+# irregular past participles: like "-ed" words they open a modifier after the head noun
+# ("a Finite Automaton built from …", "an LL Parser written by hand")
+_PARTICIPLES = frozenset(
+    "built written made held kept sent set done given known shown taken seen found left put "
+    "bound drawn chosen driven grown thrown brought bought caught taught told sold led fed "
+    "meant spent cut split spread begun hidden broken spoken frozen stolen worn torn "
+    "laid paid said run".split())
 _HEAD_NOUNS = frozenset("objects object resources resource instances instance replicas service "
                         "addon add-on plugin component daemon agent".split())
 _WORD = re.compile(r"[A-Za-z][\w\-]*|\S")
@@ -197,7 +219,7 @@ def object_ok(after: str, *, strict: bool = False) -> bool:
     token = word.group(0).lower() if word else ""
     if strict:  # "an Envoy based ingress controller", "a Layer 3 networking solution"
         return token in _FOLLOWERS and token not in _HEAD_NOUNS
-    return token in _FOLLOWERS or token.endswith(("ed", "ing", "ly"))
+    return token in _FOLLOWERS or token in _PARTICIPLES or token.endswith(("ed", "ing", "ly"))
 
 
 @lru_cache(maxsize=1 << 16)

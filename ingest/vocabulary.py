@@ -28,6 +28,9 @@ class Term:
     aliases: list[str] = field(default_factory=list)
     translations: dict[str, str] = field(default_factory=dict)
     translation_aliases: list[str] = field(default_factory=list)
+    # the label names the concept only when written with its capital: lower-case
+    # "endpoints" is the everyday plural of "endpoint", not the Endpoints object
+    cased: bool = False
 
     @property
     def all_labels(self) -> list[str]:
@@ -43,12 +46,14 @@ class Vocabulary:
         import hashlib
 
         return hashlib.sha1(repr(sorted(
-            (t.id, t.label, t.aliases, sorted(t.translations.items()), t.translation_aliases)
+            (t.id, t.label, t.aliases, sorted(t.translations.items()), t.translation_aliases,
+             t.cased)
             for t in self.terms.values())).encode()).hexdigest()
 
     def merge(self, other: Vocabulary) -> Vocabulary:
         merged = {key: Term(t.id, t.label, list(t.aliases), dict(t.translations),
-                            list(t.translation_aliases)) for key, t in self.terms.items()}
+                            list(t.translation_aliases), t.cased)
+                  for key, t in self.terms.items()}
         for key, term in other.terms.items():
             if key in merged:
                 base = merged[key]
@@ -56,6 +61,7 @@ class Vocabulary:
                 base.aliases += [a for a in term.aliases if a not in base.aliases]
                 base.translations.update(term.translations)
                 base.translation_aliases += term.translation_aliases
+                base.cased = term.cased
             else:
                 merged[key] = term
         return Vocabulary(merged)
@@ -106,8 +112,17 @@ def read_vocabulary(path: Path) -> Vocabulary:
             aliases=_strings(entry.get("aliases"), path, label),
             translations=translations,
             translation_aliases=_strings(entry.get("ko_aliases"), path, label),
+            cased=_flag(entry.get("cased"), path, label, "cased"),
         )
     return Vocabulary(terms)
+
+
+def _flag(value: object, path: Path, label: str, name: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise VocabularyError(f"{path}: {name} of {label!r} must be true or false")
+    return value
 
 
 def _strings(value: object, path: Path, label: str) -> list[str]:

@@ -123,3 +123,74 @@ def test_a_co_mention_hop_is_a_marked_last_resort(brewing):
     graph = ConceptGraph.from_corpus(brewing, BASE_URI)
     only = graph.paths("grain", "beer", relations={"related"})
     assert only and all(e["coMention"] for e in only[0]["edges"])
+
+
+@pytest.fixture(scope="module")
+def names(vocabulary):
+    return ingest_paths([PRECISION / "names.md", PRECISION / "compiler.txt",
+                         PRECISION / "energy.txt"], vocabulary, workers=1)
+
+
+def test_a_name_declared_cased_is_not_its_everyday_lower_case_word(names):
+    """The vocabulary marks Endpoints ``cased``: "endpoints" in lower case are network
+    endpoints, "Endpoints objects" are the object."""
+    assert not said_in(names, "route traffic to endpoints")
+    assert not said_in(names, "routes traffic to endpoints")
+    section = next(s for n in names.notes for s in n.sections if s.title == "Routing notes")
+    assert "endpoints" in section.concepts  # from "Endpoints objects", with its capital
+
+
+def test_an_irregular_participle_after_the_object_leaves_it_the_head(names):
+    """"a Finite Automaton built from …": the automaton is still what is used."""
+    lexer = next(c.id for c in names.concepts.values() if c.label == "Lexer")
+    automaton = next(c.id for c in names.concepts.values() if c.label == "Finite Automaton")
+    parser = next(c.id for c in names.concepts.values() if c.label == "Recursive Descent Parser")
+    assert (lexer, "uses", automaton) in typed(names)
+    assert any(s == parser and t == "broader" for s, t, _ in typed(names))
+
+
+def test_an_acronym_after_its_spelled_out_name_is_an_alias(names):
+    ir = next(c for c in names.concepts.values() if c.label == "Intermediate Representation")
+    assert "IR" in ir.alt_labels
+    tac = next(c.id for c in names.concepts.values() if c.label == "Three-Address Code")
+    assert (tac, "broader", ir.id) in typed(names)
+    # an acronym never makes a concept of words nothing else names
+    assert not any(c.label == "IR" for c in names.concepts.values())
+
+
+def test_a_verb_after_a_bare_comma_starts_another_clause(names):
+    """"If you only need a new Image, use kubectl …": the reader uses kubectl."""
+    assert not said_in(names, "a new Image, use kubectl")
+
+
+def test_a_table_column_headed_by_a_relation_relates_each_row(names):
+    """"| kubelet | every Node |" under "| Component | Runs on |": the kubelet runs on
+    the Node. A cell naming more than one thing says nothing; a column headed "Job"
+    states no relation."""
+    assert ("kubelet", "runsOn", "node") in typed(names)
+    assert ("kube-proxy", "runsOn", "node") in typed(names)
+    assert not any(s == "coredns" for s, _, _ in typed(names))  # "Pods in kube-system"
+    assert not any(s == "etcd" for s, _, _ in typed(names))
+    row = next(r for r in names.relations if r.source == "kubelet" and r.type == "runsOn")
+    assert "Runs on" in row.evidence.text and row.evidence.line == 12
+
+
+def test_choosing_with_a_selector_is_selecting_and_routing_verbs_route(names):
+    assert ("networkpolicy", "selects", "pod") in typed(names)
+    # finding a Node is not said to be by labels: nothing is claimed
+    assert not said_in(names, "finds a Node")
+    assert ("service", "routesTo", "pod") in typed(names)
+
+
+def test_an_acronym_used_alone_is_still_its_spelled_out_name(names):
+    """"BMS" on its own line is the Battery Management System, not a second concept."""
+    bms = next(c for c in names.concepts.values() if c.label == "Battery Management System")
+    assert "BMS" in bms.alt_labels
+    assert not any(c.label == "BMS" for c in names.concepts.values())
+
+
+def test_counts_inputs_and_delivery_frames(names):
+    ids = {c.label: c.id for c in names.concepts.values()}
+    assert (ids["Solar Panel"], "contains", ids["Photovoltaic Cell"]) in typed(names)
+    assert (ids["Grid-Tie Inverter"], "routesTo", ids["Utility Grid"]) in typed(names)
+    assert (ids["Daily Yield"], "uses", ids["Peak Sun Hours"]) in typed(names)
