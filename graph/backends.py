@@ -77,9 +77,18 @@ def solutions_from_rows(variables: list[str], rows: list[list[Any]]) -> ox.Query
     from Python, so the rows go through TSV, whose terms are pyoxigraph's own ``str()``
     (N-Triples syntax, lossless; an empty cell is an unbound variable)."""
     lines = ["\t".join(f"?{v}" for v in variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+    lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
     text = "\n".join(lines) + "\n"
     return ox.parse_query_results(text.encode("utf-8"), ox.QueryResultsFormat.TSV)
+
+
+def _tsv_term(term: Any) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Triple):  # a triple term: its str() lacks the brackets
+        return f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} " \
+               f"{_tsv_term(term.object)} )>>"
+    return str(term)
 
 
 def render_triples(triples: Iterable[Any], fmt: str) -> bytes:
