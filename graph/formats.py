@@ -9,6 +9,7 @@ format keeps named graphs, and the pyoxigraph and rdflib formats that write it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -84,6 +85,6 @@ def results_format(name: str) -> ResultsFormat | None:
     return _lookup(RESULTS_FORMATS, name)
 
 
-def _lookup(table: dict, name: str):  # noqa: ANN202
+def _lookup(table: dict[str, Any], name: str) -> Any:
     name = name.strip().lower()
     return table.get(name) or next((f for f in table.values() if name in f.aliases), None)
