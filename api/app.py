@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from graph.exports import EXTENSIONS, ExportError, etag, export_file
-from graph.rdf import FORMATS as RDF_FORMATS
+from graph.exports import ExportError, etag, export_file
+from graph.formats import RDF_FORMATS
 from kg.settings import load_settings
 from kg.store import Store, StoreError
 
@@ -136,10 +136,11 @@ def _routes(app: Flask) -> None:
             path = export_file(get_store().build, fmt)
         except ExportError as exc:
             raise ServiceUnavailable(str(exc), code="export_failed") from None
-        response = Response(_chunks(path), mimetype=RDF_FORMATS[fmt][1])
+        response = Response(_chunks(path), mimetype=RDF_FORMATS[fmt].media_type)
         response.content_length = path.stat().st_size
         response.set_etag(etag(path))
-        response.headers["Content-Disposition"] = f'inline; filename="graph.{EXTENSIONS[fmt]}"'
+        extension = RDF_FORMATS[fmt].extension
+        response.headers["Content-Disposition"] = f'inline; filename="graph.{extension}"'
         return response.make_conditional(request)
 
 

@@ -15,6 +15,11 @@ default: no CORS headers at all, so only same-origin pages can read the API.
   anyone who can reach it without a browser.)
 
 ``/widget.js`` is not covered here: any page may load the script (see ``api.widget``).
+
+Ours rather than Flask-CORS: its origins are case-sensitive strings or regular
+expressions, while the setting is matched here as origins are compared (case and a
+trailing slash ignored, ``tests/test_cors.py``), and the rest is two Flask hooks that
+would become configuration of a dependency to pin.
 """
 
 from __future__ import annotations

@@ -46,6 +46,9 @@ class RequestTooLarge(ApiError):
 
 
 class ServiceUnavailable(ApiError):
+    """Every 503: the service cannot answer now (no store, a query past its time or
+    memory, the graph store down, too busy); ``code`` says which."""
+
     status = 503
     code = "unavailable"
 

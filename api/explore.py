@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
-from graph.vocab import RELATIONS
+from graph.vocab import RELATIONS, relation_stylesheet
 
 from . import params, views
 from .context import get_store
@@ -26,22 +26,6 @@ blueprint = Blueprint("explore", __name__)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
-
-# How a relation reads from the other end ("ReplicaSet is managed by Deployment").
-INVERSE_LABELS: dict[str, str] = {
-    "broader": "narrower (kinds of it)",
-    "leadsTo": "comes from",
-    "manages": "managed by",
-    "uses": "used by",
-    "contains": "contained in",
-    "runsOn": "runs it",
-    "routesTo": "gets traffic from",
-    "selects": "selected by",
-    "hasProperty": "property of",
-    "hasValue": "value of",
-    "inNamespace": "namespace of",
-}
-
 
 def secure(response: Response) -> Response:
     """Headers every HTML page of ours sends."""
@@ -55,6 +39,15 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     response = Response(render_template(template, **context), status=status,
                         mimetype="text/html")
     return secure(response)
+
+
+@blueprint.get("/relations.css")
+def relation_styles() -> Response:
+    """The relation colours and dash patterns, from the one table of relation types."""
+    response = Response(relation_stylesheet(), mimetype="text/css")
+    response.add_etag()
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
 
 
 @blueprint.get("/")
@@ -237,7 +230,6 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
 
 def _group_label(rtype: str, direction: str) -> str:
     spec = RELATIONS.get(rtype)
-    label = spec.label if spec else rtype
-    if direction == "in":
-        return INVERSE_LABELS.get(rtype, f"{label} (incoming)")
-    return label
+    if spec is None:
+        return rtype if direction != "in" else f"{rtype} (incoming)"
+    return spec.inverse_label if direction == "in" else spec.label

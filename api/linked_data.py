@@ -6,7 +6,7 @@ answers with its description, negotiated by ``Accept`` (``Vary: Accept``):
 * ``text/turtle`` (the default for ``*/*`` or no Accept), ``application/ld+json``,
   ``application/n-triples`` (or ``application/rdf+xml``): every triple that has the concept
   as subject, from every graph (its type, labels, definition, scheme, relations and
-  where it is defined or mentioned). ``?format=turtle|json-ld|ntriples|rdfxml`` overrides.
+  where it is defined or mentioned). ``?format=turtle|json-ld|ntriples|xml`` (or ``rdfxml``) overrides.
 * ``text/html``: ``303 See Other`` to ``/explore/<id>``, the page for people.
 
 An unknown id is a 404 JSON error (with suggestions when a label is close).
@@ -18,11 +18,12 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, request
 
+from graph.formats import RDF_FORMATS
 from graph.rdf import concept_uri
 
 from .context import get_settings, get_store
 from .errors import NotFound
-from .sparql import GRAPH_FORMATS, MEDIA_TYPES, NotAcceptable, negotiate, run
+from .sparql import GRAPH_FORMATS, NotAcceptable, negotiate, run
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -43,7 +44,7 @@ def _wants_html() -> bool:
     """True when the client prefers HTML to every RDF format (a browser); ties go to RDF."""
     if request.args.get("format") or not request.headers.get("Accept", "").strip():
         return False
-    rdf_types = [m for name in GRAPH_FORMATS for m in MEDIA_TYPES[name]]
+    rdf_types = [m for name in GRAPH_FORMATS for m in RDF_FORMATS[name].media_types]
     best = request.accept_mimetypes.best_match([*rdf_types, "text/html", "application/xhtml+xml"])
     return best in ("text/html", "application/xhtml+xml")
 
@@ -61,14 +62,15 @@ def concept(concept_id: str) -> Response:
         response.headers["Vary"] = "Accept"
         return response
     try:
-        fmt = negotiate(GRAPH_FORMATS, "turtle")
+        fmt = negotiate("graph")
     except NotAcceptable:
         raise NotAcceptable("a concept is described as text/turtle, application/ld+json, "
                             "application/n-triples or application/rdf+xml, or shown as "
                             "text/html") from None
     base = store.manifest.get("base_uri") or store.graph.base_uri
     uri = concept_uri(base, concept_id)
-    answer = run(store, get_settings(), describe_query(str(uri)), fmt)
+    answer = run(store, get_settings(), describe_query(str(uri)),
+                 {"results": None, "graph": fmt})
     charset = "" if fmt == "json-ld" else "; charset=utf-8"
     response = Response(answer.body, content_type=answer.mimetype + charset)
     response.headers["Vary"] = "Accept"

@@ -11,8 +11,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from graph.backends import FORMATS as SPARQL_FORMATS
+from graph.formats import RDF_FORMATS, RESULTS_FORMATS
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
+
+from .sparql import GRAPH_FORMATS, RESULT_FORMATS
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -209,14 +211,21 @@ def rdf_content(*media_types: str) -> dict[str, Any]:
 
 def _sparql_content() -> dict[str, Any]:
     content: dict[str, Any] = {}
-    for name, (media, kind) in SPARQL_FORMATS.items():
-        if kind == "results" and name == "json":
+    medias = [RESULTS_FORMATS[name].media_type for name in RESULT_FORMATS]
+    for media in medias + [RDF_FORMATS[name].media_type for name in GRAPH_FORMATS]:
+        if media == RESULTS_FORMATS["json"].media_type:
             content[media] = {"schema": ref("SparqlResultsJson")}
         elif media == "application/ld+json":
             content[media] = {"schema": JSON_LD}
         else:
             content[media] = {"schema": STR}
     return content
+
+
+def _names(table: dict[str, Any], *names: str) -> list[str]:
+    """Format names and their aliases, each once, for a ``format`` parameter's enum."""
+    found = [*names, *(alias for name in names for alias in table[name].aliases)]
+    return list(dict.fromkeys(found))
 
 
 def paths() -> dict[str, Any]:
@@ -227,10 +236,10 @@ def paths() -> dict[str, Any]:
               "Protocol). Without it and without FROM, the default graph is the union of "
               "all named graphs."),
         param("named-graph-uri", array(STR), "Graphs available to GRAPH."),
-        param("format", {"enum": [*SPARQL_FORMATS, "nt", "ttl", "jsonld", "n3", "rdf", "srj",
-                                  "srx"]},
+        param("format", {"enum": _names(RESULTS_FORMATS, *RESULT_FORMATS)
+                          + _names(RDF_FORMATS, *GRAPH_FORMATS)},
               "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, json-ld, "
-              "ntriples, rdfxml (CONSTRUCT/DESCRIBE). Names mean a format per kind of "
+              "ntriples, xml (CONSTRUCT/DESCRIBE). Names mean a format per kind of "
               "answer, as clients send them: xml is RDF/XML for CONSTRUCT, n3 Turtle, json "
               "JSON-LD."),
     ]
@@ -334,8 +343,7 @@ def paths() -> dict[str, Any]:
                                            "application/ld+json", "application/rdf+xml")},
             "304": {"description": "If-None-Match holds the export's ETag"},
             "400": BAD, "503": error_response("The export could not be written (export_failed)")},
-            [param("format", {"enum": ["turtle", "ntriples", "nquads", "trig", "json-ld", "xml",
-                                       "ttl", "nt", "nq", "jsonld", "rdf", "rdfxml"],
+            [param("format", {"enum": _names(RDF_FORMATS, *RDF_FORMATS),
                               "default": "turtle"}, "RDF serialisation (or an alias).")])},
         "/api/lint": {"get": _op("What the notes are missing (kg lint): findings, most "
                                  "severe first", {
@@ -382,7 +390,7 @@ def paths() -> dict[str, Any]:
             "404": UNKNOWN, "406": error_response("No acceptable format")}, [
             param("concept_id", STR, "Concept id (the last segment of its URI).",
                   where="path"),
-            param("format", {"enum": ["turtle", "json-ld", "ntriples", "rdfxml"]},
+            param("format", {"enum": _names(RDF_FORMATS, *GRAPH_FORMATS)},
                   "Overrides Accept.")], tag="linked data")},
         "/": {"get": _op("Home: redirects to the explorer", {"302": {
             "description": "to /explore", "headers": {"Location": {"schema": STR}}}},
@@ -420,6 +428,9 @@ def paths() -> dict[str, Any]:
             "description": "JavaScript", "content": {"application/javascript": {"schema": STR}}}},
             tag="pages")},
         "/demo": {"get": _op("A page showing the widget", {"200": HTML}, tag="pages")},
+        "/relations.css": {"get": _op("Relation colours and dash patterns (from the relation "
+                                      "types, as /api/relations gives them)", {"200": {
+            "description": "CSS", "content": {"text/css": {"schema": STR}}}}, tag="pages")},
         "/openapi.json": {"get": {"summary": "This document", "tags": ["api"], "responses": {
             "200": {"description": "OpenAPI 3.1",
                     "content": {"application/json": {"schema": {"type": "object"}}}}}}},

@@ -40,36 +40,21 @@ from flask import Blueprint, Response, current_app, request
 
 from graph import backends
 from graph.backends import QueryError
+from graph.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, results_format
 
 from .context import EXTENSION, get_settings, get_store
-from .errors import ApiError, BadRequest
+from .errors import ApiError, BadRequest, ServiceUnavailable
 
 blueprint = Blueprint("sparql", __name__)
 
 MAX_QUERY_CHARS = 100_000
+# The formats each kind of answer is offered in, the default first (names of
+# graph.formats.RESULTS_FORMATS and RDF_FORMATS). A format= name means a format per kind:
+# SPARQLWrapper sends format=xml (or n3, json …) whatever the query form.
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
-GRAPH_FORMATS = ("turtle", "json-ld", "ntriples", "rdfxml")
-# Media types a client may ask for, per format (the first is the one we answer with).
-MEDIA_TYPES: dict[str, tuple[str, ...]] = {
-    "json": ("application/sparql-results+json", "application/json"),
-    "xml": ("application/sparql-results+xml", "application/xml", "text/xml"),
-    "csv": ("text/csv",),
-    "tsv": ("text/tab-separated-values",),
-    "turtle": ("text/turtle", "application/x-turtle"),
-    "json-ld": ("application/ld+json",),
-    "ntriples": ("application/n-triples", "text/plain"),
-    "rdfxml": ("application/rdf+xml",),
-}
-# ``format=`` / ``output=`` values clients send, per kind of answer. SPARQLWrapper sends
-# format=xml (or n3, json …) whatever the query form, so each name maps per kind.
-FORMAT_ALIASES: dict[str, dict[str, str]] = {
-    "results": {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv",
-                "tsv": "tsv"},
-    "graph": {"turtle": "turtle", "ttl": "turtle", "n3": "turtle", "json-ld": "json-ld",
-              "jsonld": "json-ld", "json": "json-ld", "ntriples": "ntriples", "nt": "ntriples",
-              "n-triples": "ntriples", "rdfxml": "rdfxml", "rdf": "rdfxml", "xml": "rdfxml",
-              "rdf+xml": "rdfxml"},
-}
+GRAPH_FORMATS = ("turtle", "json-ld", "ntriples", "xml")
+_TABLES: dict[str, Any] = {"results": RESULTS_FORMATS, "graph": RDF_FORMATS}
+_LOOKUP = {"results": results_format, "graph": rdf_format}
 
 
 class Forbidden(ApiError):
@@ -85,26 +70,6 @@ class NotAcceptable(ApiError):
 class UnsupportedMediaType(ApiError):
     status = 415
     code = "unsupported_media_type"
-
-
-class QueryTimeout(ApiError):
-    status = 503
-    code = "query_timeout"
-
-
-class Unavailable(ApiError):
-    status = 503
-    code = "graph_store_unavailable"
-
-
-class QueryTooLarge(ApiError):
-    status = 503
-    code = "query_memory"
-
-
-class Busy(ApiError):
-    status = 503
-    code = "sparql_busy"
 
 
 # --------------------------------------------------------------------------- reading the query
@@ -178,32 +143,34 @@ def _valid_iri(iri: str) -> bool:
     return True
 
 
-def negotiate(kinds: tuple[str, ...], default: str) -> str:
-    """The format to answer with: ``format=`` (or ``output=``) if given, as a name, an
-    alias for this kind of answer or a media type; else the best ``Accept`` match among
-    ``kinds`` (the default first, so ``*/*`` or no Accept gets it); 406 if none."""
+def negotiate(kind: str) -> str:
+    """The format to answer a ``kind`` of answer (``results`` or ``graph``) with:
+    ``format=`` (or ``output=``) if given, as a name, an alias or a media type; else the
+    best ``Accept`` match among the formats offered for the kind (the default first, so
+    ``*/*`` or no Accept gets it); 406 if none."""
+    kinds = RESULT_FORMATS if kind == "results" else GRAPH_FORMATS
+    table = _TABLES[kind]
     asked = request.values.get("format") or request.values.get("output")
     if asked:
-        aliases = FORMAT_ALIASES[backends.FORMATS[default][1]]
-        name = aliases.get(asked.lower().strip())
-        if name is None:
-            name = next((k for k in kinds if asked.split(";")[0].strip().lower()
-                         in MEDIA_TYPES[k]), None)
-        if name in kinds:
-            return name
+        spec = _LOOKUP[kind](asked)
+        if spec is None:
+            media = asked.split(";")[0].strip().lower()
+            spec = next((table[k] for k in kinds if media in table[k].media_types), None)
+        if spec is not None and spec.name in kinds:
+            return spec.name
         raise NotAcceptable(f"format {asked[:40]!r} cannot carry this answer; it comes in "
                             f"{', '.join(kinds)}")
     accept = request.accept_mimetypes
     if not accept or not request.headers.get("Accept", "").strip():
-        return default
-    ordered = [default] + [k for k in kinds if k != default]
-    offers = [media for name in ordered for media in MEDIA_TYPES[name]]
+        return kinds[0]
+    offers = [media for name in kinds for media in table[name].media_types]
     best = accept.best_match(offers)
     if best is None:
         raise NotAcceptable(
             f"none of the accepted media types ({request.headers.get('Accept', '')[:200]}) "
-            f"can carry this answer; offered: {', '.join(MEDIA_TYPES[k][0] for k in kinds)}")
-    return next(name for name in ordered if best in MEDIA_TYPES[name])
+            f"can carry this answer; offered: "
+            f"{', '.join(table[k].media_type for k in kinds)}")
+    return next(name for name in kinds if best in table[name].media_types)
 
 
 def negotiate_both() -> tuple[dict[str, str | None], dict[str, NotAcceptable]]:
@@ -211,10 +178,9 @@ def negotiate_both() -> tuple[dict[str, str | None], dict[str, NotAcceptable]]:
     parsed it), and the 406 to give for a kind nothing acceptable can carry."""
     formats: dict[str, str | None] = {}
     refusals: dict[str, NotAcceptable] = {}
-    for kind, kinds, default in (("results", RESULT_FORMATS, "json"),
-                                 ("graph", GRAPH_FORMATS, "turtle")):
+    for kind in ("results", "graph"):
         try:
-            formats[kind] = negotiate(kinds, default)
+            formats[kind] = negotiate(kind)
         except NotAcceptable as exc:
             formats[kind] = None
             refusals[kind] = exc
@@ -252,14 +218,13 @@ def base_iri(store: Any) -> str:
     return store.manifest.get("base_uri") or store.graph.base_uri
 
 
-def run(store: Any, settings: dict[str, Any], text: str, fmt: str | dict[str, str | None], *,
+def run(store: Any, settings: dict[str, Any], text: str, formats: dict[str, str | None], *,
         default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
         union: bool = True, refusals: dict[str, NotAcceptable] | None = None
         ) -> backends.Answer:
-    """Evaluate ``text`` with the answer in ``fmt`` (one format, or one per kind of
-    answer with ``refusals`` saying why a kind has none); QueryError becomes the API
-    error for it."""
-    formats = backends.formats_for(fmt) if isinstance(fmt, str) else fmt
+    """Evaluate ``text`` with the answer in ``formats`` (one per kind of answer, None for
+    a kind not asked for, with ``refusals`` saying why a kind has none); QueryError
+    becomes the API error for it."""
     try:
         return engine(store, settings).query(text, formats,
                                              timeout=float(settings["sparql_timeout"]),
@@ -272,9 +237,9 @@ def run(store: Any, settings: dict[str, Any], text: str, fmt: str | dict[str, st
             raise BadRequest(f"malformed query: {exc.message}", code="malformed_query") \
                 from None
         if exc.kind == "timeout":
-            raise QueryTimeout(exc.message) from None
+            raise ServiceUnavailable(exc.message, code="query_timeout") from None
         if exc.kind == "memory":
-            raise QueryTooLarge(exc.message) from None
+            raise ServiceUnavailable(exc.message, code="query_memory") from None
         if exc.kind == "service":
             raise Forbidden(SERVICE_REFUSED, code="service_not_allowed") from None
         if exc.kind == "read_only":
@@ -283,9 +248,10 @@ def run(store: Any, settings: dict[str, Any], text: str, fmt: str | dict[str, st
             refusal = (refusals or {}).get(exc.message)
             if refusal is not None:
                 raise refusal from None
-            raise NotAcceptable(f"this query's answer does not come in {fmt}") from None
+            raise NotAcceptable(f"this query's answer does not come in "
+                                f"{formats.get('graph') or formats.get('results')}") from None
         if exc.kind == "unavailable":
-            raise Unavailable(exc.message) from None
+            raise ServiceUnavailable(exc.message, code="graph_store_unavailable") from None
         raise BadRequest(f"the query failed: {exc.message}", code="query_failed") from None
 
 
@@ -316,9 +282,10 @@ def sparql() -> Response:
     settings = get_settings()
     slots = _slots()
     if not slots.acquire(blocking=False):
-        raise Busy(f"the server is answering as many SPARQL queries as it takes at once "
-                   f"({settings['sparql_concurrency']} per process, KG_SPARQL_CONCURRENCY); "
-                   f"try again shortly", headers={"Retry-After": str(RETRY_AFTER)})
+        raise ServiceUnavailable(
+            f"the server is answering as many SPARQL queries as it takes at once "
+            f"({settings['sparql_concurrency']} per process, KG_SPARQL_CONCURRENCY); "
+            f"try again shortly", code="sparql_busy", headers={"Retry-After": str(RETRY_AFTER)})
     try:
         answer = run(get_store(), settings, text, formats, default_graphs=default_graphs,
                      named_graphs=named_graphs, refusals=refusals)
@@ -350,7 +317,7 @@ SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Result
 def service_description() -> Response:
     """``GET /sparql`` without a query: a SPARQL 1.1 Service Description of this endpoint
     (its languages, formats, the union default graph), in a negotiated RDF format."""
-    fmt = negotiate(GRAPH_FORMATS, "turtle")
+    fmt = negotiate("graph")
     service, dataset, graph = pyoxigraph.BlankNode("service"), pyoxigraph.BlankNode(
         "dataset"), pyoxigraph.BlankNode("default")
     rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -373,4 +340,4 @@ def service_description() -> Response:
         (graph, rdf_type, sd("Graph")),
     ]
     body = backends.render_triples([pyoxigraph.Triple(*t) for t in triples], fmt)
-    return Response(body, content_type=_content_type(backends.FORMATS[fmt][0]))
+    return Response(body, content_type=_content_type(RDF_FORMATS[fmt].media_type))

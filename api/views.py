@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
-from graph.rdf import FORMAT_ALIASES, format_name
-from graph.rdf import FORMATS as RDF_FORMATS
+from graph.formats import RDF_FORMATS, rdf_format
 from ingest.text import label_key
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from kg.store import Store
@@ -24,7 +23,6 @@ from .errors import BadRequest, NotFound
 
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
-EXPORT_FORMATS = tuple(RDF_FORMATS)
 T = TypeVar("T")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -228,26 +226,10 @@ def per_build(name: str, store: Store, build: Callable[[], T]) -> T:
 
 def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]:
     """Concepts whose name is a typo away from ``text`` (``deploymnet`` → Deployment),
-    by search.spelling's edit distance and its allowance by word length."""
-    from search.spelling import Vocabulary, allowed_typos
-
+    as :meth:`graph.concept_graph.ConceptGraph.close_spellings` finds them."""
     graph = store.graph
-
-    def spelling() -> tuple[Vocabulary, dict[str, str]]:
-        total, _ = graph.concepts(0)
-        ids: dict[str, str] = {}
-        for item in graph.concepts(total)[1]:
-            ids.setdefault(label_key(item["label"]), item["id"])
-        ids.pop("", None)
-        return Vocabulary((key, 1) for key in ids), ids
-
-    vocabulary, ids = per_build("spelling", store, spelling)
-    key = label_key(text)
-    out = []
-    for word, _distance in vocabulary.fuzzy(key, allowed_typos(key), limit):
-        cid = ids[word]
-        out.append({"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word})
-    return out
+    return [{"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word}
+            for cid, word in graph.close_spellings(text, limit)]
 
 
 def concepts_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
@@ -389,12 +371,13 @@ def export_format(query: Mapping[str, str]) -> str:
     value = params.text(query, "format")
     if value is None:
         return "turtle"
-    name = format_name(value)
-    if name is None:
-        raise BadRequest(f"'format' must be one of {', '.join(EXPORT_FORMATS)} (or "
-                         f"{', '.join(FORMAT_ALIASES)}), not {value[:40]!r}",
+    spec = rdf_format(value)
+    if spec is None:
+        aliases = [alias for f in RDF_FORMATS.values() for alias in f.aliases]
+        raise BadRequest(f"'format' must be one of {', '.join(RDF_FORMATS)} (or "
+                         f"{', '.join(aliases)}), not {value[:40]!r}",
                          code="invalid_parameter")
-    return name
+    return spec.name
 
 
 def health(store: Store) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from typing import Any
 import yaml
 
 from graph.concept_graph import ConceptGraph
-from ingest.model import Corpus, RELATION_TYPES
+from ingest.model import Corpus
+from ingest.relation_types import RELATION_TYPES
 
 CO_MENTION = "related"
 TYPED = frozenset(RELATION_TYPES) - {CO_MENTION}

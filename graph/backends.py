@@ -11,7 +11,7 @@ Two graph stores, chosen by configuration (``KG_GRAPH_URL``):
   memory cap (``RLIMIT_AS``: the loaded graph plus ``KG_SPARQL_MAX_MEMORY`` MB).
 * **external**: a SPARQL 1.1 endpoint (e.g. ``oxigraph serve``). Ingest replaces each
   note's named graph there (``DROP SILENT GRAPH`` + ``INSERT DATA``, several graphs per
-  update request) through rdflib's ``SPARQLUpdateStore``, drops graphs of notes that
+  update request; one HTTP client, :func:`endpoint_request`), drops graphs of notes that
   are gone, then reads the dataset back to build the ConceptGraph, so the API answers
   from exactly what the endpoint holds. Queries are proxied (:class:`RemoteEngine`)
   with the dataset set to our graphs; nothing the store answers in an error (body,
@@ -26,8 +26,6 @@ all named graphs (each note's graph and the scheme graph).
 from __future__ import annotations
 
 import atexit
-import csv
-import io
 import json
 import os
 import select
@@ -43,35 +41,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
+from .formats import RDF_FORMATS, RESULTS_FORMATS
 from .query_check import QueryError, QueryInfo, check_query, normalize
 
 EMBEDDED = "embedded"
 EXTERNAL = "sparql"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-# name -> (media type, kind). Kind "results" answers SELECT/ASK, "graph" CONSTRUCT/DESCRIBE.
-FORMATS: dict[str, tuple[str, str]] = {
-    "json": ("application/sparql-results+json", "results"),
-    "xml": ("application/sparql-results+xml", "results"),
-    "csv": ("text/csv", "results"),
-    "tsv": ("text/tab-separated-values", "results"),
-    "turtle": ("text/turtle", "graph"),
-    "json-ld": ("application/ld+json", "graph"),
-    "ntriples": ("application/n-triples", "graph"),
-    "rdfxml": ("application/rdf+xml", "graph"),
-}
-_RDF_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "json-ld": ox.RdfFormat.JSON_LD,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
 PREFIXES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
@@ -94,93 +71,30 @@ class Answer:
 # --------------------------------------------------------------------------- rendering
 
 
-def _term_json(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "literal", "value": str(term)}  # RDF-star triple terms: their text
+def solutions_from_rows(variables: list[str], rows: list[list[Any]]) -> ox.QuerySolutions:
+    """The first rows of a SELECT answer as a pyoxigraph results object again, so that its
+    serialisers write the answer cut at the row cap: a ``QuerySolutions`` cannot be built
+    from Python, so the rows go through TSV, whose terms are pyoxigraph's own ``str()``
+    (N-Triples syntax, lossless; an empty cell is an unbound variable)."""
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
+    text = "\n".join(lines) + "\n"
+    return ox.parse_query_results(text.encode("utf-8"), ox.QueryResultsFormat.TSV)
 
 
-def _term_xml(term: Any) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{xml_escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{xml_escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{xml_escape(term.value)}</literal>"
-        if term.datatype.value != XSD_STRING:
-            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
-                    f"{xml_escape(term.value)}</literal>")
-        return f"<literal>{xml_escape(term.value)}</literal>"
-    return f"<literal>{xml_escape(str(term))}</literal>"
-
-
-def _term_csv(term: Any) -> str:
+def _tsv_term(term: Any) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return term.value
+    if isinstance(term, ox.Triple):  # a triple term: its str() lacks the brackets
+        return f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} " \
+               f"{_tsv_term(term.object)} )>>"
     return str(term)
 
 
-def _term_tsv(term: Any) -> str:
-    return "" if term is None else str(term)  # pyoxigraph's str() is the N-Triples form
-
-
-def render_solutions(variables: list[str], rows: list[list[Any]], fmt: str) -> bytes:
-    """SELECT results in one of the four SPARQL 1.1 result formats."""
-    if fmt == "json":
-        bindings = [{v: _term_json(t) for v, t in zip(variables, row) if t is not None}
-                    for row in rows]
-        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                          ensure_ascii=False).encode("utf-8")
-    if fmt == "xml":
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-               "<head>"]
-        out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-        out.append("</head><results>")
-        for row in rows:
-            out.append("<result>")
-            out += [f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
-                    for v, t in zip(variables, row) if t is not None]
-            out.append("</result>")
-        out.append("</results></sparql>\n")
-        return "".join(out).encode("utf-8")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(variables)
-        writer.writerows([_term_csv(t) for t in row] for row in rows)
-        return buffer.getvalue().encode("utf-8")
-    if fmt == "tsv":
-        lines = ["\t".join(f"?{v}" for v in variables)]
-        lines += ["\t".join(_term_tsv(t) for t in row) for row in rows]
-        return ("\n".join(lines) + "\n").encode("utf-8")
-    raise ValueError(f"{fmt!r} is not a results format")
-
-
-def render_boolean(value: bool, fmt: str) -> bytes:
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
-    return b"true\n" if value else b"false\n"  # CSV/TSV do not define ASK; as Oxigraph does
-
-
 def render_triples(triples: Iterable[Any], fmt: str) -> bytes:
-    return ox.serialize(list(triples), format=_RDF_FORMATS[fmt], prefixes=PREFIXES) or b""
+    """CONSTRUCT/DESCRIBE triples in the RDF format named ``fmt`` (pyoxigraph writes it)."""
+    return ox.serialize(list(triples), format=RDF_FORMATS[fmt].oxigraph,
+                        prefixes=PREFIXES) or b""
 
 
 def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
@@ -194,35 +108,28 @@ def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
 
 def render(result: Any, formats: dict[str, str | None], max_rows: int) -> Answer:
     """One evaluated (or parsed) pyoxigraph result → the answer, capped at ``max_rows``
-    solutions or triples. ``formats`` names the format per kind of answer (``results``
-    for SELECT/ASK, ``graph`` for CONSTRUCT/DESCRIBE), so the query form is read from
-    the engine's own parse, not guessed beforehand; a kind without a format (None)
-    raises QueryError ``not_acceptable`` naming the kind."""
-    kind = "graph"
-    if isinstance(result, (ox.QueryBoolean, bool, ox.QuerySolutions)):
-        kind = "results"
+    solutions or triples, written by pyoxigraph's serialisers. ``formats`` names the
+    format per kind of answer (``results`` for SELECT/ASK, a name of
+    :data:`graph.formats.RESULTS_FORMATS`; ``graph`` for CONSTRUCT/DESCRIBE, a name of
+    :data:`graph.formats.RDF_FORMATS`), so the query form is read from the engine's own
+    parse, not guessed beforehand; a kind without a format (None) raises QueryError
+    ``not_acceptable`` naming the kind."""
+    kind = "results" if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)) else "graph"
     fmt = formats.get(kind)
     if fmt is None:
         raise QueryError("not_acceptable", kind)
-    mimetype, fmt_kind = FORMATS[fmt]
-    if fmt_kind != kind:
-        raise QueryError("not_acceptable", kind)
-    if isinstance(result, (ox.QueryBoolean, bool)):
-        return Answer(render_boolean(bool(result), fmt), mimetype, rows=1)
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
-                                max_rows)
-        return Answer(render_solutions(variables, rows, fmt), mimetype, truncated, len(rows))
-    triples, truncated = _take(result, max_rows)
-    return Answer(render_triples(triples, fmt), mimetype, truncated, len(triples))
-
-
-def formats_for(fmt: str) -> dict[str, str | None]:
-    """The ``formats`` argument of :func:`render` for one named format."""
-    kind = FORMATS[fmt][1]
-    return {"results": fmt if kind == "results" else None,
-            "graph": fmt if kind == "graph" else None}
+    if kind == "graph":
+        triples, truncated = _take(result, max_rows)
+        return Answer(render_triples(triples, fmt), RDF_FORMATS[fmt].media_type, truncated,
+                      len(triples))
+    spec = RESULTS_FORMATS[fmt]
+    if isinstance(result, ox.QueryBoolean):
+        return Answer(result.serialize(format=spec.oxigraph), spec.media_type, rows=1)
+    variables = [v.value for v in result.variables]
+    rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
+                            max_rows)
+    body = solutions_from_rows(variables, rows).serialize(format=spec.oxigraph)
+    return Answer(body, spec.media_type, truncated, len(rows))
 
 
 # --------------------------------------------------------------------------- the embedded engine
@@ -566,9 +473,16 @@ def union_graph_uri(base_uri: str) -> str:
     return f"{base_uri}union"
 
 
-def _nt(term: Any) -> str:
-    """An rdflib term in N-Triples/SPARQL syntax (our datasets have no blank nodes)."""
-    return term.n3()
+def endpoint_request(url: str, body: bytes, content_type: str, accept: str,
+                     timeout: float | None) -> Any:
+    """One POST to the endpoint (a query or an update), as an open response: the one
+    HTTP client the external store is spoken to with (urllib: a timeout per request,
+    errors raised, the body readable under a deadline, which a proxied query needs).
+    Not rdflib's ``SPARQLUpdateStore``: rdflib 7.6's connector passes no timeout to its
+    requests and returns a query's HTTP error as a tuple instead of raising it."""
+    request = urllib.request.Request(url, data=body, headers={
+        "Accept": accept, "Content-Type": content_type})
+    return urllib.request.urlopen(request, timeout=timeout)
 
 
 class SparqlBackend:
@@ -577,15 +491,10 @@ class SparqlBackend:
     kind = EXTERNAL
 
     def __init__(self, url: str, timeout: float = 60.0, batch_chars: int = 1_000_000) -> None:
-        from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
-
         self.url = url
         self.query_url, self.update_url = endpoint_urls(url)
         self.timeout = timeout
         self.batch_chars = batch_chars
-        self.store = SPARQLUpdateStore(query_endpoint=self.query_url,
-                                       update_endpoint=self.update_url, returnFormat="json",
-                                       method="POST_FORM")
 
     # -- writing
     def graph_names(self, base_uri: str) -> set[str]:
@@ -598,7 +507,11 @@ class SparqlBackend:
 
     def write(self, ds: Any, base_uri: str, build: Path | None = None) -> dict[str, Any]:
         """Replace every named graph of ``ds`` on the endpoint and drop our graphs that
-        ``ds`` no longer has. Returns the manifest's ``graph_store`` record."""
+        ``ds`` no longer has. Returns the manifest's ``graph_store`` record.
+
+        Each graph is ``DROP SILENT GRAPH`` + ``INSERT DATA`` of its triples as rdflib
+        writes them in N-Triples (a subset of SPARQL's triple syntax), several graphs
+        per update request."""
         from rdflib import Graph
 
         wanted: list[str] = []
@@ -611,8 +524,8 @@ class SparqlBackend:
             if not name.startswith(("http://", "https://", "urn:")):
                 continue  # the default graph: we never write triples there
             wanted.append(name)
-            body = "\n".join(f"{_nt(s)} {_nt(p)} {_nt(o)} ." for s, p, o in graph)
-            op = f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}"
+            triples = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+            op = f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{triples}}} }}"
             batch.append(op)
             size += len(op)
             if size >= self.batch_chars:
@@ -633,8 +546,13 @@ class SparqlBackend:
         return {"kind": EXTERNAL, "url": self.url, "graphs": sorted(wanted), "union": union}
 
     def _update(self, operations: list[str]) -> None:
+        # No deadline: an update may take the store minutes (the union graph of the
+        # Kubernetes docs, ~50 s on Oxigraph), and ingest waits for it as long as it works.
         try:
-            self.store.update(" ;\n".join(operations))
+            with endpoint_request(self.update_url, " ;\n".join(operations).encode("utf-8"),
+                                  "application/sparql-update; charset=utf-8", "*/*",
+                                  None) as response:
+                response.read()
         except (urllib.error.URLError, OSError) as exc:
             raise QueryError("unavailable", f"the graph store at {self.update_url} refused "
                              f"the update: {exc}") from None
@@ -661,12 +579,16 @@ class SparqlBackend:
         return ds
 
     def _select(self, text: str) -> Iterator[list[Any]]:
-        data = urllib.parse.urlencode({"query": text}).encode()
-        request = urllib.request.Request(self.query_url, data=data, headers={
-            "Accept": "application/sparql-results+json",
-            "Content-Type": "application/x-www-form-urlencoded"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            results = ox.parse_query_results(response.read(), ox.QueryResultsFormat.JSON)
+        """The rows of a SELECT, as pyoxigraph terms (its results parser reads them)."""
+        try:
+            with endpoint_request(self.query_url, urllib.parse.urlencode({"query": text}).encode(),
+                                  "application/x-www-form-urlencoded",
+                                  "application/sparql-results+json", self.timeout) as response:
+                body = response.read()
+        except (urllib.error.URLError, OSError) as exc:
+            raise QueryError("unavailable", f"the graph store at {self.query_url} did not "
+                             f"answer: {exc}") from None
+        results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         width = len(results.variables)
         for solution in results:
             yield [solution[i] for i in range(width)]
@@ -702,16 +624,14 @@ class RemoteEngine:
         elif union and not info.has_dataset:  # the union of our graphs, as embedded
             fields += [("default-graph-uri", self.union or g) for g in self.graphs[:1]]
             fields += [("named-graph-uri", g) for g in self.graphs]
-        request = urllib.request.Request(
-            self.query_url, data=urllib.parse.urlencode(fields).encode(),
-            headers={"Accept": self.ACCEPT,
-                     "Content-Type": "application/x-www-form-urlencoded"})
         timeout = timeout or self.timeout
         deadline = time.monotonic() + timeout
         # What the graph store says is never passed on: its error bodies, addresses and
         # socket errors are its own business (and would turn this endpoint into a probe).
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with endpoint_request(self.query_url, urllib.parse.urlencode(fields).encode(),
+                                  "application/x-www-form-urlencoded", self.ACCEPT,
+                                  timeout) as response:
                 ctype = response.headers.get_content_type()
                 body = _read_until(response, deadline)
         except urllib.error.HTTPError as exc:

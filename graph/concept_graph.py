@@ -13,7 +13,6 @@ occurrence weights and evidence is every occurrence sorted by (path, line).
 from __future__ import annotations
 
 import bisect
-import difflib
 import heapq
 import json
 import math
@@ -31,6 +30,7 @@ from ingest.confidence import edge_confidence
 from ingest.memory import collector_paused
 from ingest.model import Corpus
 from ingest.text import label_key
+from search.spelling import Vocabulary, allowed_typos
 
 from . import vocab
 from .rdf import (
@@ -433,7 +433,7 @@ class ConceptGraph:
     # ------------------------------------------------------------------ indexes
 
     _LAZY = frozenset({"_id_key", "_label_key", "_alias_key", "_suggest_entries",
-                       "_suggest_keys", "_by_label"})
+                       "_suggest_keys", "_by_label", "_spelling"})
 
     def __getattr__(self, name: str) -> Any:
         """Build the label tables the first time one is asked for (only attributes not
@@ -478,6 +478,7 @@ class ConceptGraph:
         self._by_label = sorted(
             self._concepts.values(), key=lambda c: (c["label"].casefold(), c["id"])
         )
+        self._spelling = Vocabulary((key, 1) for key in {**id_key, **alias_key, **label_key_})
         self._id_key, self._label_key, self._alias_key = id_key, label_key_, alias_key
 
     def _label(self, cid: str) -> str:
@@ -606,23 +607,30 @@ class ConceptGraph:
         top = heapq.nsmallest(limit, best.items(), key=lambda kv: (kv[1][:3], kv[0]))
         return [{"id": cid, "label": self._label(cid), "matched": cand[3]} for cid, cand in top]
 
-    def did_you_mean(self, key: str, n: int = 3) -> list[dict[str, str]]:
-        """Close spellings for a miss (404 hints), by difflib ratio on normalised keys."""
-        if not isinstance(key, str):
+    def close_spellings(self, text: str, n: int = 3) -> list[tuple[str, str]]:
+        """``(concept id, name key matched)`` for the concepts whose label, alias or id is
+        a typo away from ``text`` (``deploymnet`` → deployment), closest first, one per
+        concept: search's edit distance and its allowance by word length
+        (:func:`search.spelling.allowed_typos`), the same rule search forgives typos by."""
+        if not isinstance(text, str) or n <= 0:
             return []
-        k = label_key(key) or key.strip().lower()
-        if not k or n <= 0:
+        k = label_key(text) or text.strip().lower()
+        if not k:
             return []
         tables = (self._label_key, self._alias_key, self._id_key)
-        keys = list({key for table in tables for key in table})
-        out: list[dict[str, str]] = []
-        for match in difflib.get_close_matches(k, keys, n=n * 3, cutoff=0.6):
-            cid = next(table[match] for table in tables if match in table)
-            if all(item["id"] != cid for item in out):
-                out.append(self._ref(cid))
+        words = [k] if k in self._spelling else []
+        words += [word for word, _ in self._spelling.fuzzy(k, allowed_typos(k), n * 3)]
+        out: dict[str, str] = {}
+        for word in words:
+            cid = next(table[word] for table in tables if word in table)
+            out.setdefault(cid, word)
             if len(out) == n:
                 break
-        return out
+        return list(out.items())
+
+    def did_you_mean(self, key: str, n: int = 3) -> list[dict[str, str]]:
+        """Close spellings for a miss (404 hints), as :meth:`close_spellings` finds them."""
+        return [self._ref(cid) for cid, _ in self.close_spellings(key, n)]
 
     # ------------------------------------------------------------------ traversal
 

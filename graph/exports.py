@@ -31,15 +31,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .rdf import FORMATS
+from .formats import RDF_FORMATS
 
-EXTENSIONS = {"turtle": "ttl", "ntriples": "nt", "nquads": "nq", "trig": "trig",
-              "json-ld": "jsonld", "xml": "rdf"}
 log = logging.getLogger(__name__)
 # Formats written by pyoxigraph from graph.nq (JSON-LD needs rdflib's compaction).
-_OXIGRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                     "nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
-                     "xml": ox.RdfFormat.RDF_XML}
+_OXIGRAPH_WRITES = frozenset(RDF_FORMATS) - {"json-ld"}
 
 
 class ExportError(Exception):
@@ -97,10 +93,10 @@ def _fresh_private_folder(build: str) -> Path:
 
 def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
     """The build's graph in ``fmt`` as a file, written now if it is not there yet."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown RDF format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    if fmt not in RDF_FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r}; allowed: {', '.join(RDF_FORMATS)}")
     folder = _folder(Path(build))
-    path = folder / f"graph.{EXTENSIONS[fmt]}"
+    path = folder / f"graph.{RDF_FORMATS[fmt].extension}"
     if path.exists():
         return path
     with open(folder / f".{path.name}.lock", "a") as lock:
@@ -146,14 +142,15 @@ def _write(build: Path, fmt: str, out: Path) -> None:
 
     manifest = json.loads((build / "manifest.json").read_text())
     nquads = build / "graph.nq"
-    if fmt in _OXIGRAPH_FORMATS and store_url(manifest) is None and nquads.exists():
+    if fmt in _OXIGRAPH_WRITES and store_url(manifest) is None and nquads.exists():
         quads = ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        if FORMATS[fmt][2]:  # keeps the named graphs (the file holds one note after another)
-            ox.serialize(quads, str(out), _OXIGRAPH_FORMATS[fmt], prefixes=PREFIXES)
+        spec = RDF_FORMATS[fmt]
+        if spec.keeps_graphs:  # (the file holds one note after another)
+            ox.serialize(quads, str(out), spec.oxigraph, prefixes=PREFIXES)
         else:  # the union as a set, a subject's triples together
             triples = sorted({quad.triple for quad in quads},
                              key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-            ox.serialize(triples, str(out), _OXIGRAPH_FORMATS[fmt], prefixes=PREFIXES)
+            ox.serialize(triples, str(out), spec.oxigraph, prefixes=PREFIXES)
         with open(out, "rb+") as handle:
             os.fsync(handle.fileno())
         return

@@ -12,8 +12,11 @@ content, so graphs compare by plain set equality and survive any serialisation.
 
 Persistence is N-Quads, written as text straight from the corpus by
 :func:`write_corpus_nquads` (a note graph per chunk, copied from the previous build when
-its inputs are unchanged): on the Kubernetes docs, rdflib terms cost 5 s where formatting
-strings costs under 1 s. rdflib is the public face for reading (:func:`load_dataset`, via
+its inputs are unchanged), in pyoxigraph's canonical form (the same escapes, held equal by
+a property test). Ours, not pyoxigraph's serializer, because the terms cost more than the
+text: on the Kubernetes docs (400k quads) making pyoxigraph terms and serialising them
+takes 1.4 s where formatting the strings takes 0.5 s, corpus walk included
+(bench/results/2026-12-03-library.md). rdflib is the public face for reading (:func:`load_dataset`, via
 pyoxigraph's parser, and exports); an rdflib ``Dataset`` of the same quads is what the
 tests hold the text against (:func:`corpus_to_dataset`).
 The API does not load the dataset at all: it serves from ``ConceptGraph`` JSON.
@@ -50,6 +53,7 @@ from ingest.confidence import note_confidence
 from ingest.model import Corpus, Evidence, Note, Relation, Section
 from ingest.text import text_language
 
+from .formats import RDF_FORMATS
 from .hierarchy import cycle_closing_edges
 from .vocab import KG, RELATIONS, bind_prefixes
 
@@ -61,32 +65,6 @@ except ImportError:  # pragma: no cover - exercised only without pyoxigraph
 Quad = tuple[Node, Node, Node, Graph]
 MAX_EVIDENCE = 5  # evidence nodes kept per relation statement (per note); weight counts all
 MAX_CO_MENTION_EVIDENCE = 1  # "mentioned together" is the weakest kind: one example per note
-
-# Export formats: name -> (rdflib format, mimetype, keeps named graphs). JSON-LD holds
-# the union graph, compacted with our prefixes as its @context and each subject once, so
-# any JSON-LD reader (rdflib's Graph().parse included) gets the triples; the named graph
-# per note is in the N-Quads and TriG exports.
-FORMATS: dict[str, tuple[str, str, bool]] = {
-    "turtle": ("turtle", "text/turtle", False),
-    "ntriples": ("nt", "application/n-triples", False),
-    "nquads": ("nquads", "application/n-quads", True),
-    "trig": ("trig", "application/trig", True),
-    "json-ld": ("json-ld", "application/ld+json", False),
-    "xml": ("xml", "application/rdf+xml", False),
-}
-# Other names people give the formats (file extensions, media-type subtypes).
-FORMAT_ALIASES: dict[str, str] = {
-    "ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "nq": "nquads",
-    "n-quads": "nquads", "jsonld": "json-ld", "rdf": "xml", "rdfxml": "xml", "rdf+xml": "xml",
-    "owl": "xml",
-}
-
-
-def format_name(name: str) -> str | None:
-    """The export format ``name`` (or an alias of it) stands for; None if unknown."""
-    name = name.strip().lower()
-    name = FORMAT_ALIASES.get(name, name)
-    return name if name in FORMATS else None
 
 # Characters that may not appear unescaped in an IRI (RFC 3987) or that would end the
 # fragment early; everything else, Hangul included, is kept readable.
@@ -125,7 +103,13 @@ def concept_id_from_uri(base_uri: str, uri: str) -> str | None:
     return unquote(uri[len(prefix):])
 
 
-_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# pyoxigraph's canonical N-Triples string escapes (tests/test_rdf_quality.py holds ours
+# equal to its output over any text): the two-letter ones, then \uXXXX for the other
+# control characters and the non-characters U+FFFE and U+FFFF.
+_NT_ESCAPES = str.maketrans({
+    **{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)},
+    "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
+    '"': '\\"', "\\": "\\\\"})
 _XSD_INTEGER = f"<{XSD.integer}>"
 _XSD_DOUBLE = f"<{XSD.double}>"
 
@@ -233,8 +217,8 @@ def statement_weight(occurrences: list[Relation]) -> int | float:
 
 
 class _GraphWriter:
-    """Writes N-Quads text straight from the corpus, with no RDF term objects: on the
-    Kubernetes docs (a million quads) rdflib terms cost 5 s, formatting strings under 1 s.
+    """Writes N-Quads text straight from the corpus, with no RDF term objects (the
+    module docstring says why).
 
     Every triple a note contributes lives in that note's graph, so each note's text is
     independent of the others (``note``), and only the scheme graph needs all of them.
@@ -699,19 +683,19 @@ def export(ds: Dataset, fmt: str) -> tuple[bytes, str]:
     formats (nquads, trig) keep the named graphs.
     """
     try:
-        rdflib_format, mimetype, keeps_graphs = FORMATS[fmt]
+        spec = RDF_FORMATS[fmt]
     except KeyError:
-        allowed = ", ".join(FORMATS)
+        allowed = ", ".join(RDF_FORMATS)
         raise ValueError(f"unknown RDF format {fmt!r}; allowed: {allowed}") from None
-    source: Graph = ds if keeps_graphs else union_graph(ds)
+    source: Graph = ds if spec.keeps_graphs else union_graph(ds)
     options = {}
     if fmt == "json-ld":
         options = {"context": json_ld_context(source), "auto_compact": True}
     with warnings.catch_warnings():
         # rdflib 7.6's own TriG/N-Quads/JSON-LD serializers call deprecated Dataset APIs.
         warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
-        body = source.serialize(format=rdflib_format, encoding="utf-8", **options)
-    return body, mimetype
+        body = source.serialize(format=spec.rdflib, encoding="utf-8", **options)
+    return body, spec.media_type
 
 
 def json_ld_context(graph: Graph) -> dict[str, str]:

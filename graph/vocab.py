@@ -1,18 +1,19 @@
-"""Our small RDF vocabulary and the one table mapping relation types to predicates.
+"""Our small RDF vocabulary, and the relation types as rdflib terms.
 
-Everything else (the RDF builder, the in-memory concept graph, the API) reads relation
-predicates, labels and descriptions from ``RELATIONS`` so that a new relation type is
-added in exactly one place (plus ``ingest.model.RELATION_TYPES``, which it mirrors).
+The relation types are declared once, in :data:`ingest.relation_types.RELATION_TYPES`
+(id, predicate as a CURIE, wording, colours); ``RELATIONS`` is that table with the
+predicates made rdflib terms, which the RDF builder, the concept graph and the API read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-from ingest.model import RELATION_TYPES
+from ingest.relation_types import RELATION_TYPES
 
 KG_NS = "https://kg.example/vocab#"
 
@@ -28,17 +29,7 @@ class KG(DefinedNamespace):
     Section: URIRef
     Relation: URIRef
 
-    # Relation predicates (broader/related are SKOS)
-    manages: URIRef
-    uses: URIRef
-    runsOn: URIRef
-    routesTo: URIRef
-    contains: URIRef
-    selects: URIRef
-    hasProperty: URIRef
-    hasValue: URIRef
-    inNamespace: URIRef
-    leadsTo: URIRef
+    # The relation predicates are in RELATIONS (from ingest.relation_types), not here.
 
     # Reified relation statements and provenance
     relationType: URIRef
@@ -68,59 +59,44 @@ class KG(DefinedNamespace):
 
 @dataclass(frozen=True, slots=True)
 class RelationSpec:
-    """One relation type: its id (as ingest emits it), predicate and human wording."""
+    """One relation type with its predicate as an rdflib term (the rest as declared in
+    :data:`ingest.relation_types.RELATION_TYPES`)."""
 
     id: str
     predicate: URIRef
     label: str
+    inverse_label: str
     description: str
+    colour: str
+    colour_dark: str
+    dash: str
     hierarchical: bool = False
     co_mention: bool = False
 
 
-_PREDICATES: dict[str, URIRef] = {
-    "broader": SKOS.broader,
-    "related": SKOS.related,
-    "leadsTo": KG.leadsTo,
-    "manages": KG.manages,
-    "uses": KG.uses,
-    "runsOn": KG.runsOn,
-    "routesTo": KG.routesTo,
-    "contains": KG.contains,
-    "selects": KG.selects,
-    "hasProperty": KG.hasProperty,
-    "hasValue": KG.hasValue,
-    "inNamespace": KG.inNamespace,
-}
+_PREFIXES = {"skos": str(SKOS), "kg": KG_NS}
 
-_LABELS: dict[str, str] = {
-    "broader": "is a kind of",
-    "related": "mentioned with",
-    "leadsTo": "leads to",
-    "manages": "manages",
-    "uses": "uses",
-    "runsOn": "runs on",
-    "routesTo": "routes to",
-    "contains": "contains",
-    "selects": "selects",
-    "hasProperty": "has property",
-    "hasValue": "has value",
-    "inNamespace": "in namespace",
-}
 
-# Ordered as RELATION_TYPES: strongest first. A type ingest adds before it is declared
-# here still gets a kg: predicate (so nothing crashes at import);
-# tests/test_graph.py fails until it is declared properly in KG and the tables above.
+def _expand(curie: str) -> URIRef:
+    prefix, _, local = curie.partition(":")
+    return URIRef(_PREFIXES[prefix] + local)
+
+
+# Ordered as RELATION_TYPES: strongest first.
 RELATIONS: dict[str, RelationSpec] = {
     name: RelationSpec(
         id=name,
-        predicate=_PREDICATES.get(name, URIRef(KG_NS + name)),
-        label=_LABELS.get(name, name),
-        description=description,
+        predicate=_expand(spec.predicate),
+        label=spec.label,
+        inverse_label=spec.inverse_label,
+        description=spec.description,
+        colour=spec.colour,
+        colour_dark=spec.colour_dark,
+        dash=spec.dash,
         hierarchical=name == "broader",
         co_mention=name == "related",
     )
-    for name, description in RELATION_TYPES.items()
+    for name, spec in RELATION_TYPES.items()
 }
 
 # Reverse lookup used when reading a dataset back.
@@ -130,17 +106,33 @@ PREDICATE_TO_RELATION: dict[URIRef, str] = {spec.predicate: name for name, spec 
 RELATION_RANK: dict[str, int] = {name: rank for rank, name in enumerate(RELATIONS)}
 
 
-def relation_types() -> list[dict[str, str]]:
-    """The relation types as plain dicts (id, label, description, predicate) for the API."""
+def relation_types() -> list[dict[str, Any]]:
+    """The relation types as plain dicts for the API: id, label, inverseLabel,
+    description, predicate, and how the explorer draws them (colour per scheme, dash)."""
     return [
         {
             "id": spec.id,
             "label": spec.label,
+            "inverseLabel": spec.inverse_label,
             "description": spec.description,
             "predicate": str(spec.predicate),
+            "colour": {"light": spec.colour, "dark": spec.colour_dark},
+            "dash": spec.dash,
         }
         for spec in RELATIONS.values()
     ]
+
+
+def relation_stylesheet() -> str:
+    """The explorer's relation colours and dash patterns as CSS, from the table: a custom
+    property per type and scheme, and a ``.rel-<id>`` class setting ``--c`` and
+    ``--dash`` (read by edges, legend, swatches and lists in site.css)."""
+    light = " ".join(f"--r-{s.id}: {s.colour};" for s in RELATIONS.values())
+    dark = " ".join(f"--r-{s.id}: {s.colour_dark};" for s in RELATIONS.values())
+    classes = "\n".join(f".rel-{s.id} {{ --c: var(--r-{s.id}); --dash: {s.dash}; }}"
+                         for s in RELATIONS.values())
+    return (f":root {{ {light} }}\n"
+            f"@media (prefers-color-scheme: dark) {{ :root {{ {dark} }} }}\n{classes}\n")
 
 
 _TERM_DOCS: dict[str, tuple[str, str]] = {

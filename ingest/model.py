@@ -183,22 +183,3 @@ class Corpus:
     # unknown): with the notes' own hashes it tells which records of a note an earlier
     # build made the same way.
     linked_with: str = ""
-
-
-# The relation types extraction emits, strongest first; the graph maps each to a
-# predicate (SKOS where one exists, our vocabulary otherwise) and the API ranks by
-# this order. ``broader`` points from the narrower concept to the broader one.
-RELATION_TYPES: dict[str, str] = {
-    "broader": "is a kind of (the target is the broader concept)",
-    "leadsTo": "an explicit chain in the notes, such as A -> B -> C",
-    "manages": "creates, controls or replicates",
-    "uses": "uses, goes through, mounts or references",
-    "contains": "contains, holds or groups",
-    "runsOn": "runs on or is assigned to",
-    "routesTo": "sends traffic to or stands in front of",
-    "selects": "selects by label or field",
-    "hasProperty": "has the field or property",
-    "hasValue": "the field takes the value",
-    "inNamespace": "lives in the namespace",
-    "related": "mentioned together (weakest, weighted by how often)",
-}

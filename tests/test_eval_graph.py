@@ -19,7 +19,8 @@ from eval.graph import (
 from eval.sampling import Estimate, quotas, ranked, stratified, unjudged_population, \
     weighted_precision, weighted_stderr
 from graph.concept_graph import ConceptGraph
-from ingest.model import RELATION_TYPES, Concept, Corpus, Evidence, Note, Relation, Section
+from ingest.model import Concept, Corpus, Evidence, Note, Relation, Section
+from ingest.relation_types import RELATION_TYPES
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from rdflib.compare import isomorphic
 
 from graph import rdf
 from graph.concept_graph import ConceptGraph
-from graph.vocab import KG, RELATIONS, relation_types, vocabulary_graph
-from ingest.model import RELATION_TYPES, Concept, Corpus, Evidence, Note, Relation, Section
+from graph.formats import RDF_FORMATS
+from graph.vocab import KG, KG_NS, RELATIONS, relation_stylesheet, relation_types, vocabulary_graph
+from ingest.model import Concept, Corpus, Evidence, Note, Relation, Section
 from ingest.pipeline import ingest_paths
+from ingest.relation_types import RELATION_TYPES
 from ingest.vocabulary import load_vocabulary
 from kg.settings import REPO_ROOT
 
@@ -119,11 +121,21 @@ def test_vocab_fails_on_unknown_terms_and_covers_every_relation_type() -> None:
     for name, spec in RELATIONS.items():
         if name in ("broader", "related"):
             assert spec.predicate == SKOS[name]
-        else:  # declared in KG (a type ingest adds must be declared there too)
-            assert spec.predicate == KG[name]
+        else:  # our vocabulary's namespace
+            assert spec.predicate == URIRef(KG_NS + name)
     ids = [r["id"] for r in relation_types()]
     assert ids == list(RELATION_TYPES)
-    assert all(set(r) == {"id", "label", "description", "predicate"} for r in relation_types())
+    assert all(set(r) == {"id", "label", "inverseLabel", "description", "predicate", "colour",
+                          "dash"} for r in relation_types())
+
+
+def test_relation_stylesheet_gives_every_type_a_colour_per_scheme_and_a_dash() -> None:
+    css = relation_stylesheet()
+    light, dark = css.split("@media (prefers-color-scheme: dark)")
+    for name, spec in RELATION_TYPES.items():
+        assert f"--r-{name}: {spec.colour};" in light
+        assert f"--r-{name}: {spec.colour_dark};" in dark
+        assert f".rel-{name} {{ --c: var(--r-{name}); --dash: {spec.dash}; }}" in css
 
 
 def test_vocabulary_graph_documents_every_kg_term() -> None:
@@ -134,6 +146,9 @@ def test_vocabulary_graph_documents_every_kg_term() -> None:
         term = KG[name]
         assert (term, RDFS.label, None) in g, name
         assert (term, RDFS.comment, None) in g, name
+    for spec in RELATIONS.values():  # the relation predicates of our namespace too
+        if str(spec.predicate).startswith(KG_NS):
+            assert (spec.predicate, RDFS.label, None) in g, spec.id
     Graph().parse(data=g.serialize(format="turtle"), format="turtle")
 
 
@@ -144,7 +159,7 @@ def test_named_graph_per_note_plus_scheme(ds: Dataset) -> None:
     names = set(graphs_of(ds))
     assert names == {f"{BASE}note/{WORK}", f"{BASE}note/{SVC}", f"{BASE}scheme"}
     work = ds.graph(URIRef(f"{BASE}note/{WORK}"))
-    assert (uri("replicaset"), KG.manages, uri("pod")) in work
+    assert (uri("replicaset"), RELATIONS["manages"].predicate, uri("pod")) in work
     assert (uri("clusterip"), SKOS.broader, uri("service")) not in work
 
 
@@ -191,7 +206,7 @@ def test_a_relation_is_one_statement_per_note_with_its_evidence(ds: Dataset) -> 
     from rdflib import PROV
 
     g = rdf.union_graph(ds)
-    nodes = set(g.subjects(RDF.predicate, KG.manages))
+    nodes = set(g.subjects(RDF.predicate, RELATIONS["manages"].predicate))
     assert len(nodes) == 1  # two occurrences in one note: one statement
     (node,) = nodes
     assert g.value(node, RDF.subject) == uri("replicaset")
@@ -211,11 +226,12 @@ def test_save_load_round_trip(ds: Dataset, tmp_path) -> None:
     assert_same_dataset(ds, rdf.load_dataset(path))
 
 
-@pytest.mark.parametrize("fmt", list(rdf.FORMATS))
+@pytest.mark.parametrize("fmt", list(RDF_FORMATS))
 def test_every_export_format_parses_back(ds: Dataset, fmt: str) -> None:
     body, mimetype = rdf.export(ds, fmt)
-    rdflib_format, expected_mime, keeps_graphs = rdf.FORMATS[fmt]
-    assert mimetype == expected_mime
+    spec = RDF_FORMATS[fmt]
+    rdflib_format, keeps_graphs = spec.rdflib, spec.keeps_graphs
+    assert mimetype == spec.media_type
     with warnings.catch_warnings():  # rdflib 7.6's own parsers use deprecated Dataset APIs
         warnings.simplefilter("ignore", DeprecationWarning)
         if keeps_graphs:
@@ -322,6 +338,12 @@ def test_did_you_mean(cg: ConceptGraph) -> None:
     assert cg.did_you_mean("deploymnt")[0]["id"] == "deployment"
     assert cg.did_you_mean("servce", n=1) == [{"id": "service", "label": "Service"}]
     assert cg.did_you_mean("qqqqqq") == []
+
+
+def test_close_spellings_follow_search_typo_allowance(cg: ConceptGraph) -> None:
+    # one edit is forgiven from 5 letters, none below (search.spelling.allowed_typos)
+    assert cg.close_spellings("servce", 1) == [("service", "service")]
+    assert cg.close_spellings("pdo") == []
 
 
 def test_related_typed_before_co_mention_and_depth(cg: ConceptGraph) -> None:

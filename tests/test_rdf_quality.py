@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rdflib import Graph
 
 from graph.hierarchy import cycle_closing_edges
-from graph.rdf import OxigraphToRdflib, scheme_uri
+from graph.rdf import OxigraphToRdflib, _lang, _tagged, _text, scheme_uri
 from graph.skos_check import check
 from ingest.model import Evidence, Relation
 from ingest.pipeline import ingest_paths
@@ -18,6 +20,25 @@ from .conftest import BASE_URI, K8S_DOCS, needs_shared
 
 SKOS_NS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+# Control characters, quotes, backslashes, line and paragraph separators, non-characters,
+# Hangul and astral characters, and anything else decoded UTF-8 may hold (no lone
+# surrogates: notes are read as UTF-8).
+AWKWARD = st.text(st.one_of(st.sampled_from('\\"\n\r\t\b\f\x00\x1f\x7f\u2028\ufffe\uffff'
+                                            '파드\U0001f600'),
+                            st.characters(exclude_categories=["Cs"])))
+
+
+@given(AWKWARD)
+def test_our_literals_are_written_as_pyoxigraph_writes_them(value: str) -> None:
+    """The N-Quads writer formats strings itself (graph/rdf.py says why); its escaping is
+    pyoxigraph's canonical one, so graph.nq reads the same whoever wrote it."""
+    assert _text(value) == str(ox.Literal(value))
+    tag = _lang(value).rpartition("@")[2] if _lang(value).endswith(('"@en', '"@ko')) else None
+    assert _lang(value) == str(ox.Literal(value, language=tag) if tag else ox.Literal(value))
+    written, _, lang = _tagged(value).rpartition("@")
+    assert f"{written}@{lang}" == str(ox.Literal(value, language=lang))
 
 
 def _relation(source: str, target: str, weight: float = 1.0, kind: str = "broader") -> Relation:

@@ -9,6 +9,7 @@ import json
 import time
 import warnings
 
+import pyoxigraph
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.query import Result
@@ -100,8 +101,28 @@ def test_csv_quotes_commas_and_quotes(client):
     assert rows == [["x"], ['a, "b"\nc']]
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_triple_terms_and_awkward_literals_answer_in_every_results_format(client, fmt):
+    query = ('SELECT ?t ?x ?none WHERE { BIND(TRIPLE(<urn:a>, <urn:b>, "c\\td"@en) AS ?t) '
+             'BIND("tab\\t \\"q\\" \\\\ x"^^<urn:type> AS ?x) }')
+    response = client.get("/sparql", query_string={"query": query, "format": fmt})
+    assert response.status_code == 200
+    if fmt == "csv":  # CSV keeps the lexical forms only (a triple term as its three)
+        rows = list(csv.reader(io.StringIO(response.data.decode())))
+        assert rows == [["t", "x", "none"], ['urn:a urn:b c\td', 'tab\t "q" \\ x', ""]]
+        return
+    back = pyoxigraph.parse_query_results(response.data, getattr(
+        pyoxigraph.QueryResultsFormat, fmt.upper()))
+    (row,) = list(back)
+    assert row["t"] == pyoxigraph.Triple(pyoxigraph.NamedNode("urn:a"), pyoxigraph.NamedNode(
+        "urn:b"), pyoxigraph.Literal("c\td", language="en"))
+    assert row["x"] == pyoxigraph.Literal('tab\t "q" \\ x',
+                                          datatype=pyoxigraph.NamedNode("urn:type"))
+    assert row["none"] is None
+
+
 def test_ask(client):
-    for accept, true in [("application/sparql-results+json", b'"boolean": true'),
+    for accept, true in [("application/sparql-results+json", b'"boolean":true'),
                          ("application/sparql-results+xml", b"<boolean>true</boolean>")]:
         response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
                               headers={"Accept": accept})
