@@ -15,7 +15,7 @@ A gold file (YAML, in ``eval/gold/``) names the notes it is about and lists
     absent:                                # relations the notes deny or do not state
       - [Batch sparging, uses, sparge arm] #   ("does not use", passive voice, ...)
 
-Types are those of ``ingest.model.RELATION_TYPES`` other than co-mention. Labels are
+Types are those of ``ingest.relation_types.RELATION_TYPES`` other than co-mention. Labels are
 resolved the way the API resolves a user's spelling (``ConceptGraph.resolve``).
 """
 

@@ -56,7 +56,7 @@ RELATION_RUBRIC = [
     "Typed relation occurrences of k8s-docs, judged one by one from the evidence sentence.",
     "",
     "RUBRIC. 1 = correct: the evidence sentence itself states this relation between these",
-    "two concepts, in this direction, with the meaning of the type (ingest/model.py",
+    "two concepts, in this direction, with the meaning of the type (ingest/relation_types.py",
     "RELATION_TYPES): broader = source is a kind of target; manages = source creates,",
     "controls or replicates target; uses = source uses, goes through, mounts or references",
     "target; contains = source contains, holds or groups target; runsOn = source runs on or",

@@ -19,7 +19,7 @@ The file is a YAML list; each entry is one decision, named by its action key::
       text: The smallest deployable unit.
       lang: en                                     # optional, default en
 
-A relation is ``Source type Target`` (a relation type of ``ingest.model.RELATION_TYPES``
+A relation is ``Source type Target`` (a relation type of ``ingest.relation_types.RELATION_TYPES``
 between two labels) or a mapping ``{source: …, type: …, target: …}`` when a label holds
 a word that is also a type. Decisions name concepts by label (or altLabel) and relations
 by labels and evidence, never by internal ids, so they survive re-ingest and edits
@@ -38,7 +38,8 @@ from pathlib import Path
 
 import yaml
 
-from .model import RELATION_TYPES, Concept, Corpus, Evidence, Finding, Relation
+from .model import Concept, Corpus, Evidence, Finding, Relation
+from .relation_types import RELATION_TYPES
 from .safe_yaml import UnsafeYamlError, load_bounded
 from .text import label_key
 

@@ -214,7 +214,7 @@ def _read_line(prompt: str) -> str:
 
 def entry_for(item: dict[str, Any], key: str) -> str | None:
     """The review-file entry a key means for a queue item (None: nothing to write)."""
-    from ingest.model import RELATION_TYPES
+    from ingest.relation_types import RELATION_TYPES
     from ingest.review import decision_entry
 
     if item["kind"] == "concept":

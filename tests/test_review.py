@@ -192,7 +192,7 @@ def test_a_bad_review_file_stops_the_ingest_and_keeps_the_store(notes, tmp_path)
                              str(store), "-q"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip() == f"kg: {notes / REVIEW_FILE}:2: 'retype' needs 'to' " \
-        "(a relation type: " + ", ".join(__import__("ingest.model").model.RELATION_TYPES) + ")"
+        "(a relation type: " + ", ".join(__import__("ingest.relation_types").relation_types.RELATION_TYPES) + ")"
     assert current_build(store) == build
 
 
