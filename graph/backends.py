@@ -42,13 +42,16 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
 from .query_check import QueryError, QueryInfo, check_query, normalize
+
+if TYPE_CHECKING:
+    from rdflib.term import IdentifiedNode
 
 EMBEDDED = "embedded"
 EXTERNAL = "sparql"
@@ -352,6 +355,7 @@ def worker_main(path: str, max_memory_mb: int = 0) -> int:
         if not line.strip():
             continue
         request = json.loads(line)
+        head: dict[str, Any]  # the answer's first line
         try:
             if request.get("check_only"):
                 info = check_query(normalize(request["query"]))
@@ -655,7 +659,8 @@ class SparqlBackend:
         for s, p, o, g in solutions:
             graph = graphs.get(g.value)
             if graph is None:
-                graph = graphs[g.value] = ds.graph(conv(g))
+                # cast: the converter returns any Node; a graph name is an IRI or a blank node
+                graph = graphs[g.value] = ds.graph(cast("IdentifiedNode", conv(g)))
             quads.append((conv(s), conv(p), conv(o), graph))
         ds.store.addN(quads)
         return ds
@@ -667,6 +672,7 @@ class SparqlBackend:
             "Content-Type": "application/x-www-form-urlencoded"})
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             results = ox.parse_query_results(response.read(), ox.QueryResultsFormat.JSON)
+        assert isinstance(results, ox.QuerySolutions)  # a SELECT is answered with solutions
         width = len(results.variables)
         for solution in results:
             yield [solution[i] for i in range(width)]
@@ -745,7 +751,7 @@ class RemoteEngine:
 
 
 def _read_until(response: Any, deadline: float) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         if time.monotonic() > deadline:
             raise TimeoutError("deadline passed")

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from graph import backends
 from graph.concept_graph import ConceptGraph
@@ -209,7 +209,7 @@ def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
     SearchIndex.build(folder, corpus.notes, corpus.concepts, previous=previous).close()
     index = SearchIndex.open(folder)
     try:
-        index.doc_count
+        index.doc_count  # noqa: B018 - reading it opens the index as a server would
     finally:
         index.close()
 
@@ -440,7 +440,7 @@ class Store:
                                  f"unreadable: {type(exc).__name__}")
             return self._notes.get(path)
 
-    def _damage(self, part: str, reason: str) -> None:
+    def _damage(self, part: str, reason: str) -> NoReturn:
         self.damaged[part] = reason
         raise StoreError(reason)
 
