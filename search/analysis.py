@@ -188,7 +188,7 @@ class SplitFilter(Filter):
     def __init__(self, stemming: bool = True) -> None:
         self.stemming = stemming
 
-    # whoosh's Filter narrows Composable.__call__(value, **kwargs) the same way
+    # whoosh's Filter narrows the call of Composable (value, **kwargs) the same way
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         shift = 0
         stemming = self.stemming
