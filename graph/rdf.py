@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, unquote
 
-import pyoxigraph as _ox  # N-Quads load/save 3-4x faster than rdflib's parser
+import pyoxigraph as _ox  # N-Quads in and out, faster than rdflib's own (a required dependency)
 from rdflib import (
     DCTERMS,
     PROV,

@@ -215,7 +215,7 @@ def _parse_in_pool(batch: list[Job], workers: int, progress: Progress | None,
             done += len(chunk)
             if progress:
                 progress(done, total, batch[chunk[-1]][1].path)
-    return [parsed for parsed in out if parsed is not None]  # every slot is filled above
+    return out  # type: ignore[return-value]  # every slot is filled above
 
 
 def _balanced_chunks(batch: list[Job], count: int) -> list[list[int]]:
