@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # No redirect for a doubled slash: Werkzeug would build its Location from the Host
     # header the client sent; such a path is simply not found.
     app.url_map.merge_slashes = False
+    # app.json is Flask's DefaultJSONProvider, typed as its base class
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     settings = load_settings({k: v for k, v in config.items() if k.islower()})

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from graph.vocab import RELATIONS, relation_stylesheet
@@ -57,7 +58,7 @@ def home():  # noqa: ANN201
 
 @blueprint.get("/explore")
 @blueprint.get("/explore/<path:key>")
-def explore_page(key: str | None = None) -> Response:
+def explore_page(key: str | None = None) -> BaseResponse:
     store = get_store()
     focus = None
     if key is None and request.args.get("q", "").strip():
@@ -201,8 +202,8 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
         if (rtype, direction, other) in seen:
             continue
         seen.add((rtype, direction, other))
-        hit = evidence.get((rtype, other))
-        usable = hit is not None and (symmetric or hit["direction"] == direction)
+        hit = evidence.get((rtype, other)) or {}
+        usable = bool(hit) and (symmetric or hit["direction"] == direction)
         item = {
             "id": other,
             "label": label,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, request
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from graph.formats import RDF_FORMATS
 from graph.rdf import concept_uri
@@ -50,7 +51,7 @@ def _wants_html() -> bool:
 
 
 @blueprint.get("/concept/<path:concept_id>")
-def concept(concept_id: str) -> Response:
+def concept(concept_id: str) -> BaseResponse:
     store = get_store()
     if concept_id not in store.graph:
         hints = store.graph.did_you_mean(concept_id)

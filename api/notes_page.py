@@ -105,8 +105,8 @@ def render_markdown(text: str, note: dict[str, Any], store: Any) -> str:
             ident = f"L{line}"
             if token.type == "heading_open" and line in anchors:
                 ident = anchors[line]
-                if i + 1 < len(tokens) and tokens[i + 1].children:
-                    _strip_hugo_id(tokens[i + 1].children)
+                if i + 1 < len(tokens) and (children := tokens[i + 1].children):
+                    _strip_hugo_id(children)
             if ident not in used:
                 used.add(ident)
                 token.attrSet("id", ident)
@@ -130,7 +130,7 @@ def _rewrite(children: list[Token], here: str, known: set[str], store: Any) -> N
     depth_of_dropped = 0
     for child in children:
         if child.type == "link_open":
-            target = _link_target(child.attrGet("href") or "", here, known, store)
+            target = _link_target(str(child.attrGet("href") or ""), here, known, store)
             if target is None:
                 child.type, child.tag, child.nesting = "text", "", 0
                 child.attrs = {}

@@ -184,7 +184,7 @@ NOTES_LIST = {"description": "HTML for browsers; {total, notes: [{path, title, u
                               obj({"path": STR, "title": STR, "url": STR}))})}}}
 
 
-def PAGE_404(description: str) -> dict[str, Any]:  # noqa: N802 - reads like the constants
+def PAGE_404(description: str) -> dict[str, Any]:  # upper case: reads like the constants
     """A page's 404: the HTML page, or the JSON error when the path is no route at all
     (a control character such as a newline in it)."""
     return {"description": description + "; JSON when the path cannot name a page",
@@ -194,7 +194,8 @@ def PAGE_404(description: str) -> dict[str, Any]:  # noqa: N802 - reads like the
 
 def _op(summary: str, responses: dict[str, Any], params: list[dict[str, Any]] | None = None,
         tag: str = "api", **extra: Any) -> dict[str, Any]:
-    out = {"summary": summary, "tags": [tag], "responses": {"503": NO_STORE, **responses}}
+    out: dict[str, Any] = {"summary": summary, "tags": [tag],
+                           "responses": {"503": NO_STORE, **responses}}
     if params:
         out["parameters"] = params
     out.update(extra)

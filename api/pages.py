@@ -89,7 +89,7 @@ def _page_links(number: int, last: int) -> list[int]:
 
 
 def _facets(store: Any, q: str, facets: dict[str, dict[str, int]],
-            chosen: dict[str, str]) -> list[dict[str, Any]]:
+            chosen: dict[str, Any]) -> list[dict[str, Any]]:
     """Facet groups to refine by: kind, concept, note; each value with its count, the
     chosen ones first."""
     names = {"kind": "Kind", "concept": "Concept", "path": "Note"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TypeVar
+from typing import Literal, TypeVar, overload
 
 from .errors import BadRequest
 
@@ -12,6 +12,12 @@ T = TypeVar("T", int, float)
 MAX_LIST_ITEMS = 20
 
 
+@overload
+def text(params: Mapping[str, str], name: str, *, required: Literal[True],
+         max_chars: int = MAX_PARAM_CHARS) -> str: ...
+@overload
+def text(params: Mapping[str, str], name: str, *, required: bool = False,
+         max_chars: int = MAX_PARAM_CHARS) -> str | None: ...
 def text(params: Mapping[str, str], name: str, *, required: bool = False,
          max_chars: int = MAX_PARAM_CHARS) -> str | None:
     value = params.get(name)
@@ -48,7 +54,7 @@ def _bounded(params: Mapping[str, str], name: str, default: T, low: T, high: T,
     except ValueError:
         raise BadRequest(f"'{name}' must be {wanted}, not {raw[:40]!r}",
                          code="invalid_parameter") from None
-    if not low <= value <= high:  # type: ignore[operator]
+    if not low <= value <= high:
         raise BadRequest(f"'{name}' must be from {low} to {high}, not {value}",
                          code="out_of_range")
     return value
@@ -68,6 +74,12 @@ def boolean(params: Mapping[str, str], name: str, default: bool) -> bool:
                      code="invalid_parameter")
 
 
+@overload
+def choice(params: Mapping[str, str], name: str, allowed: Iterable[str],
+           default: str) -> str: ...
+@overload
+def choice(params: Mapping[str, str], name: str, allowed: Iterable[str],
+           default: str | None = None) -> str | None: ...
 def choice(params: Mapping[str, str], name: str, allowed: Iterable[str],
            default: str | None = None) -> str | None:
     value = text(params, name)

@@ -325,7 +325,8 @@ def service_description() -> Response:
     def sd(name: str) -> pyoxigraph.NamedNode:
         return pyoxigraph.NamedNode(SD + name)
 
-    triples = [
+    triples: list[tuple[pyoxigraph.BlankNode, pyoxigraph.NamedNode,
+                        pyoxigraph.NamedNode | pyoxigraph.BlankNode]] = [
         (service, rdf_type, sd("Service")),
         (service, sd("endpoint"), pyoxigraph.NamedNode(request.base_url)),
         (service, sd("supportedLanguage"), sd("SPARQL11Query")),

@@ -321,7 +321,8 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     relations = params.choices(query, "relation", _relation_ids(store))
     min_weight = params.number(query, "minWeight", 0.0, 0.0, 1_000_000.0)
     fanout = params.integer(query, "fanout", 0, 0, 50)
-    belief = dict(zip(("min_confidence", "co_mention"), _belief(query), strict=True))
+    belief: dict[str, Any] = dict(zip(("min_confidence", "co_mention"), _belief(query),
+                                      strict=True))
     if focus is not None and depth > 1 and fanout:
         found = _fanned_out(store, focus, depth, fanout, limit, relations, min_weight, belief)
     else:

@@ -19,6 +19,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Blueprint, Response, request
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from .errors import NotFound
 
@@ -45,7 +46,7 @@ def widget_source() -> tuple[bytes, str]:
 
 
 @blueprint.get("/widget.js")
-def widget_js() -> Response:
+def widget_js() -> BaseResponse:
     body, etag = widget_source()
     response = Response(body, content_type="application/javascript; charset=utf-8")
     response.set_etag(etag)

@@ -40,12 +40,15 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 
 from .formats import RDF_FORMATS, RESULTS_FORMATS
 from .query_check import QueryError, QueryInfo, check_query, normalize
+
+if TYPE_CHECKING:
+    from rdflib.term import IdentifiedNode
 
 EMBEDDED = "embedded"
 EXTERNAL = "sparql"
@@ -259,6 +262,7 @@ def worker_main(path: str, max_memory_mb: int = 0) -> int:
         if not line.strip():
             continue
         request = json.loads(line)
+        head: dict[str, Any]  # the answer's first line
         try:
             if request.get("check_only"):
                 info = check_query(normalize(request["query"]))
@@ -573,7 +577,8 @@ class SparqlBackend:
         for s, p, o, g in solutions:
             graph = graphs.get(g.value)
             if graph is None:
-                graph = graphs[g.value] = ds.graph(conv(g))
+                # cast: the converter returns any Node; a graph name is an IRI or a blank node
+                graph = graphs[g.value] = ds.graph(cast("IdentifiedNode", conv(g)))
             quads.append((conv(s), conv(p), conv(o), graph))
         ds.store.addN(quads)
         return ds
@@ -589,6 +594,7 @@ class SparqlBackend:
             raise QueryError("unavailable", f"the graph store at {self.query_url} did not "
                              f"answer: {exc}") from None
         results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        assert isinstance(results, ox.QuerySolutions)  # a SELECT is answered with solutions
         width = len(results.variables)
         for solution in results:
             yield [solution[i] for i in range(width)]
@@ -665,7 +671,7 @@ class RemoteEngine:
 
 
 def _read_until(response: Any, deadline: float) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         if time.monotonic() > deadline:
             raise TimeoutError("deadline passed")

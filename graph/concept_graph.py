@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,8 @@ class ConceptGraph:
 
     @classmethod
     def from_dataset(cls, ds: Dataset, base_uri: str) -> ConceptGraph:
-        """Read the dataset built by :func:`graph.rdf.corpus_to_dataset` in one pass over its quads."""
+        """Read the dataset built by :func:`graph.rdf.corpus_to_dataset` in one pass over
+        its quads."""
         return cls.from_quads(((s, p, o, g) for s, p, o, g in ds.quads((None, None, None, None))),
                               base_uri)
 
@@ -265,12 +267,12 @@ class ConceptGraph:
             translations = {lang: text for lang, text in sorted(labels.items())
                             if lang not in ("en", "") and text != label}
             defn = definition.get(c)
-            src = []
+            cited = []
             for iri, defined in places.get(c, {}).items():
                 sec = sections.get(iri, {})
-                src.append([sec.get("path", ""), sec.get("anchor", ""), int(sec.get("line", 0)),
+                cited.append([sec.get("path", ""), sec.get("anchor", ""), int(sec.get("line", 0)),
                             str(sec.get("title", "")), defined])
-            src.sort(key=lambda r: (not r[4], r[0], r[2], r[1]))
+            cited.sort(key=lambda r: (not r[4], r[0], r[2], r[1]))
             records.append({
                 "id": c,
                 "label": label,
@@ -278,22 +280,23 @@ class ConceptGraph:
                 "tr": translations,
                 "def": ([defn.get("text", ""), defn.get("path", ""), int(defn.get("line", 0))]
                         if defn and "text" in defn else None),
-                "src": src,
+                "src": cited,
             })
 
         aggregated: dict[tuple[str, str, str], list[Any]] = {}
-        for key, st in statements.items():
+        for node, st in statements.items():
             if "s" not in st or "o" not in st:
                 continue
             src, dst = cid(st["s"]), cid(st["o"])
-            rtype = str(st["type"]) if "type" in st else PREDICATE_TO_RELATION.get(st.get("p"))
+            rtype = str(st["type"]) if "type" in st else (
+                PREDICATE_TO_RELATION.get(st["p"]) if "p" in st else None)
             if src not in concepts or dst not in concepts or rtype not in RELATIONS:
                 continue
             edge = aggregated.setdefault((src, rtype, dst), [0.0, [], []])
             edge[0] += float(st["w"].toPython()) if "w" in st else 1.0
             edge[2].append(float(st["c"].toPython()) if "c" in st else UNRATED)
-            for node in evidence_of.get(key, ()):
-                found = evidence.get(node, {})
+            for at in evidence_of.get(node, ()):
+                found = evidence.get(at, {})
                 edge[1].append([found.get("text", ""), st.get("path", ""), found.get("line", 0)])
         # Direct triples nobody reified (e.g. added by hand) still count, without evidence.
         # A co-mention (skos:related) is also written backwards, SKOS making it symmetric:
@@ -399,7 +402,7 @@ class ConceptGraph:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ConceptGraph) and self._data == other._data
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # equal by value, so unhashable
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write compact JSON atomically (temp file + rename) so readers never see half a file."""
@@ -537,7 +540,9 @@ class ConceptGraph:
         rec = self._concepts.get(cid)
         if rec is None:
             return None
-        broader, narrower, related = [], [], []
+        broader: list[dict[str, Any]] = []
+        narrower: list[dict[str, Any]] = []
+        related: list[dict[str, Any]] = []
         for other, index, direction in self._adj[cid]:
             _s, rtype, _t, weight, _ev, belief = self._edges[index]
             if RELATIONS[rtype].hierarchical:
@@ -738,7 +743,7 @@ class ConceptGraph:
         hit = cache.get(node)
         if hit is not None:
             return hit
-        links: dict[str, tuple[float, float, int, str]] = {}
+        links: dict[str, tuple[float, float, int, int, str]] = {}
         for other, index, direction in self._adj[node]:
             edge = self._edges[index]
             if not allowed.admits(edge):
@@ -747,8 +752,8 @@ class ConceptGraph:
             cand = (cost, -edge[3], RELATION_RANK[edge[1]], index, direction)
             current = links.get(other)
             if current is None or cand < current:
-                links[other] = cand  # type: ignore[assignment]
-        result = {o: (c[0], c[1], c[3], c[4]) for o, c in links.items()}  # type: ignore[misc]
+                links[other] = cand
+        result = {o: (c[0], c[1], c[3], c[4]) for o, c in links.items()}
         cache[node] = result
         return result
 
@@ -804,7 +809,7 @@ class ConceptGraph:
         return None
 
     def _path_cost(self, nodes: list[str], allowed: EdgeFilter) -> float:
-        return sum(self._best_links(a, allowed)[b][0] for a, b in zip(nodes, nodes[1:]))
+        return sum(self._best_links(a, allowed)[b][0] for a, b in pairwise(nodes))
 
     def paths(
         self,
@@ -854,7 +859,7 @@ class ConceptGraph:
 
     def _explain(self, nodes: list[str], cost: float, allowed: EdgeFilter) -> dict[str, Any]:
         edges = []
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in pairwise(nodes):
             _cost, _w, index, direction = self._best_links(a, allowed)[b]
             edge = self._edges[index]
             edges.append({

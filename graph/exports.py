@@ -110,7 +110,7 @@ def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
         try:
             done = subprocess.run([sys.executable, "-m", "graph.exports", str(build), fmt,
                                    str(partial)], cwd=root, env=env, timeout=timeout,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         except subprocess.TimeoutExpired:
             partial.unlink(missing_ok=True)
             raise ExportError(f"writing the {fmt} export took longer than {timeout:g} s") \

@@ -31,8 +31,10 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import quote, unquote
 
+import pyoxigraph as _ox  # N-Quads in and out, faster than rdflib's own (a required dependency)
 from rdflib import (
     DCTERMS,
     PROV,
@@ -46,7 +48,7 @@ from rdflib import (
     URIRef,
 )
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
 from ingest.cache import ChunkFile
 from ingest.confidence import note_confidence
@@ -56,11 +58,6 @@ from ingest.text import text_language
 from .formats import RDF_FORMATS
 from .hierarchy import cycle_closing_edges
 from .vocab import KG, RELATIONS, bind_prefixes
-
-try:  # pyoxigraph makes N-Quads load/save 3-4x faster; optional.
-    import pyoxigraph as _ox
-except ImportError:  # pragma: no cover - exercised only without pyoxigraph
-    _ox = None
 
 Quad = tuple[Node, Node, Node, Graph]
 MAX_EVIDENCE = 5  # evidence nodes kept per relation statement (per note); weight counts all
@@ -342,6 +339,7 @@ class _GraphWriter:
         for cid in self.definitions.get(path, ()):
             iri = declare(cid)
             ev = self.concepts[cid].definition
+            assert ev is not None  # definitions lists the concepts that have one
             add(f"{iri} {_SKOS_definition} {_tagged(ev.text)} {g}")
             add(f"{iri} {_KG_definitionPath} {quoted_path} {g}")
             add(f"{iri} {_KG_definitionLine} {_number(ev.line)} {g}")
@@ -376,10 +374,10 @@ class _GraphWriter:
                 evidence = places.get((line, text))
                 if evidence is None:
                     evidence = places[(line, text)] = _evidence_iri(self.base, path, line, text)
-                    section = _section_at_sorted(ordered, starts, line)
-                    origin = (sections.get(section.anchor)
-                              or f"<{section_uri(self.base, path, section.anchor)}>"
-                              if section is not None else uri)
+                    at = _section_at_sorted(ordered, starts, line)
+                    origin = (sections.get(at.anchor)
+                              or f"<{section_uri(self.base, path, at.anchor)}>"
+                              if at is not None else uri)
                     add(f"{evidence} {_KG_evidenceText} {_text(text)} {g}")
                     add(f"{evidence} {_KG_line} {_number(line)} {g}")
                     add(f"{evidence} {_PROV_wasDerivedFrom} {origin} {g}")
@@ -495,7 +493,8 @@ def save_nquads(chunks: Iterable[str], path: str | os.PathLike[str]) -> None:
 def parse_nquads(text: str) -> list[tuple[Node, Node, Node, URIRef]]:
     """N-Quads text as rdflib terms (for rdflib datasets and SPARQL stores)."""
     conv = OxigraphToRdflib()
-    return [(conv(s), conv(p), conv(o), conv(g))
+    # cast: the converter returns any Node; a graph name we write is an IRI
+    return [(conv(s), conv(p), conv(o), cast(URIRef, conv(g)))
             for s, p, o, g in _ox.parse(text.encode("utf-8"), format=_ox.RdfFormat.N_QUADS)]
 
 
@@ -581,7 +580,7 @@ def write_scheme(ds: Dataset, base_uri: str) -> None:
     g = ds.graph(scheme)
     g.add((scheme, RDF.type, SKOS.ConceptScheme))
     g.add((scheme, DCTERMS.title, Literal("Concepts from the notes", lang="en")))
-    for concept in sorted(concepts - has_broader):
+    for concept in sorted(concepts - has_broader, key=str):  # IRIs: as rdflib orders them
         g.add((scheme, SKOS.hasTopConcept, concept))
         g.add((concept, SKOS.topConceptOf, scheme))
 
@@ -595,7 +594,7 @@ def remove_note(ds: Dataset, base_uri: str, path: str) -> None:
 # --------------------------------------------------------------------------- persistence
 
 
-def _iter_quads(ds: Dataset) -> Iterator[tuple[Node, Node, Node, Node]]:
+def _iter_quads(ds: Dataset) -> Iterator[tuple[Node, Node, Node, Node | None]]:
     for s, p, o, g in ds.quads((None, None, None, None)):
         yield s, p, o, (g.identifier if isinstance(g, Graph) else g)
 
@@ -617,11 +616,6 @@ def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
 def load_dataset(path: str | os.PathLike[str]) -> Dataset:
     """Read an N-Quads file written by :func:`save_dataset` into an in-memory dataset."""
     ds = new_dataset()
-    if _ox is None:  # pragma: no cover
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
-            ds.parse(str(path), format="nquads")
-        return ds
     conv = OxigraphToRdflib()
     graphs: dict[object, Graph] = {}
 
@@ -631,7 +625,9 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
             if graph is None:
                 name = conv(g)
                 graph = graphs[g] = (
-                    ds.default_graph if name == DATASET_DEFAULT_GRAPH_ID else ds.graph(name)
+                    # cast: the converter returns any Node; a graph name is an IRI or a blank node
+                    ds.default_graph if name == DATASET_DEFAULT_GRAPH_ID
+                    else ds.graph(cast(IdentifiedNode, name))
                 )
             yield conv(s), conv(p), conv(o), graph
 
@@ -688,7 +684,7 @@ def export(ds: Dataset, fmt: str) -> tuple[bytes, str]:
         allowed = ", ".join(RDF_FORMATS)
         raise ValueError(f"unknown RDF format {fmt!r}; allowed: {allowed}") from None
     source: Graph = ds if spec.keeps_graphs else union_graph(ds)
-    options = {}
+    options: dict[str, Any] = {}
     if fmt == "json-ld":
         options = {"context": json_ld_context(source), "auto_compact": True}
     with warnings.catch_warnings():

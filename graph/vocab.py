@@ -177,7 +177,7 @@ def vocabulary_graph() -> Graph:
         "extracted from study notes.", lang="en")))
     classes = {"Note", "Section", "Relation"}
     for name, (label, comment) in _TERM_DOCS.items():
-        term = KG[name]
+        term: URIRef = getattr(KG, name)  # KG[name]; mypy reads a class subscript as generic
         g.add((term, RDF.type, OWL.Class if name in classes else RDF.Property))
         g.add((term, RDFS.label, Literal(label, lang="en")))
         g.add((term, RDFS.comment, Literal(comment, lang="en")))

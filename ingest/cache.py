@@ -114,10 +114,10 @@ class ChunkFile:
     def reuse(self, key: str | None) -> bool:
         """Copy the previous file's chunk under ``key``; False if it has none."""
         span = self.old_spans.get(key) if key else None
-        if span is None:
+        if span is None or key is None:
             return False
         start, length = span
-        self.spans[key] = [self.position, length]  # type: ignore[index]
+        self.spans[key] = [self.position, length]
         if self.pending and self.pending[0] + self.pending[1] == start:
             self.pending[1] += length
         else:

@@ -84,8 +84,9 @@ _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.M
 class Candidate:
     """A label that notes present as a concept.
 
-    origin: heading | kinds (``Types of X``: X) | term | sentence ("A Branch is a ...") | chain (``A -> B``) |
-    identifier | camel | manifest | capitalised (kept when seen at least twice) |
+    origin: heading | kinds (``Types of X``: X) | term | sentence ("A Branch is a ...") |
+    chain (``A -> B``) | identifier | camel | manifest |
+    capitalised (kept when seen at least twice) |
     acronym (``Intermediate Representation (IR)``: an alias of a concept named otherwise).
     definition: the defining text read with it, if any.
     """

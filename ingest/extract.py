@@ -15,7 +15,7 @@ import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -287,7 +287,7 @@ def _quiet(label: str) -> bool:
     return False
 
 
-def is_field_label(label: str, aliases: list[str] | set[str] = ()) -> bool:
+def is_field_label(label: str, aliases: Collection[str] = ()) -> bool:
     """Fields are written as code: ``restartPolicy``, ``spec.replicas``, or a lower-case
     word whose aliases are such paths (``replicas`` ← ``spec.replicas``)."""
     if is_identifier(label):
@@ -316,9 +316,9 @@ def _register(linker: Linker, candidate: Candidate) -> None:
         if lexicon.lookup(alias) == owner and label_key(alias) != label_key(concept.label):
             concept.alt_labels.add(alias)
     known = {label_key(concept.label), *map(label_key, concept.translations.values())}
-    if label_key(label) not in known and label not in concept.alt_labels:
-        if lexicon.lookup(label) == owner:
-            concept.alt_labels.add(label)
+    if label_key(label) not in known and label not in concept.alt_labels \
+            and lexicon.lookup(label) == owner:
+        concept.alt_labels.add(label)
     if candidate.definition is not None:
         offer(concept, candidate.definition, candidate.origin, linker.definition_rank,
               linker.resolve)
@@ -509,6 +509,7 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
     kinds_target = kinds_of(section.title)
     category = linker.resolve(kinds_target) if kinds_target else None
     broader_of: dict[str, str] = {}  # concept → the container it was enumerated under
+    term: str | None  # the concept a block names, if any
     outline = reading.outline
 
     # 1. hierarchy: "Types of X" lists, and enumerations under a category heading. In
@@ -609,9 +610,9 @@ def _table_relations(block: Block, path: str, linker: Linker) -> Iterator[Relati
     one concept and nothing else, or the row says something the header does not."""
     rows = block.text.split("\n")
     header = rows[0].split(" | ")
-    readings = {column: frame_between(f" {name.strip().lower()} ")
-                for column, name in enumerate(header) if column}
-    readings = {column: found for column, found in readings.items() if found}
+    headers = {column: frame_between(f" {name.strip().lower()} ")
+               for column, name in enumerate(header) if column}
+    readings = {column: found for column, found in headers.items() if found}
     if not readings:
         return
     for offset, row in enumerate(rows[2:], 2):
@@ -944,10 +945,10 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
                     frozenset((context, concept)) in typed | chained):
                 seen.add((context, concept))
                 yield _related(context, concept, evidence, 0.5, confidence.TOPIC_CO_MENTION)
-    for i, first in enumerate(concepts):
+    for i, earlier in enumerate(concepts):
         for second in concepts[i + 1:i + 1 + CO_MENTION_WINDOW]:
-            if frozenset((first, second)) not in typed | chained:
-                yield _related(first, second, evidence, 1.0, confidence.CO_MENTION)
+            if frozenset((earlier, second)) not in typed | chained:
+                yield _related(earlier, second, evidence, 1.0, confidence.CO_MENTION)
 
 
 def _related(a: str, b: str, evidence: Evidence, weight: float, belief: float) -> Relation:

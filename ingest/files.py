@@ -49,7 +49,7 @@ def discover(paths: list[Path], *, follow_links: bool = False
         if not given.exists():
             errors.append(FileError(str(given), "no such file or folder"))
         elif given.is_dir():
-            inside = given.resolve()
+            inside: Path | None = given.resolve()
             for path in _walk(given, problems, follow_links):
                 found.append((path, given, inside))
         elif given.suffix.lower() in NOTE_SUFFIXES:

@@ -25,8 +25,9 @@ _DOMAIN_ENDINGS = frozenset(
 )
 # Korean particles and endings that attach to nouns, longest first.
 KOREAN_PARTICLES = tuple(sorted(
-    "에서는 으로는 이라는 에게서 에서 에게 으로 까지 부터 처럼 보다 라는 하고 이나 이랑 랑 들을 "
-    "들이 들은 들의 들에 들과 들 은 는 이 가 을 를 의 에 로 와 과 도 만 나 엔 께".split(),
+    "에서는 으로는 이라는 에게서 에서 에게 으로 까지 부터 처럼 보다 라는 하고 "
+    "이나 이랑 랑 들을 들이 들은 들의 들에 들과 들 은 는 이 가 을 를 "
+    "의 에 로 와 과 도 만 나 엔 께".split(),
     key=len, reverse=True,
 ))
 

@@ -58,7 +58,8 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 200}).enable("table").use(front_matter_plugin)
     md.core.ruler.at("inline", _bounded_inline)
     md.block.ruler.at("table", _bounded_table, {"alt": ["paragraph", "reference"]})
-    md.normalizeLink = _link_target
+    # markdown-it's documented hook is replacing this attribute on the instance
+    md.normalizeLink = _link_target  # type: ignore[method-assign]
     return md
 
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def pickled_by_fields(cls: type[T]) -> type[T]:
@@ -22,7 +25,8 @@ def pickled_by_fields(cls: type[T]) -> type[T]:
     def __reduce__(self: T) -> tuple[type[T], tuple]:
         return type(self), values(self)
 
-    cls.__reduce__ = __reduce__
+    # installing a method on the class is this decorator's job
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign, assignment]
     return cls
 
 

@@ -175,6 +175,7 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
     if cache:
         cache.prune(key for key, result in zip(keys, results, strict=True)
                     if key and result and result[0] is not None)
+    # results: every slot is filled above, from the cache or by a parser
     notes = [note for note, _, _ in results if note is not None]  # type: ignore[misc]
     candidates = [c for _, found, _ in results for c in found]  # type: ignore[misc]
     errors = sources.errors + [e for _, _, found in results for e in found]  # type: ignore[misc]
@@ -214,7 +215,7 @@ def _parse_in_pool(batch: list[Job], workers: int, progress: Progress | None,
             done += len(chunk)
             if progress:
                 progress(done, total, batch[chunk[-1]][1].path)
-    return out
+    return out  # type: ignore[return-value]  # every slot is filled above
 
 
 def _balanced_chunks(batch: list[Job], count: int) -> list[list[int]]:
@@ -313,7 +314,7 @@ def _linked(notes: list[Note], linker: Linker, stamp: str, workers: int | None,
     for i, links in zip(todo, fresh, strict=True):
         results[i] = links
     cache.used.update(key for key in keys if key)  # workers' entries too, for prune()
-    return results  # type: ignore[return-value]
+    return results  # type: ignore[return-value]  # every slot is filled above
 
 
 def link_stamp(linker: Linker) -> str:
@@ -485,7 +486,7 @@ def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None
             note = by_path.get(relation.evidence.path)
             section = next((s for s in reversed(note.sections)
                             if s.line <= relation.evidence.line), None) if note else None
-            if section is not None:
+            if note is not None and section is not None:
                 concept.sections.append((note.path, section.anchor))
                 section.concepts.append(concept_id)
 

@@ -143,8 +143,8 @@ class OutlineBuilder:
         elif event.kind == "item":
             self._close_items_from(event.depth)
         if event.kind == "item" and has_children and is_label(event.text):
-            parent = self.stack[-1][0]
-            self._open(event.text.strip().strip("*_`").strip(), parent.level + 1, event.line, event.depth)
+            level = self.stack[-1][0].level + 1
+            self._open(event.text.strip().strip("*_`").strip(), level, event.line, event.depth)
             self._touch(event.end_line)
             return
         section = self.stack[-1][0]

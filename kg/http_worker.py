@@ -55,7 +55,7 @@ class HeadFirstWorker(ThreadWorker):
         self.poller.register(conn.sock, selectors.EVENT_READ, lambda _sock: self._read(conn))
 
     def _read(self, conn: Any) -> None:
-        deadline, head = self.reading_heads[conn]
+        _deadline, head = self.reading_heads[conn]
         try:
             data = conn.sock.recv(16 * 1024)
         except (BlockingIOError, InterruptedError):

@@ -44,7 +44,7 @@ def start_server(store: Path | None, port: int, *options: str, cwd: Path | None 
         [*kg_command(), "serve", *where, "--host", HOST, "--port", str(port), *options],
         stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True, cwd=cwd,
     )
-    process.log = Path(log.name)  # type: ignore[attr-defined]
+    process.log = Path(log.name)  # type: ignore[attr-defined]  # the log travels with it
     log.close()
     return process
 

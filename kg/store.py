@@ -213,7 +213,7 @@ def _build_index(folder: Path, corpus: Corpus, previous: Path | None) -> None:
     SearchIndex.build(folder, corpus.notes, corpus.concepts, previous=previous).close()
     index = SearchIndex.open(folder)
     try:
-        index.doc_count
+        index.doc_count  # noqa: B018 - reading it opens the index as a server would
     finally:
         index.close()
 

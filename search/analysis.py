@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -91,7 +91,7 @@ def _korean_word(word: str) -> tuple[tuple[str, int], ...]:
         else:
             kept.append(" " + run + " ")
     pieces = "".join(kept).split()
-    out: list[tuple[str, int]] = []
+    out = []
     pos = 0
     for piece in pieces:
         sub = split_word(piece)
@@ -102,7 +102,7 @@ def _korean_word(word: str) -> tuple[tuple[str, int], ...]:
     if len(pieces) == 1 or not out:
         return tuple(out)
     whole = "".join(p for p in pieces).lower()
-    return tuple([(whole, 0), *[t for t in out if t != (whole, 0)]])
+    return ((whole, 0), *[t for t in out if t != (whole, 0)])
 
 
 @lru_cache(maxsize=65536)
@@ -188,7 +188,8 @@ class SplitFilter(Filter):
     def __init__(self, stemming: bool = True) -> None:
         self.stemming = stemming
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+    # whoosh's Filter narrows the call of Composable (value, **kwargs) the same way
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         shift = 0
         stemming = self.stemming
         for token in tokens:

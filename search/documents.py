@@ -54,7 +54,7 @@ def documents(
     defined_in: dict[tuple[str, str], list[str]] = {}
     for concept in concept_list:
         if concept.sections:
-            defined_in.setdefault(tuple(concept.sections[0]), []).append(concept.id)
+            defined_in.setdefault((*concept.sections[0],), []).append(concept.id)
 
     sections: dict[tuple[str, str], tuple[Note, Section]] = {}
     for note in notes:
@@ -85,13 +85,13 @@ def documents(
 
     for concept in concept_list:
         names = concept_labels(concept)
-        where = tuple(concept.sections[0]) if concept.sections else None
+        where = (*concept.sections[0],) if concept.sections else None
         note_section = sections.get(where) if where else None
         definition = concept.definition.text if concept.definition else ""
         path = anchor = ""
         line = 0
         breadcrumb: tuple[str, ...] = ()
-        tags: list[str] = []
+        tags = []
         if note_section:
             note, section = note_section
             path, anchor, line = note.path, section.anchor, section.line

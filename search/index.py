@@ -123,6 +123,7 @@ class SearchIndex:
                 retired, self._retired = self._retired, view
                 if retired is not None:
                     retired.close()
+            assert self._view is not None  # set in every branch above
             return self._view
 
     def close(self) -> None:

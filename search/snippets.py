@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Pattern
+from re import Pattern
 
 from search.analysis import word_terms
 
@@ -100,7 +100,7 @@ def snippet(
         start = hit
         while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             start -= 1
-        end = _WORD_REST.match(text, hit).end()  # type: ignore[union-attr]
+        end = _WORD_REST.match(text, hit).end()  # type: ignore[union-attr]  # \w* always matches
         pos = max(end, hit + 1)
         found = word_terms(text[start:end]) & terms
         if found:

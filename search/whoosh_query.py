@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import MultifieldParser
+from whoosh.qparser import MultifieldParser, QueryParser
 from whoosh.qparser.common import QueryParserError
 
 from search.query import All, Best, Phrase, Some, Term
@@ -66,7 +66,7 @@ def phrase_query(terms: tuple[str, ...]) -> Any:
     return wq.Or([wq.Phrase(f, list(terms)) for f in TEXT_FIELDS])
 
 
-def syntax_parser(schema: Any) -> MultifieldParser:
+def syntax_parser(schema: Any) -> QueryParser:
     """Whoosh's parser: bare words search the text fields (field boosts applied);
     ``field:value`` any of ``SYNTAX_FIELDS`` (and the other text fields)."""
     return MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=dict(FIELD_BOOSTS))
@@ -75,12 +75,13 @@ def syntax_parser(schema: Any) -> MultifieldParser:
 _FIELD_PREFIX = re.compile(r"(?<![\w.:/\-])([A-Za-z_]\w*):(?!//)")
 
 
-def parse_syntax(parser: MultifieldParser, text: str) -> Any:
+def parse_syntax(parser: QueryParser, text: str) -> Any:
     """The Whoosh query for ``text``; :class:`QuerySyntaxError` if it is not one: the
     message is Whoosh's when its parser reports one (an exception, or a query marked
     with ``error``). Whoosh reads an unknown ``field:`` as words and recovers from an
     unclosed bracket or quote silently; both are refused here, with a message saying so.
     """
+    assert parser.schema is not None  # syntax_parser always gives it one
     fields = parser.schema.names()
     for name in _FIELD_PREFIX.findall(re.sub(r'"[^"]*"', " ", text)):
         if name not in fields:
