@@ -43,7 +43,7 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
 
 
 @blueprint.get("/relations.css")
-def relation_styles() -> Response:
+def relation_styles() -> BaseResponse:
     """The relation colours and dash patterns, from the one table of relation types."""
     response = Response(relation_stylesheet(), mimetype="text/css")
     response.add_etag()

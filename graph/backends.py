@@ -82,7 +82,9 @@ def solutions_from_rows(variables: list[str], rows: list[list[Any]]) -> ox.Query
     lines = ["\t".join(f"?{v}" for v in variables)]
     lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
     text = "\n".join(lines) + "\n"
-    return ox.parse_query_results(text.encode("utf-8"), ox.QueryResultsFormat.TSV)
+    parsed = ox.parse_query_results(text.encode("utf-8"), ox.QueryResultsFormat.TSV)
+    assert isinstance(parsed, ox.QuerySolutions)  # a header of variables: solutions
+    return parsed
 
 
 def _tsv_term(term: Any) -> str:
@@ -127,12 +129,18 @@ def render(result: Any, formats: dict[str, str | None], max_rows: int) -> Answer
                       len(triples))
     spec = RESULTS_FORMATS[fmt]
     if isinstance(result, ox.QueryBoolean):
-        return Answer(result.serialize(format=spec.oxigraph), spec.media_type, rows=1)
+        return Answer(_written(result.serialize(format=spec.oxigraph)), spec.media_type, rows=1)
     variables = [v.value for v in result.variables]
     rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
                             max_rows)
     body = solutions_from_rows(variables, rows).serialize(format=spec.oxigraph)
-    return Answer(body, spec.media_type, truncated, len(rows))
+    return Answer(_written(body), spec.media_type, truncated, len(rows))
+
+
+def _written(body: bytes | None) -> bytes:
+    """pyoxigraph's ``serialize`` returns the bytes when given no file to write to."""
+    assert body is not None
+    return body
 
 
 # --------------------------------------------------------------------------- the embedded engine

@@ -93,10 +93,11 @@ def _shortest_way(parents: dict[str, set[str]], start: str, goal: str) -> list[s
                     came_from[parent] = node
                     level.append(parent)
         frontier = level
-    way, node = [], goal
-    while node is not None:
-        way.append(node)
-        node = came_from[node]
+    way: list[str] = []
+    step: str | None = goal
+    while step is not None:
+        way.append(step)
+        step = came_from[step]
     return way[::-1]
 
 

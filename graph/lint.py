@@ -147,7 +147,8 @@ def lint(graph: ConceptGraph, notes: Iterable[Mapping[str, Any]],
     and its notes' records (``notes.jsonl``)."""
     notes = list(notes)
     found = list(stored)
-    concepts = [graph.concept(ref["id"]) for ref in graph.concepts(len(graph))[1]]
+    concepts = [c for ref in graph.concepts(len(graph))[1]
+                if (c := graph.concept(ref["id"])) is not None]
     mentions = _Mentions(notes)
     found += _concept_findings(graph, concepts, mentions)
     found += _duplicates(concepts, mentions)
@@ -210,7 +211,7 @@ _WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 def _name_keys(concept: dict[str, Any]) -> set[str]:
     """Every matching key a concept is known by: its label, altLabels and translations,
     and for a name with an abbreviation in parentheses ("Write-Ahead Log (WAL)") each part."""
-    keys = set()
+    keys: set[str] = set()
     for name in (concept["label"], *concept["altLabels"], *concept["translations"].values()):
         parts = [name]
         aside = _TRAILING_ASIDE.match(name)

@@ -142,12 +142,12 @@ def review_queue(store: Store, review: Path | None = None, limit: int = 20) -> l
     for concept in data["concepts"]:
         if (label_key(concept["label"]),) in decided:
             continue
-        place = concept["def"] or (concept["src"][0] if concept["src"] else None)
+        definition, sources = concept["def"], concept["src"]
         evidence = None
-        if concept["def"]:
-            evidence = {"text": place[0], "path": place[1], "line": place[2]}
-        elif place:
-            evidence = {"text": place[3], "path": place[0], "line": place[2]}
+        if definition:
+            evidence = {"text": definition[0], "path": definition[1], "line": definition[2]}
+        elif sources:
+            evidence = {"text": sources[0][3], "path": sources[0][0], "line": sources[0][2]}
         items.append({"kind": "concept", "label": concept["label"],
                       "confidence": best.get(concept["id"], 0.5), "evidence": evidence})
     order = lambda i: (i["confidence"], i.get("label") or i["source"], i.get("type", ""),
