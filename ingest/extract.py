@@ -50,7 +50,8 @@ MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec stat
                               "items labels annotations".split())
 ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
                "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9,
-               "glossary": 1, "kinds": 1, "title": 1}  # a glossary entry's title: the page's heading
+               "glossary": 1, "kinds": 1, "title": 1,  # a glossary entry's title: the page's heading
+               "aliases": 1, "link": 10}  # a note with aliases names its subject; a link's target last
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
@@ -190,7 +191,7 @@ class Admission:
             key = label_key(c.label)
             if c.origin == "code":
                 code.add(key)
-            elif c.origin in _STRONG_ORIGINS:
+            elif c.origin in _STRONG_ORIGINS or c.origin == "link":
                 named.add(key)
             if c.origin == "capitalised":
                 written[key] += 1
@@ -209,6 +210,8 @@ class Admission:
         outline = candidate.path in self.outlines
         if linker.lexicon.lookup(label) is not None:
             return True  # the vocabulary or a stronger candidate already names it
+        if origin == "link":
+            return False  # a link names a thing only where a note heads or defines it
         if origin == "capitalised":
             # a run of capitalised words, or a word capitalised again and again
             # (in an outline its author capitalises names on purpose: once is enough)
@@ -237,7 +240,7 @@ class Admission:
 
 
 _STRONG_ORIGINS = frozenset({"term", "sentence", "chain", "manifest", "camel", "glossary",
-                             "kinds", "title"})
+                             "kinds", "title", "aliases"})
 def _number_forms(word: str) -> set[str]:
     """The word in the singular and the plural: ``policies`` → {policies, policy}."""
     if word.endswith("ies"):
