@@ -24,6 +24,7 @@ from .concepts import (FUNCTION_WORDS, Candidate, defines, first_sentence, headi
                        kinds_of, term_of)
 from .definitions import offer, page_definitions
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
+from .links import FIELD
 from .manifests import looks_like_manifest, manifest_relations
 from .model import Block, Concept, Evidence, Note, Relation, Section
 from . import confidence
@@ -672,8 +673,8 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         for piece_start, piece in _pieces(text, start, end, block.kind):
             stripped = piece.strip()
-            if not stripped:
-                continue
+            if not stripped or "::" in stripped and FIELD.match(stripped):
+                continue  # a field (uses:: ConfigMap) states its own relations (ingest.links)
             offset = piece_start + (len(piece) - len(piece.lstrip()))
             first = bisect_left(mention_starts, offset)
             last = bisect_right(mention_ends, offset + len(stripped))

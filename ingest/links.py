@@ -254,6 +254,8 @@ def front_matter_links(meta: dict[str, Any], source: str, first_line: int) -> li
         at = next((i for i, text in enumerate(lines)
                    if re.match(rf"\s*['\"]?{re.escape(key)}['\"]?\s*:", text)), 0)
         evidence = lines[at].strip() if lines else key
+        if evidence.rstrip(":").strip("'\" ") == key:  # a block list below the key
+            evidence = f"{key}: {', '.join(_flat(value))}"
         for name in _flat(value):
             links = list(WIKILINK.finditer(name))
             targets = [_parts(name, match) for match in links] if links else [(name, "")]
