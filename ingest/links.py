@@ -37,7 +37,7 @@ _PLAIN_TARGET_CHARS = 80  # a plain-text field value longer than this is prose, 
 FIELD_NAMES: dict[str, tuple[str, bool]] = {
     **dict.fromkeys(("broader", "kind of", "is a", "type of", "subclass of", "parent"),
                     ("broader", False)),
-    **dict.fromkeys(("narrower", "kinds", "has kind", "subclass"), ("broader", True)),
+    **dict.fromkeys(("narrower", "kinds", "has kind"), ("broader", True)),
     **dict.fromkeys(("leads to", "next", "then"), ("leadsTo", False)),
     **dict.fromkeys(("manages", "creates", "controls", "owns"), ("manages", False)),
     **dict.fromkeys(("managed by", "created by", "controlled by", "owned by"),

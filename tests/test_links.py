@@ -17,7 +17,8 @@ from rdflib import Literal, URIRef
 from graph.concept_graph import ConceptGraph
 from graph.rdf import corpus_quads, section_uri, note_uri
 from graph.vocab import KG
-from ingest.links import relation_of
+from ingest.links import FIELD_NAMES, relation_of
+from kg.settings import REPO_ROOT
 from ingest.notes import parse_note
 from ingest.pipeline import ingest_paths, ingest_sources, read_sources
 
@@ -108,6 +109,15 @@ def test_front_matter_relation_keys_aliases_and_docs_site_keys():
 ])
 def test_field_names_map_to_relation_types(name, expected):
     assert relation_of(name) == expected
+
+
+def test_the_readme_lists_every_field_name_under_its_relation():
+    readme = (REPO_ROOT / "README.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines()
+            if line.startswith("| `") and line.count("|") == 4}
+    for name, (rtype, _reversed) in FIELD_NAMES.items():
+        cell = rows[rtype].split("|")[2 + _reversed]
+        assert name in [written.strip() for written in cell.split(",")], (name, rtype)
 
 
 # -- the corpus: what the links assert ----------------------------------------------------
