@@ -41,6 +41,7 @@ INVERSE_LABELS: dict[str, str] = {
     "hasValue": "value of",
     "inNamespace": "namespace of",
 }
+LINKED_LABELS: dict[str, str] = {"out": "links to", "in": "linked from"}
 
 
 def secure(response: Response) -> Response:
@@ -182,11 +183,14 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
         pairs.append((ref["id"], ref["label"], "broader", "out", 0.0))
     for ref in concept["narrower"]:
         pairs.append((ref["id"], ref["label"], "broader", "in", 0.0))
+    stated: set[tuple[str, str]] = set()  # (neighbour, direction) the author linked
     for item in concept["related"]:
         if item["relation"] != "related" and item["confidence"] < DEFAULT_MIN_CONFIDENCE:
             continue  # what the graph is not sure enough of to show (see /api/.../related)
         pairs.append((item["id"], item["label"], item["relation"], item["direction"],
                       item["weight"]))
+        if item.get("explicit") and item["relation"] == "related":
+            stated.add((item["id"], item["direction"]))
     # ... and its evidence: related() restricted to one type gives, per neighbour, that
     # type's edge with its evidence (one call per type that occurs, not per neighbour).
     evidence: dict[tuple[str, str], dict[str, Any]] = {}
@@ -196,7 +200,9 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     seen: set[tuple[str, str, str]] = set()
     for other, label, rtype, direction, weight in pairs:
-        symmetric = RELATIONS[rtype].co_mention if rtype in RELATIONS else False
+        # a link the author wrote has a direction; only co-mentions go both ways
+        symmetric = RELATIONS[rtype].co_mention and (other, direction) not in stated \
+            if rtype in RELATIONS else False
         if symmetric:
             direction = "both"
         group = groups.setdefault((rtype, direction), {
@@ -225,7 +231,8 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
 
     def rank(key: tuple[str, str]) -> tuple[int, int, int]:
         rtype, direction = key
-        weakest = RELATIONS[rtype].co_mention if rtype in RELATIONS else False
+        weakest = RELATIONS[rtype].co_mention and direction == "both" \
+            if rtype in RELATIONS else False
         return (int(weakest), order.index(rtype) if rtype in order else len(order),
                 {"out": 0, "both": 1, "in": 2}[direction])
 
@@ -238,6 +245,8 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
 def _group_label(rtype: str, direction: str) -> str:
     spec = RELATIONS.get(rtype)
     label = spec.label if spec else rtype
+    if spec is not None and spec.co_mention and direction != "both":
+        return LINKED_LABELS[direction]  # written as links (ingest/links.py)
     if direction == "in":
         return INVERSE_LABELS.get(rtype, f"{label} (incoming)")
     return label

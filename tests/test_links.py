@@ -280,3 +280,13 @@ def test_a_field_line_is_no_sentence_naming_its_values_together(corpus):
     # "uses:: ConfigMap, Secret" says Deployment uses each; it does not say ConfigMap and
     # Secret have anything to do with each other
     assert not [r for r in corpus.relations if "::" in r.evidence.text and not r.explicit]
+
+
+def test_the_explorer_lists_explicit_related_as_links_not_mentions(links_client):
+    data = links_client.get("/api/explore/Deployment").get_json()
+    groups = {(g["relation"], g["direction"]): g for g in data["groups"]}
+    linked = groups[("related", "out")]
+    assert linked["label"] == "links to"
+    assert "platform-team" in [item["id"] for item in linked["items"]]
+    mentioned = groups.get(("related", "both"), {"items": []})
+    assert "platform-team" not in [item["id"] for item in mentioned["items"]]

@@ -22,11 +22,12 @@ export function strength(edge) {
  * neighbours (and at depth 2 as many of theirs), and either one edge per node (its
  * strongest to the focus, or at depth 2 into the ring inside) or, with `allEdges`,
  * every edge among them (at most MAX_EDGES, strongest first). Hidden relation types
- * are left out.
+ * are left out, except the links the author wrote (`explicit`): hiding "related"
+ * hides co-mentions.
  */
 export function selectGraph(data, { focus, limit, allEdges, hidden }) {
   const nodesById = new Map((data.nodes || []).map((n) => [n.id, n]));
-  const edges = (data.edges || []).filter((e) => !hidden.has(e.relation) &&
+  const edges = (data.edges || []).filter((e) => (!hidden.has(e.relation) || e.explicit) &&
     nodesById.has(e.source) && nodesById.has(e.target) && e.source !== e.target);
   let centre = focus && nodesById.has(focus) ? focus : null;
   if (!centre) {
