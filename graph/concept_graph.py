@@ -83,13 +83,14 @@ SUGGEST_MEMO_SIZE = 4096  # the memo is keyed by client input: least recently us
 
 
 def _strength(relation: str, weight: float, confidence: float, explicit: int = 0) -> float:
-    """How strong one aggregated edge is: typed/hierarchical (and what the author
-    linked) in [1, 2), co-mention in [0.3, 0.6). Typed relations always outrank
-    co-mention; within the typed tier confidence counts most, then evidence (with
-    diminishing returns): ``1 + 0.7 * confidence + 0.3 * weight / (weight + 1)``."""
+    """How strong one aggregated edge is: typed/hierarchical in [1, 2), a ``related`` the
+    author linked in [0.7, 1), co-mention in [0.3, 0.6). Typed relations always outrank
+    an untyped link, which outranks co-mention; within the typed tier confidence counts
+    most, then evidence (with diminishing returns):
+    ``1 + 0.7 * confidence + 0.3 * weight / (weight + 1)``."""
     boost = weight / (weight + 1.0) if weight > 0 else 0.0
-    if RELATIONS[relation].co_mention and not explicit:
-        return 0.3 + 0.3 * boost
+    if RELATIONS[relation].co_mention:
+        return (0.7 if explicit else 0.3) + 0.3 * boost
     return 1.0 + 0.7 * confidence + 0.3 * boost
 
 

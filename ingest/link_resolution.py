@@ -117,6 +117,11 @@ def resolve_links(notes: list[Note], heads: list[list[str | None]], linker: Link
                 _markdown(index, note, link, out)
             else:
                 _named(index, note, link, out)
+    # a bare link says less than a typed one between the same two: "keeps its
+    # [[ReplicaSet|replica sets]]" beside "manages:: [[ReplicaSet]]" adds nothing
+    typed = {frozenset((r.source, r.target)) for r in out.relations if r.type != "related"}
+    out.relations = [r for r in out.relations if r.type != "related" or r.label
+                     or frozenset((r.source, r.target)) not in typed]
     return out
 
 

@@ -22,7 +22,7 @@ from kg.settings import REPO_ROOT
 from ingest.notes import parse_note
 from ingest.pipeline import ingest_paths, ingest_sources, read_sources
 
-from .conftest import BASE_URI, FIXTURES, build, make_client
+from .conftest import BASE_URI, FIXTURES, build, make_client, running_server
 from .test_incremental import assert_same_build, ingest
 
 LINKS = FIXTURES / "links"
@@ -129,7 +129,7 @@ def test_every_syntax_asserts_with_confidence_one_and_the_line_as_evidence(corpu
         ("deployment", "uses", "configmap", 12, "uses:: ConfigMap, Secret"),
         ("deployment", "uses", "secret", 12, "uses:: ConfigMap, Secret"),
         ("deployment", "runsOn", "node", 13, "runs on:: Node"),
-        ("deployment", "contains", "probe", 9, "part of:: Deployment"),  # reversed
+        ("container", "uses", "probe", 9, "used by:: Container"),  # reversed
         ("service", "routesTo", "pod", 3, "routes to:: Pod"),  # the outline form
         ("service", "selects", "pod", 4, "selects:: Pod"),
     ]
@@ -141,10 +141,16 @@ def test_every_syntax_asserts_with_confidence_one_and_the_line_as_evidence(corpu
 
 
 def test_a_bare_wikilink_is_a_related_from_the_sections_concept(corpus):
-    [link] = stated(corpus, "deployment", "related", "replicaset")
-    assert link.evidence.text.endswith("keeps its replica sets up to date.")
     [outline] = stated(corpus, "service", "related", "ingress")
     assert outline.evidence.text == "see ingress rules too"
+    [markdown] = stated(corpus, "probe", "related", "deployment")
+    assert markdown.evidence.text == "The kubelet checks each container with a probe, see rollouts."
+
+
+def test_a_bare_wikilink_beside_a_typed_link_of_the_pair_adds_nothing(corpus):
+    # "keeps its [[ReplicaSet|replica sets]]" and "manages:: [[ReplicaSet]]"
+    assert stated(corpus, "deployment", "manages", "replicaset")
+    assert not stated(corpus, "deployment", "related", "replicaset")
 
 
 def test_an_unknown_field_is_a_related_labelled_with_its_name(corpus):
@@ -227,16 +233,18 @@ def test_explicit_related_is_drawn_by_default_and_co_mention_is_not(links_client
     assert any(e["relation"] == "related" and not e.get("explicit") for e in more["edges"])
 
 
-def test_explicit_related_ranks_with_typed_relations_in_related_lists(links_client):
+def test_explicit_related_ranks_after_typed_and_before_co_mention(links_client):
     related = links_client.get("/api/concepts/Deployment/related?coMention=false").get_json()
     team = next(r for r in related["related"] if r["id"] == "platform-team")
     assert team["relation"] == "related" and team["explicit"] is True
     assert team["evidence"][0]["text"] == "owner:: Platform Team"
-    page = links_client.get("/api/concepts/Deployment").get_json()
-    order = [r["id"] for r in page["related"]]
-    co_mentions = [r["id"] for r in page["related"]
+    page = links_client.get("/api/concepts/Deployment").get_json()["related"]
+    team = next(i for i, r in enumerate(page) if r["id"] == "platform-team")
+    co_mentions = [i for i, r in enumerate(page)
                    if r["relation"] == "related" and not r.get("explicit")]
-    assert all(order.index("platform-team") < order.index(c) for c in co_mentions)
+    typed = [i for i, r in enumerate(page) if r["relation"] != "related"]
+    assert co_mentions and all(team < i for i in co_mentions)
+    assert typed and all(i < team for i in typed)
 
 
 def test_a_path_through_an_explicit_link_is_no_co_mention_hop(links_client):
@@ -290,3 +298,21 @@ def test_the_explorer_lists_explicit_related_as_links_not_mentions(links_client)
     assert "platform-team" in [item["id"] for item in linked["items"]]
     mentioned = groups.get(("related", "both"), {"items": []})
     assert "platform-team" not in [item["id"] for item in mentioned["items"]]
+
+
+@pytest.mark.browser
+def test_the_explorer_draws_explicit_links_with_co_mentions_off(browser, links_build, tmp_path):
+    from .test_explore import node, open_page
+
+    with running_server(links_build[1].root) as url:
+        page, problems = open_page(browser, 1280, 800)
+        page.goto(url + "/explore/Deployment")
+        page.wait_for_selector('#graph .node[data-id="platform-team"]')
+        assert page.locator('#relation-filters input[value="related"]').is_checked() is False
+        # owner:: [[Platform Team]]: drawn, and no co-mention is
+        assert page.locator("#graph .edge.rel-related.explicit").count() >= 1
+        assert page.locator("#graph .edge.rel-related:not(.explicit)").count() == 0
+        assert node(page, "platform-team").count() == 1
+        assert page.locator(".rel-group h3", has_text="links to").count() == 1
+        page.screenshot(path=str(tmp_path / "explore-links-1280x800.png"))
+        assert problems == []
