@@ -316,3 +316,16 @@ def test_the_explorer_draws_explicit_links_with_co_mentions_off(browser, links_b
         assert page.locator(".rel-group h3", has_text="links to").count() == 1
         page.screenshot(path=str(tmp_path / "explore-links-1280x800.png"))
         assert problems == []
+
+
+def test_search_holds_the_shown_text_not_the_markup(links_client):
+    found = links_client.get("/api/search?q=rolls out new versions&kind=section").get_json()
+    snippet = found["results"][0]["snippet"]
+    assert "replica sets" in snippet and "[[" not in snippet and "|" not in snippet
+
+
+def test_a_plain_value_naming_nothing_is_only_a_warning(tmp_path, vocabulary):
+    (tmp_path / "pod.md").write_text("# Pod\n\n- status:: draft\n- owner:: [[Nobody]]\n")
+    corpus = ingest_paths([tmp_path], vocabulary, workers=1)
+    assert {(f.subject, f.severity) for f in corpus.findings} == {
+        ("draft", "warning"), ("Nobody", "error")}
