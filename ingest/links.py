@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +97,13 @@ class LinkReader:
         spans of inline code in ``text``, where nothing is a link; ``hrefs`` the markdown
         links met, as (position in ``text``, target as written)."""
         hrefs = list(hrefs)
-        if "[[" not in text and "::" not in text and not hrefs:
+        if "[[" not in text and "::" not in text:  # most text: at most markdown links
+            if hrefs:
+                lines = text.split("\n")
+                starts = list(accumulate((len(raw) + 1 for raw in lines[:-1]), initial=0))
+                for position, href in hrefs:
+                    number = _line_index(starts, position)
+                    self._markdown(href, line + number, lines[number].strip(), "")
             return text
         masked = text
         for start, end in code:
@@ -145,12 +153,8 @@ class LinkReader:
 
 
 def _line_index(starts: list[int], position: int) -> int:
-    index = 0
-    for number, start in enumerate(starts):
-        if start > position:
-            break
-        index = number
-    return index
+    """The line (0-based) holding ``position``, from the lines' first positions."""
+    return max(0, bisect_right(starts, position) - 1)
 
 
 def _parts(raw: str, match: re.Match[str]) -> tuple[str, str]:

@@ -132,17 +132,22 @@ def inline_text(token: Token, reader: LinkReader | None = None, line: int = 0) -
     parts: list[str] = []
     code: list[tuple[int, int]] = []
     hrefs: list[tuple[int, str]] = []
+    length, counted = 0, 0  # characters in the first ``counted`` parts
     for child in token.children or ():
         kind = child.type
         if kind == "text":
             parts.append(child.content)
+        elif kind in ("code_inline", "link_open") and reader is not None:
+            for part in parts[counted:]:
+                length += len(part)
+            counted = len(parts)
+            if kind == "link_open":
+                hrefs.append((length, child.attrGet("href") or ""))
+            else:
+                code.append((length, length + len(child.content)))
+                parts.append(child.content)
         elif kind == "code_inline":
-            if reader is not None:
-                at = sum(map(len, parts))
-                code.append((at, at + len(child.content)))
             parts.append(child.content)
-        elif kind == "link_open" and reader is not None:
-            hrefs.append((sum(map(len, parts)), child.attrGet("href") or ""))
         elif kind == "html_inline":
             # inline "HTML" in notes is mostly <placeholder>s; a comment is no text, but
             # its line breaks are the paragraph's
