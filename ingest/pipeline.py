@@ -29,8 +29,8 @@ from .definitions import glossary_candidates
 from .extract import (Linker, NoteLinks, apply_definitions, apply_links, build_lexicon,
                       link_one, usage_of)
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
-from .markdown import MAX_TABLE_ROWS
 from .link_resolution import link_candidates, resolve_links
+from .markdown import MAX_TABLE_ROWS
 from .memory import collector_paused
 from .model import Concept, Corpus, Evidence, FileError, Note, Relation
 from .notes import digest, parse_note

@@ -329,3 +329,14 @@ def test_a_plain_value_naming_nothing_is_only_a_warning(tmp_path, vocabulary):
     corpus = ingest_paths([tmp_path], vocabulary, workers=1)
     assert {(f.subject, f.severity) for f in corpus.findings} == {
         ("draft", "warning"), ("Nobody", "error")}
+
+
+def test_aliases_name_the_notes_subject_and_links_find_it_by_them(tmp_path, vocabulary):
+    (tmp_path / "Release Train.md").write_text(
+        "---\naliases: [RT, the train]\n---\n\nWe ship every second Tuesday.\n")
+    (tmp_path / "deployment.md").write_text("# Deployment\n\n- part of:: [[RT]]\n")
+    corpus = ingest_paths([tmp_path], vocabulary, workers=1)
+    train = corpus.concepts["release-train"]
+    assert {"RT", "the train"} <= train.alt_labels
+    assert stated(corpus, "release-train", "contains", "deployment")
+    assert corpus.findings == []
