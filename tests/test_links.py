@@ -340,3 +340,12 @@ def test_aliases_name_the_notes_subject_and_links_find_it_by_them(tmp_path, voca
     assert {"RT", "the train"} <= train.alt_labels
     assert stated(corpus, "release-train", "contains", "deployment")
     assert corpus.findings == []
+
+
+def test_a_link_to_a_heading_of_the_same_note_and_a_korean_target(tmp_path, vocabulary):
+    (tmp_path / "pod.md").write_text("# Pod\n\nSee [[#Probes|the probes]] and [[서비스]].\n\n"
+                                     "## Probes\n\n### Readiness Probe\n\nA check.\n")
+    corpus = ingest_paths([tmp_path], vocabulary, workers=1)
+    assert any((link.anchor, link.target, link.target_anchor) == ("pod", "pod.md", "probes")
+               for link in corpus.note_links)
+    assert stated(corpus, "pod", "related", "service")  # 서비스 is Service's Korean label
