@@ -28,6 +28,9 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
 
+LINKED_LABELS: dict[str, str] = {"out": "links to", "in": "linked from"}
+
+
 def secure(response: Response) -> Response:
     """Headers every HTML page of ours sends."""
     response.headers["Content-Security-Policy"] = CSP
@@ -176,11 +179,14 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
         pairs.append((ref["id"], ref["label"], "broader", "out", 0.0))
     for ref in concept["narrower"]:
         pairs.append((ref["id"], ref["label"], "broader", "in", 0.0))
+    stated: set[tuple[str, str]] = set()  # (neighbour, direction) the author linked
     for item in concept["related"]:
         if item["relation"] != "related" and item["confidence"] < DEFAULT_MIN_CONFIDENCE:
             continue  # what the graph is not sure enough of to show (see /api/.../related)
         pairs.append((item["id"], item["label"], item["relation"], item["direction"],
                       item["weight"]))
+        if item.get("explicit") and item["relation"] == "related":
+            stated.add((item["id"], item["direction"]))
     # ... and its evidence: related() restricted to one type gives, per neighbour, that
     # type's edge with its evidence (one call per type that occurs, not per neighbour).
     evidence: dict[tuple[str, str], dict[str, Any]] = {}
@@ -190,7 +196,9 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     seen: set[tuple[str, str, str]] = set()
     for other, label, rtype, direction, weight in pairs:
-        symmetric = RELATIONS[rtype].co_mention if rtype in RELATIONS else False
+        # a link the author wrote has a direction; only co-mentions go both ways
+        symmetric = RELATIONS[rtype].co_mention and (other, direction) not in stated \
+            if rtype in RELATIONS else False
         if symmetric:
             direction = "both"
         group = groups.setdefault((rtype, direction), {
@@ -219,7 +227,8 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
 
     def rank(key: tuple[str, str]) -> tuple[int, int, int]:
         rtype, direction = key
-        weakest = RELATIONS[rtype].co_mention if rtype in RELATIONS else False
+        weakest = RELATIONS[rtype].co_mention and direction == "both" \
+            if rtype in RELATIONS else False
         return (int(weakest), order.index(rtype) if rtype in order else len(order),
                 {"out": 0, "both": 1, "in": 2}[direction])
 
@@ -233,4 +242,6 @@ def _group_label(rtype: str, direction: str) -> str:
     spec = RELATIONS.get(rtype)
     if spec is None:
         return rtype if direction != "in" else f"{rtype} (incoming)"
+    if spec.co_mention and direction != "both":
+        return LINKED_LABELS[direction]  # written as links (ingest/links.py)
     return spec.inverse_label if direction == "in" else spec.label

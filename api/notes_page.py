@@ -30,6 +30,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from ingest.links import note_candidates
 from ingest.markdown import expand_body
 from ingest.notes import digest
 
@@ -159,17 +160,12 @@ def _link_target(href: str, here: str, known: set[str], store: Any) -> str | Non
     if not parts.path:
         return f"#{quote(parts.fragment)}" if parts.fragment else None
     fragment = f"#{quote(parts.fragment)}" if parts.fragment else ""
-    path = parts.path
-    if path.startswith("/"):
-        # A docs-site path: /docs/concepts/workloads/pods/ → concepts/workloads/pods/...
-        path = re.sub(r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?docs/", "", path).strip("/")
-    else:
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(here), path)).strip("/")
-    for candidate in (path, f"{path}.md", f"{path}/_index.md", f"{path}/index.md",
-                      f"{path.removesuffix('/')}.markdown"):
+    # a docs-site path (/docs/concepts/workloads/pods/) or one relative to this note
+    candidates = note_candidates(parts.path, here)
+    for candidate in candidates:
         if candidate in known:
             return url_for("notes_page.note_page", path=candidate) + fragment
-    name = posixpath.basename(path.removesuffix(".md"))
+    name = posixpath.basename(candidates[0].removesuffix(".md"))
     cid = store.graph.resolve(name.replace("-", " ")) if name else None
     if cid is not None:
         return url_for("explore.explore_page", key=cid)

@@ -42,6 +42,11 @@ def array(items: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": items}
 
 
+# what an edge the author wrote as a link carries (``ingest/links.py``): never a co-mention
+STATED: dict[str, Any] = {
+    "explicit": {"type": "boolean", "description": "written by the author as a link"},
+    "labels": {**array(STR), "description": "the field names it was written with"}}
+
 SCHEMAS: dict[str, Any] = {
     "Error": obj({"error": obj({"code": STR, "message": STR},
                                {"suggestions": array(ref("ConceptRef"))})}),
@@ -69,7 +74,7 @@ SCHEMAS: dict[str, Any] = {
     "ConceptList": obj({"total": INT, "limit": INT, "offset": INT,
                         "concepts": array(ref("ConceptRef"))}),
     "Link": obj({"id": STR, "label": STR}, {"relation": STR, "direction": STR, "weight": NUM,
-                                            "confidence": CONFIDENCE}),
+                                            "confidence": CONFIDENCE, **STATED}),
     "Concept": obj(
         {"id": STR, "uri": {"type": "string", "format": "iri"}, "label": STR,
          "altLabels": array(STR),
@@ -81,12 +86,13 @@ SCHEMAS: dict[str, Any] = {
     "RelatedResponse": obj({"concept": ref("ConceptRef"), "depth": INT, "related": array(obj(
         {"id": STR, "label": STR, "relation": STR, "direction": {"enum": ["out", "in"]},
          "distance": INT, "score": NUM, "confidence": CONFIDENCE},
-        {"weight": NUM, "evidenceCount": INT, "evidence": array(ref("Evidence"))}))}),
+        {"weight": NUM, "evidenceCount": INT, "evidence": array(ref("Evidence")),
+         **STATED}))}),
     "PathEdge": obj({"from": STR, "to": STR, "relation": STR,
                      "direction": {"enum": ["out", "in"]}, "confidence": CONFIDENCE,
                      "coMention": {"type": "boolean"}},
                     {"source": STR, "target": STR, "weight": NUM,
-                     "evidence": array(ref("Evidence"))}),
+                     "evidence": array(ref("Evidence")), **STATED}),
     "PathResponse": obj({"found": {"type": "boolean"}, "from": STR, "to": STR,
                          "nodes": array(ref("ConceptRef")), "edges": array(ref("PathEdge")),
                          "paths": array(obj({"nodes": array(ref("ConceptRef")),
@@ -98,7 +104,7 @@ SCHEMAS: dict[str, Any] = {
                                               "labels": {"type": "object"}})),
                           "edges": array(obj({"source": STR, "target": STR, "relation": STR,
                                               "confidence": CONFIDENCE},
-                                             {"weight": NUM}))}),
+                                             {"weight": NUM, **STATED}))}),
     "Relations": obj({"relations": array(obj({"id": STR, "label": STR},
                                              {"description": STR, "predicate": STR}))}),
     # The concept page's data, bounded; with part=group or part=sources, one page of one

@@ -39,14 +39,16 @@ from .rdf import (
     concept_uri,
     statement_confidence,
     statement_evidence,
+    statement_explicit,
     statement_groups,
     statement_weight,
 )
 from .hierarchy import cycle_closing_edges
 from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 
-# 2: evidence sentences and paths stored once, by number; 3: each edge's confidence
-FORMAT_VERSION = 3
+# 2: evidence sentences and paths stored once, by number; 3: each edge's confidence;
+# 4: whether the author wrote the edge as a link, and the field names they used
+FORMAT_VERSION = 4
 EVIDENCE_CAP = 3  # evidence items per result in related()/paths()
 MAX_DEPTH = 3
 # Dijkstra costs: a typed edge is one step, a step up or down the hierarchy a little more
@@ -61,11 +63,17 @@ HIERARCHY_COST = 1.4
 CO_MENTION_COST = 10.0
 
 
-def _step_cost(relation: str, weight: float, confidence: float) -> float:
+def is_co_mention(edge: list[Any]) -> bool:
+    """Two concepts only named together: a ``related`` edge no author wrote as a link."""
+    return RELATIONS[edge[1]].co_mention and not edge[6]
+
+
+def _step_cost(relation: str, weight: float, confidence: float, explicit: int = 0) -> float:
     """Cost of one hop: its kind's base cost, cheaper with more evidence and more
-    confidence: ``base / ((1 + log2(weight) / 4) * (0.5 + confidence))``."""
+    confidence: ``base / ((1 + log2(weight) / 4) * (0.5 + confidence))``. A ``related``
+    the author linked costs as a typed hop."""
     spec = RELATIONS[relation]
-    if spec.co_mention:
+    if spec.co_mention and not explicit:
         return CO_MENTION_COST  # however often, "mentioned together" explains little
     base = CHAIN_COST if relation == "leadsTo" else (
         HIERARCHY_COST if spec.hierarchical else TYPED_COST)
@@ -75,20 +83,21 @@ _SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
 SUGGEST_MEMO_SIZE = 4096  # the memo is keyed by client input: least recently used go first
 
 
-def _strength(relation: str, weight: float, confidence: float) -> float:
-    """How strong one aggregated edge is: typed/hierarchical in [1, 2), co-mention in
-    [0.3, 0.6). Typed relations always outrank co-mention; within the typed tier
-    confidence counts most, then evidence (with diminishing returns):
+def _strength(relation: str, weight: float, confidence: float, explicit: int = 0) -> float:
+    """How strong one aggregated edge is: typed/hierarchical in [1, 2), a ``related`` the
+    author linked in [0.7, 1), co-mention in [0.3, 0.6). Typed relations always outrank
+    an untyped link, which outranks co-mention; within the typed tier confidence counts
+    most, then evidence (with diminishing returns):
     ``1 + 0.7 * confidence + 0.3 * weight / (weight + 1)``."""
     boost = weight / (weight + 1.0) if weight > 0 else 0.0
     if RELATIONS[relation].co_mention:
-        return 0.3 + 0.3 * boost
+        return (0.7 if explicit else 0.3) + 0.3 * boost
     return 1.0 + 0.7 * confidence + 0.3 * boost
 
 
 (_TYPE, _PREF, _ALT, _DEF_TEXT, _DEF_PATH, _DEF_LINE, _DEFINED_IN, _MENTIONED_IN, _ANCHOR, _TITLE,
  _START, _PATH, _SUBJECT, _OBJECT, _PREDICATE, _WEIGHT, _RTYPE, _EVIDENCE, _EVIDENCE_TEXT, _LINE,
- _RELATION, _CONFIDENCE) = range(22)
+ _RELATION, _CONFIDENCE, _EXPLICIT, _LINK_LABEL) = range(24)
 _PREDICATE_CODES: dict[str, int] = {
     str(RDF.type): _TYPE, str(SKOS.prefLabel): _PREF, str(SKOS.altLabel): _ALT,
     str(SKOS.definition): _DEF_TEXT, str(KG.definitionPath): _DEF_PATH,
@@ -96,7 +105,8 @@ _PREDICATE_CODES: dict[str, int] = {
     str(KG.mentionedIn): _MENTIONED_IN, str(KG.anchor): _ANCHOR, str(DCTERMS.title): _TITLE,
     str(KG.startLine): _START, str(KG.path): _PATH, str(RDF.subject): _SUBJECT,
     str(RDF.object): _OBJECT, str(RDF.predicate): _PREDICATE, str(KG.weight): _WEIGHT,
-    str(KG.confidence): _CONFIDENCE,
+    str(KG.confidence): _CONFIDENCE, str(KG.explicit): _EXPLICIT,
+    str(KG.linkLabel): _LINK_LABEL,
     str(KG.relationType): _RTYPE, str(KG.evidence): _EVIDENCE,
     str(KG.evidenceText): _EVIDENCE_TEXT, str(KG.line): _LINE,
     **{str(predicate): _RELATION for predicate in PREDICATE_TO_RELATION},
@@ -132,9 +142,17 @@ class EdgeFilter:
         rtype = edge[1]
         if self.relations is not None and rtype not in self.relations:
             return False
-        if RELATIONS[rtype].co_mention:
+        if is_co_mention(edge):
             return self.co_mention or self.relations is not None
         return edge[5] >= self.min_confidence
+
+
+def _stated(edge: list[Any]) -> dict[str, Any]:
+    """What an edge the author linked adds to its JSON: ``explicit``, and the field
+    names it was written with (``labels``) when there are any; nothing otherwise."""
+    if not edge[6]:
+        return {}
+    return {"explicit": True, "labels": list(edge[7])} if edge[7] else {"explicit": True}
 
 
 def _per_filter(caches: dict[Any, dict[str, Any]], key: EdgeFilter) -> dict[str, Any]:
@@ -160,8 +178,9 @@ class ConceptGraph:
         self._data = data
         # id -> compact concept record (dict with keys id,label,alt,tr,def,src)
         self._concepts: dict[str, dict[str, Any]] = {c["id"]: c for c in data["concepts"]}
-        # edges: [source, type, target, weight, [[text, path, line], ...], confidence],
-        # where text and path are positions in these two lists
+        # edges: [source, type, target, weight, [[text, path, line], ...], confidence,
+        # explicit (0/1), [field names]], where text and path are positions in these
+        # two lists
         self._edges: list[list[Any]] = data["edges"]
         self._texts: list[str] = data["texts"]
         self._paths: list[str] = data["paths"]
@@ -249,6 +268,10 @@ class ConceptGraph:
                     statements.setdefault(str(s), {})["path"] = str(o)
             elif code in _STATEMENT_FIELDS:
                 statements.setdefault(str(s), {})[_STATEMENT_FIELDS[code]] = o
+            elif code == _EXPLICIT:
+                statements.setdefault(str(s), {})["x"] = bool(o.toPython())
+            elif code == _LINK_LABEL:
+                statements.setdefault(str(s), {}).setdefault("labels", []).append(str(o))
             elif code == _EVIDENCE:
                 evidence_of.setdefault(str(s), []).append(str(o))
             elif code == _EVIDENCE_TEXT:
@@ -292,9 +315,11 @@ class ConceptGraph:
                 PREDICATE_TO_RELATION.get(st["p"]) if "p" in st else None)
             if src not in concepts or dst not in concepts or rtype not in RELATIONS:
                 continue
-            edge = aggregated.setdefault((src, rtype, dst), [0.0, [], []])
+            edge = aggregated.setdefault((src, rtype, dst), [0.0, [], [], False, set()])
             edge[0] += float(st["w"].toPython()) if "w" in st else 1.0
             edge[2].append(float(st["c"].toPython()) if "c" in st else UNRATED)
+            edge[3] = edge[3] or st.get("x", False)
+            edge[4].update(st.get("labels", ()))
             for at in evidence_of.get(node, ()):
                 found = evidence.get(at, {})
                 edge[1].append([found.get("text", ""), st.get("path", ""), found.get("line", 0)])
@@ -304,7 +329,7 @@ class ConceptGraph:
         for key in direct:
             if key[0] in concepts and key[2] in concepts and key not in aggregated and not (
                     RELATIONS[key[1]].co_mention and (key[2], key[1], key[0]) in aggregated):
-                aggregated[key] = [1.0, [], [UNRATED]]
+                aggregated[key] = [1.0, [], [UNRATED], False, set()]
         return cls._assemble(base_uri, len(notes), records, aggregated)
 
     @classmethod
@@ -360,9 +385,12 @@ class ConceptGraph:
         for (path, source, rtype, target), occurrences in grouped.items():
             edge = aggregated.get((source, rtype, target))
             if edge is None:
-                edge = aggregated[(source, rtype, target)] = [0.0, [], []]
+                edge = aggregated[(source, rtype, target)] = [0.0, [], [], False, set()]
             edge[0] += float(statement_weight(occurrences))
             edge[2].append(statement_confidence(occurrences))
+            explicit, labels = statement_explicit(occurrences)
+            edge[3] = edge[3] or explicit
+            edge[4].update(labels)
             edge[1].extend([text, path, line]
                            for line, text in statement_evidence(rtype, occurrences))
         return cls._assemble(base_uri, len(notes), records, aggregated)
@@ -376,7 +404,7 @@ class ConceptGraph:
         texts: dict[str, int] = {}
         paths: dict[str, int] = {}
         edges = []
-        for (src, rtype, dst), (weight, evidence, beliefs) in sorted(
+        for (src, rtype, dst), (weight, evidence, beliefs, explicit, labels) in sorted(
             aggregated.items(), key=lambda kv: (kv[0][0], RELATION_RANK[kv[0][1]], kv[0][2])
         ):
             if len(evidence) > 1:
@@ -384,7 +412,8 @@ class ConceptGraph:
             edges.append([src, rtype, dst, round(weight, 6),
                           [[texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)),
                             line] for text, path, line in evidence],
-                          edge_confidence(sorted(beliefs))])
+                          1.0 if explicit else edge_confidence(sorted(beliefs)),
+                          int(explicit), sorted(labels)])
         return cls({
             "version": FORMAT_VERSION,
             "base_uri": base_uri,
@@ -426,6 +455,9 @@ class ConceptGraph:
             if data.get("version") == 2:
                 data = {**data, "version": 3,
                         "edges": [[*edge, UNRATED] for edge in data["edges"]]}
+            if data.get("version") == 3:
+                data = {**data, "version": 4,
+                        "edges": [[*edge, 0, []] for edge in data["edges"]]}
             if data.get("version") != FORMAT_VERSION:
                 raise ValueError(
                     f"{path}: concept graph format version {data.get('version')!r}, "
@@ -544,13 +576,14 @@ class ConceptGraph:
         narrower: list[dict[str, Any]] = []
         related: list[dict[str, Any]] = []
         for other, index, direction in self._adj[cid]:
-            _s, rtype, _t, weight, _ev, belief = self._edges[index]
+            edge = self._edges[index]
+            _s, rtype, _t, weight, _ev, belief, explicit = edge[:7]
             if RELATIONS[rtype].hierarchical:
                 (broader if direction == "out" else narrower).append(self._ref(other))
             else:
                 related.append({**self._ref(other), "relation": rtype, "direction": direction,
-                                "weight": weight, "confidence": belief,
-                                "_s": _strength(rtype, weight, belief)})
+                                "weight": weight, "confidence": belief, **_stated(edge),
+                                "_s": _strength(rtype, weight, belief, explicit)})
         related.sort(key=lambda r: (-r.pop("_s"), RELATION_RANK[r["relation"]],
                                     r["label"].casefold()))
         by_label = lambda r: (r["label"].casefold(), r["id"])
@@ -696,6 +729,7 @@ class ConceptGraph:
                 "score": round(score, 4),
                 "weight": edge[3],
                 "confidence": edge[5],
+                **_stated(edge),
                 "evidenceCount": len(edge[4]),
                 "evidence": self._evidence(edge),
             }
@@ -721,7 +755,7 @@ class ConceptGraph:
             edge = edges[index]
             if not allowed.admits(edge):
                 continue
-            strength = _strength(edge[1], edge[3], edge[5])
+            strength = _strength(edge[1], edge[3], edge[5], edge[6])
             rank = RELATION_RANK[edge[1]]
             current = best.get(other)
             if current is None or strength > current[1] or (
@@ -748,7 +782,7 @@ class ConceptGraph:
             edge = self._edges[index]
             if not allowed.admits(edge):
                 continue
-            cost = _step_cost(edge[1], edge[3], edge[5])
+            cost = _step_cost(edge[1], edge[3], edge[5], edge[6])
             cand = (cost, -edge[3], RELATION_RANK[edge[1]], index, direction)
             current = links.get(other)
             if current is None or cand < current:
@@ -871,7 +905,8 @@ class ConceptGraph:
                 "direction": direction,
                 "weight": edge[3],
                 "confidence": edge[5],
-                "coMention": RELATIONS[edge[1]].co_mention,
+                **_stated(edge),
+                "coMention": is_co_mention(edge),
                 "evidence": self._evidence(edge),
             })
         return {"nodes": [self._ref(n) for n in nodes], "edges": edges, "cost": round(cost, 4)}
@@ -914,7 +949,7 @@ class ConceptGraph:
                             continue
                         edge = self._edges[index]
                         level[other] = max(level.get(other, 0.0),
-                                           _strength(edge[1], edge[3], edge[5]))
+                                           _strength(edge[1], edge[3], edge[5], edge[6]))
                 ordered = sorted(level, key=lambda c: (-level[c], -self._degree[c], c))
                 room = limit - len(chosen)
                 ordered = ordered[:room]
@@ -931,7 +966,7 @@ class ConceptGraph:
                     continue
                 edge = self._edges[index]
                 edges.append({"source": edge[0], "target": edge[2], "relation": edge[1],
-                              "weight": edge[3], "confidence": edge[5]})
+                              "weight": edge[3], "confidence": edge[5], **_stated(edge)})
         nodes = [{**self._ref(c), "kind": "focus" if c == focus else "concept",
                   "degree": self._degree[c]} for c in chosen]
         return {"nodes": nodes, "edges": edges}

@@ -52,7 +52,7 @@ from rdflib.term import IdentifiedNode, Node
 
 from ingest.cache import ChunkFile
 from ingest.confidence import note_confidence
-from ingest.model import Corpus, Evidence, Note, Relation, Section
+from ingest.model import Corpus, Evidence, Note, NoteLink, Relation, Section
 from ingest.text import text_language
 
 from .formats import RDF_FORMATS
@@ -165,6 +165,8 @@ _KG_inNote, _KG_level, _KG_path = _iri(KG.inNote), _iri(KG.level), _iri(KG.path)
 _KG_parentSection, _KG_section, _KG_weight = (_iri(KG.parentSection), _iri(KG.section),
                                               _iri(KG.weight))
 _KG_confidence = _iri(KG.confidence)
+_KG_explicit, _KG_linkLabel, _KG_linksTo = _iri(KG.explicit), _iri(KG.linkLabel), _iri(KG.linksTo)
+_TRUE = f'"true"^^<{XSD.boolean}>'
 _PROV_wasDerivedFrom = _iri(PROV.wasDerivedFrom)
 _RDF_subject, _RDF_predicate, _RDF_object = _iri(RDF.subject), _iri(RDF.predicate), _iri(RDF.object)
 _SKOS_Concept, _SKOS_ConceptScheme = _iri(SKOS.Concept), _iri(SKOS.ConceptScheme)
@@ -195,16 +197,29 @@ def statement_groups(relations: Iterable[Relation]
 
 
 def statement_evidence(rtype: str, occurrences: list[Relation]) -> list[tuple[int, str]]:
-    """The (line, sentence) places a statement keeps as evidence nodes."""
+    """The (line, sentence) places a statement keeps as evidence nodes: where the author
+    linked the pair, when they did, rather than sentences that only name both."""
     if len(occurrences) == 1:  # most statements (co-mentions above all) are read once
         return [(occurrences[0].evidence.line, occurrences[0].evidence.text)]
-    places = sorted({(r.evidence.line, r.evidence.text) for r in occurrences})
-    return places[:MAX_CO_MENTION_EVIDENCE if RELATIONS[rtype].co_mention else MAX_EVIDENCE]
+    stated = [r for r in occurrences if r.explicit]
+    co_mention = RELATIONS[rtype].co_mention and not stated
+    places = sorted({(r.evidence.line, r.evidence.text) for r in stated or occurrences})
+    return places[:MAX_CO_MENTION_EVIDENCE if co_mention else MAX_EVIDENCE]
 
 
 def statement_confidence(occurrences: list[Relation]) -> float:
-    """How far one note's statement is believed (``ingest.confidence``)."""
+    """How far one note's statement is believed (``ingest.confidence``); what the author
+    linked is believed in full."""
+    if statement_explicit(occurrences)[0]:
+        return 1.0
     return note_confidence(r.confidence for r in occurrences)
+
+
+def statement_explicit(occurrences: list[Relation]) -> tuple[bool, list[str]]:
+    """Whether the author wrote the statement as a link (then it is no co-mention), and
+    the field names they wrote it with."""
+    explicit = any(r.explicit for r in occurrences)
+    return explicit, sorted({r.label for r in occurrences if r.label}) if explicit else []
 
 
 def statement_weight(occurrences: list[Relation]) -> int | float:
@@ -257,6 +272,10 @@ class _GraphWriter:
             self.relations.setdefault(r.evidence.path, []).append(r)
             if hierarchical:
                 self.narrower.add(r.source)
+        self.note_links: dict[str, list[NoteLink]] = {}
+        for link in corpus.note_links:
+            if link.path in notes and link.target in notes:
+                self.note_links.setdefault(link.path, []).append(link)
         self.concept_iris: dict[str, str] = {}
         self.declarations: dict[str, list[str]] = {}
         self.stamp = self._stamp(corpus) if corpus.linked_with else None
@@ -370,6 +389,11 @@ class _GraphWriter:
             add(f"<{node}> {_KG_weight} {_number(statement_weight(occurrences))} {g}")
             add(f"<{node}> {_KG_confidence} {_number(statement_confidence(occurrences))} {g}")
             add(f"<{node}> {_KG_path} {quoted_path} {g}")
+            explicit, labels = statement_explicit(occurrences)
+            if explicit:
+                add(f"<{node}> {_KG_explicit} {_TRUE} {g}")
+                for label in labels:
+                    add(f"<{node}> {_KG_linkLabel} {_lang(label)} {g}")
             for line, text in statement_evidence(rtype, occurrences):
                 evidence = places.get((line, text))
                 if evidence is None:
@@ -382,6 +406,11 @@ class _GraphWriter:
                     add(f"{evidence} {_KG_line} {_number(line)} {g}")
                     add(f"{evidence} {_PROV_wasDerivedFrom} {origin} {g}")
                 add(f"<{node}> {_KG_evidence} {evidence} {g}")
+        for link in self.note_links.get(path, ()):
+            source = sections.get(link.anchor, uri) if link.anchor else uri
+            target = (section_uri(self.base, link.target, link.target_anchor)
+                      if link.target_anchor else note_uri(self.base, link.target))
+            add(f"{source} {_KG_linksTo} <{target}> {g}")
         return "".join(lines)
 
     def declaration(self, cid: str) -> list[str]:
@@ -409,14 +438,16 @@ class _GraphWriter:
 
         The note's links are a function of its path, its content and the lexicon, so
         those stand for the relations; what other notes decide for it (where concepts
-        are mentioned and defined) is hashed as it is."""
+        are mentioned and defined, what the links its author wrote resolve to) is
+        hashed as it is."""
         if self.stamp is None or not note.digest:
             return None
         path = note.path
         definitions = [(cid, self.concepts[cid].definition) for cid in
                        self.definitions.get(path, ())] + self.translated.get(path, [])
+        explicit = [r for r in self.relations.get(path, ()) if r.explicit]
         raw = repr((self.stamp, path, note.digest, self.mentions.get(path), definitions,
-                    self.reviewed.get(path)))
+                    self.reviewed.get(path), explicit, self.note_links.get(path)))
         return hashlib.sha1(raw.encode()).hexdigest()
 
     def scheme_graph(self) -> str:

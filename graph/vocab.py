@@ -38,6 +38,8 @@ class KG(DefinedNamespace):
     evidence: URIRef
     evidenceText: URIRef
     line: URIRef
+    explicit: URIRef
+    linkLabel: URIRef
 
     # Note / section structure
     path: URIRef
@@ -49,6 +51,7 @@ class KG(DefinedNamespace):
     section: URIRef
     inNote: URIRef
     parentSection: URIRef
+    linksTo: URIRef
 
     # Concept provenance
     definedIn: URIRef
@@ -149,6 +152,12 @@ _TERM_DOCS: dict[str, tuple[str, str]] = {
     "evidence": ("evidence", "A place a relation was read: its sentence, line and section."),
     "evidenceText": ("evidence text", "The sentence the relation or definition was read from."),
     "line": ("line", "1-based line number in the note where the evidence was read."),
+    "explicit": ("explicit", "True when the author wrote the relation as a link (a wikilink, "
+                 "an inline field, a front matter key, a markdown link): an assertion, "
+                 "never a co-mention."),
+    "linkLabel": ("link label", "The field name an explicit relation was written with "
+                  "when it is no relation type (owner:: [[Team]])."),
+    "linksTo": ("links to", "A section (or note) links to another note or section of one."),
     "path": ("path", "Path of the note relative to the ingested folder (POSIX form)."),
     "anchor": ("anchor", "GitHub-style anchor of a section heading."),
     "breadcrumb": ("breadcrumb", "The heading titles from the note root to a section, ' > '-joined."),

@@ -24,6 +24,7 @@ from .concepts import (FUNCTION_WORDS, Candidate, defines, first_sentence, headi
                        kinds_of, term_of)
 from .definitions import offer, page_definitions
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
+from .links import FIELD
 from .manifests import looks_like_manifest, manifest_relations
 from .model import Block, Concept, Evidence, Note, Relation, Section
 from . import confidence
@@ -50,7 +51,9 @@ MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec stat
                               "items labels annotations".split())
 ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
                "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9,
-               "glossary": 1, "kinds": 1, "title": 1, "acronym": 10}  # a glossary entry's title: the page's heading
+               "glossary": 1, "kinds": 1, "title": 1,  # a glossary entry's title: the page's heading
+               "aliases": 1,  # a note with aliases names its subject
+               "link": 10, "acronym": 10}  # a link's target, an acronym's label: last
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
@@ -207,7 +210,7 @@ class Admission:
             key = label_key(c.label)
             if c.origin == "code":
                 code.add(key)
-            elif c.origin in _STRONG_ORIGINS:
+            elif c.origin in _STRONG_ORIGINS or c.origin == "link":
                 named.add(key)
             if c.origin == "capitalised":
                 written[key] += 1
@@ -228,6 +231,8 @@ class Admission:
             return True  # the vocabulary or a stronger candidate already names it
         if origin == "acronym":
             return False  # an acronym only adds a label to a concept named otherwise
+        if origin == "link":
+            return False  # a link names a thing only where a note heads or defines it
         if origin == "capitalised":
             # a run of capitalised words, or a word capitalised again and again
             # (in an outline its author capitalises names on purpose: once is enough)
@@ -256,7 +261,7 @@ class Admission:
 
 
 _STRONG_ORIGINS = frozenset({"term", "sentence", "chain", "manifest", "camel", "glossary",
-                             "kinds", "title"})
+                             "kinds", "title", "aliases"})
 def _number_forms(word: str) -> set[str]:
     """The word in the singular and the plural: ``policies`` → {policies, policy}."""
     if word.endswith("ies"):
@@ -734,8 +739,8 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         for piece_start, piece in _pieces(text, start, end, block.kind):
             stripped = piece.strip()
-            if not stripped:
-                continue
+            if not stripped or "::" in stripped and FIELD.match(stripped):
+                continue  # a field (uses:: ConfigMap) states its own relations (ingest.links)
             offset = piece_start + (len(piece) - len(piece.lstrip()))
             first = bisect_left(mention_starts, offset)
             last = bisect_right(mention_ends, offset + len(stripped))

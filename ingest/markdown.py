@@ -24,6 +24,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .hugo import expand_shortcodes, split_heading_id
+from .links import LinkReader, front_matter_links
 from .safe_yaml import FAST_LOADER, UnsafeYamlError, load_bounded
 from .structure import Event, strip_numbering
 
@@ -123,12 +124,30 @@ def _bounded_table(state: StateBlock, start: int, end: int, silent: bool) -> boo
     return True
 
 
-def inline_text(token: Token) -> str:
-    """Plain text of an inline token: code spans kept, markup dropped, breaks as newlines."""
+def inline_text(token: Token, reader: LinkReader | None = None, line: int = 0) -> str:
+    """Plain text of an inline token: code spans kept, markup dropped, breaks as newlines.
+
+    With a ``reader``, the links written in it (wikilinks, inline fields, markdown links
+    between notes) are kept there, and a wikilink reads as its shown text; ``line`` is
+    the token's first line."""
     parts: list[str] = []
+    code: list[tuple[int, int]] = []
+    hrefs: list[tuple[int, str]] = []
+    length, counted = 0, 0  # characters in the first ``counted`` parts
     for child in token.children or ():
         kind = child.type
-        if kind in ("text", "code_inline"):
+        if kind == "text":
+            parts.append(child.content)
+        elif kind in ("code_inline", "link_open") and reader is not None:
+            for part in parts[counted:]:
+                length += len(part)
+            counted = len(parts)
+            if kind == "link_open":
+                hrefs.append((length, str(child.attrGet("href") or "")))
+            else:
+                code.append((length, length + len(child.content)))
+                parts.append(child.content)
+        elif kind == "code_inline":
             parts.append(child.content)
         elif kind == "html_inline":
             # inline "HTML" in notes is mostly <placeholder>s; a comment is no text, but
@@ -140,11 +159,14 @@ def inline_text(token: Token) -> str:
             parts.append("\n")
         elif kind == "image":
             parts.append(child.content)
-    return "".join(parts)
+    if reader is None:
+        return "".join(parts)
+    return reader.read("".join(parts), line, code, hrefs)
 
 
 def parse_markdown_events(text: str, problems: list[str] | None = None, *,
-                          max_table_rows: int = MAX_TABLE_ROWS
+                          max_table_rows: int = MAX_TABLE_ROWS,
+                          reader: LinkReader | None = None
                           ) -> tuple[list[Event], dict[str, Any]]:
     """Events of a markdown note and its front matter (an empty dict when absent).
 
@@ -152,6 +174,7 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
     ``load_bounded``) raises FrontMatterError; with a ``problems`` list it is noted
     there instead and ignored, and the rest of the note is read. Rows of a table past
     ``max_table_rows`` or ``MAX_TABLE_CHARS`` are skipped (noted in ``problems``).
+    With a ``reader``, the links the note writes are kept there (``ingest/links.py``).
     """
     if "\r" in text:
         # markdown-it reads a lone CR as a line break; lines are counted at LF (as the
@@ -172,6 +195,8 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
         if kind == "front_matter":
             try:
                 meta = _front_matter(tok.content)
+                if reader is not None:
+                    reader.links.extend(front_matter_links(meta, tok.content, 2))
             except FrontMatterError as exc:
                 if problems is None:
                     raise
@@ -179,7 +204,8 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
         elif kind == "heading_open":
             inline = tokens[i + 1]
             start, end = tok.map or (0, 1)
-            title, anchor = split_heading_id(inline_text(inline).strip())
+            title, anchor = split_heading_id(
+                inline_text(inline, reader, (tok.map or (0, 1))[0] + 1).strip())
             events.append(Event(kind="heading", text=strip_numbering(title) or title, line=start + 1,
                                 end_line=end, level=int(tok.tag[1]), anchor=anchor))
             i += 3
@@ -198,7 +224,7 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
         elif kind == "paragraph_open":
             inline = tokens[i + 1]
             start, end = tok.map or (0, 1)
-            body = inline_text(inline).strip()
+            body = inline_text(inline, reader, start + 1).strip()
             if item_open and not item_open[-1]:
                 item = _last_item(events)
                 if item is not None:
@@ -221,7 +247,7 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
             events.append(Event(kind="code", text=tok.content.rstrip("\n"), line=first,
                                 end_line=end, lang=lang, depth=depth if item_open else None))
         elif kind == "table_open":
-            i = _table(tokens, i, events, depth if item_open else None)
+            i = _table(tokens, i, events, depth if item_open else None, reader)
             continue
         elif kind == "html_block":
             pass
@@ -294,7 +320,8 @@ def _load_yaml(content: str) -> Any:
     return load_bounded(content, max_chars=MAX_FRONT_MATTER_CHARS)
 
 
-def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None) -> int:
+def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None,
+           reader: LinkReader | None = None) -> int:
     start, end = tokens[i].map or (0, 1)
     rows: list[str] = []
     cells: list[str] = []
@@ -302,7 +329,7 @@ def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None) 
     while i < len(tokens) and tokens[i].type != "table_close":
         tok = tokens[i]
         if tok.type == "inline":
-            cells.append(inline_text(tok).strip())
+            cells.append(inline_text(tok, reader, (tok.map or (start, end))[0] + 1).strip())
         elif tok.type == "tr_close":
             rows.append(" | ".join(cells))
             cells = []

@@ -85,6 +85,28 @@ class Section:
 
 
 @pickled_by_fields
+@dataclass(slots=True, frozen=True)
+class Link:
+    """A link the author wrote, as read (``ingest/links.py``), before it is resolved.
+
+    kind: "wikilink" (``[[Target]]``), "field" (``uses:: [[ConfigMap]]``), "front matter"
+    (``broader: Controller``) or "markdown" (``[text](../pods.md#probes)``). ``target``
+    is the name written, or for a markdown link the note path it points at; ``anchor``
+    the heading named after ``#``; ``field`` the field or key name as written ("" for a
+    bare link); ``text`` the line as a reader sees it (the evidence); ``plain`` that the
+    target was written as plain text (``uses:: ConfigMap``), not as a link.
+    """
+
+    kind: str
+    target: str
+    line: int
+    text: str
+    field: str = ""
+    anchor: str = ""
+    plain: bool = False
+
+
+@pickled_by_fields
 @dataclass(slots=True)
 class Note:
     """A parsed note. ``path`` is relative to the folder it was ingested from (POSIX form)."""
@@ -95,6 +117,7 @@ class Note:
     meta: dict[str, Any] = field(default_factory=dict)
     digest: str = ""
     lines: int = 0
+    links: list[Link] = field(default_factory=list)  # the links its author wrote
 
     @property
     def tags(self) -> list[str]:
@@ -141,6 +164,22 @@ class Relation:
     evidence: Evidence
     weight: float = 1.0
     confidence: float = 0.5
+    # Written by the author as a link (``ingest/links.py``), not read from prose: such a
+    # ``related`` is an assertion, never a co-mention. ``label`` is the field name it was
+    # written with ("owner" in ``owner:: [[Team]]``), "" for a bare link.
+    explicit: bool = False
+    label: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class NoteLink:
+    """A link from a section of one note to another note (or one of its sections)."""
+
+    path: str
+    anchor: str
+    target: str
+    target_anchor: str
+    line: int
 
 
 @dataclass(slots=True, frozen=True)
@@ -183,6 +222,7 @@ class Corpus:
     # What the review file decided about each note's relations (note path -> a hash):
     # part of that note's build inputs, so a review change rebuilds only those notes.
     reviewed: dict[str, str] = field(default_factory=dict)
+    note_links: list[NoteLink] = field(default_factory=list)  # links between notes
     # What the notes were linked with, the ingest code and the lexicon, as a hash ("" if
     # unknown): with the notes' own hashes it tells which records of a note an earlier
     # build made the same way.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import PurePosixPath
 
+from .links import LinkReader
 from .markdown import MAX_TABLE_ROWS, parse_markdown_events
 from .model import Note
 from .outline import parse_outline_events
@@ -12,6 +14,7 @@ from .structure import Event, build_note
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 TEXT_SUFFIXES = (".txt",)
+_BACKTICKED = re.compile(r"`[^`\n]*`")
 NOTE_SUFFIXES = MARKDOWN_SUFFIXES + TEXT_SUFFIXES
 
 
@@ -29,13 +32,21 @@ def parse_note(text: str, path: str, problems: list[str] | None = None, *,
     """
     total_lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     stem = PurePosixPath(path).stem
+    reader = LinkReader()
     if path.lower().endswith(MARKDOWN_SUFFIXES):
-        events, meta = parse_markdown_events(text, problems, max_table_rows=max_table_rows)
+        events, meta = parse_markdown_events(text, problems, max_table_rows=max_table_rows,
+                                             reader=reader)
         title, events = _markdown_title(events, meta, stem)
     else:
         events, meta = parse_outline_events(text), {}
+        for event in events:
+            if event.kind != "code":  # the outline form has no other markup than `code`
+                event.text = reader.read(event.text, event.line, [
+                    match.span() for match in _BACKTICKED.finditer(event.text)])
         title = stem
-    return build_note(path, title, events, total_lines, meta=meta, digest=digest(text))
+    note = build_note(path, title, events, total_lines, meta=meta, digest=digest(text))
+    note.links = sorted(reader.links, key=lambda link: link.line)
+    return note
 
 
 def _markdown_title(events: list[Event], meta: dict, stem: str) -> tuple[str, list[Event]]:

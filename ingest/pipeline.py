@@ -29,6 +29,7 @@ from .definitions import glossary_candidates
 from .extract import (Linker, NoteLinks, apply_definitions, apply_links, build_lexicon,
                       link_one, usage_of)
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
+from .link_resolution import link_candidates, resolve_links
 from .markdown import MAX_TABLE_ROWS
 from .memory import collector_paused
 from .model import Concept, Corpus, Evidence, FileError, Note, Relation
@@ -125,7 +126,7 @@ def parse_text(text: str, file: NoteFile, table_rows: int = MAX_TABLE_ROWS) -> P
         return None, [], [FileError(file.path, "nesting too deep to parse")]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         return None, [], [FileError(file.path, f"could not parse: {type(exc).__name__}: {exc}")]
-    return note, collect(note) + glossary_candidates(note), [
+    return note, collect(note) + glossary_candidates(note) + link_candidates(note), [
         FileError(file.path, problem, fatal=False) for problem in problems]
 
 
@@ -286,12 +287,16 @@ def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary
     placed: dict[str, set[tuple[str, str]]] = {}
     for note, links in zip(notes, results, strict=True):
         apply_links(note, links, linker, placed)
+    # what the author linked by hand depends on the other notes: resolved every run
+    explicit = resolve_links(notes, [links.heads for links in results], linker)
+    _place_mentions(notes, explicit.mentions, linker.concepts, placed)
     relations = [relation for links in results for relation in links.relations]
-    relations = _without_hierarchy_co_mentions(relations)
+    relations = _without_hierarchy_co_mentions(relations + explicit.relations)
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
     relations = _bound_evidence(relations, concepts, limits.evidence_chars)
     return Corpus(notes=notes, concepts=concepts, relations=relations,
+                  findings=explicit.findings, note_links=explicit.note_links,
                   linked_with=stamp)
 
 
@@ -472,6 +477,24 @@ def clip_around(text: str, names: list[str], limit: int = MAX_EVIDENCE_CHARS) ->
         space = text.rfind(" ", end - 40, end)
         end = space if space > start else end
     return f"{'…' if start > 0 else ''}{text[start:end].strip()}{'…' if end < len(text) else ''}"
+
+
+def _place_mentions(notes: list[Note], mentions: list[tuple[str, str, str]],
+                    concepts: dict[str, Concept], placed: dict[str, set[tuple[str, str]]]
+                    ) -> None:
+    """A concept a link names is mentioned where the link is written (``[[Pod|pods]]``
+    names Pod even where the lexicon does not find it in "pods")."""
+    sections = {(note.path, s.anchor): s for note in notes for s in note.sections}
+    for path, anchor, concept_id in mentions:
+        section, concept = sections.get((path, anchor)), concepts.get(concept_id)
+        if section is None or concept is None:
+            continue
+        if concept_id not in section.concepts:
+            section.concepts.append(concept_id)
+        seen = placed.setdefault(concept_id, set(concept.sections))
+        if (path, anchor) not in seen:
+            seen.add((path, anchor))
+            concept.sections.append((path, anchor))
 
 
 def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None:

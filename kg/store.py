@@ -253,6 +253,8 @@ def note_record(note: Note) -> dict[str, Any]:
             "parent": s.parent, "concept": s.concept, "concepts": list(s.concepts),
         } for s in note.sections],
         "meta": note.meta, "digest": note.digest, "lines": note.lines,
+        "links": [{"kind": k.kind, "target": k.target, "line": k.line, "text": k.text,
+                   "field": k.field, "anchor": k.anchor, "plain": k.plain} for k in note.links],
     }
 
 

@@ -33,6 +33,8 @@ class ConfidentRelation:
     evidence: Evidence
     confidence: float
     weight: float = 1.0
+    explicit: bool = False
+    label: str = ""
 
 
 def tiny_corpus(relations: list) -> Corpus:

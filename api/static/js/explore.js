@@ -134,7 +134,9 @@ function graphUrl() {
   }
   if (LANG) q.set('lang', LANG);
   if (state.types.length) {
-    const shown = state.types.map((t) => t.id).filter((id) => !state.hidden.has(id));
+    // hiding "related" hides co-mentions only: the links the author wrote still come
+    const shown = state.types.map((t) => t.id)
+      .filter((id) => !state.hidden.has(id) || id === 'related');
     if (shown.length < state.types.length) q.set('relation', shown.join(',') || 'none');
   }
   // co-mentions are only sent when asked for; the legend's box for them asks

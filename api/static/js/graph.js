@@ -22,11 +22,12 @@ export function strength(edge) {
  * neighbours (and at depth 2 as many of theirs), and either one edge per node (its
  * strongest to the focus, or at depth 2 into the ring inside) or, with `allEdges`,
  * every edge among them (at most MAX_EDGES, strongest first). Hidden relation types
- * are left out.
+ * are left out, except the links the author wrote (`explicit`): hiding "related"
+ * hides co-mentions.
  */
 export function selectGraph(data, { focus, limit, allEdges, hidden }) {
   const nodesById = new Map((data.nodes || []).map((n) => [n.id, n]));
-  const edges = (data.edges || []).filter((e) => !hidden.has(e.relation) &&
+  const edges = (data.edges || []).filter((e) => (!hidden.has(e.relation) || e.explicit) &&
     nodesById.has(e.source) && nodesById.has(e.target) && e.source !== e.target);
   let centre = focus && nodesById.has(focus) ? focus : null;
   if (!centre) {
@@ -159,9 +160,12 @@ export class GraphView {
       pairCount.set(key, i + 1);
       const k = e.source + '|' + e.relation + '|' + e.target;
       const cls = 'rel-' + (this.relationOrder(e.relation) < 99 ? e.relation : 'other');
-      const path = s('path', { class: 'edge ' + cls + (pathEdges.has(k) ? ' on-path' : ''),
+      // a related the author linked (ingest/links.py) "links to"; only co-mentions are "mentioned with"
+      const says = e.explicit && e.relation === 'related' ? 'links to' : this.relationLabel(e.relation);
+      const path = s('path', { class: 'edge ' + cls + (e.explicit ? ' explicit' : '') +
+        (pathEdges.has(k) ? ' on-path' : ''),
         'stroke-width': Math.min(1.4 + Math.log(1 + (e.weight || 0)) * 0.5, 3.5).toFixed(1) },
-        s('title', { text: `${byId.get(e.source).label} ${this.relationLabel(e.relation)} ${byId.get(e.target).label}` }));
+        s('title', { text: `${byId.get(e.source).label} ${says} ${byId.get(e.target).label}` }));
       edgeLayer.appendChild(path);
       return { e, path, bend: i };
     });
