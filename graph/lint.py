@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.links import note_candidates
 from ingest.model import Corpus, Finding
 from ingest.text import label_key
 
@@ -276,10 +277,33 @@ def _duplicates(concepts: list[dict[str, Any]], mentions: _Mentions) -> list[Fin
     return found
 
 
+def _linked_notes(notes: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The notes another note links to: by a markdown link to its path, or by a wikilink
+    to its file name or title (as ``ingest.link_resolution`` resolves them)."""
+    by_name: dict[str, str] = {}
+    paths: set[str] = set()
+    for note in notes:
+        paths.add(note["path"])
+        stem = note["path"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        for name in (stem, note.get("title") or ""):
+            if name:
+                by_name.setdefault(name.casefold(), note["path"])
+    linked: set[str] = set()
+    for note in notes:
+        for link in note.get("links", ()):
+            if link["kind"] == "markdown":
+                found = [p for p in note_candidates(link["target"], note["path"]) if p in paths]
+            else:
+                found = [by_name[key]] if (key := link["target"].casefold()) in by_name else []
+            linked.update(p for p in found if p != note["path"])
+    return linked
+
+
 def _note_findings(notes: Iterable[Mapping[str, Any]]) -> list[Finding]:
-    """Empty notes (no concept read from any section) and orphans: notes naming at least
-    one concept, none of which any other note names. (The store holds no note-to-note
-    links of their own; a link to a section that defines a concept names that concept.)"""
+    """Empty notes (no concept read from any section) and orphans: notes no other note
+    links to, naming at least one concept, none of which any other note names."""
+    notes = list(notes)
+    linked = _linked_notes(notes)
     concepts_of: dict[str, set[str]] = {}
     for note in notes:
         concepts_of[note["path"]] = {cid for section in note["sections"]
@@ -296,7 +320,7 @@ def _note_findings(notes: Iterable[Mapping[str, Any]]) -> list[Finding]:
                 "empty-note", path, path, 1, "no concept was read from this note",
                 "name what it is about: a heading per concept, “Term: definition” items or "
                 "“A … is a …” sentences"))
-        elif all(notes_naming[cid] == 1 for cid in named):
+        elif path not in linked and all(notes_naming[cid] == 1 for cid in named):
             found.append(_finding(
                 "orphan-note", path, path, 1,
                 f"none of its {len(named)} concept{'s' if len(named) != 1 else ''} appears "

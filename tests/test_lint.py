@@ -330,3 +330,18 @@ def test_a_note_contradicting_the_kubernetes_docs_closes_a_broader_cycle(tmp_pat
     assert len(cycles) == 1
     assert "Gateway API → Add-ons → Gateway API" in cycles[0].message
     assert "_index.md:58" in cycles[0].message and "add-ons.md:3" in cycles[0].message
+
+
+def test_a_note_another_note_links_to_is_no_orphan(tmp_path, vocabulary):
+    """gardening.txt shares no concept with the other notes, but once a note links to it
+    (a markdown link to its path, or a wikilink to its name) it is part of the notes."""
+    for link in ("[the allotment](gardening.txt)", "[[gardening]]"):
+        notes = tmp_path / link.strip("[]()").replace(" ", "-").replace(".", "-")
+        notes.mkdir()
+        shutil.copy(LINT_NOTES / "gardening.txt", notes / "gardening.txt")
+        shutil.copy(LINT_NOTES / "bottling.md", notes / "bottling.md")
+        (notes / "bottling.md").write_text((LINT_NOTES / "bottling.md").read_text()
+                                           + f"\nSee also {link}.\n")
+        store = build([notes], tmp_path / f"{notes.name}-store", vocabulary)[1]
+        found = {(f.kind, f.path) for f in lint(store.graph, store.notes(), store.findings())}
+        assert ("orphan-note", "gardening.txt") not in found, link
