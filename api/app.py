@@ -23,8 +23,19 @@ from graph.formats import RDF_FORMATS
 from kg.settings import load_settings
 from kg.store import Store, StoreError
 
-from . import cors, errors, explore, linked_data, notes_page, openapi, pages, sparql, views, widget
-from . import lint
+from . import (
+    cors,
+    errors,
+    explore,
+    linked_data,
+    lint,
+    notes_page,
+    openapi,
+    pages,
+    sparql,
+    views,
+    widget,
+)
 from . import review as review_api
 from .context import EXTENSION, get_settings, get_store
 from .errors import RequestTooLarge, ServiceUnavailable
@@ -45,8 +56,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings({k: v for k, v in config.items() if k.islower()})
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.update({k: v for k, v in config.items() if k.isupper()})
-    app.extensions[EXTENSION] = {"store": config.get("STORE"), "settings": settings,
-                                 "store_path": Path(settings["store"])}
+    app.extensions[EXTENSION] = {
+        "store": config.get("STORE"),
+        "settings": settings,
+        "store_path": Path(settings["store"]),
+    }
     errors.register(app)
     app.before_request(_refuse_large_bodies)
     _routes(app)
@@ -68,8 +82,9 @@ def _refuse_large_bodies() -> None:
     without a length is cut at the same size by Werkzeug as it is read)."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit is not None and (request.content_length or 0) > limit:
-        raise RequestTooLarge(f"the request body is {request.content_length} bytes; at most "
-                              f"{limit} are accepted")
+        raise RequestTooLarge(
+            f"the request body is {request.content_length} bytes; at most {limit} are accepted"
+        )
 
 
 def open_store(app: Flask) -> Store | None:

@@ -15,8 +15,8 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
-from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 from graph.vocab import RELATIONS, relation_stylesheet
+from ingest.confidence import DEFAULT_MIN_CONFIDENCE
 
 from . import params, views
 from .context import get_store
@@ -24,9 +24,11 @@ from .errors import ApiError
 
 blueprint = Blueprint("explore", __name__)
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 LINKED_LABELS: dict[str, str] = {"out": "links to", "in": "linked from"}
 
@@ -40,8 +42,7 @@ def secure(response: Response) -> Response:
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
-    response = Response(render_template(template, **context), status=status,
-                        mimetype="text/html")
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
     return secure(response)
 
 
@@ -75,12 +76,24 @@ def explore_page(key: str | None = None) -> BaseResponse:
         try:
             focus = views.resolve(store, key)
         except ApiError as exc:
-            return page("explore.html", status=exc.status, focus="", focus_label="",
-                        missing=key[:200], suggestions=exc.extra.get("suggestions", []),
-                        stats=store.graph.stats())
+            return page(
+                "explore.html",
+                status=exc.status,
+                focus="",
+                focus_label="",
+                missing=key[:200],
+                suggestions=exc.extra.get("suggestions", []),
+                stats=store.graph.stats(),
+            )
     label = store.graph.label_in(focus, views.language(request.args)) or "" if focus else ""
-    return page("explore.html", focus=focus or "", focus_label=label, missing=None,
-                suggestions=[], stats=store.graph.stats())
+    return page(
+        "explore.html",
+        focus=focus or "",
+        focus_label=label,
+        missing=None,
+        suggestions=[],
+        stats=store.graph.stats(),
+    )
 
 
 @blueprint.get("/api/explore/<path:key>")
@@ -99,14 +112,25 @@ def explore_data(key: str) -> dict[str, Any]:
     limit = params.integer(request.args, "limit", PAGE_ITEMS, 1, MAX_PAGE_ITEMS)
     if part == "sources":
         notes = source_notes(store, cid)
-        return {"concept": cid, "total": len(notes), "offset": offset, "limit": limit,
-                "notes": notes[offset:offset + limit]}
+        return {
+            "concept": cid,
+            "total": len(notes),
+            "offset": offset,
+            "limit": limit,
+            "notes": notes[offset : offset + limit],
+        }
     relation = params.choice(request.args, "relation", list(RELATIONS)) or ""
     direction = params.choice(request.args, "direction", ("out", "in", "both")) or "out"
     items = relation_groups(store, cid, lang).get((relation, direction), {}).get("items", [])
-    return {"concept": cid, "relation": relation, "direction": direction,
-            "total": len(items), "offset": offset, "limit": limit,
-            "items": [_trim(i, PAGE_EVIDENCE) for i in items[offset:offset + limit]]}
+    return {
+        "concept": cid,
+        "relation": relation,
+        "direction": direction,
+        "total": len(items),
+        "offset": offset,
+        "limit": limit,
+        "items": [_trim(i, PAGE_EVIDENCE) for i in items[offset : offset + limit]],
+    }
 
 
 # The first answer is bounded (the 1 MB it once was for Pod on the Kubernetes docs made
@@ -129,15 +153,28 @@ def concept_details(store: Any, cid: str, lang: str = "en") -> dict[str, Any]:
     groups = []
     for group in relation_groups(store, cid, lang).values():
         items = group["items"]
-        groups.append({**group, "total": len(items),
-                       "items": [_trim(i, ITEM_EVIDENCE) for i in items[:GROUP_ITEMS]]})
+        groups.append(
+            {
+                **group,
+                "total": len(items),
+                "items": [_trim(i, ITEM_EVIDENCE) for i in items[:GROUP_ITEMS]],
+            }
+        )
     notes = source_notes(store, cid)
     trimmed = [{**n, "sections": n["sections"][:NOTE_SECTIONS]} for n in notes[:SOURCE_NOTES]]
-    return views.localize(store, {
-        "concept": concept, "groups": groups,
-        "sources": {"total": len(notes), "mentions": sum(n["count"] for n in notes),
-                    "notes": trimmed},
-    }, lang)
+    return views.localize(
+        store,
+        {
+            "concept": concept,
+            "groups": groups,
+            "sources": {
+                "total": len(notes),
+                "mentions": sum(n["count"] for n in notes),
+                "notes": trimmed,
+            },
+        },
+        lang,
+    )
 
 
 def _trim(item: dict[str, Any], quotes: int) -> dict[str, Any]:
@@ -151,8 +188,13 @@ def source_notes(store: Any, cid: str) -> list[dict[str, Any]]:
     for src in concept.get("sources", []):
         note = notes.setdefault(src["path"], {"path": src["path"], "count": 0, "sections": []})
         note["count"] += 1
-        note["sections"].append({"anchor": src["anchor"], "line": src["line"],
-                                 "title": src.get("title") or src["anchor"]})
+        note["sections"].append(
+            {
+                "anchor": src["anchor"],
+                "line": src["line"],
+                "title": src.get("title") or src["anchor"],
+            }
+        )
     for note in notes.values():
         record = store.note(note["path"]) if note["count"] else None
         note["title"] = (record or {}).get("title") or note["path"]
@@ -166,7 +208,9 @@ def _strength(item: dict[str, Any]) -> tuple[float, float]:
     return (float(confidence) if confidence is not None else 0.0, float(item["weight"]))
 
 
-def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, str], dict[str, Any]]:
+def relation_groups(
+    store: Any, cid: str, lang: str = "en"
+) -> dict[tuple[str, str], dict[str, Any]]:
     """Every (relation, direction) group of the concept, in display order, each with all
     its items strongest first (confidence, then weight) and their evidence in ``lang``
     first. Co-mention ("related") comes last: it is the weakest kind of relation."""
@@ -183,8 +227,9 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
     for item in concept["related"]:
         if item["relation"] != "related" and item["confidence"] < DEFAULT_MIN_CONFIDENCE:
             continue  # what the graph is not sure enough of to show (see /api/.../related)
-        pairs.append((item["id"], item["label"], item["relation"], item["direction"],
-                      item["weight"]))
+        pairs.append(
+            (item["id"], item["label"], item["relation"], item["direction"], item["weight"])
+        )
         if item.get("explicit") and item["relation"] == "related":
             stated.add((item["id"], item["direction"]))
     # ... and its evidence: related() restricted to one type gives, per neighbour, that
@@ -197,16 +242,22 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
     seen: set[tuple[str, str, str]] = set()
     for other, label, rtype, direction, weight in pairs:
         # a link the author wrote has a direction; only co-mentions go both ways
-        symmetric = RELATIONS[rtype].co_mention and (other, direction) not in stated \
-            if rtype in RELATIONS else False
+        symmetric = (
+            RELATIONS[rtype].co_mention and (other, direction) not in stated
+            if rtype in RELATIONS
+            else False
+        )
         if symmetric:
             direction = "both"
-        group = groups.setdefault((rtype, direction), {
-            "relation": rtype,
-            "direction": direction,
-            "label": _group_label(rtype, direction),
-            "items": [],
-        })
+        group = groups.setdefault(
+            (rtype, direction),
+            {
+                "relation": rtype,
+                "direction": direction,
+                "label": _group_label(rtype, direction),
+                "items": [],
+            },
+        )
         if (rtype, direction, other) in seen:
             continue
         seen.add((rtype, direction, other))
@@ -227,14 +278,19 @@ def relation_groups(store: Any, cid: str, lang: str = "en") -> dict[tuple[str, s
 
     def rank(key: tuple[str, str]) -> tuple[int, int, int]:
         rtype, direction = key
-        weakest = RELATIONS[rtype].co_mention and direction == "both" \
-            if rtype in RELATIONS else False
-        return (int(weakest), order.index(rtype) if rtype in order else len(order),
-                {"out": 0, "both": 1, "in": 2}[direction])
+        weakest = (
+            RELATIONS[rtype].co_mention and direction == "both" if rtype in RELATIONS else False
+        )
+        return (
+            int(weakest),
+            order.index(rtype) if rtype in order else len(order),
+            {"out": 0, "both": 1, "in": 2}[direction],
+        )
 
     for group in groups.values():
-        group["items"].sort(key=lambda i: (-_strength(i)[0], -_strength(i)[1],
-                                           i["label"].casefold()))
+        group["items"].sort(
+            key=lambda i: (-_strength(i)[0], -_strength(i)[1], i["label"].casefold())
+        )
     return {k: groups[k] for k in sorted(groups, key=rank)}
 
 

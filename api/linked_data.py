@@ -6,7 +6,8 @@ answers with its description, negotiated by ``Accept`` (``Vary: Accept``):
 * ``text/turtle`` (the default for ``*/*`` or no Accept), ``application/ld+json``,
   ``application/n-triples`` (or ``application/rdf+xml``): every triple that has the concept
   as subject, from every graph (its type, labels, definition, scheme, relations and
-  where it is defined or mentioned). ``?format=turtle|json-ld|ntriples|xml`` (or ``rdfxml``) overrides.
+  where it is defined or mentioned). ``?format=turtle|json-ld|ntriples|xml`` (or
+  ``rdfxml``) overrides.
 * ``text/html``: ``303 See Other`` to ``/explore/<id>``, the page for people.
 
 An unknown id is a 404 JSON error (with suggestions when a label is close).
@@ -56,8 +57,11 @@ def concept(concept_id: str) -> BaseResponse:
     if concept_id not in store.graph:
         hints = store.graph.did_you_mean(concept_id)
         hint = f"; did you mean {', '.join(h['label'] for h in hints)}?" if hints else ""
-        raise NotFound(f"no concept with id {concept_id[:80]!r}{hint}", code="unknown_concept",
-                       suggestions=hints)
+        raise NotFound(
+            f"no concept with id {concept_id[:80]!r}{hint}",
+            code="unknown_concept",
+            suggestions=hints,
+        )
     if _wants_html():
         response = redirect(f"/explore/{quote(concept_id, safe='')}", code=303)
         response.headers["Vary"] = "Accept"
@@ -65,16 +69,18 @@ def concept(concept_id: str) -> BaseResponse:
     try:
         fmt = negotiate("graph")
     except NotAcceptable:
-        raise NotAcceptable("a concept is described as text/turtle, application/ld+json, "
-                            "application/n-triples or application/rdf+xml, or shown as "
-                            "text/html") from None
+        raise NotAcceptable(
+            "a concept is described as text/turtle, application/ld+json, "
+            "application/n-triples or application/rdf+xml, or shown as "
+            "text/html"
+        ) from None
     base = store.manifest.get("base_uri") or store.graph.base_uri
     uri = concept_uri(base, concept_id)
-    answer = run(store, get_settings(), describe_query(str(uri)),
-                 {"results": None, "graph": fmt})
+    answer = run(store, get_settings(), describe_query(str(uri)), {"results": None, "graph": fmt})
     charset = "" if fmt == "json-ld" else "; charset=utf-8"
     response = Response(answer.body, content_type=answer.mimetype + charset)
     response.headers["Vary"] = "Accept"
-    response.headers["Link"] = f'</explore/{quote(concept_id, safe="")}>; rel="alternate"; ' \
-                                'type="text/html"'
+    response.headers["Link"] = (
+        f'</explore/{quote(concept_id, safe="")}>; rel="alternate"; type="text/html"'
+    )
     return response

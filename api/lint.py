@@ -29,21 +29,29 @@ DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET = 100, 1000, 1_000_000
 def store_findings(store: Store) -> list[Finding]:
     """Every finding of the store's current build, most severe first (once per build
     when serving; each time outside a request, as from the CLI)."""
-    return views.per_build("lint", store,
-                           lambda: lint(store.graph, store.notes(), store.findings()))
+    return views.per_build(
+        "lint", store, lambda: lint(store.graph, store.notes(), store.findings())
+    )
 
 
-def lint_body(findings: list[Finding], *, kinds: Iterable[str] | None = None,
-              severity: str = SEVERITIES[0], limit: int | None = None,
-              offset: int = 0) -> dict[str, Any]:
+def lint_body(
+    findings: list[Finding],
+    *,
+    kinds: Iterable[str] | None = None,
+    severity: str = SEVERITIES[0],
+    limit: int | None = None,
+    offset: int = 0,
+) -> dict[str, Any]:
     """The answer: the findings of these kinds (None: all) this severe or worse, one
     page of them, and counts per kind and per severity of every finding of the build."""
     wanted = None if kinds is None else set(kinds)
     selected = [f for f in at_least(findings, severity) if wanted is None or f.kind in wanted]
-    page = selected[offset:] if limit is None else selected[offset:offset + limit]
+    page = selected[offset:] if limit is None else selected[offset : offset + limit]
     by_severity = Counter(f.severity for f in findings)
     return {
-        "total": len(selected), "offset": offset, "limit": limit,
+        "total": len(selected),
+        "offset": offset,
+        "limit": limit,
         "counts": dict(sorted(Counter(f.kind for f in findings).items())),
         "severities": {level: by_severity.get(level, 0) for level in reversed(SEVERITIES)},
         "findings": [asdict(f) for f in page],

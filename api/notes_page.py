@@ -43,8 +43,16 @@ MAX_PATH_CHARS = 1000
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 SAFE_SCHEMES = ("http", "https", "mailto")
 _HUGO_ID = re.compile(r"\s*\{#[\w.:-]+\}\s*$")
-_BLOCK_OPENERS = ("paragraph_open", "heading_open", "list_item_open", "blockquote_open",
-                  "table_open", "fence", "code_block", "hr")
+_BLOCK_OPENERS = (
+    "paragraph_open",
+    "heading_open",
+    "list_item_open",
+    "blockquote_open",
+    "table_open",
+    "fence",
+    "code_block",
+    "hr",
+)
 
 
 @blueprint.get("/notes/<path:path>")
@@ -52,8 +60,9 @@ def note_page(path: str) -> Response:
     store = get_store()
     note = store.note(path) if len(path) <= MAX_PATH_CHARS and "\x00" not in path else None
     if note is None:
-        return page("note.html", status=404, note=None, missing=path[:200], sections=[],
-                    rendered=None)
+        return page(
+            "note.html", status=404, note=None, missing=path[:200], sections=[], rendered=None
+        )
     sections = [_section(store.graph, s) for s in note.get("sections", [])]
     source = note_source(store, note)
     rendered = render_markdown(source, note, store) if source is not None else None
@@ -83,8 +92,11 @@ def note_source(store: Any, note: dict[str, Any]) -> str | None:
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # "commonmark" with html off: raw HTML in a note is shown as text, never as markup.
-    return MarkdownIt("commonmark", {"html": False, "maxNesting": 50}).enable("table") \
+    return (
+        MarkdownIt("commonmark", {"html": False, "maxNesting": 50})
+        .enable("table")
         .use(front_matter_plugin)
+    )
 
 
 def render_markdown(text: str, note: dict[str, Any], store: Any) -> str:

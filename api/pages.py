@@ -36,8 +36,10 @@ def wants_html() -> bool:
     if request.path.startswith("/api/"):
         return False
     accept = request.accept_mimetypes
-    return accept.quality("text/html") > accept.quality("application/json") and \
-        accept.best_match(["text/html", "application/json"]) == "text/html"
+    return (
+        accept.quality("text/html") > accept.quality("application/json")
+        and accept.best_match(["text/html", "application/json"]) == "text/html"
+    )
 
 
 @blueprint.app_errorhandler(404)
@@ -52,30 +54,53 @@ def not_found(exc: Any) -> Response:
 def search_page() -> Response:
     store = get_store()
     q = (request.args.get("q") or "").strip()
-    context: dict[str, Any] = {"q": q, "body": None, "error": None, "concepts": [],
-                               "facets": {}, "pages": [], "filters": {}}
+    context: dict[str, Any] = {
+        "q": q,
+        "body": None,
+        "error": None,
+        "concepts": [],
+        "facets": {},
+        "pages": [],
+        "filters": {},
+    }
     if not q:
         return page("search.html", **context)
     try:
         number = _page_number()
     except ApiError as exc:
         return page("search.html", status=exc.status, **{**context, "error": exc.message})
-    filters = {name: value for name in ("kind", "path", "concept", "tag")
-               if (value := (request.args.get(name) or "").strip())}
-    query = {"q": q, "limit": str(RESULTS_PER_PAGE),
-             "offset": str((number - 1) * RESULTS_PER_PAGE), **filters}
+    filters = {
+        name: value
+        for name in ("kind", "path", "concept", "tag")
+        if (value := (request.args.get(name) or "").strip())
+    }
+    query = {
+        "q": q,
+        "limit": str(RESULTS_PER_PAGE),
+        "offset": str((number - 1) * RESULTS_PER_PAGE),
+        **filters,
+    }
     if "lang" in request.args:
         query["lang"] = request.args["lang"]
     try:
         body = views.search_response(store, get_settings(), query)
-        concepts = [] if number > 1 or filters else \
-            views.suggest_response(store, {"q": q[:100], "limit": "5"})["suggestions"]
+        concepts = (
+            []
+            if number > 1 or filters
+            else views.suggest_response(store, {"q": q[:100], "limit": "5"})["suggestions"]
+        )
     except ApiError as exc:
         return page("search.html", status=exc.status, **{**context, "error": exc.message})
     pages = -(-body["total"] // RESULTS_PER_PAGE)
-    context.update(body=body, concepts=concepts, filters=filters, number=number,
-                   last=pages, facets=_facets(store, q, body.get("facets", {}), filters),
-                   pages=_page_links(number, pages))
+    context.update(
+        body=body,
+        concepts=concepts,
+        filters=filters,
+        number=number,
+        last=pages,
+        facets=_facets(store, q, body.get("facets", {}), filters),
+        pages=_page_links(number, pages),
+    )
     return page("search.html", **context)
 
 
@@ -88,8 +113,9 @@ def _page_links(number: int, last: int) -> list[int]:
     return sorted({n for n in (1, last, *range(number - 2, number + 3)) if 1 <= n <= last})
 
 
-def _facets(store: Any, q: str, facets: dict[str, dict[str, int]],
-            chosen: dict[str, Any]) -> list[dict[str, Any]]:
+def _facets(
+    store: Any, q: str, facets: dict[str, dict[str, int]], chosen: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Facet groups to refine by: kind, concept, note; each value with its count, the
     chosen ones first."""
     names = {"kind": "Kind", "concept": "Concept", "path": "Note"}
@@ -101,14 +127,26 @@ def _facets(store: Any, q: str, facets: dict[str, dict[str, int]],
             label = value
             if field == "concept":
                 label = store.graph.label_in(value, "en") or value
-            shown.append({"value": value, "label": label, "count": count,
-                          "chosen": chosen.get(field) == value,
-                          "url": url_for("pages.search_page", q=q, **{**chosen, field: value})})
+            shown.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "count": count,
+                    "chosen": chosen.get(field) == value,
+                    "url": url_for("pages.search_page", q=q, **{**chosen, field: value}),
+                }
+            )
         if shown:
             rest = {k: v for k, v in chosen.items() if k != field}
-            out.append({"field": field, "title": title, "options": shown,
-                        "chosen": chosen.get(field),
-                        "clear_url": url_for("pages.search_page", q=q, **rest)})
+            out.append(
+                {
+                    "field": field,
+                    "title": title,
+                    "options": shown,
+                    "chosen": chosen.get(field),
+                    "clear_url": url_for("pages.search_page", q=q, **rest),
+                }
+            )
     return out
 
 
@@ -129,10 +167,16 @@ def _concept_rows(graph: Any) -> list[dict[str, Any]]:
         if hierarchy:
             types["broader"] += hierarchy
         first = item["label"][:1].upper()
-        rows.append({"id": item["id"], "label": item["label"],
-                     "letter": first if first in string.ascii_uppercase else OTHER,
-                     "count": sum(types.values()), "types": types,
-                     "notes": {s["path"] for s in concept.get("sources", [])}})
+        rows.append(
+            {
+                "id": item["id"],
+                "label": item["label"],
+                "letter": first if first in string.ascii_uppercase else OTHER,
+                "count": sum(types.values()),
+                "types": types,
+                "notes": {s["path"] for s in concept.get("sources", [])},
+            }
+        )
     return rows
 
 
@@ -143,30 +187,45 @@ def concepts_page() -> Response:
     relation = params.choice(request.args, "relation", list(RELATIONS))
     note = params.text(request.args, "note")
     letter = (request.args.get("letter") or "").strip().upper()[:1] or None
-    chosen = [r for r in rows if (relation is None or relation in r["types"])
-              and (note is None or note in r["notes"])]
+    chosen = [
+        r
+        for r in rows
+        if (relation is None or relation in r["types"]) and (note is None or note in r["notes"])
+    ]
     letters = Counter(r["letter"] for r in chosen)
     if letter:
         chosen = [r for r in chosen if r["letter"] == letter]
     number = params.integer(request.args, "page", 1, 1, 10_000)
     last = max(1, -(-len(chosen) // CONCEPTS_PER_PAGE))
-    shown = chosen[(number - 1) * CONCEPTS_PER_PAGE: number * CONCEPTS_PER_PAGE]
+    shown = chosen[(number - 1) * CONCEPTS_PER_PAGE : number * CONCEPTS_PER_PAGE]
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in shown:
         groups.setdefault(row["letter"], []).append(row)
     relations = [{"id": rid, "label": spec.label} for rid, spec in RELATIONS.items()]
-    return page("concepts.html", groups=groups, total=len(rows), matching=len(chosen),
-                letters=[(x, letters.get(x, 0)) for x in [*string.ascii_uppercase, OTHER]],
-                letter=letter, relation=relation, note=note, relations=relations,
-                number=number, last=last, pages=_page_links(number, last),
-                notes=sorted(note_titles(store).items()))
+    return page(
+        "concepts.html",
+        groups=groups,
+        total=len(rows),
+        matching=len(chosen),
+        letters=[(x, letters.get(x, 0)) for x in [*string.ascii_uppercase, OTHER]],
+        letter=letter,
+        relation=relation,
+        note=note,
+        relations=relations,
+        number=number,
+        last=last,
+        pages=_page_links(number, last),
+        notes=sorted(note_titles(store).items()),
+    )
 
 
 # -- /notes/ ------------------------------------------------------------------------------
 def note_titles(store: Any) -> dict[str, str]:
     """Every stored note's path and title."""
-    return {path: (store.note(path) or {}).get("title") or path
-            for path in sorted(store.manifest.get("notes") or {})}
+    return {
+        path: (store.note(path) or {}).get("title") or path
+        for path in sorted(store.manifest.get("notes") or {})
+    }
 
 
 @blueprint.get("/notes")
@@ -175,9 +234,15 @@ def notes_index() -> Response:
     store = get_store()
     titles = note_titles(store)
     if not wants_html():
-        return jsonify({"total": len(titles), "notes": [
-            {"path": p, "title": t, "url": url_for("notes_page.note_page", path=p)}
-            for p, t in titles.items()]})
+        return jsonify(
+            {
+                "total": len(titles),
+                "notes": [
+                    {"path": p, "title": t, "url": url_for("notes_page.note_page", path=p)}
+                    for p, t in titles.items()
+                ],
+            }
+        )
     folders: dict[str, list[dict[str, str]]] = {}
     for path, title in titles.items():
         folder, _, name = path.rpartition("/")

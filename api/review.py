@@ -16,8 +16,13 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from ingest.review import (CONCEPT_ACTIONS, RELATION_ACTIONS, ReviewError, decision_entry,
-                           parse_review)
+from ingest.review import (
+    CONCEPT_ACTIONS,
+    RELATION_ACTIONS,
+    ReviewError,
+    decision_entry,
+    parse_review,
+)
 from kg.review import add_decision, rebuild, review_lock, review_path
 from kg.store import StoreError, current_build
 
@@ -26,8 +31,19 @@ from .errors import ApiError, BadRequest, ServiceUnavailable
 
 blueprint = Blueprint("review", __name__)
 ACTIONS = RELATION_ACTIONS + CONCEPT_ACTIONS
-_FIELDS = {"action", "source", "type", "target", "concept", "to", "into", "text", "lang",
-           "path", "evidence"}
+_FIELDS = {
+    "action",
+    "source",
+    "type",
+    "target",
+    "concept",
+    "to",
+    "into",
+    "text",
+    "lang",
+    "path",
+    "evidence",
+}
 
 
 class Unauthorized(ApiError):
@@ -60,8 +76,10 @@ def post_decision():  # noqa: ANN201
     _authorise()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object such as {\"action\": \"reject\", "
-                         "\"source\": \"Pod\", \"type\": \"uses\", \"target\": \"Volume\"}")
+        raise BadRequest(
+            'the body must be a JSON object such as {"action": "reject", '
+            '"source": "Pod", "type": "uses", "target": "Volume"}'
+        )
     store = get_store()
     entry = _entry(body, store)
     state = current_app.extensions[EXTENSION]
@@ -72,27 +90,36 @@ def post_decision():  # noqa: ANN201
             add_decision(path, entry)
             stale = rebuild(root, path)
     except ReviewError as exc:  # the file on disk is broken: the author's to fix first
-        raise Conflict(f"the review file cannot take a decision until it is fixed: {exc}") \
-            from None
+        raise Conflict(f"the review file cannot take a decision until it is fixed: {exc}") from None
     except StoreError as exc:
-        raise ServiceUnavailable(f"the decision was written to {path.name}, but the store "
-                                 f"could not be re-built now: {exc}", code="rebuild_failed") \
-            from None
+        raise ServiceUnavailable(
+            f"the decision was written to {path.name}, but the store "
+            f"could not be re-built now: {exc}",
+            code="rebuild_failed",
+        ) from None
     build = current_build(root)
-    return {"written": entry.strip(), "file": path.name,
-            "build": build.name if build else None, "stale": stale}
+    return {
+        "written": entry.strip(),
+        "file": path.name,
+        "build": build.name if build else None,
+        "stale": stale,
+    }
 
 
 def _authorise() -> None:
     token = _token()
     if not token:
-        raise Forbidden("this server does not take review decisions (start it with "
-                        "KG_REVIEW_TOKEN set)", code="review_disabled")
+        raise Forbidden(
+            "this server does not take review decisions (start it with KG_REVIEW_TOKEN set)",
+            code="review_disabled",
+        )
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
-        raise Unauthorized("send the review token as 'Authorization: Bearer <token>'",
-                           headers={"WWW-Authenticate": 'Bearer realm="kg review"'})
+        raise Unauthorized(
+            "send the review token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="kg review"'},
+        )
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise Forbidden("the review token is not right", code="bad_token")
 
@@ -122,12 +149,16 @@ def _entry(body: dict[str, Any], store: Any) -> str:
         source, source_label = _label(store, body.get("source"), "source")
         target, target_label = _label(store, body.get("target"), "target")
         rtype = body.get("type", "")
-        if not any(e[0] == source and e[1] == rtype and e[2] == target
-                   for e in store.graph.to_dict()["edges"]):
-            raise BadRequest(f"the graph has no relation {source_label} {rtype or '?'} "
-                             f"{target_label}")
-        entry = decision_entry(action, source_label, type=rtype, target=target_label,
-                               value=body.get("to", ""), **extra)
+        if not any(
+            e[0] == source and e[1] == rtype and e[2] == target
+            for e in store.graph.to_dict()["edges"]
+        ):
+            raise BadRequest(
+                f"the graph has no relation {source_label} {rtype or '?'} {target_label}"
+            )
+        entry = decision_entry(
+            action, source_label, type=rtype, target=target_label, value=body.get("to", ""), **extra
+        )
     else:
         _cid, label = _label(store, body.get("concept"), "concept")
         value = body.get({"merge": "into", "relabel": "to", "define": "text"}.get(action, ""), "")

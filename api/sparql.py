@@ -74,19 +74,20 @@ class UnsupportedMediaType(ApiError):
 
 # --------------------------------------------------------------------------- reading the query
 
-SERVICE_REFUSED = ("SERVICE (federated queries) is not allowed here: this endpoint never "
-                   "contacts another server")
-UPDATE_REFUSED = ("this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, "
-                  "DROP, CREATE…) are refused")
+SERVICE_REFUSED = (
+    "SERVICE (federated queries) is not allowed here: this endpoint never contacts another server"
+)
+UPDATE_REFUSED = (
+    "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, "
+    "DROP, CREATE…) are refused"
+)
 
 
 def read_query() -> tuple[str | None, list[str], list[str]]:
     """(query, default-graph-uri list, named-graph-uri list) from a Protocol request;
     the query is None for a GET or HEAD without one (the service description)."""
-    if "update" in request.args or "update" in (request.form if request.method == "POST"
-                                                  else {}):
-        raise Forbidden("this endpoint is read-only: SPARQL updates are refused",
-                        code="read_only")
+    if "update" in request.args or "update" in (request.form if request.method == "POST" else {}):
+        raise Forbidden("this endpoint is read-only: SPARQL updates are refused", code="read_only")
     args = request.args
     if request.method in ("GET", "HEAD"):
         values = args.getlist("query")
@@ -96,12 +97,15 @@ def read_query() -> tuple[str | None, list[str], list[str]]:
     else:
         ctype = request.mimetype
         if ctype == "application/sparql-update":
-            raise Forbidden("this endpoint is read-only: SPARQL updates are refused",
-                            code="read_only")
+            raise Forbidden(
+                "this endpoint is read-only: SPARQL updates are refused", code="read_only"
+            )
         if ctype == "application/sparql-query":
             if "query" in args:
-                raise BadRequest("send the query either in the body or as 'query', not both",
-                                 code="invalid_parameter")
+                raise BadRequest(
+                    "send the query either in the body or as 'query', not both",
+                    code="invalid_parameter",
+                )
             try:
                 values = [request.get_data(cache=False).decode("utf-8")]
             except UnicodeDecodeError:
@@ -113,20 +117,27 @@ def read_query() -> tuple[str | None, list[str], list[str]]:
         else:
             raise UnsupportedMediaType(
                 f"POST the query as application/sparql-query or form-encoded 'query', "
-                f"not {ctype or 'no content type'}")
+                f"not {ctype or 'no content type'}"
+            )
     if len(values) > 1:
         raise BadRequest("give exactly one 'query'", code="invalid_parameter")
     if not values or not values[0].strip():
-        raise BadRequest("'query' is required (a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE)",
-                         code="missing_parameter")
+        raise BadRequest(
+            "'query' is required (a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE)",
+            code="missing_parameter",
+        )
     text = values[0]
     if len(text) > MAX_QUERY_CHARS:
-        raise BadRequest(f"the query is too long: {len(text)} characters (at most "
-                         f"{MAX_QUERY_CHARS})", code="parameter_too_long")
+        raise BadRequest(
+            f"the query is too long: {len(text)} characters (at most {MAX_QUERY_CHARS})",
+            code="parameter_too_long",
+        )
     default_graphs = source.getlist("default-graph-uri") + (
-        args.getlist("default-graph-uri") if source is not args else [])
+        args.getlist("default-graph-uri") if source is not args else []
+    )
     named_graphs = source.getlist("named-graph-uri") + (
-        args.getlist("named-graph-uri") if source is not args else [])
+        args.getlist("named-graph-uri") if source is not args else []
+    )
     for iri in default_graphs + named_graphs:
         if not re.fullmatch(r"[^<>\"{}|^`\\\x00-\x20]+", iri) or not _valid_iri(iri):
             raise BadRequest(f"not an IRI: {iri[:80]!r}", code="invalid_parameter")
@@ -158,8 +169,9 @@ def negotiate(kind: str) -> str:
             spec = next((table[k] for k in kinds if media in table[k].media_types), None)
         if spec is not None and spec.name in kinds:
             return spec.name
-        raise NotAcceptable(f"format {asked[:40]!r} cannot carry this answer; it comes in "
-                            f"{', '.join(kinds)}")
+        raise NotAcceptable(
+            f"format {asked[:40]!r} cannot carry this answer; it comes in {', '.join(kinds)}"
+        )
     accept = request.accept_mimetypes
     if not accept or not request.headers.get("Accept", "").strip():
         return kinds[0]
@@ -169,7 +181,8 @@ def negotiate(kind: str) -> str:
         raise NotAcceptable(
             f"none of the accepted media types ({request.headers.get('Accept', '')[:200]}) "
             f"can carry this answer; offered: "
-            f"{', '.join(table[k].media_type for k in kinds)}")
+            f"{', '.join(table[k].media_type for k in kinds)}"
+        )
     return next(name for name in kinds if best in table[name].media_types)
 
 
@@ -197,15 +210,21 @@ KEEP_ENGINES = 2
 def engine(store: Any, settings: dict[str, Any]) -> Any:
     """The query engine of this store's build (one per build per process; older ones
     are closed when a newer build takes over)."""
-    key = (str(store.build), backends.store_url(store.manifest),
-           int(settings["sparql_max_memory"]))  # fixed when its worker starts
+    key = (
+        str(store.build),
+        backends.store_url(store.manifest),
+        int(settings["sparql_max_memory"]),
+    )  # fixed when its worker starts
     with _engines_lock:
         found = _engines.get(key)
         if found is None:
             found = _engines[key] = backends.engine_for(
-                Path(store.build), store.manifest, timeout=float(settings["sparql_timeout"]),
+                Path(store.build),
+                store.manifest,
+                timeout=float(settings["sparql_timeout"]),
                 max_rows=int(settings["sparql_max_rows"]),
-                max_memory_mb=int(settings["sparql_max_memory"]))
+                max_memory_mb=int(settings["sparql_max_memory"]),
+            )
             while len(_engines) > KEEP_ENGINES:
                 oldest = next(iter(_engines))
                 _engines.pop(oldest).close()
@@ -218,24 +237,34 @@ def base_iri(store: Any) -> str:
     return store.manifest.get("base_uri") or store.graph.base_uri
 
 
-def run(store: Any, settings: dict[str, Any], text: str, formats: dict[str, str | None], *,
-        default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-        union: bool = True, refusals: dict[str, NotAcceptable] | None = None
-        ) -> backends.Answer:
+def run(
+    store: Any,
+    settings: dict[str, Any],
+    text: str,
+    formats: dict[str, str | None],
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+    union: bool = True,
+    refusals: dict[str, NotAcceptable] | None = None,
+) -> backends.Answer:
     """Evaluate ``text`` with the answer in ``formats`` (one per kind of answer, None for
     a kind not asked for, with ``refusals`` saying why a kind has none); QueryError
     becomes the API error for it."""
     try:
-        return engine(store, settings).query(text, formats,
-                                             timeout=float(settings["sparql_timeout"]),
-                                             max_rows=int(settings["sparql_max_rows"]),
-                                             default_graphs=default_graphs,
-                                             named_graphs=named_graphs, union=union,
-                                             base_iri=base_iri(store))
+        return engine(store, settings).query(
+            text,
+            formats,
+            timeout=float(settings["sparql_timeout"]),
+            max_rows=int(settings["sparql_max_rows"]),
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            union=union,
+            base_iri=base_iri(store),
+        )
     except QueryError as exc:
         if exc.kind == "syntax":
-            raise BadRequest(f"malformed query: {exc.message}", code="malformed_query") \
-                from None
+            raise BadRequest(f"malformed query: {exc.message}", code="malformed_query") from None
         if exc.kind == "timeout":
             raise ServiceUnavailable(exc.message, code="query_timeout") from None
         if exc.kind == "memory":
@@ -248,8 +277,10 @@ def run(store: Any, settings: dict[str, Any], text: str, formats: dict[str, str 
             refusal = (refusals or {}).get(exc.message)
             if refusal is not None:
                 raise refusal from None
-            raise NotAcceptable(f"this query's answer does not come in "
-                                f"{formats.get('graph') or formats.get('results')}") from None
+            raise NotAcceptable(
+                f"this query's answer does not come in "
+                f"{formats.get('graph') or formats.get('results')}"
+            ) from None
         if exc.kind == "unavailable":
             raise ServiceUnavailable(exc.message, code="graph_store_unavailable") from None
         raise BadRequest(f"the query failed: {exc.message}", code="query_failed") from None
@@ -262,7 +293,8 @@ def _slots() -> threading.BoundedSemaphore:
         slots = state.get("sparql_slots")
         if slots is None:
             slots = state["sparql_slots"] = threading.BoundedSemaphore(
-                max(1, int(get_settings()["sparql_concurrency"])))
+                max(1, int(get_settings()["sparql_concurrency"]))
+            )
         return slots
 
 
@@ -285,10 +317,20 @@ def sparql() -> Response:
         raise ServiceUnavailable(
             f"the server is answering as many SPARQL queries as it takes at once "
             f"({settings['sparql_concurrency']} per process, KG_SPARQL_CONCURRENCY); "
-            f"try again shortly", code="sparql_busy", headers={"Retry-After": str(RETRY_AFTER)})
+            f"try again shortly",
+            code="sparql_busy",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
     try:
-        answer = run(get_store(), settings, text, formats, default_graphs=default_graphs,
-                     named_graphs=named_graphs, refusals=refusals)
+        answer = run(
+            get_store(),
+            settings,
+            text,
+            formats,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            refusals=refusals,
+        )
     finally:
         slots.release()
     response = Response(answer.body, content_type=_content_type(answer.mimetype))
@@ -310,31 +352,50 @@ def _content_type(mimetype: str) -> str:
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
-SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-                     "SPARQL_Results_TSV", "Turtle", "JSON-LD", "N-Triples", "RDF_XML")
+SD_RESULT_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "JSON-LD",
+    "N-Triples",
+    "RDF_XML",
+)
 
 
 def service_description() -> Response:
     """``GET /sparql`` without a query: a SPARQL 1.1 Service Description of this endpoint
     (its languages, formats, the union default graph), in a negotiated RDF format."""
     fmt = negotiate("graph")
-    service, dataset, graph = pyoxigraph.BlankNode("service"), pyoxigraph.BlankNode(
-        "dataset"), pyoxigraph.BlankNode("default")
+    service, dataset, graph = (
+        pyoxigraph.BlankNode("service"),
+        pyoxigraph.BlankNode("dataset"),
+        pyoxigraph.BlankNode("default"),
+    )
     rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
     def sd(name: str) -> pyoxigraph.NamedNode:
         return pyoxigraph.NamedNode(SD + name)
 
-    triples: list[tuple[pyoxigraph.BlankNode, pyoxigraph.NamedNode,
-                        pyoxigraph.NamedNode | pyoxigraph.BlankNode]] = [
+    triples: list[
+        tuple[
+            pyoxigraph.BlankNode, pyoxigraph.NamedNode, pyoxigraph.NamedNode | pyoxigraph.BlankNode
+        ]
+    ] = [
         (service, rdf_type, sd("Service")),
         (service, sd("endpoint"), pyoxigraph.NamedNode(request.base_url)),
         (service, sd("supportedLanguage"), sd("SPARQL11Query")),
         (service, sd("feature"), sd("UnionDefaultGraph")),
-        (service, sd("defaultEntailmentRegime"),
-         pyoxigraph.NamedNode("http://www.w3.org/ns/entailment/Simple")),
-        *((service, sd("resultFormat"), pyoxigraph.NamedNode(FORMATS_NS + name))
-          for name in SD_RESULT_FORMATS),
+        (
+            service,
+            sd("defaultEntailmentRegime"),
+            pyoxigraph.NamedNode("http://www.w3.org/ns/entailment/Simple"),
+        ),
+        *(
+            (service, sd("resultFormat"), pyoxigraph.NamedNode(FORMATS_NS + name))
+            for name in SD_RESULT_FORMATS
+        ),
         (service, sd("defaultDataset"), dataset),
         (dataset, rdf_type, sd("Dataset")),
         (dataset, sd("defaultGraph"), graph),

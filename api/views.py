@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from graph.formats import RDF_FORMATS, rdf_format
-from ingest.text import label_key
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
+from ingest.text import label_key
 from kg.store import Store
 from search.index import SYNTAXES, QuerySyntaxError
 
@@ -35,8 +35,9 @@ def language(query: Mapping[str, str] | None = None) -> str:
     if value is not None:
         value = value.strip()
         if not _LANG.match(value):
-            raise BadRequest("lang must be a language tag such as en or ko",
-                             code="invalid_parameter")
+            raise BadRequest(
+                "lang must be a language tag such as en or ko", code="invalid_parameter"
+            )
         return value.split("-")[0].lower()
     from flask import has_request_context, request
 
@@ -64,8 +65,9 @@ def text_language(text: str) -> str:
     return "en"
 
 
-def prefer_language(items: list[dict[str, Any]], lang: str,
-                    field: str = "text") -> list[dict[str, Any]]:
+def prefer_language(
+    items: list[dict[str, Any]], lang: str, field: str = "text"
+) -> list[dict[str, Any]]:
     """``items`` with those written in ``lang`` first, otherwise in their order."""
     return sorted(items, key=lambda item: text_language(str(item.get(field, ""))) != lang)
 
@@ -73,8 +75,9 @@ def prefer_language(items: list[dict[str, Any]], lang: str,
 MAX_DEFINITION_SOURCES = 20  # sections named after the concept, read at most
 
 
-def preferred_definition(store: Store, concept: Mapping[str, Any],
-                         lang: str) -> dict[str, Any] | None:
+def preferred_definition(
+    store: Store, concept: Mapping[str, Any], lang: str
+) -> dict[str, Any] | None:
     """The concept's definition in ``lang`` when the notes have one: the graph keeps one
     definition per concept, whatever its language; when that one is in another
     language, the first paragraph in ``lang`` of a section about the concept (its title
@@ -82,8 +85,15 @@ def preferred_definition(store: Store, concept: Mapping[str, Any],
     definition = concept.get("definition")
     if definition and text_language(definition["text"]) == lang:
         return definition
-    names = {label_key(n) for n in [concept.get("label", ""), *concept.get("altLabels", []),
-                                    *concept.get("translations", {}).values()] if n}
+    names = {
+        label_key(n)
+        for n in [
+            concept.get("label", ""),
+            *concept.get("altLabels", []),
+            *concept.get("translations", {}).values(),
+        ]
+        if n
+    }
     tried = 0
     for src in concept.get("sources", []):
         if label_key(src.get("title") or "") not in names:
@@ -137,8 +147,12 @@ def _iri_quote(text: str, safe: str) -> str:
     """Percent-encode what a URL cannot carry (ASCII other than letters, digits, ``-._~``
     and ``safe``; spaces and control characters of any script); other non-ASCII letters
     stay as they are, as in an IRI (a Korean anchor stays readable)."""
-    return "".join(quote(c, safe=safe) if c.isascii() or c.isspace()
-                   or unicodedata.category(c)[0] in "CZ" else c for c in text)
+    return "".join(
+        quote(c, safe=safe)
+        if c.isascii() or c.isspace() or unicodedata.category(c)[0] in "CZ"
+        else c
+        for c in text
+    )
 
 
 def result_url(pattern: str, path: str | None, anchor: str | None, line: int | None) -> str | None:
@@ -147,51 +161,74 @@ def result_url(pattern: str, path: str | None, anchor: str | None, line: int | N
     that would not be http(s) or relative (``javascript:``, ``data:``) is our note page."""
     if not path:
         return None
-    values = {"path": _iri_quote(path, "/"), "anchor": _iri_quote(anchor or "", ""),
-              "line": str(line or 1)}
+    values = {
+        "path": _iri_quote(path, "/"),
+        "anchor": _iri_quote(anchor or "", ""),
+        "line": str(line or 1),
+    }
 
     def fill(template: str) -> str:
         return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 
     url = fill(pattern)
-    if urlsplit(url).scheme.lower() not in ("", "http", "https") or url.lstrip().startswith(
-            "//") and not pattern.lstrip().startswith("//"):
+    if (
+        urlsplit(url).scheme.lower() not in ("", "http", "https")
+        or url.lstrip().startswith("//")
+        and not pattern.lstrip().startswith("//")
+    ):
         return fill(NOTES_URL)
     return url
 
 
-def search_response(store: Store, settings: Mapping[str, Any],
-                    query: Mapping[str, str]) -> dict[str, Any]:
+def search_response(
+    store: Store, settings: Mapping[str, Any], query: Mapping[str, str]
+) -> dict[str, Any]:
     q = params.text(query, "q", required=True, max_chars=settings["max_query_chars"])
     limit = params.integer(query, "limit", 10, 1, 100)
     offset = params.integer(query, "offset", 0, 0, MAX_OFFSET)
     kind = params.choice(query, "kind", SEARCH_KINDS)
-    filters = {name: value for name in ("path", "tag", "concept")
-               if (value := params.text(query, name)) is not None}
+    filters = {
+        name: value
+        for name in ("path", "tag", "concept")
+        if (value := params.text(query, name)) is not None
+    }
     syntax = params.choice(query, "syntax", SYNTAXES, default="plain")
     try:
-        found = store.index.search(q, limit=limit, offset=offset, kind=kind,
-                                   filters=filters or None, syntax=syntax)
+        found = store.index.search(
+            q, limit=limit, offset=offset, kind=kind, filters=filters or None, syntax=syntax
+        )
     except QuerySyntaxError as e:  # the message is Whoosh's parser's
         raise BadRequest(f"query syntax: {e}", code="invalid_query") from None
     pattern = settings["docs_url"]
     results = []
     for hit in found["results"]:
-        results.append({
-            "kind": hit["kind"],
-            "id": hit["id"],
-            "title": hit["title"],
-            "breadcrumb": hit.get("breadcrumb") or [],
-            "snippet": hit.get("snippet", ""),
-            "score": round(float(hit.get("score", 0.0)), 4),
-            "url": result_url(pattern, hit.get("path"), hit.get("anchor"), hit.get("line")),
-            "source": {"path": hit.get("path"), "line": hit.get("line"),
-                       "anchor": hit.get("anchor")} if hit.get("path") else None,
-            "concepts": hit.get("concepts") or [],
-        })
-    body: dict[str, Any] = {"query": q, "total": found["total"], "limit": limit,
-                            "offset": offset, "results": results,
-                            "facets": found.get("facets", {})}
+        results.append(
+            {
+                "kind": hit["kind"],
+                "id": hit["id"],
+                "title": hit["title"],
+                "breadcrumb": hit.get("breadcrumb") or [],
+                "snippet": hit.get("snippet", ""),
+                "score": round(float(hit.get("score", 0.0)), 4),
+                "url": result_url(pattern, hit.get("path"), hit.get("anchor"), hit.get("line")),
+                "source": {
+                    "path": hit.get("path"),
+                    "line": hit.get("line"),
+                    "anchor": hit.get("anchor"),
+                }
+                if hit.get("path")
+                else None,
+                "concepts": hit.get("concepts") or [],
+            }
+        )
+    body: dict[str, Any] = {
+        "query": q,
+        "total": found["total"],
+        "limit": limit,
+        "offset": offset,
+        "results": results,
+        "facets": found.get("facets", {}),
+    }
     if found.get("didYouMean"):
         body["didYouMean"] = found["didYouMean"]
     return localize(store, body, language(query))
@@ -228,16 +265,21 @@ def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]
     """Concepts whose name is a typo away from ``text`` (``deploymnet`` → Deployment),
     as :meth:`graph.concept_graph.ConceptGraph.close_spellings` finds them."""
     graph = store.graph
-    return [{"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word}
-            for cid, word in graph.close_spellings(text, limit)]
+    return [
+        {"id": cid, "label": graph.label_in(cid, "en") or cid, "matched": word}
+        for cid, word in graph.close_spellings(text, limit)
+    ]
 
 
 def concepts_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     limit = params.integer(query, "limit", 50, 1, 1000)
     offset = params.integer(query, "offset", 0, 0, 1_000_000)
     total, items = store.graph.concepts(limit, offset)
-    return localize(store, {"total": total, "limit": limit, "offset": offset,
-                            "concepts": items}, language(query))
+    return localize(
+        store,
+        {"total": total, "limit": limit, "offset": offset, "concepts": items},
+        language(query),
+    )
 
 
 def resolve(store: Store, key: str) -> str:
@@ -249,13 +291,15 @@ def resolve(store: Store, key: str) -> str:
     if concept_id is None:
         hints = store.graph.did_you_mean(key)
         hint = f"; did you mean {', '.join(h['label'] for h in hints)}?" if hints else ""
-        raise NotFound(f"no concept named {key[:80]!r}{hint}", code="unknown_concept",
-                       suggestions=hints)
+        raise NotFound(
+            f"no concept named {key[:80]!r}{hint}", code="unknown_concept", suggestions=hints
+        )
     return concept_id
 
 
-def concept_response(store: Store, key: str,
-                     query: Mapping[str, str] | None = None) -> dict[str, Any]:
+def concept_response(
+    store: Store, key: str, query: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     concept = store.graph.concept(resolve(store, key))
     assert concept is not None  # resolve() only returns known ids
     if query is None:
@@ -285,12 +329,24 @@ def related_response(store: Store, key: str, query: Mapping[str, str]) -> dict[s
     # "related concepts" may end with what is only mentioned together: always ranked
     # after every typed relation, and labelled as such (relation "related")
     min_confidence, co_mention = _belief(query, co_mention=True)
-    items = store.graph.related(concept_id, depth=depth, relations=relations, limit=limit,
-                                min_confidence=min_confidence, co_mention=co_mention)
+    items = store.graph.related(
+        concept_id,
+        depth=depth,
+        relations=relations,
+        limit=limit,
+        min_confidence=min_confidence,
+        co_mention=co_mention,
+    )
     concept = store.graph.concept(concept_id) or {}
-    return localize(store, {"concept": {"id": concept_id,
-                                        "label": concept.get("label", concept_id)},
-                            "depth": depth, "related": items}, language(query))
+    return localize(
+        store,
+        {
+            "concept": {"id": concept_id, "label": concept.get("label", concept_id)},
+            "depth": depth,
+            "related": items,
+        },
+        language(query),
+    )
 
 
 def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
@@ -300,15 +356,24 @@ def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     max_len = params.integer(query, "maxLength", 6, 1, 8)
     relations = params.choices(query, "relation", _relation_ids(store))
     min_confidence, _ = _belief(query)
-    found = store.graph.paths(source, target, k=k, relations=relations, max_len=max_len,
-                              min_confidence=min_confidence)
+    found = store.graph.paths(
+        source, target, k=k, relations=relations, max_len=max_len, min_confidence=min_confidence
+    )
     if not found:
-        return {"found": False, "from": source, "to": target, "nodes": [], "edges": [],
-                "paths": []}
+        return {"found": False, "from": source, "to": target, "nodes": [], "edges": [], "paths": []}
     best = found[0]
-    return localize(store, {"found": True, "from": source, "to": target,
-                            "nodes": best["nodes"], "edges": best["edges"], "paths": found},
-                    language(query))
+    return localize(
+        store,
+        {
+            "found": True,
+            "from": source,
+            "to": target,
+            "nodes": best["nodes"],
+            "edges": best["edges"],
+            "paths": found,
+        },
+        language(query),
+    )
 
 
 def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
@@ -321,23 +386,33 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
     relations = params.choices(query, "relation", _relation_ids(store))
     min_weight = params.number(query, "minWeight", 0.0, 0.0, 1_000_000.0)
     fanout = params.integer(query, "fanout", 0, 0, 50)
-    belief: dict[str, Any] = dict(zip(("min_confidence", "co_mention"), _belief(query),
-                                      strict=True))
+    belief: dict[str, Any] = dict(
+        zip(("min_confidence", "co_mention"), _belief(query), strict=True)
+    )
     if focus is not None and depth > 1 and fanout:
         found = _fanned_out(store, focus, depth, fanout, limit, relations, min_weight, belief)
     else:
-        found = store.graph.neighbourhood(focus, depth=depth, relations=relations,
-                                          limit=limit, min_weight=min_weight, **belief)
-    return localize(store, {"focus": focus, "depth": depth, "limit": limit, **found},
-                    language(query))
+        found = store.graph.neighbourhood(
+            focus, depth=depth, relations=relations, limit=limit, min_weight=min_weight, **belief
+        )
+    return localize(
+        store, {"focus": focus, "depth": depth, "limit": limit, **found}, language(query)
+    )
 
 
 MAX_FANNED_NODES = 400
 
 
-def _fanned_out(store: Store, focus: str, depth: int, fanout: int, limit: int,
-                relations: set[str] | None, min_weight: float,
-                belief: dict[str, Any]) -> dict[str, Any]:
+def _fanned_out(
+    store: Store,
+    focus: str,
+    depth: int,
+    fanout: int,
+    limit: int,
+    relations: set[str] | None,
+    min_weight: float,
+    belief: dict[str, Any],
+) -> dict[str, Any]:
     """The neighbourhood hop by hop, at most ``fanout`` new neighbours per node: around a
     hub (Pod has a thousand neighbours) a plain ``limit`` is all used up by the first
     hop, and a second hop would draw nothing new."""
@@ -348,13 +423,15 @@ def _fanned_out(store: Store, focus: str, depth: int, fanout: int, limit: int,
         wanted = limit if hop == 0 else fanout
         following = []
         for cid in frontier:
-            around = store.graph.neighbourhood(cid, depth=1, relations=relations,
-                                               limit=wanted + 1, min_weight=min_weight,
-                                               **belief)
+            around = store.graph.neighbourhood(
+                cid, depth=1, relations=relations, limit=wanted + 1, min_weight=min_weight, **belief
+            )
             for node in around["nodes"]:
                 if node["id"] not in nodes:
-                    nodes[node["id"]] = {**node, "kind": "focus" if node["id"] == focus
-                                         else "concept"}
+                    nodes[node["id"]] = {
+                        **node,
+                        "kind": "focus" if node["id"] == focus else "concept",
+                    }
                     following.append(node["id"])
             for edge in around["edges"]:
                 edges.setdefault((edge["source"], edge["relation"], edge["target"]), edge)
@@ -375,12 +452,18 @@ def export_format(query: Mapping[str, str]) -> str:
     spec = rdf_format(value)
     if spec is None:
         aliases = [alias for f in RDF_FORMATS.values() for alias in f.aliases]
-        raise BadRequest(f"'format' must be one of {', '.join(RDF_FORMATS)} (or "
-                         f"{', '.join(aliases)}), not {value[:40]!r}",
-                         code="invalid_parameter")
+        raise BadRequest(
+            f"'format' must be one of {', '.join(RDF_FORMATS)} (or "
+            f"{', '.join(aliases)}), not {value[:40]!r}",
+            code="invalid_parameter",
+        )
     return spec.name
 
 
 def health(store: Store) -> dict[str, Any]:
-    return {"status": "ok", "build": store.build.name, "built": store.manifest.get("built"),
-            "counts": store.manifest.get("counts", {})}
+    return {
+        "status": "ok",
+        "build": store.build.name,
+        "built": store.manifest.get("built"),
+        "counts": store.manifest.get("counts", {}),
+    }

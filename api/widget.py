@@ -36,8 +36,9 @@ def widget_source() -> tuple[bytes, str]:
     try:
         mtime = WIDGET_JS.stat().st_mtime
     except OSError:
-        raise NotFound("widget.js is missing from this installation",
-                       code="widget_missing") from None
+        raise NotFound(
+            "widget.js is missing from this installation", code="widget_missing"
+        ) from None
     cached = _loaded.get("js")
     if cached is None or cached[0] != mtime:
         body = WIDGET_JS.read_bytes()
@@ -163,18 +164,22 @@ def _style_hash(style: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-DEMO_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; "
-            f"style-src 'self' {_style_hash(DEMO_STYLE)}; img-src 'self' data:; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+DEMO_CSP = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; "
+    f"style-src 'self' {_style_hash(DEMO_STYLE)}; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def demo_html() -> str:
-    return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<title>kg search widget: demo</title>\n"
-            f"<style>{DEMO_STYLE}</style>\n"
-            "<script src=\"/widget.js\" defer></script>\n"
-            f"</head>\n<body>\n{DEMO_BODY}</body>\n</html>\n")
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>kg search widget: demo</title>\n"
+        f"<style>{DEMO_STYLE}</style>\n"
+        '<script src="/widget.js" defer></script>\n'
+        f"</head>\n<body>\n{DEMO_BODY}</body>\n</html>\n"
+    )
 
 
 @blueprint.get("/demo")

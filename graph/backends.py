@@ -91,15 +91,16 @@ def _tsv_term(term: Any) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.Triple):  # a triple term: its str() lacks the brackets
-        return f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} " \
-               f"{_tsv_term(term.object)} )>>"
+        return (
+            f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} "
+            f"{_tsv_term(term.object)} )>>"
+        )
     return str(term)
 
 
 def render_triples(triples: Iterable[Any], fmt: str) -> bytes:
     """CONSTRUCT/DESCRIBE triples in the RDF format named ``fmt`` (pyoxigraph writes it)."""
-    return ox.serialize(list(triples), format=RDF_FORMATS[fmt].oxigraph,
-                        prefixes=PREFIXES) or b""
+    return ox.serialize(list(triples), format=RDF_FORMATS[fmt].oxigraph, prefixes=PREFIXES) or b""
 
 
 def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
@@ -125,14 +126,14 @@ def render(result: Any, formats: dict[str, str | None], max_rows: int) -> Answer
         raise QueryError("not_acceptable", kind)
     if kind == "graph":
         triples, truncated = _take(result, max_rows)
-        return Answer(render_triples(triples, fmt), RDF_FORMATS[fmt].media_type, truncated,
-                      len(triples))
+        return Answer(
+            render_triples(triples, fmt), RDF_FORMATS[fmt].media_type, truncated, len(triples)
+        )
     spec = RESULTS_FORMATS[fmt]
     if isinstance(result, ox.QueryBoolean):
         return Answer(_written(result.serialize(format=spec.oxigraph)), spec.media_type, rows=1)
     variables = [v.value for v in result.variables]
-    rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result),
-                            max_rows)
+    rows, truncated = _take(([s[v] for v in range(len(variables))] for s in result), max_rows)
     body = solutions_from_rows(variables, rows).serialize(format=spec.oxigraph)
     return Answer(_written(body), spec.media_type, truncated, len(rows))
 
@@ -203,18 +204,20 @@ def deny_network() -> bool:
     def op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
         return struct.pack("HBBI", code, jt, jf, k)
 
-    program = b"".join([
-        op(ld, 4),                               # seccomp_data.arch
-        op(jeq, audit_arch, 1, 0),
-        op(ret, refuse),                         # another ABI (e.g. x32): refuse everything
-        op(ld, 0),                               # seccomp_data.nr
-        op(jeq, nr_socket, 0, 3),
-        op(ld, 16),                              # seccomp_data.args[0]: the domain
-        op(jeq, socket.AF_INET, 2, 0),
-        op(jeq, socket.AF_INET6, 1, 0),
-        op(ret, allow),
-        op(ret, refuse),
-    ])
+    program = b"".join(
+        [
+            op(ld, 4),  # seccomp_data.arch
+            op(jeq, audit_arch, 1, 0),
+            op(ret, refuse),  # another ABI (e.g. x32): refuse everything
+            op(ld, 0),  # seccomp_data.nr
+            op(jeq, nr_socket, 0, 3),
+            op(ld, 16),  # seccomp_data.args[0]: the domain
+            op(jeq, socket.AF_INET, 2, 0),
+            op(jeq, socket.AF_INET6, 1, 0),
+            op(ret, allow),
+            op(ret, refuse),
+        ]
+    )
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
@@ -238,8 +241,11 @@ def cap_memory(extra_mb: int) -> int | None:
         return None
     try:
         status = Path("/proc/self/status").read_text()
-        used = next(int(line.split()[1]) * 1024 for line in status.splitlines()
-                    if line.startswith("VmSize:"))
+        used = next(
+            int(line.split()[1]) * 1024
+            for line in status.splitlines()
+            if line.startswith("VmSize:")
+        )
     except (OSError, StopIteration, ValueError):
         return None
     cap = used + extra_mb * 1024 * 1024
@@ -263,8 +269,9 @@ def worker_main(path: str, max_memory_mb: int = 0) -> int:
         store.update(UNION_INTO_DEFAULT)
     cap = cap_memory(max_memory_mb)
     out = sys.stdout.buffer
-    out.write(json.dumps({"ready": True, "sandboxed": sandboxed, "memory_cap": cap}).encode()
-              + b"\n")
+    out.write(
+        json.dumps({"ready": True, "sandboxed": sandboxed, "memory_cap": cap}).encode() + b"\n"
+    )
     out.flush()
     for line in sys.stdin.buffer:
         if not line.strip():
@@ -274,8 +281,10 @@ def worker_main(path: str, max_memory_mb: int = 0) -> int:
         try:
             if request.get("check_only"):
                 info = check_query(normalize(request["query"]))
-                head, body = {"ok": True, "parsed": info.parsed,
-                              "has_dataset": info.has_dataset}, b""
+                head, body = (
+                    {"ok": True, "parsed": info.parsed, "has_dataset": info.has_dataset},
+                    b"",
+                )
                 head["length"] = 0
                 out.write(json.dumps(head).encode() + b"\n")
                 out.flush()
@@ -285,8 +294,12 @@ def worker_main(path: str, max_memory_mb: int = 0) -> int:
             head = {"ok": False, "kind": exc.kind, "message": exc.message}
             body = b""
         else:
-            head = {"ok": True, "mimetype": answer.mimetype, "truncated": answer.truncated,
-                    "rows": answer.rows}
+            head = {
+                "ok": True,
+                "mimetype": answer.mimetype,
+                "truncated": answer.truncated,
+                "rows": answer.rows,
+            }
             body = answer.body
         head["length"] = len(body)
         out.write(json.dumps(head).encode() + b"\n" + body)
@@ -320,14 +333,18 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 def timeout_message(timeout: float) -> str:
-    return (f"the query ran longer than {timeout:g} s and was stopped; narrow its patterns "
-            "or add a LIMIT (the server's limit is set by KG_SPARQL_TIMEOUT)")
+    return (
+        f"the query ran longer than {timeout:g} s and was stopped; narrow its patterns "
+        "or add a LIMIT (the server's limit is set by KG_SPARQL_TIMEOUT)"
+    )
 
 
 def memory_message(max_memory_mb: int) -> str:
-    return (f"the query needed more than {max_memory_mb} MB of working memory and was "
-            "stopped; narrow its patterns or add a LIMIT (the server's limit is set by "
-            "KG_SPARQL_MAX_MEMORY)")
+    return (
+        f"the query needed more than {max_memory_mb} MB of working memory and was "
+        "stopped; narrow its patterns or add a LIMIT (the server's limit is set by "
+        "KG_SPARQL_MAX_MEMORY)"
+    )
 
 
 class EmbeddedEngine:
@@ -338,8 +355,7 @@ class EmbeddedEngine:
     only asked to :meth:`check` queries (for :class:`RemoteEngine`).
     """
 
-    def __init__(self, path: Path, timeout: float, max_rows: int,
-                 max_memory_mb: int = 0) -> None:
+    def __init__(self, path: Path, timeout: float, max_rows: int, max_memory_mb: int = 0) -> None:
         self.path = Path(path)
         self.timeout = timeout
         self.max_rows = max_rows
@@ -353,13 +369,28 @@ class EmbeddedEngine:
         if str(self.path) != "-" and not self.path.exists():
             raise QueryError("unavailable", "the build's graph file is missing")
         started = time.monotonic()
-        command = [sys.executable, "-m", "graph.backends", "worker", str(self.path),
-                   str(self.max_memory_mb)]
+        command = [
+            sys.executable,
+            "-m",
+            "graph.backends",
+            "worker",
+            str(self.path),
+            str(self.max_memory_mb),
+        ]
         root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ, RUST_BACKTRACE="0", PYTHONPATH=os.pathsep.join(
-            p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   env=env, start_new_session=True, cwd=root)
+        env = dict(
+            os.environ,
+            RUST_BACKTRACE="0",
+            PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p),
+        )
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+            cwd=root,
+        )
         _LIVE_WORKERS.add(process)
         try:
             head, _ = self._read_reply(process, started + max(30.0, self.timeout))
@@ -404,29 +435,43 @@ class EmbeddedEngine:
         process = self._process
         return process.pid if process is not None and process.poll() is None else None
 
-    def query(self, text: str, formats: dict[str, str | None], *, max_rows: int | None = None,
-              timeout: float | None = None, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, union: bool = True,
-              base_iri: str | None = None) -> Answer:
+    def query(
+        self,
+        text: str,
+        formats: dict[str, str | None],
+        *,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        union: bool = True,
+        base_iri: str | None = None,
+    ) -> Answer:
         """Check (:func:`graph.query_check.check_query`) and run ``text`` in the worker."""
-        head, body = self._exchange({
-            "query": text, "formats": formats, "max_rows": max_rows or self.max_rows,
-            "union": union, "default_graphs": default_graphs or [],
-            "named_graphs": named_graphs or [], "base_iri": base_iri}, timeout or self.timeout)
+        head, body = self._exchange(
+            {
+                "query": text,
+                "formats": formats,
+                "max_rows": max_rows or self.max_rows,
+                "union": union,
+                "default_graphs": default_graphs or [],
+                "named_graphs": named_graphs or [],
+                "base_iri": base_iri,
+            },
+            timeout or self.timeout,
+        )
         return Answer(body, head["mimetype"], bool(head.get("truncated")), int(head["rows"]))
 
     def check(self, text: str, timeout: float | None = None) -> QueryInfo:
         """Only check ``text`` (in the worker, under the deadline: parsing can be slow)."""
         head, _ = self._exchange({"query": text, "check_only": True}, timeout or self.timeout)
-        return QueryInfo(parsed=bool(head.get("parsed")),
-                         has_dataset=bool(head.get("has_dataset")))
+        return QueryInfo(parsed=bool(head.get("parsed")), has_dataset=bool(head.get("has_dataset")))
 
     def _exchange(self, request: dict[str, Any], timeout: float) -> tuple[dict, bytes]:
         """One request to the worker and its reply, within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         if not self._lock.acquire(timeout=timeout):
-            raise QueryError("timeout", f"the server was busy with other queries for "
-                             f"{timeout:g} s")
+            raise QueryError("timeout", f"the server was busy with other queries for {timeout:g} s")
         try:
             if self._process is None or self._process.poll() is not None:
                 self._process = self._start()
@@ -485,15 +530,17 @@ def union_graph_uri(base_uri: str) -> str:
     return f"{base_uri}union"
 
 
-def endpoint_request(url: str, body: bytes, content_type: str, accept: str,
-                     timeout: float | None) -> Any:
+def endpoint_request(
+    url: str, body: bytes, content_type: str, accept: str, timeout: float | None
+) -> Any:
     """One POST to the endpoint (a query or an update), as an open response: the one
     HTTP client the external store is spoken to with (urllib: a timeout per request,
     errors raised, the body readable under a deadline, which a proxied query needs).
     Not rdflib's ``SPARQLUpdateStore``: rdflib 7.6's connector passes no timeout to its
     requests and returns a query's HTTP error as a tuple instead of raising it."""
-    request = urllib.request.Request(url, data=body, headers={
-        "Accept": accept, "Content-Type": content_type})
+    request = urllib.request.Request(
+        url, data=body, headers={"Accept": accept, "Content-Type": content_type}
+    )
     return urllib.request.urlopen(request, timeout=timeout)
 
 
@@ -512,8 +559,10 @@ class SparqlBackend:
     def graph_names(self, base_uri: str) -> set[str]:
         """Named graphs on the endpoint that are ours (their IRI starts with ``base_uri``),
         not counting the union graph."""
-        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                f"FILTER(STRSTARTS(STR(?g), {json.dumps(base_uri)})) }}")
+        text = (
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(STRSTARTS(STR(?g), {json.dumps(base_uri)})) }}"
+        )
         union = union_graph_uri(base_uri)
         return {row[0].value for row in self._select(text)} - {union}
 
@@ -547,27 +596,36 @@ class SparqlBackend:
             self._update(batch)
         stale = sorted(self.graph_names(base_uri) - set(wanted))
         for start in range(0, len(stale), 200):
-            self._update([f"DROP SILENT GRAPH <{g}>" for g in stale[start:start + 200]])
+            self._update([f"DROP SILENT GRAPH <{g}>" for g in stale[start : start + 200]])
         # The default graph that queries see: the union of our graphs as a set, kept as a
         # graph of its own (a list of default-graph-uri would repeat shared triples).
         union = union_graph_uri(base_uri)
         values = " ".join(f"<{g}>" for g in wanted)
-        self._update([f"DROP SILENT GRAPH <{union}>",
-                      f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
-                      "GRAPH ?g { ?s ?p ?o } }"])
+        self._update(
+            [
+                f"DROP SILENT GRAPH <{union}>",
+                f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} "
+                "GRAPH ?g { ?s ?p ?o } }",
+            ]
+        )
         return {"kind": EXTERNAL, "url": self.url, "graphs": sorted(wanted), "union": union}
 
     def _update(self, operations: list[str]) -> None:
         # No deadline: an update may take the store minutes (the union graph of the
         # Kubernetes docs, ~50 s on Oxigraph), and ingest waits for it as long as it works.
         try:
-            with endpoint_request(self.update_url, " ;\n".join(operations).encode("utf-8"),
-                                  "application/sparql-update; charset=utf-8", "*/*",
-                                  None) as response:
+            with endpoint_request(
+                self.update_url,
+                " ;\n".join(operations).encode("utf-8"),
+                "application/sparql-update; charset=utf-8",
+                "*/*",
+                None,
+            ) as response:
                 response.read()
         except (urllib.error.URLError, OSError) as exc:
-            raise QueryError("unavailable", f"the graph store at {self.update_url} refused "
-                             f"the update: {exc}") from None
+            raise QueryError(
+                "unavailable", f"the graph store at {self.update_url} refused the update: {exc}"
+            ) from None
 
     # -- reading
     def read_dataset(self, base_uri: str) -> Any:
@@ -575,9 +633,11 @@ class SparqlBackend:
         from .rdf import OxigraphToRdflib, new_dataset
 
         ds = new_dataset()
-        text = ("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                f"FILTER(STRSTARTS(STR(?g), {json.dumps(base_uri)}) "
-                f"&& ?g != <{union_graph_uri(base_uri)}>) }}")
+        text = (
+            "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(STRSTARTS(STR(?g), {json.dumps(base_uri)}) "
+            f"&& ?g != <{union_graph_uri(base_uri)}>) }}"
+        )
         solutions = self._select(text)
         graphs: dict[str, Any] = {}
         conv = OxigraphToRdflib()
@@ -594,13 +654,18 @@ class SparqlBackend:
     def _select(self, text: str) -> Iterator[list[Any]]:
         """The rows of a SELECT, as pyoxigraph terms (its results parser reads them)."""
         try:
-            with endpoint_request(self.query_url, urllib.parse.urlencode({"query": text}).encode(),
-                                  "application/x-www-form-urlencoded",
-                                  "application/sparql-results+json", self.timeout) as response:
+            with endpoint_request(
+                self.query_url,
+                urllib.parse.urlencode({"query": text}).encode(),
+                "application/x-www-form-urlencoded",
+                "application/sparql-results+json",
+                self.timeout,
+            ) as response:
                 body = response.read()
         except (urllib.error.URLError, OSError) as exc:
-            raise QueryError("unavailable", f"the graph store at {self.query_url} did not "
-                             f"answer: {exc}") from None
+            raise QueryError(
+                "unavailable", f"the graph store at {self.query_url} did not answer: {exc}"
+            ) from None
         results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         assert isinstance(results, ox.QuerySolutions)  # a SELECT is answered with solutions
         width = len(results.variables)
@@ -611,11 +676,11 @@ class SparqlBackend:
 class RemoteEngine:
     """Queries proxied to an external endpoint, answered like :class:`EmbeddedEngine`."""
 
-    ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, "
-              "text/plain;q=0.1")
+    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/plain;q=0.1"
 
-    def __init__(self, url: str, graphs: list[str], union: str | None, timeout: float,
-                 max_rows: int) -> None:
+    def __init__(
+        self, url: str, graphs: list[str], union: str | None, timeout: float, max_rows: int
+    ) -> None:
         self.query_url, _ = endpoint_urls(url)
         self.graphs = list(graphs)
         self.union = union
@@ -623,10 +688,18 @@ class RemoteEngine:
         self.max_rows = max_rows
         self.checker = EmbeddedEngine(Path("-"), timeout, 0)  # checks run out of process
 
-    def query(self, text: str, formats: dict[str, str | None], *, max_rows: int | None = None,
-              timeout: float | None = None, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, union: bool = True,
-              base_iri: str | None = None) -> Answer:
+    def query(
+        self,
+        text: str,
+        formats: dict[str, str | None],
+        *,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        union: bool = True,
+        base_iri: str | None = None,
+    ) -> Answer:
         text = normalize(text)  # the store runs the text checked, nothing else
         info = self.checker.check(text, timeout)
         if base_iri:  # a BASE of the query's own, after this one, still wins
@@ -643,21 +716,25 @@ class RemoteEngine:
         # What the graph store says is never passed on: its error bodies, addresses and
         # socket errors are its own business (and would turn this endpoint into a probe).
         try:
-            with endpoint_request(self.query_url, urllib.parse.urlencode(fields).encode(),
-                                  "application/x-www-form-urlencoded", self.ACCEPT,
-                                  timeout) as response:
+            with endpoint_request(
+                self.query_url,
+                urllib.parse.urlencode(fields).encode(),
+                "application/x-www-form-urlencoded",
+                self.ACCEPT,
+                timeout,
+            ) as response:
                 ctype = response.headers.get_content_type()
                 body = _read_until(response, deadline)
         except urllib.error.HTTPError as exc:
             message = exc.read(4000).decode("utf-8", "replace").strip()
             exc.close()
             if exc.code == 400:
-                raise QueryError("syntax", "the graph store refused the query as malformed") \
-                    from None
+                raise QueryError(
+                    "syntax", "the graph store refused the query as malformed"
+                ) from None
             if exc.code in (503, 504) and "timeout" in message.lower():
                 raise QueryError("timeout", timeout_message(timeout)) from None
-            raise QueryError("unavailable", f"the graph store answered HTTP {exc.code}") \
-                from None
+            raise QueryError("unavailable", f"the graph store answered HTTP {exc.code}") from None
         except TimeoutError:
             raise QueryError("timeout", timeout_message(timeout)) from None
         except (urllib.error.URLError, OSError) as exc:
@@ -729,8 +806,9 @@ def load_build_dataset(build: Path, manifest: dict[str, Any]) -> Any:
     return SparqlBackend(url).read_dataset(manifest.get("base_uri", ""))
 
 
-def engine_for(build: Path, manifest: dict[str, Any], *, timeout: float,
-               max_rows: int, max_memory_mb: int = 0) -> EmbeddedEngine | RemoteEngine:
+def engine_for(
+    build: Path, manifest: dict[str, Any], *, timeout: float, max_rows: int, max_memory_mb: int = 0
+) -> EmbeddedEngine | RemoteEngine:
     url = store_url(manifest)
     if url is None:
         return EmbeddedEngine(build / "graph.nq", timeout, max_rows, max_memory_mb)

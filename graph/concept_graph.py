@@ -34,6 +34,7 @@ from ingest.text import label_key
 from search.spelling import Vocabulary, allowed_typos
 
 from . import vocab
+from .hierarchy import cycle_closing_edges
 from .rdf import (
     concept_id_from_uri,
     concept_uri,
@@ -43,7 +44,6 @@ from .rdf import (
     statement_groups,
     statement_weight,
 )
-from .hierarchy import cycle_closing_edges
 from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
 
 # 2: evidence sentences and paths stored once, by number; 3: each edge's confidence;
@@ -75,9 +75,13 @@ def _step_cost(relation: str, weight: float, confidence: float, explicit: int = 
     spec = RELATIONS[relation]
     if spec.co_mention and not explicit:
         return CO_MENTION_COST  # however often, "mentioned together" explains little
-    base = CHAIN_COST if relation == "leadsTo" else (
-        HIERARCHY_COST if spec.hierarchical else TYPED_COST)
+    base = (
+        CHAIN_COST
+        if relation == "leadsTo"
+        else (HIERARCHY_COST if spec.hierarchical else TYPED_COST)
+    )
     return base / ((1.0 + 0.25 * math.log2(max(weight, 1.0))) * (0.5 + confidence))
+
 
 _SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
 SUGGEST_MEMO_SIZE = 4096  # the memo is keyed by client input: least recently used go first
@@ -95,26 +99,68 @@ def _strength(relation: str, weight: float, confidence: float, explicit: int = 0
     return 1.0 + 0.7 * confidence + 0.3 * boost
 
 
-(_TYPE, _PREF, _ALT, _DEF_TEXT, _DEF_PATH, _DEF_LINE, _DEFINED_IN, _MENTIONED_IN, _ANCHOR, _TITLE,
- _START, _PATH, _SUBJECT, _OBJECT, _PREDICATE, _WEIGHT, _RTYPE, _EVIDENCE, _EVIDENCE_TEXT, _LINE,
- _RELATION, _CONFIDENCE, _EXPLICIT, _LINK_LABEL) = range(24)
+(
+    _TYPE,
+    _PREF,
+    _ALT,
+    _DEF_TEXT,
+    _DEF_PATH,
+    _DEF_LINE,
+    _DEFINED_IN,
+    _MENTIONED_IN,
+    _ANCHOR,
+    _TITLE,
+    _START,
+    _PATH,
+    _SUBJECT,
+    _OBJECT,
+    _PREDICATE,
+    _WEIGHT,
+    _RTYPE,
+    _EVIDENCE,
+    _EVIDENCE_TEXT,
+    _LINE,
+    _RELATION,
+    _CONFIDENCE,
+    _EXPLICIT,
+    _LINK_LABEL,
+) = range(24)
 _PREDICATE_CODES: dict[str, int] = {
-    str(RDF.type): _TYPE, str(SKOS.prefLabel): _PREF, str(SKOS.altLabel): _ALT,
-    str(SKOS.definition): _DEF_TEXT, str(KG.definitionPath): _DEF_PATH,
-    str(KG.definitionLine): _DEF_LINE, str(KG.definedIn): _DEFINED_IN,
-    str(KG.mentionedIn): _MENTIONED_IN, str(KG.anchor): _ANCHOR, str(DCTERMS.title): _TITLE,
-    str(KG.startLine): _START, str(KG.path): _PATH, str(RDF.subject): _SUBJECT,
-    str(RDF.object): _OBJECT, str(RDF.predicate): _PREDICATE, str(KG.weight): _WEIGHT,
-    str(KG.confidence): _CONFIDENCE, str(KG.explicit): _EXPLICIT,
+    str(RDF.type): _TYPE,
+    str(SKOS.prefLabel): _PREF,
+    str(SKOS.altLabel): _ALT,
+    str(SKOS.definition): _DEF_TEXT,
+    str(KG.definitionPath): _DEF_PATH,
+    str(KG.definitionLine): _DEF_LINE,
+    str(KG.definedIn): _DEFINED_IN,
+    str(KG.mentionedIn): _MENTIONED_IN,
+    str(KG.anchor): _ANCHOR,
+    str(DCTERMS.title): _TITLE,
+    str(KG.startLine): _START,
+    str(KG.path): _PATH,
+    str(RDF.subject): _SUBJECT,
+    str(RDF.object): _OBJECT,
+    str(RDF.predicate): _PREDICATE,
+    str(KG.weight): _WEIGHT,
+    str(KG.confidence): _CONFIDENCE,
+    str(KG.explicit): _EXPLICIT,
     str(KG.linkLabel): _LINK_LABEL,
-    str(KG.relationType): _RTYPE, str(KG.evidence): _EVIDENCE,
-    str(KG.evidenceText): _EVIDENCE_TEXT, str(KG.line): _LINE,
+    str(KG.relationType): _RTYPE,
+    str(KG.evidence): _EVIDENCE,
+    str(KG.evidenceText): _EVIDENCE_TEXT,
+    str(KG.line): _LINE,
     **{str(predicate): _RELATION for predicate in PREDICATE_TO_RELATION},
 }
 _DEFINITION_FIELDS = {_DEF_TEXT: "text", _DEF_PATH: "path", _DEF_LINE: "line"}
 _SECTION_FIELDS = {_ANCHOR: "anchor", _TITLE: "title", _START: "line", _PATH: "path"}
-_STATEMENT_FIELDS = {_SUBJECT: "s", _OBJECT: "o", _PREDICATE: "p", _WEIGHT: "w", _RTYPE: "type",
-                     _CONFIDENCE: "c"}
+_STATEMENT_FIELDS = {
+    _SUBJECT: "s",
+    _OBJECT: "o",
+    _PREDICATE: "p",
+    _WEIGHT: "w",
+    _RTYPE: "type",
+    _CONFIDENCE: "c",
+}
 _SKOS_CONCEPT, _KG_NOTE = str(SKOS.Concept), str(KG.Note)
 UNRATED = 0.5  # the confidence of a statement that carries none (added by hand, older builds)
 
@@ -124,8 +170,10 @@ def _upgrade_from_1(data: dict[str, Any]) -> dict[str, Any]:
     texts: dict[str, int] = {}
     paths: dict[str, int] = {}
     for edge in data["edges"]:
-        edge[4] = [[texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)), line]
-                   for text, path, line in edge[4]]
+        edge[4] = [
+            [texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)), line]
+            for text, path, line in edge[4]
+        ]
     return {**data, "version": 2, "texts": list(texts), "paths": list(paths)}
 
 
@@ -204,8 +252,9 @@ class ConceptGraph:
     def from_dataset(cls, ds: Dataset, base_uri: str) -> ConceptGraph:
         """Read the dataset built by :func:`graph.rdf.corpus_to_dataset` in one pass over
         its quads."""
-        return cls.from_quads(((s, p, o, g) for s, p, o, g in ds.quads((None, None, None, None))),
-                              base_uri)
+        return cls.from_quads(
+            ((s, p, o, g) for s, p, o, g in ds.quads((None, None, None, None))), base_uri
+        )
 
     @classmethod
     def from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
@@ -253,8 +302,11 @@ class ConceptGraph:
             elif code in _DEFINITION_FIELDS:
                 if (c := cid(s)) is not None:
                     field = _DEFINITION_FIELDS[code]
-                    if field == "text" and getattr(o, "language", None) not in ("en", None) \
-                            and "text" in definition.get(c, {}):
+                    if (
+                        field == "text"
+                        and getattr(o, "language", None) not in ("en", None)
+                        and "text" in definition.get(c, {})
+                    ):
                         continue  # the English definition is the concept's; others add to it
                     definition.setdefault(c, {})[field] = int(o) if field == "line" else str(o)
             elif code == _DEFINED_IN or code == _MENTIONED_IN:
@@ -287,32 +339,50 @@ class ConceptGraph:
         for c in sorted(concepts):
             labels = pref.get(c, {})
             label = labels.get("en") or labels.get("") or next(iter(labels.values()), c)
-            translations = {lang: text for lang, text in sorted(labels.items())
-                            if lang not in ("en", "") and text != label}
+            translations = {
+                lang: text
+                for lang, text in sorted(labels.items())
+                if lang not in ("en", "") and text != label
+            }
             defn = definition.get(c)
             cited = []
             for iri, defined in places.get(c, {}).items():
                 sec = sections.get(iri, {})
-                cited.append([sec.get("path", ""), sec.get("anchor", ""), int(sec.get("line", 0)),
-                            str(sec.get("title", "")), defined])
+                cited.append(
+                    [
+                        sec.get("path", ""),
+                        sec.get("anchor", ""),
+                        int(sec.get("line", 0)),
+                        str(sec.get("title", "")),
+                        defined,
+                    ]
+                )
             cited.sort(key=lambda r: (not r[4], r[0], r[2], r[1]))
-            records.append({
-                "id": c,
-                "label": label,
-                "alt": sorted(alt.get(c, set()) - {label}),
-                "tr": translations,
-                "def": ([defn.get("text", ""), defn.get("path", ""), int(defn.get("line", 0))]
-                        if defn and "text" in defn else None),
-                "src": cited,
-            })
+            records.append(
+                {
+                    "id": c,
+                    "label": label,
+                    "alt": sorted(alt.get(c, set()) - {label}),
+                    "tr": translations,
+                    "def": (
+                        [defn.get("text", ""), defn.get("path", ""), int(defn.get("line", 0))]
+                        if defn and "text" in defn
+                        else None
+                    ),
+                    "src": cited,
+                }
+            )
 
         aggregated: dict[tuple[str, str, str], list[Any]] = {}
         for node, st in statements.items():
             if "s" not in st or "o" not in st:
                 continue
             src, dst = cid(st["s"]), cid(st["o"])
-            rtype = str(st["type"]) if "type" in st else (
-                PREDICATE_TO_RELATION.get(st["p"]) if "p" in st else None)
+            rtype = (
+                str(st["type"])
+                if "type" in st
+                else (PREDICATE_TO_RELATION.get(st["p"]) if "p" in st else None)
+            )
             if src not in concepts or dst not in concepts or rtype not in RELATIONS:
                 continue
             edge = aggregated.setdefault((src, rtype, dst), [0.0, [], [], False, set()])
@@ -327,8 +397,12 @@ class ConceptGraph:
         # A co-mention (skos:related) is also written backwards, SKOS making it symmetric:
         # that reverse triple is the same edge, not one nobody reified.
         for key in direct:
-            if key[0] in concepts and key[2] in concepts and key not in aggregated and not (
-                    RELATIONS[key[1]].co_mention and (key[2], key[1], key[0]) in aggregated):
+            if (
+                key[0] in concepts
+                and key[2] in concepts
+                and key not in aggregated
+                and not (RELATIONS[key[1]].co_mention and (key[2], key[1], key[0]) in aggregated)
+            ):
                 aggregated[key] = [1.0, [], [UNRATED], False, set()]
         return cls._assemble(base_uri, len(notes), records, aggregated)
 
@@ -344,8 +418,12 @@ class ConceptGraph:
     def _from_corpus(cls, corpus: Corpus, base_uri: str) -> ConceptGraph:
         notes = {note.path: note for note in corpus.notes}
         sections = {(note.path, s.anchor): s for note in corpus.notes for s in note.sections}
-        defined_at = {(note.path, s.anchor, s.concept) for note in corpus.notes
-                      for s in note.sections if s.concept}
+        defined_at = {
+            (note.path, s.anchor, s.concept)
+            for note in corpus.notes
+            for s in note.sections
+            if s.concept
+        }
         records: list[dict[str, Any]] = []
         present: set[str] = set()
         for cid in sorted(corpus.concepts):
@@ -353,8 +431,9 @@ class ConceptGraph:
             places: dict[tuple[str, str], bool] = {}
             for path, anchor in concept.sections:
                 if path in notes:
-                    places[(path, anchor)] = places.get((path, anchor), False) or \
-                        (path, anchor, cid) in defined_at
+                    places[(path, anchor)] = (
+                        places.get((path, anchor), False) or (path, anchor, cid) in defined_at
+                    )
             if not places:
                 continue
             present.add(cid)
@@ -362,25 +441,45 @@ class ConceptGraph:
             src = []
             for (path, anchor), defined in places.items():
                 sec = sections.get((path, anchor))
-                src.append([path, anchor, sec.line, sec.title, defined] if sec is not None
-                           else ["", "", 0, "", defined])
+                src.append(
+                    [path, anchor, sec.line, sec.title, defined]
+                    if sec is not None
+                    else ["", "", 0, "", defined]
+                )
             src.sort(key=lambda r: (not r[4], r[0], r[2], r[1]))
             ev = concept.definition
-            records.append({
-                "id": cid,
-                "label": label,
-                "alt": sorted(set(concept.alt_labels) - {label}),
-                "tr": {lang: text for lang, text in sorted(concept.translations.items())
-                       if lang not in ("en", "") and text != label},
-                "def": [ev.text, ev.path, ev.line] if ev is not None and ev.path in notes
-                else None,
-                "src": src,
-            })
-        kept = [r for r in corpus.relations if r.evidence.path in notes and r.source in present
-                and r.target in present and r.type in RELATIONS]
+            records.append(
+                {
+                    "id": cid,
+                    "label": label,
+                    "alt": sorted(set(concept.alt_labels) - {label}),
+                    "tr": {
+                        lang: text
+                        for lang, text in sorted(concept.translations.items())
+                        if lang not in ("en", "") and text != label
+                    },
+                    "def": [ev.text, ev.path, ev.line]
+                    if ev is not None and ev.path in notes
+                    else None,
+                    "src": src,
+                }
+            )
+        kept = [
+            r
+            for r in corpus.relations
+            if r.evidence.path in notes
+            and r.source in present
+            and r.target in present
+            and r.type in RELATIONS
+        ]
         cycle_edges = cycle_closing_edges(kept)  # left out of the RDF too (graph.hierarchy)
-        grouped = statement_groups([r for r in kept if not (
-            RELATIONS[r.type].hierarchical and (r.source, r.target) in cycle_edges)])
+        grouped = statement_groups(
+            [
+                r
+                for r in kept
+                if not (RELATIONS[r.type].hierarchical and (r.source, r.target) in cycle_edges)
+            ]
+        )
         aggregated: dict[tuple[str, str, str], list[Any]] = {}
         for (path, source, rtype, target), occurrences in grouped.items():
             edge = aggregated.get((source, rtype, target))
@@ -391,13 +490,19 @@ class ConceptGraph:
             explicit, labels = statement_explicit(occurrences)
             edge[3] = edge[3] or explicit
             edge[4].update(labels)
-            edge[1].extend([text, path, line]
-                           for line, text in statement_evidence(rtype, occurrences))
+            edge[1].extend(
+                [text, path, line] for line, text in statement_evidence(rtype, occurrences)
+            )
         return cls._assemble(base_uri, len(notes), records, aggregated)
 
     @classmethod
-    def _assemble(cls, base_uri: str, notes: int, records: list[dict[str, Any]],
-                  aggregated: dict[tuple[str, str, str], list[Any]]) -> ConceptGraph:
+    def _assemble(
+        cls,
+        base_uri: str,
+        notes: int,
+        records: list[dict[str, Any]],
+        aggregated: dict[tuple[str, str, str], list[Any]],
+    ) -> ConceptGraph:
         # A sentence is the evidence of several edges (a co-mention names a few pairs at
         # once) and a path of many: each is stored once and referred to by number, which
         # makes the file and a server's copy of it about half as big.
@@ -409,20 +514,36 @@ class ConceptGraph:
         ):
             if len(evidence) > 1:
                 evidence.sort(key=lambda e: (e[1], e[2], e[0]))
-            edges.append([src, rtype, dst, round(weight, 6),
-                          [[texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)),
-                            line] for text, path, line in evidence],
-                          1.0 if explicit else edge_confidence(sorted(beliefs)),
-                          int(explicit), sorted(labels)])
-        return cls({
-            "version": FORMAT_VERSION,
-            "base_uri": base_uri,
-            "notes": notes,
-            "concepts": records,
-            "edges": edges,
-            "texts": list(texts),
-            "paths": list(paths),
-        })
+            edges.append(
+                [
+                    src,
+                    rtype,
+                    dst,
+                    round(weight, 6),
+                    [
+                        [
+                            texts.setdefault(text, len(texts)),
+                            paths.setdefault(path, len(paths)),
+                            line,
+                        ]
+                        for text, path, line in evidence
+                    ],
+                    1.0 if explicit else edge_confidence(sorted(beliefs)),
+                    int(explicit),
+                    sorted(labels),
+                ]
+            )
+        return cls(
+            {
+                "version": FORMAT_VERSION,
+                "base_uri": base_uri,
+                "notes": notes,
+                "concepts": records,
+                "edges": edges,
+                "texts": list(texts),
+                "paths": list(paths),
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The compact JSON-able form that :meth:`save` writes."""
@@ -453,11 +574,9 @@ class ConceptGraph:
             if data.get("version") == 1:  # a store built by an earlier kg still serves
                 data = _upgrade_from_1(data)
             if data.get("version") == 2:
-                data = {**data, "version": 3,
-                        "edges": [[*edge, UNRATED] for edge in data["edges"]]}
+                data = {**data, "version": 3, "edges": [[*edge, UNRATED] for edge in data["edges"]]}
             if data.get("version") == 3:
-                data = {**data, "version": 4,
-                        "edges": [[*edge, 0, []] for edge in data["edges"]]}
+                data = {**data, "version": 4, "edges": [[*edge, 0, []] for edge in data["edges"]]}
             if data.get("version") != FORMAT_VERSION:
                 raise ValueError(
                     f"{path}: concept graph format version {data.get('version')!r}, "
@@ -467,8 +586,17 @@ class ConceptGraph:
 
     # ------------------------------------------------------------------ indexes
 
-    _LAZY = frozenset({"_id_key", "_label_key", "_alias_key", "_suggest_entries",
-                       "_suggest_keys", "_by_label", "_spelling"})
+    _LAZY = frozenset(
+        {
+            "_id_key",
+            "_label_key",
+            "_alias_key",
+            "_suggest_entries",
+            "_suggest_keys",
+            "_by_label",
+            "_spelling",
+        }
+    )
 
     def __getattr__(self, name: str) -> Any:
         """Build the label tables the first time one is asked for (only attributes not
@@ -545,10 +673,14 @@ class ConceptGraph:
         return [{"text": texts[t], "path": paths[p], "line": n} for t, p, n in items]
 
     @staticmethod
-    def edge_filter(relations: Iterable[str] | None = None, min_confidence: float = 0.0,
-                    co_mention: bool = True) -> EdgeFilter:
-        return EdgeFilter(None if relations is None else frozenset(
-            r for r in relations if r in RELATIONS), float(min_confidence), bool(co_mention))
+    def edge_filter(
+        relations: Iterable[str] | None = None, min_confidence: float = 0.0, co_mention: bool = True
+    ) -> EdgeFilter:
+        return EdgeFilter(
+            None if relations is None else frozenset(r for r in relations if r in RELATIONS),
+            float(min_confidence),
+            bool(co_mention),
+        )
 
     # ------------------------------------------------------------------ lookups
 
@@ -581,11 +713,20 @@ class ConceptGraph:
             if RELATIONS[rtype].hierarchical:
                 (broader if direction == "out" else narrower).append(self._ref(other))
             else:
-                related.append({**self._ref(other), "relation": rtype, "direction": direction,
-                                "weight": weight, "confidence": belief, **_stated(edge),
-                                "_s": _strength(rtype, weight, belief, explicit)})
-        related.sort(key=lambda r: (-r.pop("_s"), RELATION_RANK[r["relation"]],
-                                    r["label"].casefold()))
+                related.append(
+                    {
+                        **self._ref(other),
+                        "relation": rtype,
+                        "direction": direction,
+                        "weight": weight,
+                        "confidence": belief,
+                        **_stated(edge),
+                        "_s": _strength(rtype, weight, belief, explicit),
+                    }
+                )
+        related.sort(
+            key=lambda r: (-r.pop("_s"), RELATION_RANK[r["relation"]], r["label"].casefold())
+        )
         by_label = lambda r: (r["label"].casefold(), r["id"])
         defn = rec["def"]
         return {
@@ -598,8 +739,10 @@ class ConceptGraph:
             "broader": sorted(broader, key=by_label),
             "narrower": sorted(narrower, key=by_label),
             "related": related,
-            "sources": [{"path": p, "anchor": a, "line": n, "title": t}
-                        for p, a, n, t, _defined in rec["src"]],
+            "sources": [
+                {"path": p, "anchor": a, "line": n, "title": t}
+                for p, a, n, t, _defined in rec["src"]
+            ],
         }
 
     def defined_in(self, cid: str) -> list[dict[str, Any]]:
@@ -608,13 +751,16 @@ class ConceptGraph:
         rec = self._concepts.get(cid)
         if rec is None:
             return []
-        return [{"path": p, "anchor": a, "line": n, "title": t}
-                for p, a, n, t, defined in rec["src"] if defined]
+        return [
+            {"path": p, "anchor": a, "line": n, "title": t}
+            for p, a, n, t, defined in rec["src"]
+            if defined
+        ]
 
     def concepts(self, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, str]]]:
         """One page of all concepts, sorted by label (case-insensitive): (total, items)."""
         limit, offset = max(0, int(limit)), max(0, int(offset))
-        page = self._by_label[offset:offset + limit]
+        page = self._by_label[offset : offset + limit]
         return len(self._by_label), [{"id": c["id"], "label": c["label"]} for c in page]
 
     def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, str]]:
@@ -704,8 +850,10 @@ class ConceptGraph:
                         continue
                     score = strength / distance
                     current = get(other)
-                    if current is None or score > current[0] or (
-                        score == current[0] and rank < current[5]
+                    if (
+                        current is None
+                        or score > current[0]
+                        or (score == current[0] and rank < current[5])
                     ):
                         level[other] = (score, distance, index, direction, via, rank)
             found.update(level)
@@ -715,7 +863,8 @@ class ConceptGraph:
                 break
         folded = self._folded
         ranked = heapq.nsmallest(
-            limit, found.items(),
+            limit,
+            found.items(),
             key=lambda kv: (-kv[1][0], kv[1][1], kv[1][5], folded[kv[0]], kv[0]),
         )
         out = []
@@ -758,8 +907,10 @@ class ConceptGraph:
             strength = _strength(edge[1], edge[3], edge[5], edge[6])
             rank = RELATION_RANK[edge[1]]
             current = best.get(other)
-            if current is None or strength > current[1] or (
-                strength == current[1] and rank < current[2]
+            if (
+                current is None
+                or strength > current[1]
+                or (strength == current[1] and rank < current[2])
             ):
                 best[other] = (other, strength, rank, index, direction)
         result = list(best.values())
@@ -875,7 +1026,9 @@ class ConceptGraph:
             for i in range(len(prev) - 1):
                 spur, root = prev[i], prev[: i + 1]
                 banned_links = {
-                    (p[1][i], p[1][i + 1]) for p in found if p[1][: i + 1] == root and len(p[1]) > i + 1
+                    (p[1][i], p[1][i + 1])
+                    for p in found
+                    if p[1][: i + 1] == root and len(p[1]) > i + 1
                 }
                 spur_path = self._shortest(
                     spur, dst, allowed, max_len - i, set(root[:-1]), banned_links
@@ -896,19 +1049,21 @@ class ConceptGraph:
         for a, b in pairwise(nodes):
             _cost, _w, index, direction = self._best_links(a, allowed)[b]
             edge = self._edges[index]
-            edges.append({
-                "from": a,
-                "to": b,
-                "source": edge[0],
-                "target": edge[2],
-                "relation": edge[1],
-                "direction": direction,
-                "weight": edge[3],
-                "confidence": edge[5],
-                **_stated(edge),
-                "coMention": is_co_mention(edge),
-                "evidence": self._evidence(edge),
-            })
+            edges.append(
+                {
+                    "from": a,
+                    "to": b,
+                    "source": edge[0],
+                    "target": edge[2],
+                    "relation": edge[1],
+                    "direction": direction,
+                    "weight": edge[3],
+                    "confidence": edge[5],
+                    **_stated(edge),
+                    "coMention": is_co_mention(edge),
+                    "evidence": self._evidence(edge),
+                }
+            )
         return {"nodes": [self._ref(n) for n in nodes], "edges": edges, "cost": round(cost, 4)}
 
     def neighbourhood(
@@ -932,8 +1087,11 @@ class ConceptGraph:
             return allowed.admits(edge) and edge[3] >= min_weight
 
         if focus is None:
-            chosen = [c for c, _ in sorted(self._degree.items(), key=lambda kv: (-kv[1], kv[0]))
-                      if self._degree[c] > 0][:limit]
+            chosen = [
+                c
+                for c, _ in sorted(self._degree.items(), key=lambda kv: (-kv[1], kv[0]))
+                if self._degree[c] > 0
+            ][:limit]
         elif focus not in self._concepts:
             return empty
         else:
@@ -948,8 +1106,9 @@ class ConceptGraph:
                         if other in seen or not usable(index):
                             continue
                         edge = self._edges[index]
-                        level[other] = max(level.get(other, 0.0),
-                                           _strength(edge[1], edge[3], edge[5], edge[6]))
+                        level[other] = max(
+                            level.get(other, 0.0), _strength(edge[1], edge[3], edge[5], edge[6])
+                        )
                 ordered = sorted(level, key=lambda c: (-level[c], -self._degree[c], c))
                 room = limit - len(chosen)
                 ordered = ordered[:room]
@@ -965,10 +1124,24 @@ class ConceptGraph:
                 if direction != "out" or other not in members or not usable(index):
                     continue
                 edge = self._edges[index]
-                edges.append({"source": edge[0], "target": edge[2], "relation": edge[1],
-                              "weight": edge[3], "confidence": edge[5], **_stated(edge)})
-        nodes = [{**self._ref(c), "kind": "focus" if c == focus else "concept",
-                  "degree": self._degree[c]} for c in chosen]
+                edges.append(
+                    {
+                        "source": edge[0],
+                        "target": edge[2],
+                        "relation": edge[1],
+                        "weight": edge[3],
+                        "confidence": edge[5],
+                        **_stated(edge),
+                    }
+                )
+        nodes = [
+            {
+                **self._ref(c),
+                "kind": "focus" if c == focus else "concept",
+                "degree": self._degree[c],
+            }
+            for c in chosen
+        ]
         return {"nodes": nodes, "edges": edges}
 
     # ------------------------------------------------------------------ summary
@@ -979,8 +1152,11 @@ class ConceptGraph:
 
     def stats(self) -> dict[str, int]:
         """Counts for the status page: concepts, aggregated edges, notes."""
-        return {"concepts": len(self._concepts), "relations": len(self._edges),
-                "notes": self.note_count}
+        return {
+            "concepts": len(self._concepts),
+            "relations": len(self._edges),
+            "notes": self.note_count,
+        }
 
     def __contains__(self, cid: object) -> bool:
         return cid in self._concepts

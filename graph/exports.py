@@ -72,8 +72,11 @@ def _temporary_folder(build: Path) -> Path:
         except OSError:
             private = False
         if not private:
-            log.warning("%s is not a private folder of this user; exports of %s are "
-                        "written to a fresh one", part, build.name)
+            log.warning(
+                "%s is not a private folder of this user; exports of %s are written to a fresh one",
+                part,
+                build.name,
+            )
             return _fresh_private_folder(str(build.resolve()))
     return folder
 
@@ -81,8 +84,7 @@ def _temporary_folder(build: Path) -> Path:
 def _is_private(folder: Path) -> bool:
     """A directory (not a link to one) owned by us, closed to group and others."""
     info = os.lstat(folder)
-    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
-            and not info.st_mode & 0o077)
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077
 
 
 @functools.lru_cache(maxsize=16)
@@ -105,22 +107,32 @@ def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
             return path
         partial = folder / f".{path.name}.{os.getpid()}.partial"
         root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            p for p in (root, os.environ.get("PYTHONPATH", "")) if p))
+        env = dict(
+            os.environ,
+            PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p),
+        )
         try:
-            done = subprocess.run([sys.executable, "-m", "graph.exports", str(build), fmt,
-                                   str(partial)], cwd=root, env=env, timeout=timeout,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+            done = subprocess.run(
+                [sys.executable, "-m", "graph.exports", str(build), fmt, str(partial)],
+                cwd=root,
+                env=env,
+                timeout=timeout,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             partial.unlink(missing_ok=True)
-            raise ExportError(f"writing the {fmt} export took longer than {timeout:g} s") \
-                from None
+            raise ExportError(f"writing the {fmt} export took longer than {timeout:g} s") from None
         if done.returncode != 0 or not partial.exists():
             partial.unlink(missing_ok=True)
-            log.error("writing the %s export of %s failed:\n%s", fmt, build,
-                      done.stderr.decode("utf-8", "replace")[-4000:])
-            raise ExportError(f"the {fmt} export could not be written; the server log "
-                              "says why")
+            log.error(
+                "writing the %s export of %s failed:\n%s",
+                fmt,
+                build,
+                done.stderr.decode("utf-8", "replace")[-4000:],
+            )
+            raise ExportError(f"the {fmt} export could not be written; the server log says why")
         os.replace(partial, path)
     return path
 
@@ -148,8 +160,10 @@ def _write(build: Path, fmt: str, out: Path) -> None:
         if spec.keeps_graphs:  # (the file holds one note after another)
             ox.serialize(quads, str(out), spec.oxigraph, prefixes=PREFIXES)
         else:  # the union as a set, a subject's triples together
-            triples = sorted({quad.triple for quad in quads},
-                             key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+            triples = sorted(
+                {quad.triple for quad in quads},
+                key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+            )
             ox.serialize(triples, str(out), spec.oxigraph, prefixes=PREFIXES)
         with open(out, "rb+") as handle:
             os.fsync(handle.fileno())
@@ -159,7 +173,6 @@ def _write(build: Path, fmt: str, out: Path) -> None:
         handle.write(body)
         handle.flush()
         os.fsync(handle.fileno())
-
 
 
 if __name__ == "__main__":

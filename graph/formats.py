@@ -49,28 +49,77 @@ class ResultsFormat:
 
 # JSON-LD is written through rdflib (compacted with our prefixes as its @context); the
 # others by pyoxigraph wherever the quads come from graph.nq.
-RDF_FORMATS: dict[str, RdfFormat] = {f.name: f for f in (
-    RdfFormat("turtle", ("text/turtle", "application/x-turtle"), "ttl", False,
-              ox.RdfFormat.TURTLE, "turtle", ("ttl", "n3")),
-    RdfFormat("ntriples", ("application/n-triples", "text/plain"), "nt", False,
-              ox.RdfFormat.N_TRIPLES, "nt", ("nt", "n-triples")),
-    RdfFormat("nquads", ("application/n-quads",), "nq", True,
-              ox.RdfFormat.N_QUADS, "nquads", ("nq", "n-quads")),
-    RdfFormat("trig", ("application/trig",), "trig", True, ox.RdfFormat.TRIG, "trig"),
-    RdfFormat("json-ld", ("application/ld+json",), "jsonld", False,
-              ox.RdfFormat.JSON_LD, "json-ld", ("jsonld", "json")),
-    RdfFormat("xml", ("application/rdf+xml",), "rdf", False, ox.RdfFormat.RDF_XML, "xml",
-              ("rdf", "rdfxml", "rdf+xml", "owl")),
-)}
+RDF_FORMATS: dict[str, RdfFormat] = {
+    f.name: f
+    for f in (
+        RdfFormat(
+            "turtle",
+            ("text/turtle", "application/x-turtle"),
+            "ttl",
+            False,
+            ox.RdfFormat.TURTLE,
+            "turtle",
+            ("ttl", "n3"),
+        ),
+        RdfFormat(
+            "ntriples",
+            ("application/n-triples", "text/plain"),
+            "nt",
+            False,
+            ox.RdfFormat.N_TRIPLES,
+            "nt",
+            ("nt", "n-triples"),
+        ),
+        RdfFormat(
+            "nquads",
+            ("application/n-quads",),
+            "nq",
+            True,
+            ox.RdfFormat.N_QUADS,
+            "nquads",
+            ("nq", "n-quads"),
+        ),
+        RdfFormat("trig", ("application/trig",), "trig", True, ox.RdfFormat.TRIG, "trig"),
+        RdfFormat(
+            "json-ld",
+            ("application/ld+json",),
+            "jsonld",
+            False,
+            ox.RdfFormat.JSON_LD,
+            "json-ld",
+            ("jsonld", "json"),
+        ),
+        RdfFormat(
+            "xml",
+            ("application/rdf+xml",),
+            "rdf",
+            False,
+            ox.RdfFormat.RDF_XML,
+            "xml",
+            ("rdf", "rdfxml", "rdf+xml", "owl"),
+        ),
+    )
+}
 
-RESULTS_FORMATS: dict[str, ResultsFormat] = {f.name: f for f in (
-    ResultsFormat("json", ("application/sparql-results+json", "application/json"),
-                  ox.QueryResultsFormat.JSON, ("srj",)),
-    ResultsFormat("xml", ("application/sparql-results+xml", "application/xml", "text/xml"),
-                  ox.QueryResultsFormat.XML, ("srx",)),
-    ResultsFormat("csv", ("text/csv",), ox.QueryResultsFormat.CSV),
-    ResultsFormat("tsv", ("text/tab-separated-values",), ox.QueryResultsFormat.TSV),
-)}
+RESULTS_FORMATS: dict[str, ResultsFormat] = {
+    f.name: f
+    for f in (
+        ResultsFormat(
+            "json",
+            ("application/sparql-results+json", "application/json"),
+            ox.QueryResultsFormat.JSON,
+            ("srj",),
+        ),
+        ResultsFormat(
+            "xml",
+            ("application/sparql-results+xml", "application/xml", "text/xml"),
+            ox.QueryResultsFormat.XML,
+            ("srx",),
+        ),
+        ResultsFormat("csv", ("text/csv",), ox.QueryResultsFormat.CSV),
+        ResultsFormat("tsv", ("text/tab-separated-values",), ox.QueryResultsFormat.TSV),
+    )
+}
 
 
 def rdf_format(name: str) -> RdfFormat | None:

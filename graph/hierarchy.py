@@ -55,13 +55,11 @@ def broader_cycles(relations: Iterable[Relation]) -> list[Cycle]:
         way_back = _shortest_way(parents, parent, child) if child != parent else [child]
         concepts = (child, *way_back[:-1])
         edges = zip(concepts, (*concepts[1:], child))
-        cycles.append(Cycle(concepts, tuple(readings[edge] for edge in edges),
-                            (child, parent)))
+        cycles.append(Cycle(concepts, tuple(readings[edge] for edge in edges), (child, parent)))
     return cycles
 
 
-def _split(relations: Iterable[Relation]
-           ) -> tuple[list[tuple[str, str]], dict[str, set[str]]]:
+def _split(relations: Iterable[Relation]) -> tuple[list[tuple[str, str]], dict[str, set[str]]]:
     """The hierarchical edges refused (strongest first, as met) and the parents kept:
     edges are taken strongest first (weight summed over the corpus), and one whose
     target already reaches its source is refused."""

@@ -46,22 +46,34 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "broader-cycle": Kind("error", "concepts each stated to be a kind of the next, round "
-                                   "to the first (skos:broader must not loop)"),
-    "dangling-link": Kind("error", "a link to no note and no concept (a warning when the "
-                                   "target is plain text, as in owner:: Team A)"),
-    "duplicate-concept": Kind("warning", "one concept under two labels: a name of one is a "
-                                         "name of the other, or an abbreviation of it "
-                                         "written beside it"),
+    "broader-cycle": Kind(
+        "error",
+        "concepts each stated to be a kind of the next, round "
+        "to the first (skos:broader must not loop)",
+    ),
+    "dangling-link": Kind(
+        "error",
+        "a link to no note and no concept (a warning when the "
+        "target is plain text, as in owner:: Team A)",
+    ),
+    "duplicate-concept": Kind(
+        "warning",
+        "one concept under two labels: a name of one is a "
+        "name of the other, or an abbreviation of it "
+        "written beside it",
+    ),
     "empty-note": Kind("warning", "a note from which no concept was read"),
     "orphan-note": Kind("warning", "a note sharing no concept with any other note"),
     "stale-decision": Kind("warning", "a review decision whose concept or relation is gone"),
-    "rejected-still-stated": Kind("warning", "a relation the review file rejects that a note "
-                                             "still states"),
-    "undefined-concept": Kind("info", "a concept mentioned but never defined (no definition, "
-                                      "no section of its own)"),
-    "unlinked-concept": Kind("info", "a defined concept with no typed relation to another "
-                                     "(co-mentions do not count)"),
+    "rejected-still-stated": Kind(
+        "warning", "a relation the review file rejects that a note still states"
+    ),
+    "undefined-concept": Kind(
+        "info", "a concept mentioned but never defined (no definition, no section of its own)"
+    ),
+    "unlinked-concept": Kind(
+        "info", "a defined concept with no typed relation to another (co-mentions do not count)"
+    ),
 }
 
 
@@ -82,10 +94,19 @@ def build_findings(corpus: Corpus) -> list[Finding]:
     read from the relations the graph is built from (those of notes it holds, between
     concepts it holds)."""
     notes = {note.path for note in corpus.notes}
-    present = {cid for cid, concept in corpus.concepts.items()
-               if any(path in notes for path, _ in concept.sections)}
-    kept = [r for r in corpus.relations if r.evidence.path in notes and r.source in present
-            and r.target in present and r.type in RELATIONS]
+    present = {
+        cid
+        for cid, concept in corpus.concepts.items()
+        if any(path in notes for path, _ in concept.sections)
+    }
+    kept = [
+        r
+        for r in corpus.relations
+        if r.evidence.path in notes
+        and r.source in present
+        and r.target in present
+        and r.type in RELATIONS
+    ]
 
     def label(cid: str) -> str:
         return corpus.concepts[cid].label
@@ -100,26 +121,57 @@ def build_findings(corpus: Corpus) -> list[Finding]:
             hint = "remove the statement, or name the broader concept it meant"
         else:
             loop = " → ".join(label(c) for c in (*cycle.concepts, cycle.concepts[0]))
-            message = (f"skos:broader cycle {loop}: each is stated to be a kind of the next "
-                       f"({where})")
-            hint = (f"decide which is the broader concept and correct the other statement; "
-                    f"until then the graph leaves out “{label(child)} is a kind of "
-                    f"{label(parent)}”, the less supported")
-        found.append(Finding("broader-cycle", KINDS["broader-cycle"].severity, label(child),
-                             weak.evidence.path, weak.evidence.line, message, hint))
+            message = (
+                f"skos:broader cycle {loop}: each is stated to be a kind of the next ({where})"
+            )
+            hint = (
+                f"decide which is the broader concept and correct the other statement; "
+                f"until then the graph leaves out “{label(child)} is a kind of "
+                f"{label(parent)}”, the less supported"
+            )
+        found.append(
+            Finding(
+                "broader-cycle",
+                KINDS["broader-cycle"].severity,
+                label(child),
+                weak.evidence.path,
+                weak.evidence.line,
+                message,
+                hint,
+            )
+        )
     return found
 
 
 def write_findings(path: str | os.PathLike[str], findings: Iterable[Finding]) -> None:
     """The build's findings as JSON (``findings.json``)."""
-    records = [{"kind": f.kind, "severity": f.severity, "subject": f.subject, "path": f.path,
-                "line": f.line, "message": f.message, "hint": f.hint} for f in findings]
-    Path(path).write_text(json.dumps({"version": FORMAT_VERSION, "findings": records},
-                                     ensure_ascii=False), encoding="utf-8")
+    records = [
+        {
+            "kind": f.kind,
+            "severity": f.severity,
+            "subject": f.subject,
+            "path": f.path,
+            "line": f.line,
+            "message": f.message,
+            "hint": f.hint,
+        }
+        for f in findings
+    ]
+    Path(path).write_text(
+        json.dumps({"version": FORMAT_VERSION, "findings": records}, ensure_ascii=False),
+        encoding="utf-8",
+    )
 
 
-_FIELDS = {"kind": str, "severity": str, "subject": str, "path": str, "line": int,
-           "message": str, "hint": str}
+_FIELDS = {
+    "kind": str,
+    "severity": str,
+    "subject": str,
+    "path": str,
+    "line": int,
+    "message": str,
+    "hint": str,
+}
 
 
 def read_findings(path: str | os.PathLike[str]) -> list[Finding]:
@@ -130,26 +182,32 @@ def read_findings(path: str | os.PathLike[str]) -> list[Finding]:
         raise ValueError(f"{path}: not a findings file of version {FORMAT_VERSION}")
     records = data.get("findings")
     if not isinstance(records, list):
-        raise ValueError(f"{path}: 'findings' is not a list")
+        # a damaged file, as every other problem here: the store catches ValueError
+        raise ValueError(f"{path}: 'findings' is not a list")  # noqa: TRY004
     findings = []
     for number, record in enumerate(records):
-        if not isinstance(record, dict) or record.get("severity") not in SEVERITIES or any(
-                type(record.get(name)) is not kind for name, kind in _FIELDS.items()):
+        if (
+            not isinstance(record, dict)
+            or record.get("severity") not in SEVERITIES
+            or any(type(record.get(name)) is not kind for name, kind in _FIELDS.items())
+        ):
             raise ValueError(f"{path}: finding {number} is malformed")
         findings.append(Finding(**{name: record[name] for name in _FIELDS}))
     return findings
 
 
 # -- at lint time ----------------------------------------------------------------------
-def lint(graph: ConceptGraph, notes: Iterable[Mapping[str, Any]],
-         stored: Iterable[Finding]) -> list[Finding]:
+def lint(
+    graph: ConceptGraph, notes: Iterable[Mapping[str, Any]], stored: Iterable[Finding]
+) -> list[Finding]:
     """Every finding of a built store, most severe first, then by kind, note and line:
     those the build kept (``stored``, as ingest rated them) and those read off its graph
     and its notes' records (``notes.jsonl``)."""
     notes = list(notes)
     found = list(stored)
-    concepts = [c for ref in graph.concepts(len(graph))[1]
-                if (c := graph.concept(ref["id"])) is not None]
+    concepts = [
+        c for ref in graph.concepts(len(graph))[1] if (c := graph.concept(ref["id"])) is not None
+    ]
     mentions = _Mentions(notes)
     found += _concept_findings(graph, concepts, mentions)
     found += _duplicates(concepts, mentions)
@@ -163,8 +221,11 @@ class _Mentions:
     the sections a concept is named in, not the lines)."""
 
     def __init__(self, notes: list[Mapping[str, Any]]) -> None:
-        self._blocks = {(note["path"], section["anchor"]): section["blocks"]
-                        for note in notes for section in note["sections"]}
+        self._blocks = {
+            (note["path"], section["anchor"]): section["blocks"]
+            for note in notes
+            for section in note["sections"]
+        }
 
     def first(self, concept: dict[str, Any]) -> tuple[str, int]:
         """(path, line) of the concept's first mention: the first block naming it (any
@@ -178,8 +239,9 @@ class _Mentions:
         return place["path"], place["line"]
 
 
-def _concept_findings(graph: ConceptGraph, concepts: list[dict[str, Any]],
-                      mentions: _Mentions) -> list[Finding]:
+def _concept_findings(
+    graph: ConceptGraph, concepts: list[dict[str, Any]], mentions: _Mentions
+) -> list[Finding]:
     found = []
     for concept in concepts:
         label, sources = concept["label"], concept["sources"]
@@ -188,19 +250,31 @@ def _concept_findings(graph: ConceptGraph, concepts: list[dict[str, Any]],
         if definition is None and not defined:
             path, line = mentions.first(concept)
             notes = len({s["path"] for s in sources})
-            found.append(_finding(
-                "undefined-concept", label, path, line,
-                f"{label} is mentioned in {notes} note{'s' if notes != 1 else ''} but never "
-                "defined",
-                f"say what it is where it first appears: a “{label}: …” item, a sentence "
-                f"“{label} is a …” or a heading of its own"))
+            found.append(
+                _finding(
+                    "undefined-concept",
+                    label,
+                    path,
+                    line,
+                    f"{label} is mentioned in {notes} note{'s' if notes != 1 else ''} but never "
+                    "defined",
+                    f"say what it is where it first appears: a “{label}: …” item, a sentence "
+                    f"“{label} is a …” or a heading of its own",
+                )
+            )
         elif not graph.related(concept["id"], co_mention=False, limit=1):
             where = definition or defined[0]
-            found.append(_finding(
-                "unlinked-concept", label, where["path"], where["line"],
-                f"{label} is defined but has no typed relation to another concept",
-                f"say how it relates to another: “{label} uses …”, “{label} is a kind of …”, "
-                f"“… contains {label}”"))
+            found.append(
+                _finding(
+                    "unlinked-concept",
+                    label,
+                    where["path"],
+                    where["line"],
+                    f"{label} is defined but has no typed relation to another concept",
+                    f"say how it relates to another: “{label} uses …”, “{label} is a kind of …”, "
+                    f"“… contains {label}”",
+                )
+            )
     return found
 
 
@@ -224,7 +298,7 @@ def _name_keys(concept: dict[str, Any]) -> set[str]:
 
 
 def _initials(label: str) -> str:
-    """"Write-Ahead Log" → "WAL", "PersistentVolumeClaim" → "PVC" ("" for one word)."""
+    """ "Write-Ahead Log" → "WAL", "PersistentVolumeClaim" → "PVC" ("" for one word)."""
     words = _WORD_PARTS.findall(label)
     return "".join(word[0] for word in words).upper() if len(words) > 1 else ""
 
@@ -245,35 +319,57 @@ def _duplicates(concepts: list[dict[str, Any]], mentions: _Mentions) -> list[Fin
     # is only that name, else the one written less; of an acronym, the acronym.
     pairs: dict[frozenset[str], tuple[dict[str, Any], dict[str, Any], str]] = {}
     for key, ids in sorted(by_key.items()):
-        ordered = sorted((by_id[cid] for cid in ids),
-                         key=lambda c: (label_key(c["label"]) != key, len(c["sources"]), c["id"]))
+        ordered = sorted(
+            (by_id[cid] for cid in ids),
+            key=lambda c: (label_key(c["label"]) != key, len(c["sources"]), c["id"]),
+        )
         for i, alias in enumerate(ordered):
-            for main in ordered[i + 1:]:
-                pairs.setdefault(frozenset((alias["id"], main["id"])),
-                                 (alias, main, f"both are named “{key}”"))
-    acronyms = {concept["label"].rstrip("s"): concept for concept in concepts
-                if _ACRONYM.fullmatch(concept["label"])}
+            for main in ordered[i + 1 :]:
+                pairs.setdefault(
+                    frozenset((alias["id"], main["id"])), (alias, main, f"both are named “{key}”")
+                )
+    acronyms = {
+        concept["label"].rstrip("s"): concept
+        for concept in concepts
+        if _ACRONYM.fullmatch(concept["label"])
+    }
     for concept in concepts if acronyms else ():
         short = acronyms.get(_initials(concept["label"]))
         if short is None or short["id"] == concept["id"]:
             continue
         here = {(s["path"], s["anchor"]) for s in concept["sources"]}
         if any((s["path"], s["anchor"]) in here for s in short["sources"]):
-            pairs.setdefault(frozenset((short["id"], concept["id"])), (
-                short, concept, f"“{short['label']}” spells its initials, and the two are "
-                                "written together"))
+            pairs.setdefault(
+                frozenset((short["id"], concept["id"])),
+                (
+                    short,
+                    concept,
+                    f"“{short['label']}” spells its initials, and the two are written together",
+                ),
+            )
     found = []
     for alias, main, why in sorted(pairs.values(), key=lambda p: (p[0]["id"], p[1]["id"])):
         path, line = mentions.first(alias)
         if why.startswith("both"):
-            hint = (f"merge them in the review file, making “{alias['label']}” an alias of "
-                    f"“{main['label']}”, or rename one if they differ")
+            hint = (
+                f"merge them in the review file, making “{alias['label']}” an alias of "
+                f"“{main['label']}”, or rename one if they differ"
+            )
         else:
-            hint = (f"write “{main['label']} ({alias['label']})” where it is introduced, or "
-                    "merge the two in the review file")
-        found.append(_finding("duplicate-concept", alias["label"], path, line,
-                              f"{alias['label']} and {main['label']} look like one concept: "
-                              f"{why}", hint))
+            hint = (
+                f"write “{main['label']} ({alias['label']})” where it is introduced, or "
+                "merge the two in the review file"
+            )
+        found.append(
+            _finding(
+                "duplicate-concept",
+                alias["label"],
+                path,
+                line,
+                f"{alias['label']} and {main['label']} look like one concept: {why}",
+                hint,
+            )
+        )
     return found
 
 
@@ -306,9 +402,12 @@ def _note_findings(notes: Iterable[Mapping[str, Any]]) -> list[Finding]:
     linked = _linked_notes(notes)
     concepts_of: dict[str, set[str]] = {}
     for note in notes:
-        concepts_of[note["path"]] = {cid for section in note["sections"]
-                                     for cid in (section["concept"], *section["concepts"])
-                                     if cid}
+        concepts_of[note["path"]] = {
+            cid
+            for section in note["sections"]
+            for cid in (section["concept"], *section["concepts"])
+            if cid
+        }
     notes_naming: dict[str, int] = {}
     for named in concepts_of.values():
         for cid in named:
@@ -316,19 +415,31 @@ def _note_findings(notes: Iterable[Mapping[str, Any]]) -> list[Finding]:
     found = []
     for path, named in concepts_of.items():
         if not named:
-            found.append(_finding(
-                "empty-note", path, path, 1, "no concept was read from this note",
-                "name what it is about: a heading per concept, “Term: definition” items or "
-                "“A … is a …” sentences"))
+            found.append(
+                _finding(
+                    "empty-note",
+                    path,
+                    path,
+                    1,
+                    "no concept was read from this note",
+                    "name what it is about: a heading per concept, “Term: definition” items or "
+                    "“A … is a …” sentences",
+                )
+            )
         elif path not in linked and all(notes_naming[cid] == 1 for cid in named):
-            found.append(_finding(
-                "orphan-note", path, path, 1,
-                f"none of its {len(named)} concept{'s' if len(named) != 1 else ''} appears "
-                "in another note",
-                "link it from a related note, or name there the concepts it shares with them"))
+            found.append(
+                _finding(
+                    "orphan-note",
+                    path,
+                    path,
+                    1,
+                    f"none of its {len(named)} concept{'s' if len(named) != 1 else ''} appears "
+                    "in another note",
+                    "link it from a related note, or name there the concepts it shares with them",
+                )
+            )
     return found
 
 
-def _finding(kind: str, subject: str, path: str, line: int, message: str,
-             hint: str) -> Finding:
+def _finding(kind: str, subject: str, path: str, line: int, message: str, hint: str) -> Finding:
     return Finding(kind, KINDS[kind].severity, subject, path, line, message, hint)

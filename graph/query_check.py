@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 class QueryError(Exception):
     """A query that could not be answered. ``kind``: syntax, timeout, memory, service,
     read_only, not_acceptable, unavailable, error."""
@@ -47,11 +46,13 @@ def normalize(text: str) -> str:
 def _unescape_codepoints(text: str) -> str:
     """SPARQL's ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes, decoded as the grammar does before
     parsing (so an escaped keyword is still seen)."""
+
     def decode(match: re.Match[str]) -> str:
         try:
             return chr(int(match.group(1) or match.group(2), 16))
         except (ValueError, OverflowError):
             return match.group(0)
+
     return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})", decode, text)
 
 
@@ -73,8 +74,21 @@ def _names(node: Any, found: set[str]) -> set[str]:
 # Letters every SERVICE, update operation or dataset clause is written with. A query
 # without any of them (once escapes are decoded and case folded) has nothing to decide,
 # and skips the parse (~3 ms of a 5 ms query).
-NEEDS_PARSE = ("service", "insert", "delete", "load", "clear", "drop", "create", "add",
-               "move", "copy", "with", "using", "from")
+NEEDS_PARSE = (
+    "service",
+    "insert",
+    "delete",
+    "load",
+    "clear",
+    "drop",
+    "create",
+    "add",
+    "move",
+    "copy",
+    "with",
+    "using",
+    "from",
+)
 
 
 def check_query(text: str) -> QueryInfo:

@@ -16,9 +16,9 @@ its inputs are unchanged), in pyoxigraph's canonical form (the same escapes, hel
 a property test). Ours, not pyoxigraph's serializer, because the terms cost more than the
 text: on the Kubernetes docs (400k quads) making pyoxigraph terms and serialising them
 takes 1.4 s where formatting the strings takes 0.5 s, corpus walk included
-(bench/results/2026-12-03-library.md). rdflib is the public face for reading (:func:`load_dataset`, via
-pyoxigraph's parser, and exports); an rdflib ``Dataset`` of the same quads is what the
-tests hold the text against (:func:`corpus_to_dataset`).
+(bench/results/2026-12-03-library.md). rdflib is the public face for reading
+(:func:`load_dataset`, via pyoxigraph's parser, and exports); an rdflib ``Dataset`` of
+the same quads is what the tests hold the text against (:func:`corpus_to_dataset`).
 The API does not load the dataset at all: it serves from ``ConceptGraph`` JSON.
 """
 
@@ -97,16 +97,24 @@ def concept_id_from_uri(base_uri: str, uri: str) -> str | None:
     prefix = f"{base_uri}concept/"
     if not uri.startswith(prefix):
         return None
-    return unquote(uri[len(prefix):])
+    return unquote(uri[len(prefix) :])
 
 
 # pyoxigraph's canonical N-Triples string escapes (tests/test_rdf_quality.py holds ours
 # equal to its output over any text): the two-letter ones, then \uXXXX for the other
 # control characters and the non-characters U+FFFE and U+FFFF.
-_NT_ESCAPES = str.maketrans({
-    **{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)},
-    "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
-    '"': '\\"', "\\": "\\\\"})
+_NT_ESCAPES = str.maketrans(
+    {
+        **{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)},
+        "\b": "\\b",
+        "\t": "\\t",
+        "\n": "\\n",
+        "\f": "\\f",
+        "\r": "\\r",
+        '"': '\\"',
+        "\\": "\\\\",
+    }
+)
 _XSD_INTEGER = f"<{XSD.integer}>"
 _XSD_DOUBLE = f"<{XSD.double}>"
 
@@ -162,8 +170,11 @@ _KG_definitionLine, _KG_definitionPath = _iri(KG.definitionLine), _iri(KG.defini
 _KG_startLine, _KG_endLine = _iri(KG.startLine), _iri(KG.endLine)
 _KG_evidence, _KG_evidenceText, _KG_line = _iri(KG.evidence), _iri(KG.evidenceText), _iri(KG.line)
 _KG_inNote, _KG_level, _KG_path = _iri(KG.inNote), _iri(KG.level), _iri(KG.path)
-_KG_parentSection, _KG_section, _KG_weight = (_iri(KG.parentSection), _iri(KG.section),
-                                              _iri(KG.weight))
+_KG_parentSection, _KG_section, _KG_weight = (
+    _iri(KG.parentSection),
+    _iri(KG.section),
+    _iri(KG.weight),
+)
 _KG_confidence = _iri(KG.confidence)
 _KG_explicit, _KG_linkLabel, _KG_linksTo = _iri(KG.explicit), _iri(KG.linkLabel), _iri(KG.linksTo)
 _TRUE = f'"true"^^<{XSD.boolean}>'
@@ -176,14 +187,16 @@ _SKOS_narrower, _SKOS_related = _iri(SKOS.narrower), _iri(SKOS.related)
 _SKOS_hasTopConcept, _SKOS_topConceptOf = _iri(SKOS.hasTopConcept), _iri(SKOS.topConceptOf)
 _PREDICATE = {name: _iri(spec.predicate) for name, spec in RELATIONS.items()}
 # Cached note graphs are only reused by the code that wrote them.
-_WRITER_VERSION = hashlib.sha1(Path(__file__).read_bytes()
-                               + (Path(__file__).parent / "vocab.py").read_bytes()
-                               + (Path(__file__).parent / "hierarchy.py").read_bytes()
-                               ).hexdigest()
+_WRITER_VERSION = hashlib.sha1(
+    Path(__file__).read_bytes()
+    + (Path(__file__).parent / "vocab.py").read_bytes()
+    + (Path(__file__).parent / "hierarchy.py").read_bytes()
+).hexdigest()
 
 
-def statement_groups(relations: Iterable[Relation]
-                     ) -> dict[tuple[str, str, str, str], list[Relation]]:
+def statement_groups(
+    relations: Iterable[Relation],
+) -> dict[tuple[str, str, str, str], list[Relation]]:
     """Relation occurrences by (note path, source, type, target): one statement each."""
     grouped: dict[tuple[str, str, str, str], list[Relation]] = {}
     for rel in relations:
@@ -204,7 +217,7 @@ def statement_evidence(rtype: str, occurrences: list[Relation]) -> list[tuple[in
     stated = [r for r in occurrences if r.explicit]
     co_mention = RELATIONS[rtype].co_mention and not stated
     places = sorted({(r.evidence.line, r.evidence.text) for r in stated or occurrences})
-    return places[:MAX_CO_MENTION_EVIDENCE if co_mention else MAX_EVIDENCE]
+    return places[: MAX_CO_MENTION_EVIDENCE if co_mention else MAX_EVIDENCE]
 
 
 def statement_confidence(occurrences: list[Relation]) -> float:
@@ -262,8 +275,14 @@ class _GraphWriter:
         present = {cid for found in self.mentions.values() for cid, _ in found}
         self.relations: dict[str, list[Relation]] = {}
         self.narrower: set[str] = set()  # concepts some note gives a broader concept
-        kept = [r for r in corpus.relations if r.evidence.path in notes and r.source in present
-                and r.target in present and r.type in RELATIONS]
+        kept = [
+            r
+            for r in corpus.relations
+            if r.evidence.path in notes
+            and r.source in present
+            and r.target in present
+            and r.type in RELATIONS
+        ]
         self.cycle_edges = cycle_closing_edges(kept)
         for r in kept:
             hierarchical = RELATIONS[r.type].hierarchical
@@ -288,8 +307,16 @@ class _GraphWriter:
         sha = hashlib.sha1(f"{_WRITER_VERSION}\0{self.base}\0{corpus.linked_with}\n".encode())
         for cid in sorted(corpus.concepts):
             concept = corpus.concepts[cid]
-            sha.update(repr((cid, concept.label, sorted(concept.translations.items()),
-                             sorted(concept.alt_labels))).encode())
+            sha.update(
+                repr(
+                    (
+                        cid,
+                        concept.label,
+                        sorted(concept.translations.items()),
+                        sorted(concept.alt_labels),
+                    )
+                ).encode()
+            )
         for r in corpus.relations:
             if RELATIONS.get(r.type) and RELATIONS[r.type].hierarchical:
                 sha.update(f"{r.source}\0{r.target}\n".encode())
@@ -338,8 +365,10 @@ class _GraphWriter:
             add(f"{sec} {_KG_startLine} {_number(section.line)} {g}")
             add(f"{sec} {_KG_endLine} {_number(section.end_line)} {g}")
             if section.parent:
-                add(f"{sec} {_KG_parentSection} "
-                    f"<{section_uri(self.base, path, section.parent)}> {g}")
+                add(
+                    f"{sec} {_KG_parentSection} "
+                    f"<{section_uri(self.base, path, section.parent)}> {g}"
+                )
 
         declared: set[str] = set()
 
@@ -399,17 +428,22 @@ class _GraphWriter:
                 if evidence is None:
                     evidence = places[(line, text)] = _evidence_iri(self.base, path, line, text)
                     at = _section_at_sorted(ordered, starts, line)
-                    origin = (sections.get(at.anchor)
-                              or f"<{section_uri(self.base, path, at.anchor)}>"
-                              if at is not None else uri)
+                    origin = (
+                        sections.get(at.anchor) or f"<{section_uri(self.base, path, at.anchor)}>"
+                        if at is not None
+                        else uri
+                    )
                     add(f"{evidence} {_KG_evidenceText} {_text(text)} {g}")
                     add(f"{evidence} {_KG_line} {_number(line)} {g}")
                     add(f"{evidence} {_PROV_wasDerivedFrom} {origin} {g}")
                 add(f"<{node}> {_KG_evidence} {evidence} {g}")
         for link in self.note_links.get(path, ()):
             source = sections.get(link.anchor, uri) if link.anchor else uri
-            target = (section_uri(self.base, link.target, link.target_anchor)
-                      if link.target_anchor else note_uri(self.base, link.target))
+            target = (
+                section_uri(self.base, link.target, link.target_anchor)
+                if link.target_anchor
+                else note_uri(self.base, link.target)
+            )
             add(f"{source} {_KG_linksTo} <{target}> {g}")
         return "".join(lines)
 
@@ -420,9 +454,11 @@ class _GraphWriter:
         if out is not None:
             return out
         concept, iri = self.concepts[cid], self.concept(cid)
-        out = [f"{iri} {_A} {_SKOS_Concept}",
-               f"{iri} {_SKOS_inScheme} {self.scheme}",
-               f"{iri} {_SKOS_prefLabel} {_text(concept.label)}@en"]
+        out = [
+            f"{iri} {_A} {_SKOS_Concept}",
+            f"{iri} {_SKOS_inScheme} {self.scheme}",
+            f"{iri} {_SKOS_prefLabel} {_text(concept.label)}@en",
+        ]
         for lang, label in sorted(concept.translations.items()):
             if lang != "en":
                 out.append(f"{iri} {_SKOS_prefLabel} {_text(label)}@{lang}")
@@ -443,11 +479,22 @@ class _GraphWriter:
         if self.stamp is None or not note.digest:
             return None
         path = note.path
-        definitions = [(cid, self.concepts[cid].definition) for cid in
-                       self.definitions.get(path, ())] + self.translated.get(path, [])
+        definitions = [
+            (cid, self.concepts[cid].definition) for cid in self.definitions.get(path, ())
+        ] + self.translated.get(path, [])
         explicit = [r for r in self.relations.get(path, ()) if r.explicit]
-        raw = repr((self.stamp, path, note.digest, self.mentions.get(path), definitions,
-                    self.reviewed.get(path), explicit, self.note_links.get(path)))
+        raw = repr(
+            (
+                self.stamp,
+                path,
+                note.digest,
+                self.mentions.get(path),
+                definitions,
+                self.reviewed.get(path),
+                explicit,
+                self.note_links.get(path),
+            )
+        )
         return hashlib.sha1(raw.encode()).hexdigest()
 
     def scheme_graph(self) -> str:
@@ -456,8 +503,10 @@ class _GraphWriter:
         narrower = self.narrower
         s = self.scheme
         g = f"{s} .\n"
-        lines = [f"{s} {_A} {_SKOS_ConceptScheme} {g}",
-                 f'{s} {_DCTERMS_title} "Concepts from the notes"@en {g}']
+        lines = [
+            f"{s} {_A} {_SKOS_ConceptScheme} {g}",
+            f'{s} {_DCTERMS_title} "Concepts from the notes"@en {g}',
+        ]
         for iri in sorted(self.concept(cid) for cid in concepts - narrower):
             lines.append(f"{s} {_SKOS_hasTopConcept} {iri} {g}")
             lines.append(f"{iri} {_SKOS_topConceptOf} {s} {g}")
@@ -493,8 +542,9 @@ def corpus_nquads(corpus: Corpus, base_uri: str) -> Iterator[str]:
     yield writer.scheme_graph()
 
 
-def write_corpus_nquads(corpus: Corpus, base_uri: str, path: Path,
-                        previous: Path | None = None) -> None:
+def write_corpus_nquads(
+    corpus: Corpus, base_uri: str, path: Path, previous: Path | None = None
+) -> None:
     """Write the dataset to ``path`` as N-Quads, each note graph a chunk keyed by what it
     is made from (:meth:`_GraphWriter.key`).
 
@@ -525,8 +575,10 @@ def parse_nquads(text: str) -> list[tuple[Node, Node, Node, URIRef]]:
     """N-Quads text as rdflib terms (for rdflib datasets and SPARQL stores)."""
     conv = OxigraphToRdflib()
     # cast: the converter returns any Node; a graph name we write is an IRI
-    return [(conv(s), conv(p), conv(o), cast(URIRef, conv(g)))
-            for s, p, o, g in _ox.parse(text.encode("utf-8"), format=_ox.RdfFormat.N_QUADS)]
+    return [
+        (conv(s), conv(p), conv(o), cast(URIRef, conv(g)))
+        for s, p, o, g in _ox.parse(text.encode("utf-8"), format=_ox.RdfFormat.N_QUADS)
+    ]
 
 
 def corpus_quads(corpus: Corpus, base_uri: str) -> list[tuple[Node, Node, Node, URIRef]]:
@@ -657,7 +709,8 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
                 name = conv(g)
                 graph = graphs[g] = (
                     # cast: the converter returns any Node; a graph name is an IRI or a blank node
-                    ds.default_graph if name == DATASET_DEFAULT_GRAPH_ID
+                    ds.default_graph
+                    if name == DATASET_DEFAULT_GRAPH_ID
                     else ds.graph(cast(IdentifiedNode, name))
                 )
             yield conv(s), conv(p), conv(o), graph
@@ -728,8 +781,9 @@ def export(ds: Dataset, fmt: str) -> tuple[bytes, str]:
 def json_ld_context(graph: Graph) -> dict[str, str]:
     """The @context of our JSON-LD: the prefixes bound on ``graph`` (ours, see
     :func:`graph.vocab.bind_prefixes`, and rdflib's core ones)."""
-    return {prefix: str(ns) for prefix, ns in sorted(graph.namespaces())
-            if prefix and prefix != "xml"}
+    return {
+        prefix: str(ns) for prefix, ns in sorted(graph.namespaces()) if prefix and prefix != "xml"
+    }
 
 
 def union_graph(ds: Dataset) -> Graph:

@@ -22,8 +22,13 @@ from dataclasses import dataclass
 from rdflib import RDF, SKOS, Graph, URIRef
 from rdflib.term import Node
 
-RULES = ("pref_label_per_language", "label_overlap", "broader_cycle", "related_hierarchical",
-         "in_scheme")
+RULES = (
+    "pref_label_per_language",
+    "label_overlap",
+    "broader_cycle",
+    "related_hierarchical",
+    "in_scheme",
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -72,31 +77,46 @@ def check(source: Graph, scheme: URIRef | str) -> list[Violation]:
     for concept, by_lang in pref.items():
         for lang, labels in by_lang.items():
             if len(labels) > 1:
-                found.append(Violation("pref_label_per_language", str(concept),
-                                       f"{concept} has {len(labels)} prefLabels in "
-                                       f"{lang or 'no language'}: {sorted(labels)}"))
+                found.append(
+                    Violation(
+                        "pref_label_per_language",
+                        str(concept),
+                        f"{concept} has {len(labels)} prefLabels in "
+                        f"{lang or 'no language'}: {sorted(labels)}",
+                    )
+                )
             overlap = {label for label in labels if (lang, label) in alt.get(concept, ())}
             for label in sorted(overlap):
-                found.append(Violation("label_overlap", str(concept),
-                                       f"{concept} has {label!r}@{lang or '-'} as both "
-                                       "prefLabel and altLabel"))
+                found.append(
+                    Violation(
+                        "label_overlap",
+                        str(concept),
+                        f"{concept} has {label!r}@{lang or '-'} as both prefLabel and altLabel",
+                    )
+                )
     ancestors = _ancestors(broader)
     for cycle in _cycles(broader):
         names = " -> ".join(str(c) for c in cycle)
-        found.append(Violation("broader_cycle", str(cycle[0]),
-                               f"skos:broader cycle: {names} -> {cycle[0]}"))
+        found.append(
+            Violation("broader_cycle", str(cycle[0]), f"skos:broader cycle: {names} -> {cycle[0]}")
+        )
     for pair in sorted(related, key=lambda p: sorted(map(str, p))):
         a, b = sorted(pair, key=str)
         if b in ancestors.get(a, ()) or a in ancestors.get(b, ()):
             direct = b in broader.get(a, ()) or a in broader.get(b, ())
             how = "directly" if direct else "transitively"
-            found.append(Violation("related_hierarchical", str(a),
-                                   f"{a} and {b} are skos:related and also {how} "
-                                   "broader/narrower"))
+            found.append(
+                Violation(
+                    "related_hierarchical",
+                    str(a),
+                    f"{a} and {b} are skos:related and also {how} broader/narrower",
+                )
+            )
     for concept in sorted(concepts, key=str):
         if scheme not in schemes.get(concept, ()):
-            found.append(Violation("in_scheme", str(concept),
-                                   f"{concept} is not skos:inScheme {scheme}"))
+            found.append(
+                Violation("in_scheme", str(concept), f"{concept} is not skos:inScheme {scheme}")
+            )
     return sorted(found)
 
 

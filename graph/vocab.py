@@ -103,7 +103,9 @@ RELATIONS: dict[str, RelationSpec] = {
 }
 
 # Reverse lookup used when reading a dataset back.
-PREDICATE_TO_RELATION: dict[URIRef, str] = {spec.predicate: name for name, spec in RELATIONS.items()}
+PREDICATE_TO_RELATION: dict[URIRef, str] = {
+    spec.predicate: name for name, spec in RELATIONS.items()
+}
 
 # Rank of a relation type (0 = strongest), used to order API results.
 RELATION_RANK: dict[str, int] = {name: rank for rank, name in enumerate(RELATIONS)}
@@ -132,35 +134,55 @@ def relation_stylesheet() -> str:
     ``--dash`` (read by edges, legend, swatches and lists in site.css)."""
     light = " ".join(f"--r-{s.id}: {s.colour};" for s in RELATIONS.values())
     dark = " ".join(f"--r-{s.id}: {s.colour_dark};" for s in RELATIONS.values())
-    classes = "\n".join(f".rel-{s.id} {{ --c: var(--r-{s.id}); --dash: {s.dash}; }}"
-                         for s in RELATIONS.values())
-    return (f":root {{ {light} }}\n"
-            f"@media (prefers-color-scheme: dark) {{ :root {{ {dark} }} }}\n{classes}\n")
+    classes = "\n".join(
+        f".rel-{s.id} {{ --c: var(--r-{s.id}); --dash: {s.dash}; }}" for s in RELATIONS.values()
+    )
+    return (
+        f":root {{ {light} }}\n"
+        f"@media (prefers-color-scheme: dark) {{ :root {{ {dark} }} }}\n{classes}\n"
+    )
 
 
 _TERM_DOCS: dict[str, tuple[str, str]] = {
     "Note": ("note", "A study note file (markdown or plain text)."),
     "Section": ("section", "A heading of a note and the body under it."),
-    "Relation": ("relation", "A typed relation as one note states it, reified with its weight "
-                 "and evidence."),
+    "Relation": (
+        "relation",
+        "A typed relation as one note states it, reified with its weight and evidence.",
+    ),
     "relationType": ("relation type", "The relation type name of a reified relation occurrence."),
-    "weight": ("weight", "Strength of a relation in one note (the sum over the places it is "
-               "stated); an edge's weight sums the notes."),
-    "confidence": ("confidence", "How far a relation as one note states it is to be believed, "
-                   "in [0, 1], from the patterns that read it; an edge combines its notes' "
-                   "values as a noisy-or."),
+    "weight": (
+        "weight",
+        "Strength of a relation in one note (the sum over the places it is "
+        "stated); an edge's weight sums the notes.",
+    ),
+    "confidence": (
+        "confidence",
+        "How far a relation as one note states it is to be believed, "
+        "in [0, 1], from the patterns that read it; an edge combines its notes' "
+        "values as a noisy-or.",
+    ),
     "evidence": ("evidence", "A place a relation was read: its sentence, line and section."),
     "evidenceText": ("evidence text", "The sentence the relation or definition was read from."),
     "line": ("line", "1-based line number in the note where the evidence was read."),
-    "explicit": ("explicit", "True when the author wrote the relation as a link (a wikilink, "
-                 "an inline field, a front matter key, a markdown link): an assertion, "
-                 "never a co-mention."),
-    "linkLabel": ("link label", "The field name an explicit relation was written with "
-                  "when it is no relation type (owner:: [[Team]])."),
+    "explicit": (
+        "explicit",
+        "True when the author wrote the relation as a link (a wikilink, "
+        "an inline field, a front matter key, a markdown link): an assertion, "
+        "never a co-mention.",
+    ),
+    "linkLabel": (
+        "link label",
+        "The field name an explicit relation was written with "
+        "when it is no relation type (owner:: [[Team]]).",
+    ),
     "linksTo": ("links to", "A section (or note) links to another note or section of one."),
     "path": ("path", "Path of the note relative to the ingested folder (POSIX form)."),
     "anchor": ("anchor", "GitHub-style anchor of a section heading."),
-    "breadcrumb": ("breadcrumb", "The heading titles from the note root to a section, ' > '-joined."),
+    "breadcrumb": (
+        "breadcrumb",
+        "The heading titles from the note root to a section, ' > '-joined.",
+    ),
     "level": ("level", "Heading level of a section."),
     "startLine": ("start line", "First line (1-based, inclusive) of a section or note."),
     "endLine": ("end line", "Last line (1-based, inclusive) of a section or note."),
@@ -181,9 +203,17 @@ def vocabulary_graph() -> Graph:
     ns = URIRef(KG_NS.rstrip("#"))
     g.add((ns, RDF.type, OWL.Ontology))
     g.add((ns, DCTERMS.title, Literal("kg vocabulary", lang="en")))
-    g.add((ns, RDFS.comment, Literal(
-        "Terms for notes, sections and typed relations between SKOS concepts "
-        "extracted from study notes.", lang="en")))
+    g.add(
+        (
+            ns,
+            RDFS.comment,
+            Literal(
+                "Terms for notes, sections and typed relations between SKOS concepts "
+                "extracted from study notes.",
+                lang="en",
+            ),
+        )
+    )
     classes = {"Note", "Section", "Relation"}
     for name, (label, comment) in _TERM_DOCS.items():
         term: URIRef = getattr(KG, name)  # KG[name]; mypy reads a class subscript as generic

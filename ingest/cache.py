@@ -52,8 +52,15 @@ class FolderCache:
             return None
         try:
             return pickle.loads(data)
-        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
-                ValueError, IndexError):
+        except (
+            EOFError,
+            pickle.UnpicklingError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+            IndexError,
+        ):
             return None
 
     def dump(self, key: str, value: Any) -> None:

@@ -17,7 +17,8 @@ from .model import Block, Evidence, Note, Section, pickled_by_fields
 from .subject import opens_with
 
 # Headings that organise a text rather than name a thing.
-GENERIC_HEADINGS = frozenset("""
+GENERIC_HEADINGS = frozenset(
+    """
 overview introduction intro summary background motivation prerequisites requirements
 example examples usage notes note tips tip caveats limitations alternatives troubleshooting
 appendix references reference see also next steps what's next cleanup cleaning up
@@ -27,54 +28,79 @@ description descriptions purpose goals non-goals objectives concepts basics misc
 miscellaneous other others todo questions answers history changelog status
 before you begin how it works use cases use case best practices common patterns
 related further reading resources links terminology definitions
-""".split("\n"))
+""".split("\n")
+)
 _GENERIC_WORDS = frozenset(w for line in GENERIC_HEADINGS for w in line.split())
-FUNCTION_WORDS = frozenset("""
+FUNCTION_WORDS = frozenset(
+    """
 a an the to of for with without in on at by from into onto about how what why when where
 which who whose whom is are was were be been being do does did can could should would may
 might must will shall you your we our us i my me it its this that these those there here
 and or but not no yes if then than so as up down out over under via vs per each every all
 some any only also just very more most less least let lets using use make create get set
 run add remove delete update check see try
-""".split())
+""".split()
+)
 TERM_STOPWORDS = frozenset(
     "example examples e.g eg i.e ie note notes tip warning caution important see also "
     "for example for instance default value result output input step usage why how".split()
 )
 _KINDS_OF = re.compile(
     r"^(?:(?:the\s+)?(?:types?|kinds?|sorts?|categories|variants|flavou?rs)\s+of\s+(?:the\s+)?"
-    r"(?P<a>.+?)|(?P<b>.+?)\s+(?:types|kinds|variants))\s*$", re.IGNORECASE)
-_TERM = re.compile(r"^\s*(?:\*\*|__)?(?P<term>[^:\n]{1,60}?)(?:\*\*|__)?\s*:\s+(?P<def>\S.*)$",
-                   re.DOTALL)
+    r"(?P<a>.+?)|(?P<b>.+?)\s+(?:types|kinds|variants))\s*$",
+    re.IGNORECASE,
+)
+_TERM = re.compile(
+    r"^\s*(?:\*\*|__)?(?P<term>[^:\n]{1,60}?)(?:\*\*|__)?\s*:\s+(?P<def>\S.*)$", re.DOTALL
+)
 _SPLIT_LIST = re.compile(r"\s*(?:,|/|&|\band\b|\bor\b|(?<=[가-힣])(?:와|과|및)(?=\s))\s*")
 _KO_PAREN = re.compile(r"^([가-힣][가-힣 ]*?)\s*\(([^()]+)\)$")
 # Korean headings that organise notes (정리 "summary", 메모 "memo", 타입 "types" ...)
-_KO_GENERIC = re.compile(r"(?:^|\s)(?:정리|메모|개요|요약|참고|예시|예제|소개|목차|타입|종류|유형|"
-                         r"다음\s*내용|시작하기|용어|설정)$")
+_KO_GENERIC = re.compile(
+    r"(?:^|\s)(?:정리|메모|개요|요약|참고|예시|예제|소개|목차|타입|종류|유형|"
+    r"다음\s*내용|시작하기|용어|설정)$"
+)
 _DEFINED_AS = re.compile(
     r"(?:^|(?<=[.!?]\s))(?:(?:An?|The)\s+)?(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,2})\s+"
-    r"(?:is|are)\s+(?:an?|the|one)\s")
+    r"(?:is|are)\s+(?:an?|the|one)\s"
+)
 # a literal start: far quicker to look for than trying the pattern everywhere
 _DEFINED_AS_HINT = re.compile(r"(?:^|[.!?]\s)(?:An?\s|The\s|[A-Z])")
 # "the Symbol Table stores …", "a Helper T Cell": a run of capitalised words inside a
 # sentence of an outline, how its author writes the name of a thing
 _NAME_RUN = re.compile(
-    "(?:" + "|".join(rf"(?<=\b{word}\s)" for word in (
-        "the The a A an An of to in on by from and or with into each every its".split()))
+    "(?:"
+    + "|".join(
+        rf"(?<=\b{word}\s)"
+        for word in (
+            "the The a A an An of to in on by from and or with into each every its".split()
+        )
+    )
     + r"|(?<=[a-z,]\s))"
-    r"(?P<run>(?:[A-Z][a-z]+|[A-Z]{1,6})(?:[ \-](?:[A-Z][a-z]+|[A-Z]{1,6}|\d+))+)\b(?![ \-][A-Z])")
-_CHAIN_PART = re.compile(r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
-                         r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))")
+    r"(?P<run>(?:[A-Z][a-z]+|[A-Z]{1,6})(?:[ \-](?:[A-Z][a-z]+|[A-Z]{1,6}|\d+))+)\b(?![ \-][A-Z])"
+)
+_CHAIN_PART = re.compile(
+    r"(?:^|[(\s,])(?P<a>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:->|→|=>)\s*"
+    r"(?=(?P<b>[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)?)\s*(?:$|[),.;]|->|→|=>))"
+)
 _CODE_KEY = re.compile(r"^[\s\-]*[\"']?([a-z][A-Za-z0-9]*)[\"']?\s*:", re.MULTILINE)
 _ALIAS = re.compile(r"^(.+?)\s*\(([^()]+)\)$")
 # a bullet that opens with a name of several capitalised words and goes on in lower
 # case: "Recursive Descent Parser is a kind of LL Parser", "Graph Coloring is used …"
 _OPENING_RUN = re.compile(
     r"^(?P<run>(?:[A-Z][a-z]+|[A-Z]{1,6})(?:[ \-](?:[A-Z][a-z]+|[A-Z]{1,6}|\d+))+)\s+"
-    r"(?:is|are|was|were|can|has|have|does|uses?|[a-z]+s)\b")  # …and its verb follows
+    r"(?:is|are|was|were|can|has|have|does|uses?|[a-z]+s)\b"
+)  # …and its verb follows
 # front matter keys by which docs generators (Hugo, Jekyll, Docusaurus) place a page
-_SITE_PAGE_KEYS = ("content_type", "weight", "layout", "type", "sidebar_position",
-                   "nav_order", "permalink")
+_SITE_PAGE_KEYS = (
+    "content_type",
+    "weight",
+    "layout",
+    "type",
+    "sidebar_position",
+    "nav_order",
+    "permalink",
+)
 _DESIGNATOR = re.compile(r"[A-Za-z]|[IVX]{1,4}|\d{1,2}")
 _YAML_KIND = re.compile(r"^\s*kind:\s*[\"']?([A-Z][A-Za-z0-9]+)[\"']?\s*$", re.MULTILINE)
 
@@ -111,8 +137,11 @@ def split_alias(text: str) -> tuple[str, str | None]:
 def looks_like_alias(text: str) -> bool:
     """An abbreviation or a short name: ``HPA``, ``PDB``, ``svc``, ``kube-proxy``."""
     words = text.split()
-    return 1 <= len(words) <= 5 and not any(w.lower() in FUNCTION_WORDS for w in words) \
+    return (
+        1 <= len(words) <= 5
+        and not any(w.lower() in FUNCTION_WORDS for w in words)
         and bool(re.fullmatch(r"[\w][\w .\-+]*", text))
+    )
 
 
 def kinds_of(title: str) -> str | None:
@@ -184,17 +213,23 @@ def term_of(block: Block) -> tuple[str, str] | None:
     # so do lower-case phrases (``pod disruption budget``) and digit-first names
     # (``2-phase commit``) when a definition follows
     words = term.split()
-    if 2 <= len(words) <= 4 and re.fullmatch(r"[a-z0-9][a-z0-9\- ]+", term) and not any(
-            w in FUNCTION_WORDS for w in words) and (
-                re.match(r"\d+-[a-z]", term)
-                or re.match(r"(?:an?|the|one|\w+s)\b", definition.lower())):
+    if (
+        2 <= len(words) <= 4
+        and re.fullmatch(r"[a-z0-9][a-z0-9\- ]+", term)
+        and not any(w in FUNCTION_WORDS for w in words)
+        and (
+            re.match(r"\d+-[a-z]", term) or re.match(r"(?:an?|the|one|\w+s)\b", definition.lower())
+        )
+    ):
         return term, definition
     return None
 
 
-_DEFINING_VERB = (r"(?:is|are|was|lets?|allows?|provides?|gives?|enables?|describes?|defines?|"
-                  r"represents?|refers?|means?|holds?|stores?|controls?|manages?|runs?|"
-                  r"creates?|ensures?|specifies|acts|works|can|has|have)")
+_DEFINING_VERB = (
+    r"(?:is|are|was|lets?|allows?|provides?|gives?|enables?|describes?|defines?|"
+    r"represents?|refers?|means?|holds?|stores?|controls?|manages?|runs?|"
+    r"creates?|ensures?|specifies|acts|works|can|has|have)"
+)
 
 
 def defines(label: str, evidence: Evidence | None) -> bool:
@@ -207,8 +242,10 @@ def defines(label: str, evidence: Evidence | None) -> bool:
     thresholds …") turn into kinds of it."""
     if evidence is None:
         return False
-    pattern = rf"^(?:(?:a|an|the)\s+)?{re.escape(label)}(?:s|es)?(?:'s|’s)?\s+(?:\w+\s+)?" \
+    pattern = (
+        rf"^(?:(?:a|an|the)\s+)?{re.escape(label)}(?:s|es)?(?:'s|’s)?\s+(?:\w+\s+)?"
         rf"{_DEFINING_VERB}\b"
+    )
     return re.match(pattern, evidence.text, re.IGNORECASE) is not None
 
 
@@ -246,8 +283,12 @@ def collect(note: Note) -> list[Candidate]:
     outline = is_outline(note)
     # a page whose lead sentence says what its title is, is about that thing
     lead = next((b for s in note.sections[:1] for b in s.blocks if b.kind == "paragraph"), None)
-    if lead is not None and note.sections and looks_like_name(note.title) and defines(
-            note.title, Evidence(first_sentence(lead.text), note.path, lead.line)):
+    if (
+        lead is not None
+        and note.sections
+        and looks_like_name(note.title)
+        and defines(note.title, Evidence(first_sentence(lead.text), note.path, lead.line))
+    ):
         out.append(Candidate(note.title, "title", note.path, note.sections[0].anchor))
     for section in note.sections:
         anchor = section.anchor
@@ -255,9 +296,16 @@ def collect(note: Note) -> list[Candidate]:
             labels = heading_labels(section.title)
             alias = split_alias(section.title.strip().strip("*_`").strip())[1]
             for label in labels:
-                out.append(Candidate(label, "heading", note.path, anchor,
-                                     _heading_definition(note, section, labels),
-                                     (alias,) if alias and len(labels) == 1 else ()))
+                out.append(
+                    Candidate(
+                        label,
+                        "heading",
+                        note.path,
+                        anchor,
+                        _heading_definition(note, section, labels),
+                        (alias,) if alias and len(labels) == 1 else (),
+                    )
+                )
         for block in section.blocks:
             if block.kind == "code":
                 for kind in _YAML_KIND.findall(block.text):
@@ -270,9 +318,16 @@ def collect(note: Note) -> list[Candidate]:
             term = term_of(block)
             if term:
                 alias = _term_alias(block)
-                out.append(Candidate(term[0], "term", note.path, anchor,
-                                     Evidence(first_sentence(term[1]), note.path, block.line),
-                                     (alias,) if alias else ()))
+                out.append(
+                    Candidate(
+                        term[0],
+                        "term",
+                        note.path,
+                        anchor,
+                        Evidence(first_sentence(term[1]), note.path, block.line),
+                        (alias,) if alias else (),
+                    )
+                )
             text = block.text
             # both patterns try every position; most blocks lack what they need
             if _DEFINED_AS_HINT.search(text):
@@ -303,15 +358,26 @@ def _sentence_candidates(block: Block, path: str, anchor: str, out: list[Candida
     for match in _DEFINED_AS.finditer(text):
         term = match.group("term")
         if looks_like_name(term):
-            out.append(Candidate(term, "sentence", path, anchor, Evidence(
-                first_sentence(text[match.start():]), path,
-                block.line + text.count("\n", 0, match.start()))))
+            out.append(
+                Candidate(
+                    term,
+                    "sentence",
+                    path,
+                    anchor,
+                    Evidence(
+                        first_sentence(text[match.start() :]),
+                        path,
+                        block.line + text.count("\n", 0, match.start()),
+                    ),
+                )
+            )
 
 
 # up to six words, then an acronym in parentheses: "an Intermediate Representation (IR)"
 _SPELLED_OUT = re.compile(
     r"((?:[A-Za-z][\w]*(?:-[A-Za-z][\w]*)* ){0,5}[A-Za-z][\w]*(?:-[A-Za-z][\w]*)*) "
-    r"\(([A-Z]{2,6})s?\)")
+    r"\(([A-Z]{2,6})s?\)"
+)
 
 
 def _acronym_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
@@ -324,8 +390,7 @@ def _acronym_candidates(text: str, path: str, anchor: str, out: list[Candidate])
             name = words[-count:]
             initials = "".join(part[0] for word in name for part in word.split("-"))
             if initials.upper() == acronym and name[0][0].isalpha():
-                out.append(Candidate(" ".join(name), "acronym", path, anchor,
-                                     aliases=(acronym,)))
+                out.append(Candidate(" ".join(name), "acronym", path, anchor, aliases=(acronym,)))
                 break
 
 
@@ -351,7 +416,8 @@ NAMELIKE_TOKEN = re.compile(
     r"(?:[^A-Za-z0-9]++"  # between tokens, Hangul words included
     r"|[0-9]" + _GOES_ON + r"*+"  # a token that starts with a digit
     r"|[a-z][a-z0-9_]*+(?:-[a-z0-9][a-z0-9_]*+)*+(?!" + _GOES_ON + r"))*+"  # lower-case
-    r"([A-Za-z]" + _GOES_ON + r"*+)?")
+    r"([A-Za-z]" + _GOES_ON + r"*+)?"
+)
 
 
 def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -> None:
@@ -364,8 +430,11 @@ def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -
         kind = kind_of(token)
         if kind is None:
             continue
-        if kind == "capitalised" and not token.isupper() and not _in_sentence(
-                text, match.start(1), match.end(1)):
+        if (
+            kind == "capitalised"
+            and not token.isupper()
+            and not _in_sentence(text, match.start(1), match.end(1))
+        ):
             continue  # (an acronym is a name wherever it stands: "ABV is calculated …")
         out.append(Candidate(token, kind, path, anchor))
 
@@ -374,7 +443,7 @@ def _token_candidates(text: str, path: str, anchor: str, out: list[Candidate]) -
 # every note: what a token can be is worked out once per distinct token.
 @lru_cache(maxsize=1 << 14)
 def _token_kind(token: str) -> str | None:
-    """"identifier", "camel", "capitalised" (if its context agrees) or None."""
+    """ "identifier", "camel", "capitalised" (if its context agrees) or None."""
     if is_identifier(token):
         return "identifier"
     if is_camel(token):
@@ -388,8 +457,9 @@ def _could_be_capitalised(token: str) -> bool:
     capitalise more than once; an acronym may hold digits (``G3P``)."""
     if len(token) < 2 or not token[0].isupper() or not token.isascii():
         return False
-    if not token.isalpha() and not (token.isalnum() and token.isupper() and sum(
-            c.isalpha() for c in token) >= 2):
+    if not token.isalpha() and not (
+        token.isalnum() and token.isupper() and sum(c.isalpha() for c in token) >= 2
+    ):
         return False
     if not (token[1:].islower() or (token.isupper() and 2 < len(token) <= 8)):
         return False
@@ -406,7 +476,7 @@ def _in_sentence(text: str, start: int, end: int) -> bool:
     if _BEFORE_CAPITAL.match(text, end):
         return False  # part of a Title Case run: the title of a page, not a name
     # inside a sentence: right after a lower-case word ("a Heap", "dead Tuples", "the WAL")
-    return bool(_AFTER_WORD.search(text[max(0, start - 2):start]))
+    return bool(_AFTER_WORD.search(text[max(0, start - 2) : start]))
 
 
 def _heading_definition(note: Note, section: Section, labels: list[str]) -> Evidence | None:
@@ -420,8 +490,11 @@ def _heading_definition(note: Note, section: Section, labels: list[str]) -> Evid
         if block.kind not in ("paragraph", "item") or term_of(block):
             return None
         sentence = first_sentence(block.text)
-        if len(sentence.split()) < 3 or block.kind == "paragraph" and not (
-                opens_with(sentence, labels) or sentence.startswith(("A ", "An "))):
+        if (
+            len(sentence.split()) < 3
+            or block.kind == "paragraph"
+            and not (opens_with(sentence, labels) or sentence.startswith(("A ", "An ")))
+        ):
             return None
         return Evidence(sentence, note.path, block.line)
     return None

@@ -43,8 +43,9 @@ def note_confidence(readings: Iterable[float]) -> float:
         return 0.0
     if max(values) >= CERTAIN:
         return CERTAIN
-    return round(min(_CEILING, 1.0 - (1.0 - max(values)) * _SAME_NOTE_FACTOR ** (len(values) - 1)),
-                 4)
+    return round(
+        min(_CEILING, 1.0 - (1.0 - max(values)) * _SAME_NOTE_FACTOR ** (len(values) - 1)), 4
+    )
 
 
 def edge_confidence(per_note: Iterable[float]) -> float:

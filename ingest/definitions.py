@@ -32,14 +32,22 @@ from .model import Block, Concept, Evidence, Note
 from .subject import acts, opens_with, says_what
 from .text import text_language
 
-DEFINITION_RANK = {"glossary": 0, "description": 1, "lead": 2, "term": 3, "sentence": 4,
-                   "heading": 5}
+DEFINITION_RANK = {
+    "glossary": 0,
+    "description": 1,
+    "lead": 2,
+    "term": 3,
+    "sentence": 4,
+    "heading": 5,
+}
 FRONT_MATTER_LINE = 1  # front matter values are cited at the front matter's first line
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)\s*$")
 # openings of a sentence that introduces what follows rather than saying what a thing is
 _NOT_A_DEFINITION = re.compile(
     r"^(?:there\s+(?:is|are)|here\b|this\s+(?:page|section|document|task|tutorial)|"
-    r"the\s+following|in\s+this\b|see\b|for\s+example|note\b)", re.IGNORECASE)
+    r"the\s+following|in\s+this\b|see\b|for\s+example|note\b)",
+    re.IGNORECASE,
+)
 
 
 def is_glossary_entry(note: Note) -> bool:
@@ -93,8 +101,10 @@ def glossary_entries(note: Note) -> list[tuple[str, Evidence | None]]:
 def glossary_candidates(note: Note) -> list[Candidate]:
     """A glossary entry's term as a concept candidate with its definition."""
     anchor = note.sections[0].anchor if note.sections else ""
-    return [Candidate(label, "glossary", note.path, anchor, definition)
-            for label, definition in glossary_entries(note)]
+    return [
+        Candidate(label, "glossary", note.path, anchor, definition)
+        for label, definition in glossary_entries(note)
+    ]
 
 
 def lead_sentence(note: Note, labels: Iterable[str] | None = None) -> Evidence | None:
@@ -116,7 +126,7 @@ def lead_sentence(note: Note, labels: Iterable[str] | None = None) -> Evidence |
             return None
         if labels is None or opens_with(sentence, labels):
             return Evidence(sentence, note.path, _line_of(block, sentence))
-        text = text[len(sentence):].lstrip()
+        text = text[len(sentence) :].lstrip()
     return None
 
 
@@ -136,8 +146,9 @@ def _first_prose(blocks: Iterable[Block]) -> Block | None:
     return None
 
 
-def page_definitions(note: Note, resolve: Callable[[str], str | None],
-                     names: Callable[[str], list[str]]) -> list[tuple[str, Evidence, str]]:
+def page_definitions(
+    note: Note, resolve: Callable[[str], str | None], names: Callable[[str], list[str]]
+) -> list[tuple[str, Evidence, str]]:
     """(concept, definition, origin) a page gives the concept its title names: its front
     matter ``description`` and its lead sentence, each when the concept is its subject.
     ``names`` gives a concept's labels (label, aliases, translations)."""
@@ -181,13 +192,20 @@ def _about(text: str, concept: Concept, resolve: Callable[[str], str | None] | N
     if resolve is None:
         return True
     other = resolve(words[0].strip("*_`\"',.;:()"))
-    return other is None or other == concept.id or opens_with(
-        text, [concept.label, *concept.alt_labels, *concept.translations.values()])
+    return (
+        other is None
+        or other == concept.id
+        or opens_with(text, [concept.label, *concept.alt_labels, *concept.translations.values()])
+    )
 
 
-def offer(concept: Concept, evidence: Evidence, origin: str,
-          ranks: dict[tuple[str, str], int],
-          resolve: Callable[[str], str | None] | None = None) -> None:
+def offer(
+    concept: Concept,
+    evidence: Evidence,
+    origin: str,
+    ranks: dict[tuple[str, str], int],
+    resolve: Callable[[str], str | None] | None = None,
+) -> None:
     """Keep ``evidence`` as the concept's definition in its language if nothing better
     (by ``DEFINITION_RANK``; the first offered among equals) defines it there.
     ``resolve`` names the concept a word stands for, if any: a heading's sentence that

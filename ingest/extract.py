@@ -20,18 +20,39 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from .concepts import (FUNCTION_WORDS, Candidate, defines, first_sentence, heading_labels, is_outline,
-                       kinds_of, term_of)
+from . import confidence
+from .concepts import (
+    FUNCTION_WORDS,
+    Candidate,
+    defines,
+    first_sentence,
+    heading_labels,
+    is_outline,
+    kinds_of,
+    term_of,
+)
 from .definitions import offer, page_definitions
 from .lexicon import Lexicon, Mention, is_camel, is_identifier
 from .links import FIELD
 from .manifests import looks_like_manifest, manifest_relations
 from .model import Block, Concept, Evidence, Note, Relation, Section
-from . import confidence
-from .patterns import (IN_NAMESPACE, IS_A_CONFIDENCE, KOREAN_CONFIDENCE, Reading, enabled_frame,
-                       frame_between, implicit_frame, is_a, is_kind_of_tail, korean_relation,
-                       negated, object_ok, purpose_frame, runs_one_on,
-                       subject_ok)
+from .patterns import (
+    IN_NAMESPACE,
+    IS_A_CONFIDENCE,
+    KOREAN_CONFIDENCE,
+    Reading,
+    enabled_frame,
+    frame_between,
+    implicit_frame,
+    is_a,
+    is_kind_of_tail,
+    korean_relation,
+    negated,
+    object_ok,
+    purpose_frame,
+    runs_one_on,
+    subject_ok,
+)
 from .text import label_key, slugify
 from .vocabulary import Vocabulary
 
@@ -44,16 +65,45 @@ QUIET_WORDS = frozenset(
     "types data status state spec metadata template selector labels label key keys "
     "version kind port ports host path service node master worker guaranteed burstable "
     "besteffort secret secrets object objects event events role roles command args".split()
-) - {"service", "node", "label", "labels", "image", "images", "secret", "secrets", "object",
-     "objects", "event", "events", "role", "roles"}
+) - {
+    "service",
+    "node",
+    "label",
+    "labels",
+    "image",
+    "images",
+    "secret",
+    "secrets",
+    "object",
+    "objects",
+    "event",
+    "events",
+    "role",
+    "roles",
+}
 QUIET_KEYS = frozenset(label_key(word) for word in QUIET_WORDS)
-MANIFEST_SKELETON = frozenset("apiVersion kind metadata name namespace spec status template data "
-                              "items labels annotations".split())
-ORIGIN_RANK = {"vocabulary": 0, "heading": 1, "term": 2, "sentence": 3, "manifest": 4,
-               "chain": 5, "identifier": 6, "camel": 7, "capitalised": 8, "code": 9,
-               "glossary": 1, "kinds": 1, "title": 1,  # a glossary entry's title: the page's heading
-               "aliases": 1,  # a note with aliases names its subject
-               "link": 10, "acronym": 10}  # a link's target, an acronym's label: last
+MANIFEST_SKELETON = frozenset(
+    "apiVersion kind metadata name namespace spec status template data "
+    "items labels annotations".split()
+)
+ORIGIN_RANK = {
+    "vocabulary": 0,
+    "heading": 1,
+    "term": 2,
+    "sentence": 3,
+    "manifest": 4,
+    "chain": 5,
+    "identifier": 6,
+    "camel": 7,
+    "capitalised": 8,
+    "code": 9,
+    "glossary": 1,
+    "kinds": 1,
+    "title": 1,  # a glossary entry's title: the page's heading
+    "aliases": 1,  # a note with aliases names its subject
+    "link": 10,
+    "acronym": 10,
+}  # a link's target, an acronym's label: last
 MIN_CAPITALISED = 2  # times a capitalised word must appear to be taken for a name
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[A-Z가-힣\"'(\[`])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|⇒|-->)\s*")
@@ -62,20 +112,26 @@ _NAMESPACE_FLAG = re.compile(r"(?:^|\s)(?:-n|--namespace)[ =]([a-z0-9][a-z0-9\-]
 # "the policy selects Pods with the label" has its own subject and is read as a frame
 _SELECT = re.compile(r"\bselect\b", re.IGNORECASE)
 _SELECT_BY = re.compile(r"\b(?:with|via|using|through|by)\b", re.IGNORECASE)
-_COMMAND_WORD = re.compile(r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
-                           r"edit|run|expose|scale|port-forward|top|explain)\b")
+_COMMAND_WORD = re.compile(
+    r"\s+(?:get|describe|logs|exec|apply|create|delete|rollout|label|"
+    r"edit|run|expose|scale|port-forward|top|explain)\b"
+)
 _HANGUL = re.compile("[가-힣]")
 _CLAUSE_BREAK = re.compile(r"[.;:!?]\s|,\s+(?:and|but|or|so|while|which|because|when|if)\s")
 _RUN_PLACE = re.compile(r"\s+on\s+(?:every|each|all|the|a|an|one)?\s*")
 # "… -n kube-system shows CoreDNS": the word after the verb is what lives there
-_SHOWS = re.compile(r"[^.;—]*?\b(?:shows?|lists?|returns?|displays?|prints?|gives?)\s+"
-                    r"(?:(?:the|a|an|its|all)\s+)?")
+_SHOWS = re.compile(
+    r"[^.;—]*?\b(?:shows?|lists?|returns?|displays?|prints?|gives?)\s+"
+    r"(?:(?:the|a|an|its|all)\s+)?"
+)
 _LOWER_WORD = re.compile(r"(?<![\w.\-])[a-z]{3,}(?![\w.\-])")
 _ALONE = re.compile(r"\s*(?:$|[,;)(]|#)")  # "restartPolicy: OnFailure" and nothing more
 _WORDS_BEFORE = re.compile(r"[\w\-]+")
 _PLACE_DETERMINERS = frozenset("the a an your its their each every all this that".split())
-_AND_VERB = re.compile(r"^[^.;:,]*?\sand\s+(?:also\s+)?(?P<verb>[a-z]+(?: [a-z]+){0,2}?)"
-                       r"\s+(?:(?:the|a|an|one|its|their|all|every|each|new)\s+)*$")
+_AND_VERB = re.compile(
+    r"^[^.;:,]*?\sand\s+(?:also\s+)?(?P<verb>[a-z]+(?: [a-z]+){0,2}?)"
+    r"\s+(?:(?:the|a|an|one|its|their|all|every|each|new)\s+)*$"
+)
 GENERIC_HEADS = frozenset("object objects resource resources".split())
 _PREDICATE_NOMINAL = re.compile(r"\b(?:is|are)\s+(?:an?|the|one)\s+(?:[\w\-]+\s+){0,2}$")
 _RELATIVE_START = re.compile(r"^\s*,?\s*(?:that|which|who)\s")
@@ -83,8 +139,11 @@ _BY_LABEL = re.compile(r"(?i)label|selector|field")
 # "A NetworkPolicy chooses the Pods it applies to with a podSelector": choosing by a
 # selector is selecting (without one, "finds" and "picks" say nothing of how)
 _CHOOSES = re.compile(r"^\s+(?:chooses|picks|finds|matches)\s+(?:(?:the|its|their|all|every)\s+)?$")
-_WITH_SELECTOR = re.compile(r"^[^.;:]*?\b(?:with|by|using|via|through)\s+(?:an?\s+|its\s+|the\s+|"
-                            r"their\s+)?(?:label\s+)?`?\w*selector\b", re.IGNORECASE)
+_WITH_SELECTOR = re.compile(
+    r"^[^.;:]*?\b(?:with|by|using|via|through)\s+(?:an?\s+|its\s+|the\s+|"
+    r"their\s+)?(?:label\s+)?`?\w*selector\b",
+    re.IGNORECASE,
+)
 _TERM_COLON = re.compile(r"[*_`]*\s*:\s+")
 _LIST_JOIN = re.compile(r",?\s+(?:and|or)\s+(?:the\s+|an?\s+)?|,\s+")
 CO_MENTION_WINDOW = 3  # each concept pairs with the next three in its sentence
@@ -108,8 +167,7 @@ class Linker:
         sha = hashlib.sha1()
         quiet, code, cased = self.lexicon.quiet, self.lexicon.code, self.lexicon.cased
         for key, owner in sorted(self.lexicon.keys.items()):
-            sha.update(f"{key}\0{owner}\0{key in quiet}\0{key in code}\0{key in cased}\n"
-                       .encode())
+            sha.update(f"{key}\0{owner}\0{key in quiet}\0{key in code}\0{key in cased}\n".encode())
         for concept_id, concept in sorted(self.concepts.items()):
             sha.update(f"{concept_id}\0{concept.label}\0{concept_id in self.fields}\n".encode())
         return sha.hexdigest()
@@ -129,9 +187,12 @@ class Linker:
 
 
 # -- pass 1: the lexicon ------------------------------------------------------------
-def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
-                  usage: Counter[str] | None = None,
-                  outlines: frozenset[str] = frozenset()) -> Linker:
+def build_lexicon(
+    vocabulary: Vocabulary,
+    candidates: list[Candidate],
+    usage: Counter[str] | None = None,
+    outlines: frozenset[str] = frozenset(),
+) -> Linker:
     """Concepts from the vocabulary and the notes' candidates, keyed for matching.
 
     ``usage`` counts, per lower-case word, the notes that use it in running text: a
@@ -141,13 +202,19 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
     concepts: dict[str, Concept] = {}
     linker = Linker(lexicon, concepts)
     for term in vocabulary.terms.values():
-        concept = Concept(id=term.id, label=term.label, alt_labels=set(term.aliases),
-                          translations=dict(term.translations), origin="vocabulary")
+        concept = Concept(
+            id=term.id,
+            label=term.label,
+            alt_labels=set(term.aliases),
+            translations=dict(term.translations),
+            origin="vocabulary",
+        )
         concept.alt_labels.update(term.translation_aliases)
         concepts[term.id] = concept
         for label in term.all_labels:
-            lexicon.add(label, term.id, quiet=_quiet(label),
-                        cased=term.cased and label == term.label)
+            lexicon.add(
+                label, term.id, quiet=_quiet(label), cased=term.cased and label == term.label
+            )
         if is_field_label(term.label, term.aliases):
             linker.fields.add(term.id)
     admission = Admission.of(candidates, usage or Counter(), outlines)
@@ -164,11 +231,11 @@ def build_lexicon(vocabulary: Vocabulary, candidates: list[Candidate],
         return ORIGIN_RANK.get(candidate.origin, 9)
 
     for candidate in sorted(candidates, key=rank):
-        if candidate.definition is None and candidate.label in settled \
-                and not candidate.aliases:
+        if candidate.definition is None and candidate.label in settled and not candidate.aliases:
             continue
         if candidate.origin == "code" or (
-                candidate.origin == "capitalised" and linker.resolve(candidate.label)):
+            candidate.origin == "capitalised" and linker.resolve(candidate.label)
+        ):
             continue
         if not admission.admits(candidate, linker):
             continue
@@ -198,8 +265,9 @@ class Admission:
     outlines: frozenset[str]  # paths of notes written as outlines (``is_outline``)
 
     @classmethod
-    def of(cls, candidates: list[Candidate], usage: Counter[str],
-           outlines: frozenset[str]) -> Admission:
+    def of(
+        cls, candidates: list[Candidate], usage: Counter[str], outlines: frozenset[str]
+    ) -> Admission:
         capitalised: Counter[str] = Counter()
         written: Counter[str] = Counter()
         headed: Counter[str] = Counter()
@@ -237,13 +305,16 @@ class Admission:
             # a run of capitalised words, or a word capitalised again and again
             # (in an outline its author capitalises names on purpose: once is enough)
             return outline and not self.everyday(label)
-        if origin == "identifier" and "." not in label and key not in self.code \
-                and key not in self.named:
+        if (
+            origin == "identifier"
+            and "." not in label
+            and key not in self.code
+            and key not in self.named
+        ):
             return False
         if self.everyday(label):
             return False
-        if origin == "heading" and not outline and not is_camel(label) \
-                and not is_identifier(label):
+        if origin == "heading" and not outline and not is_camel(label) and not is_identifier(label):
             return key in self.named or defines(label, candidate.definition)
         return True
 
@@ -260,8 +331,11 @@ class Admission:
         return lower >= 3 and lower > 2 * self.capitalised[label_key(label)]
 
 
-_STRONG_ORIGINS = frozenset({"term", "sentence", "chain", "manifest", "camel", "glossary",
-                             "kinds", "title", "aliases"})
+_STRONG_ORIGINS = frozenset(
+    {"term", "sentence", "chain", "manifest", "camel", "glossary", "kinds", "title", "aliases"}
+)
+
+
 def _number_forms(word: str) -> set[str]:
     """The word in the singular and the plural: ``policies`` → {policies, policy}."""
     if word.endswith("ies"):
@@ -298,7 +372,8 @@ def is_field_label(label: str, aliases: Collection[str] = ()) -> bool:
     if is_identifier(label):
         return True
     return bool(re.fullmatch(r"[a-z][a-zA-Z0-9]*", label)) and any(
-        "." in alias and is_identifier(alias) for alias in aliases)
+        "." in alias and is_identifier(alias) for alias in aliases
+    )
 
 
 def _register(linker: Linker, candidate: Candidate) -> None:
@@ -321,12 +396,16 @@ def _register(linker: Linker, candidate: Candidate) -> None:
         if lexicon.lookup(alias) == owner and label_key(alias) != label_key(concept.label):
             concept.alt_labels.add(alias)
     known = {label_key(concept.label), *map(label_key, concept.translations.values())}
-    if label_key(label) not in known and label not in concept.alt_labels \
-            and lexicon.lookup(label) == owner:
+    if (
+        label_key(label) not in known
+        and label not in concept.alt_labels
+        and lexicon.lookup(label) == owner
+    ):
         concept.alt_labels.add(label)
     if candidate.definition is not None:
-        offer(concept, candidate.definition, candidate.origin, linker.definition_rank,
-              linker.resolve)
+        offer(
+            concept, candidate.definition, candidate.origin, linker.definition_rank, linker.resolve
+        )
 
 
 def _new_id(label: str, concepts: dict[str, Concept]) -> str:
@@ -370,10 +449,19 @@ class NoteLinks:
             if found is None:
                 found = index[id(relation.evidence)] = len(evidence)
                 evidence.append(_evidence_tuple(relation.evidence))
-            rows.append((relation.source, relation.target, relation.type, found,
-                         relation.weight, relation.confidence))
-        definitions = [(concept, _evidence_tuple(e), origin)
-                       for concept, e, origin in self.definitions]
+            rows.append(
+                (
+                    relation.source,
+                    relation.target,
+                    relation.type,
+                    found,
+                    relation.weight,
+                    relation.confidence,
+                )
+            )
+        definitions = [
+            (concept, _evidence_tuple(e), origin) for concept, e, origin in self.definitions
+        ]
         return _unpickle_links, (self.heads, self.concepts, definitions, evidence, rows)
 
 
@@ -381,14 +469,23 @@ def _evidence_tuple(evidence: Evidence) -> tuple[str, str, int]:
     return evidence.text, evidence.path, evidence.line
 
 
-def _unpickle_links(heads: list[str | None], concepts: list[list[str]],
-                    definitions: list[tuple[str, tuple[str, str, int], str]],
-                    evidence: list[tuple[str, str, int]],
-                    rows: list[tuple[str, str, str, int, float, float]]) -> NoteLinks:
+def _unpickle_links(
+    heads: list[str | None],
+    concepts: list[list[str]],
+    definitions: list[tuple[str, tuple[str, str, int], str]],
+    evidence: list[tuple[str, str, int]],
+    rows: list[tuple[str, str, str, int, float, float]],
+) -> NoteLinks:
     shared = [Evidence(*e) for e in evidence]  # a sentence's relations share its evidence
-    return NoteLinks(heads, concepts, [(c, Evidence(*e), o) for c, e, o in definitions],
-                     [Relation(source, target, kind, shared[i], weight, belief)
-                      for source, target, kind, i, weight, belief in rows])
+    return NoteLinks(
+        heads,
+        concepts,
+        [(c, Evidence(*e), o) for c, e, o in definitions],
+        [
+            Relation(source, target, kind, shared[i], weight, belief)
+            for source, target, kind, i, weight, belief in rows
+        ],
+    )
 
 
 @dataclass(slots=True)
@@ -417,8 +514,7 @@ class _Reading:
 def link_one(note: Note, linker: Linker) -> NoteLinks:
     """Which concepts each section of the note names and mentions, and what the note
     defines and states. Reads the note without changing it."""
-    reading = _Reading(note, linker, {s.anchor: s for s in note.sections},
-                       outline=is_outline(note))
+    reading = _Reading(note, linker, {s.anchor: s for s in note.sections}, outline=is_outline(note))
     concepts: list[list[str]] = []
     for section in note.sections:
         labels = heading_labels(section.title)
@@ -434,8 +530,9 @@ def link_one(note: Note, linker: Linker) -> NoteLinks:
             found.extend(m.concept for m in linker.lexicon.find(block.text))
         concepts.append(list(dict.fromkeys(found)))
     definitions = list(_definitions(reading))
-    relations = [relation for section in note.sections
-                 for relation in _section_relations(reading, section)]
+    relations = [
+        relation for section in note.sections for relation in _section_relations(reading, section)
+    ]
     return NoteLinks([reading.head(s) for s in note.sections], concepts, definitions, relations)
 
 
@@ -446,8 +543,9 @@ def apply_definitions(links: NoteLinks, linker: Linker) -> None:
         offer(linker.concepts[concept_id], evidence, origin, linker.definition_rank)
 
 
-def apply_links(note: Note, links: NoteLinks, linker: Linker,
-                placed: dict[str, set[tuple[str, str]]]) -> None:
+def apply_links(
+    note: Note, links: NoteLinks, linker: Linker, placed: dict[str, set[tuple[str, str]]]
+) -> None:
     """Fill the note's section concepts and list its sections on the concepts, defining
     sections first. ``placed`` mirrors each concept's ``sections`` as a set, so a concept
     named in thousands of sections is not searched linearly for each."""
@@ -467,8 +565,10 @@ def apply_links(note: Note, links: NoteLinks, linker: Linker,
                 continue
             seen.add(ref)
             defines = section.concept == concept_id or (
-                concept.definition is not None and concept.definition.path == note.path
-                and section.line <= concept.definition.line <= section.end_line)
+                concept.definition is not None
+                and concept.definition.path == note.path
+                and section.line <= concept.definition.line <= section.end_line
+            )
             if defines:
                 concept.sections.insert(0, ref)
             else:
@@ -528,41 +628,75 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
         lists_kinds = bool(category) or outline or _names_a_class(section.title)
         child_concepts = [reading.head(c) for c in children]
         typed = [c for c in child_concepts if c and c != container and not linker.is_field(c)]
-        if lists_kinds and typed and (
-                category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children))):
+        if (
+            lists_kinds
+            and typed
+            and (category or (len(typed) >= 2 and 3 * len(typed) >= 2 * len(children)))
+        ):
             for child in children:
                 child_concept = reading.head(child)
                 # in prose, "Audit backends" › "Log backend" (the same head noun) only
-                if child_concept in typed and (outline or category or _same_head(
-                        child.title, section.title)):
+                if child_concept in typed and (
+                    outline or category or _same_head(child.title, section.title)
+                ):
                     broader_of[child_concept] = container
-                    yield Relation(child_concept, container, "broader", Evidence(
-                        " › ".join(child.breadcrumb[1:]), path, child.line), 1.0, prior)
+                    yield Relation(
+                        child_concept,
+                        container,
+                        "broader",
+                        Evidence(" › ".join(child.breadcrumb[1:]), path, child.line),
+                        1.0,
+                        prior,
+                    )
         top_items = [b for b in section.blocks if b.kind == "item" and b.depth == 0]
         terms = [block_terms.get(id(b)) for b in top_items]
         # fields are kinds only of a class ("Health Checks" › livenessProbe); under a
         # thing ("Deployment" › spec.replicas) they are its fields
         fields_are_kinds = bool(category) or _names_a_class(section.title)
-        named = [(b, t) for b, t in zip(top_items, terms, strict=True)
-                 if t and t != container and (fields_are_kinds or not linker.is_field(t))
-                 and (outline or category or term_of(b) is not None)]
-        if lists_kinds and named and (
-                category or (len(named) >= 2 and 3 * len(named) >= 2 * len(top_items))):
+        named = [
+            (b, t)
+            for b, t in zip(top_items, terms, strict=True)
+            if t
+            and t != container
+            and (fields_are_kinds or not linker.is_field(t))
+            and (outline or category or term_of(b) is not None)
+        ]
+        if (
+            lists_kinds
+            and named
+            and (category or (len(named) >= 2 and 3 * len(named) >= 2 * len(top_items)))
+        ):
             for block, term in named:
                 broader_of[term] = container
-                yield Relation(term, container, "broader",
-                               Evidence(_clean(block.text), path, block.line), 1.0, prior)
+                yield Relation(
+                    term,
+                    container,
+                    "broader",
+                    Evidence(_clean(block.text), path, block.line),
+                    1.0,
+                    prior,
+                )
     if own and linker.is_field(own):
         for block in section.blocks:
             term = block_terms.get(id(block))
             # a value is one word ("OnFailure", "true"); in prose documents it is also
             # written as a term ("true: convert line endings"), not merely listed
-            if block.kind == "item" and block.depth == 0 and term and term != own \
-                    and " " not in linker.concepts[term].label \
-                    and (outline or term_of(block) is not None):
-                yield Relation(own, term, "hasValue", Evidence(_clean(block.text), path,
-                                                               block.line),
-                               1.0, confidence.FIELD_VALUE)
+            if (
+                block.kind == "item"
+                and block.depth == 0
+                and term
+                and term != own
+                and " " not in linker.concepts[term].label
+                and (outline or term_of(block) is not None)
+            ):
+                yield Relation(
+                    own,
+                    term,
+                    "hasValue",
+                    Evidence(_clean(block.text), path, block.line),
+                    1.0,
+                    confidence.FIELD_VALUE,
+                )
 
     # 2. a field named by a heading or a term belongs to the thing the section (or the
     # one right above it) is about: never to a heading further up
@@ -570,17 +704,33 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
     if own and linker.is_field(own) and parent is not None and outline:
         holder = _holder(reading, parent)
         if holder:
-            yield Relation(holder, own, "hasProperty", Evidence(
-                " › ".join(section.breadcrumb[1:]) or section.title, path, section.line),
-                1.0, confidence.FIELD_OF)
+            yield Relation(
+                holder,
+                own,
+                "hasProperty",
+                Evidence(" › ".join(section.breadcrumb[1:]) or section.title, path, section.line),
+                1.0,
+                confidence.FIELD_OF,
+            )
     for block in section.blocks:
         term = block_terms.get(id(block))
         holder = _holder(reading, section, skip=broader_of.get(term)) if term else None
-        if term and linker.is_field(term) and block.depth == 0 and holder and holder != term \
-                and outline:
-            yield Relation(holder, term, "hasProperty",
-                           Evidence(_clean(block.text), path, block.line),
-                           1.0, confidence.FIELD_OF)
+        if (
+            term
+            and linker.is_field(term)
+            and block.depth == 0
+            and holder
+            and holder != term
+            and outline
+        ):
+            yield Relation(
+                holder,
+                term,
+                "hasProperty",
+                Evidence(_clean(block.text), path, block.line),
+                1.0,
+                confidence.FIELD_OF,
+            )
 
     # 3. sentences and manifests
     seen: set[tuple[str, str]] = set()
@@ -591,21 +741,29 @@ def _section_relations(reading: _Reading, section: Section) -> Iterator[Relation
                 # a snippet without a kind is about what the outline around it names;
                 # in prose the heading above is too far away to say
                 subject = _manifest_subject(reading, section, index) if outline else None
-                yield from manifest_relations(block.text, block.line, path, subject,
-                                              linker.manifest_key, linker.is_field,
-                                              linker.lexicon.lookup)
+                yield from manifest_relations(
+                    block.text,
+                    block.line,
+                    path,
+                    subject,
+                    linker.manifest_key,
+                    linker.is_field,
+                    linker.lexicon.lookup,
+                )
             continue
         if block.kind == "table":
             yield from _table_relations(block, path, linker)
         bullet = block.kind == "item"
         thing = own if own and not linker.is_field(own) else None
         for sentence in reading.sentences_of(block):
-            yield from _sentence_relations(sentence, path, context, thing, bullet, outline,
-                                           linker, seen)
+            yield from _sentence_relations(
+                sentence, path, context, thing, bullet, outline, linker, seen
+            )
 
 
-_CELL_REST = re.compile(r"^[\s`*_]*(?:(?:the|a|an|each|every|all|any|one|its)\s+)*[\s`*_]*$",
-                        re.IGNORECASE)
+_CELL_REST = re.compile(
+    r"^[\s`*_]*(?:(?:the|a|an|each|every|all|any|one|its)\s+)*[\s`*_]*$", re.IGNORECASE
+)
 
 
 def _table_relations(block: Block, path: str, linker: Linker) -> Iterator[Relation]:
@@ -615,8 +773,11 @@ def _table_relations(block: Block, path: str, linker: Linker) -> Iterator[Relati
     one concept and nothing else, or the row says something the header does not."""
     rows = block.text.split("\n")
     header = rows[0].split(" | ")
-    headers = {column: frame_between(f" {name.strip().lower()} ")
-               for column, name in enumerate(header) if column}
+    headers = {
+        column: frame_between(f" {name.strip().lower()} ")
+        for column, name in enumerate(header)
+        if column
+    }
     readings = {column: found for column, found in headers.items() if found}
     if not readings:
         return
@@ -642,15 +803,18 @@ def _only_concept(cell: str, linker: Linker) -> str | None:
     if len(mentions) != 1:
         return None
     mention = mentions[0]
-    if not _CELL_REST.match(cell[:mention.start]) or not _CELL_REST.match(cell[mention.end:]):
+    if not _CELL_REST.match(cell[: mention.start]) or not _CELL_REST.match(cell[mention.end :]):
         return None
     return mention.concept
 
 
 def _generic_head(text: str, mention: Mention) -> bool:
-    """"lease objects", "resource quota object": a generic head after another word."""
-    return mention.surface.lower() in GENERIC_HEADS and text[mention.start - 1:mention.start] \
-        == " " and text[:mention.start - 1][-1:].isalnum()
+    """ "lease objects", "resource quota object": a generic head after another word."""
+    return (
+        mention.surface.lower() in GENERIC_HEADS
+        and text[mention.start - 1 : mention.start] == " "
+        and text[: mention.start - 1][-1:].isalnum()
+    )
 
 
 def _clause_subject(text: str, mentions: list[Mention], index: int) -> Mention:
@@ -669,19 +833,25 @@ def _title_words(title: str) -> list[str]:
 
 
 def _same_head(child: str, parent: str) -> bool:
-    """"Log backend" under "Audit backends": the child names one of the parent's kind."""
+    """ "Log backend" under "Audit backends": the child names one of the parent's kind."""
+
     def head(title: str) -> str:
         words = _title_words(title)
         return label_key(words[-1].lower()) if words else ""
+
     return bool(head(child)) and head(child) == head(parent)
 
 
 def _names_a_class(title: str) -> bool:
-    """"Pod conditions", "Audit backends": a heading naming a class of things."""
+    """ "Pod conditions", "Audit backends": a heading naming a class of things."""
     words = _title_words(title)
     last = words[-1].lower() if words else ""
-    return len(words) <= 4 and last.isalpha() and last.endswith("s") and not last.endswith(
-        ("ss", "us", "is", "ics"))
+    return (
+        len(words) <= 4
+        and last.isalpha()
+        and last.endswith("s")
+        and not last.endswith(("ss", "us", "is", "ics"))
+    )
 
 
 def _holder(reading: _Reading, section: Section, skip: str | None = None) -> str | None:
@@ -744,9 +914,14 @@ def _sentences(block: Block, linker: Linker) -> Iterator[_Sentence]:
             offset = piece_start + (len(piece) - len(piece.lstrip()))
             first = bisect_left(mention_starts, offset)
             last = bisect_right(mention_ends, offset + len(stripped))
-            inside = mentions[first:last] if not offset else [
-                Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
-                for m in mentions[first:last]]  # mentions are frozen: shared when unshifted
+            inside = (
+                mentions[first:last]
+                if not offset
+                else [
+                    Mention(m.concept, m.start - offset, m.end - offset, m.surface, m.fuzzy)
+                    for m in mentions[first:last]
+                ]
+            )  # mentions are frozen: shared when unshifted
             line += text.count("\n", counted, offset)
             counted = offset
             yield _Sentence(stripped, line, inside)
@@ -763,9 +938,16 @@ def _pieces(text: str, start: int, end: int, kind: str) -> Iterator[tuple[int, s
         yield start, text[start:end]
 
 
-def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
-                        own: str | None, bullet: bool, outline: bool, linker: Linker,
-                        seen: set[tuple[str, str]]) -> Iterator[Relation]:
+def _sentence_relations(
+    sentence: _Sentence,
+    path: str,
+    context: str | None,
+    own: str | None,
+    bullet: bool,
+    outline: bool,
+    linker: Linker,
+    seen: set[tuple[str, str]],
+) -> Iterator[Relation]:
     """Relations one sentence states. Typed ones only from a frame (``ingest.patterns``)
     between two mentions whose roles are right; every other pair named together is a
     co-mention. ``seen`` holds the (topic, concept) co-mentions the section has
@@ -776,8 +958,9 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     typed: set[frozenset[str]] = set()
     chained: set[frozenset[str]] = set()
 
-    def emit(source: str | None, target: str | None, relation: str,
-             belief: float) -> Iterator[Relation]:
+    def emit(
+        source: str | None, target: str | None, relation: str, belief: float
+    ) -> Iterator[Relation]:
         if source and target and source != target:
             # a chain's arrow says the order, not what the step is: a frame on the same
             # pair may still say that ("Crankset contains Chainring" beside the chain)
@@ -788,9 +971,12 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     if _has_arrow(text) and _ARROW.search(text):
         segments = _ARROW.split(text)
         for left, right in pairwise(segments):
-            yield from emit(_chain_end(left, linker, last=True),
-                            _chain_end(right, linker, last=False), "leadsTo",
-                            confidence.CHAIN)
+            yield from emit(
+                _chain_end(left, linker, last=True),
+                _chain_end(right, linker, last=False),
+                "leadsTo",
+                confidence.CHAIN,
+            )
 
     hangul = _HANGUL.search(text) is not None
     # a bullet without a subject is about the heading or term it sits under
@@ -802,40 +988,47 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             opening, rest = colon.end(), mentions[1:]
     if bullet and context and rest and rest[0].concept != context:
         first = rest[0]
-        if object_ok(text[first.end:first.end + 40]):
-            found = implicit_frame(text[opening: first.start])
+        if object_ok(text[first.end : first.end + 40]):
+            found = implicit_frame(text[opening : first.start])
             if found and not found.reverse:
                 yield from emit(context, first.concept, found.type, found.confidence * 0.9)
                 # "Uses ReplicaSet to create Pods": the same unwritten subject creates
                 for mention in rest[1:]:
                     # "Creates a Load Balancer … and distributes traffic to Pods"
-                    joined = _AND_VERB.match(text[first.end:mention.start])
-                    purpose = purpose_frame(text[first.end:mention.start]) or (
-                        frame_between(f" {joined.group('verb')} ") if joined else None)
-                    if purpose and mention.concept != context and object_ok(
-                            text[mention.end:mention.end + 40]):
-                        yield from emit(context, mention.concept, purpose.type,
-                                        purpose.confidence)
+                    joined = _AND_VERB.match(text[first.end : mention.start])
+                    purpose = purpose_frame(text[first.end : mention.start]) or (
+                        frame_between(f" {joined.group('verb')} ") if joined else None
+                    )
+                    if (
+                        purpose
+                        and mention.concept != context
+                        and object_ok(text[mention.end : mention.end + 40])
+                    ):
+                        yield from emit(context, mention.concept, purpose.type, purpose.confidence)
                         break
-            elif found is None and not negated(text[opening: first.start]):
+            elif found is None and not negated(text[opening : first.start]):
                 for mention in rest:
-                    enabled = enabled_frame(text[opening: mention.start], text[mention.end:])
+                    enabled = enabled_frame(text[opening : mention.start], text[mention.end :])
                     if enabled and mention.concept != context:
-                        yield from emit(context, mention.concept, enabled.type,
-                                        enabled.confidence)
+                        yield from emit(context, mention.concept, enabled.type, enabled.confidence)
                         break
     # "select X with Y": Y selects X
     selector_pair = _select_with(text, mentions)
     if selector_pair and re.search(r"(?i)selector|label", linker.concepts[selector_pair[1]].label):
         yield from emit(selector_pair[1], selector_pair[0], "selects", confidence.SELECT_WITH)
     for index, (left, right) in enumerate(pairwise(mentions)):
-        if left.concept == right.concept or typed and frozenset(
-                (left.concept, right.concept)) in typed:
+        if (
+            left.concept == right.concept
+            or typed
+            and frozenset((left.concept, right.concept)) in typed
+        ):
             continue
-        between = text[left.end:right.start]
-        after = text[right.end:right.end + 40]
+        between = text[left.end : right.start]
+        after = text[right.end : right.end + 40]
         if hangul:
-            relation = korean_relation(text[left.end:left.end + 3], text[right.end:right.end + 200])
+            relation = korean_relation(
+                text[left.end : left.end + 3], text[right.end : right.end + 200]
+            )
             if relation:
                 yield from emit(left.concept, right.concept, relation, KOREAN_CONFIDENCE)
                 continue
@@ -843,55 +1036,72 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             # "the kube-proxy DaemonSet in the kube-system namespace"; but "CoreDNS runs
             # as Pods in …": the clause's subject lives there, not what it runs as; and
             # "Deployments in your cluster in …": the cluster is itself a place
-            words = [w.lower() for w in _WORDS_BEFORE.findall(text[max(0, left.start - 60):
-                                                                     left.start])]
+            words = [
+                w.lower() for w in _WORDS_BEFORE.findall(text[max(0, left.start - 60) : left.start])
+            ]
             while words and words[-1] in _PLACE_DETERMINERS:
                 words.pop()
             word = words[-1] if words else ""
             if _generic_head(text, left):
                 continue  # "lease objects in …": the lease is what lives there
             if word == "as":
-                yield from emit(_clause_subject(text, mentions, index).concept, right.concept,
-                                "inNamespace", confidence.IN_NAMESPACE)
+                yield from emit(
+                    _clause_subject(text, mentions, index).concept,
+                    right.concept,
+                    "inNamespace",
+                    confidence.IN_NAMESPACE,
+                )
             elif word not in ("in", "on", "of", "from", "for", "across", "to"):
-                yield from emit(left.concept, right.concept, "inNamespace",
-                                confidence.IN_NAMESPACE)
+                yield from emit(left.concept, right.concept, "inNamespace", confidence.IN_NAMESPACE)
             continue
-        if not object_ok(after) and not (
-                linker.is_field(left.concept) and between.strip() == ":"):
+        if not object_ok(after) and not (linker.is_field(left.concept) and between.strip() == ":"):
             continue
-        if between.strip() == ":" and linker.is_field(left.concept) \
-                and not linker.is_field(right.concept) and _ALONE.match(after):
+        if (
+            between.strip() == ":"
+            and linker.is_field(left.concept)
+            and not linker.is_field(right.concept)
+            and _ALONE.match(after)
+        ):
             yield from emit(left.concept, right.concept, "hasValue", confidence.FIELD_VALUE)
             continue
-        if between in ("'s ", "’s ", "'s .", "’s .") and linker.is_field(right.concept) \
-                and not linker.is_field(left.concept):
-            yield from emit(left.concept, right.concept, "hasProperty",
-                            confidence.POSSESSIVE_FIELD)
+        if (
+            between in ("'s ", "’s ", "'s .", "’s .")
+            and linker.is_field(right.concept)
+            and not linker.is_field(left.concept)
+        ):
+            yield from emit(left.concept, right.concept, "hasProperty", confidence.POSSESSIVE_FIELD)
             continue
-        if not subject_ok(text[:left.start]) or _generic_head(text, left):
+        if not subject_ok(text[: left.start]) or _generic_head(text, left):
             continue  # "lease objects …": the head of someone else's noun phrase
-        if runs_one_on(between, text[right.end:]):
+        if runs_one_on(between, text[right.end :]):
             # "A DaemonSet runs a Pod on every Node": it manages the Pod, which runs there
             yield from emit(left.concept, right.concept, "manages", 0.75)
             if index + 2 < len(mentions) and _RUN_PLACE.fullmatch(
-                    text[right.end:mentions[index + 2].start]):
+                text[right.end : mentions[index + 2].start]
+            ):
                 yield from emit(right.concept, mentions[index + 2].concept, "runsOn", 0.75)
             continue
         found = frame_between(between)
-        if found is not None and not found.reverse and _PREDICATE_NOMINAL.search(
-                text[max(0, left.start - 40):left.start]) and _RELATIVE_START.match(between):
+        if (
+            found is not None
+            and not found.reverse
+            and _PREDICATE_NOMINAL.search(text[max(0, left.start - 40) : left.start])
+            and _RELATIVE_START.match(between)
+        ):
             # "kube-proxy is a network proxy that runs on each node": the relative
             # clause is about the copula's subject
             clause = _clause_subject(text, mentions, index)
-            if clause is not left and subject_ok(text[:clause.start]):
+            if clause is not left and subject_ok(text[: clause.start]):
                 yield from emit(clause.concept, right.concept, found.type, found.confidence)
             continue
-        if found is None and _CHOOSES.match(between) and _WITH_SELECTOR.match(
-                text[right.end:]):
+        if found is None and _CHOOSES.match(between) and _WITH_SELECTOR.match(text[right.end :]):
             found = Reading("selects", False, confidence.SELECT_WITH)
-        if found is None and (is_a(between) or is_kind_of_tail(between, after)) \
-                and not linker.is_field(left.concept) and object_ok(after, strict=True):
+        if (
+            found is None
+            and (is_a(between) or is_kind_of_tail(between, after))
+            and not linker.is_field(left.concept)
+            and object_ok(after, strict=True)
+        ):
             found = Reading("broader", False, IS_A_CONFIDENCE)
         if found is None:
             # "The Parser reads the Token stream and creates the AST": the clause's
@@ -899,26 +1109,34 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
             joined = _AND_VERB.match(between)
             subject = _clause_subject(text, mentions, index) if joined else None
             reading = frame_between(f" {joined.group('verb')} ") if joined else None
-            if reading and not reading.reverse and subject is not None \
-                    and subject is not left and subject.concept != right.concept:
-                yield from emit(subject.concept, right.concept, reading.type,
-                                reading.confidence * 0.9)
+            if (
+                reading
+                and not reading.reverse
+                and subject is not None
+                and subject is not left
+                and subject.concept != right.concept
+            ):
+                yield from emit(
+                    subject.concept, right.concept, reading.type, reading.confidence * 0.9
+                )
             continue
         if found.type == "selects" and not _BY_LABEL.search(text):
             continue  # "the scheduler selects a node": chosen by scoring, not by labels
-        source, target = (right.concept, left.concept) if found.reverse else (
-            left.concept, right.concept)
+        source, target = (
+            (right.concept, left.concept) if found.reverse else (left.concept, right.concept)
+        )
         yield from emit(source, target, found.type, found.confidence)
         if not found.reverse and index + 2 < len(mentions):
             # "a Deployment uses a ReplicaSet to create the Pods": the subject creates
             later = mentions[index + 2]
-            purpose = purpose_frame(text[right.end:later.start])
-            if purpose and object_ok(text[later.end:later.end + 40]):
+            purpose = purpose_frame(text[right.end : later.start])
+            if purpose and object_ok(text[later.end : later.end + 40]):
                 yield from emit(left.concept, later.concept, purpose.type, purpose.confidence)
         # "… uses ConfigMaps and Secrets": the frame reaches every object of a list
-        for follower, nxt in pairwise(mentions[index + 1:]):
-            if not _LIST_JOIN.fullmatch(text[follower.end:nxt.start]) \
-                    or not object_ok(text[nxt.end:nxt.end + 40]):
+        for follower, nxt in pairwise(mentions[index + 1 :]):
+            if not _LIST_JOIN.fullmatch(text[follower.end : nxt.start]) or not object_ok(
+                text[nxt.end : nxt.end + 40]
+            ):
                 break
             pair = (nxt.concept, left.concept) if found.reverse else (left.concept, nxt.concept)
             yield from emit(*pair, found.type, found.confidence * 0.9)
@@ -926,20 +1144,28 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     # ("spec.replicas: 2" under ReplicaSet); a heading further up is too far away
     if own and outline:
         for mention in mentions:
-            if linker.is_field(mention.concept) and mention.concept != own \
-                    and is_identifier(mention.surface) and frozenset(
-                        (own, mention.concept)) not in typed:
+            if (
+                linker.is_field(mention.concept)
+                and mention.concept != own
+                and is_identifier(mention.surface)
+                and frozenset((own, mention.concept)) not in typed
+            ):
                 yield from emit(own, mention.concept, "hasProperty", confidence.FIELD_OF)
     # kubectl -n kube-system … shows CoreDNS: what the command shows lives there
     flag = _NAMESPACE_FLAG.search(text) if "-n" in text else None
     if flag and (namespace := linker.resolve(flag.group(1))):
         shown = _SHOWS.match(text, flag.end())
         for mention in mentions:
-            if shown and mention.start == shown.end() and mention.concept != namespace \
-                    and not linker.is_field(mention.concept) \
-                    and not linker.concepts[mention.concept].label.lower().startswith("kubectl"):
-                yield from emit(mention.concept, namespace, "inNamespace",
-                                confidence.NAMESPACE_FLAG)
+            if (
+                shown
+                and mention.start == shown.end()
+                and mention.concept != namespace
+                and not linker.is_field(mention.concept)
+                and not linker.concepts[mention.concept].label.lower().startswith("kubectl")
+            ):
+                yield from emit(
+                    mention.concept, namespace, "inNamespace", confidence.NAMESPACE_FLAG
+                )
     # the weakest kind: mentioned together, with the next few concepts of the sentence
     # (a long list pairs neighbours, not everything with everything), and with the
     # topic of the section once per section
@@ -947,11 +1173,12 @@ def _sentence_relations(sentence: _Sentence, path: str, context: str | None,
     if context and context not in concepts:
         for concept in concepts:
             if (context, concept) not in seen and not (
-                    frozenset((context, concept)) in typed | chained):
+                frozenset((context, concept)) in typed | chained
+            ):
                 seen.add((context, concept))
                 yield _related(context, concept, evidence, 0.5, confidence.TOPIC_CO_MENTION)
     for i, earlier in enumerate(concepts):
-        for second in concepts[i + 1:i + 1 + CO_MENTION_WINDOW]:
+        for second in concepts[i + 1 : i + 1 + CO_MENTION_WINDOW]:
             if frozenset((earlier, second)) not in typed | chained:
                 yield _related(earlier, second, evidence, 1.0, confidence.CO_MENTION)
 
@@ -983,13 +1210,16 @@ def _chain_end(segment: str, linker: Linker, *, last: bool) -> str | None:
     if not mentions:
         return None
     mention = mentions[-1] if last else mentions[0]
-    outside = segment[mention.end:] if last else segment[:mention.start]
-    beside = segment[:mention.start] if last else segment[mention.end:]
+    outside = segment[mention.end :] if last else segment[: mention.start]
+    beside = segment[: mention.start] if last else segment[mention.end :]
     if outside.strip(" \t()[]{}.,;:'\"`*"):
         return None
     edge = beside.rstrip() if last else beside.lstrip()
-    if edge and not (edge.endswith(("(", ",", ":", ";", "[")) if last
-                     else edge.startswith((")", ",", ";", "]", ".", "("))):
+    if edge and not (
+        edge.endswith(("(", ",", ":", ";", "["))
+        if last
+        else edge.startswith((")", ",", ";", "]", ".", "("))
+    ):
         return None
     return mention.concept
 
@@ -1006,7 +1236,7 @@ def _select_with(text: str, mentions: list[Mention]) -> tuple[str, str] | None:
         return None
     selected = after[0]
     for candidate in after[1:]:
-        if _SELECT_BY.search(text[selected.end:candidate.start]):
+        if _SELECT_BY.search(text[selected.end : candidate.start]):
             return selected.concept, candidate.concept
     return None
 
@@ -1020,8 +1250,9 @@ def _definitions(reading: _Reading) -> Iterator[tuple[str, Evidence, str]]:
     """The page's description and lead sentence about the concept its title names, then
     "A Pod is ..." sentences: the concept each defines, the sentence and its origin."""
     linker = reading.linker
-    yield from page_definitions(reading.note, linker.resolve,
-                                lambda concept_id: _names(linker, concept_id))
+    yield from page_definitions(
+        reading.note, linker.resolve, lambda concept_id: _names(linker, concept_id)
+    )
     for section in reading.note.sections:
         for block in section.blocks:
             if block.kind not in ("paragraph", "item"):
@@ -1031,9 +1262,15 @@ def _definitions(reading: _Reading) -> Iterator[tuple[str, Evidence, str]]:
                 if not mentions or mentions[0].start > 6:
                     continue
                 first = mentions[0]
-                after = sentence.text[first.end:first.end + 12].lower()
-                if not re.match(r"\s+(?:is|are)\s+(?:a|an|the|one)\s", after) \
-                        and not re.match(r"(?:은|는)\s", after):
+                after = sentence.text[first.end : first.end + 12].lower()
+                if not re.match(r"\s+(?:is|are)\s+(?:a|an|the|one)\s", after) and not re.match(
+                    r"(?:은|는)\s", after
+                ):
                     continue
-                yield first.concept, Evidence(_clean(first_sentence(sentence.text)),
-                                              reading.note.path, sentence.line), "sentence"
+                yield (
+                    first.concept,
+                    Evidence(
+                        _clean(first_sentence(sentence.text)), reading.note.path, sentence.line
+                    ),
+                    "sentence",
+                )

@@ -32,8 +32,9 @@ class NoteFile:
     inside: Path | None = None
 
 
-def discover(paths: list[Path], *, follow_links: bool = False
-             ) -> tuple[list[NoteFile], list[FileError]]:
+def discover(
+    paths: list[Path], *, follow_links: bool = False
+) -> tuple[list[NoteFile], list[FileError]]:
     """Note files under ``paths`` (files or folders, recursively), sorted by path.
 
     Graph paths are relative to the folder given (or to the common parent when several
@@ -58,10 +59,16 @@ def discover(paths: list[Path], *, follow_links: bool = False
             else:
                 found.append((given, given.parent, None))
         else:
-            errors.append(FileError(str(given), f"not a note: {given.suffix or 'no'} suffix "
-                                    f"(expected {', '.join(NOTE_SUFFIXES)})"))
+            errors.append(
+                FileError(
+                    str(given),
+                    f"not a note: {given.suffix or 'no'} suffix "
+                    f"(expected {', '.join(NOTE_SUFFIXES)})",
+                )
+            )
     roots = {root.absolute() for _, root, _ in found} | {
-        given.absolute() for given in paths if given.is_dir()}
+        given.absolute() for given in paths if given.is_dir()
+    }
     base = Path(os.path.commonpath([str(r) for r in roots])) if roots else Path(".")
     errors += [FileError(_shown(path, base), reason, fatal) for path, reason, fatal in problems]
     files: dict[str, NoteFile] = {}
@@ -143,8 +150,9 @@ def _link_problem(link: Path, inside: Path, follow_links: bool) -> str | None:
     return None
 
 
-def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, inside: Path | None = None
-              ) -> tuple[str | None, FileError | None]:
+def read_text(
+    path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, inside: Path | None = None
+) -> tuple[str | None, FileError | None]:
     """The file's text, or None and the reason it was skipped.
 
     With ``inside``, the file opened must lie in that folder (checked on the open file:
@@ -160,8 +168,9 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, inside: Path | 
         return None, FileError(str(path), f"unreadable: {exc.strerror or exc}")
     try:
         if inside is not None and not _opened_inside(fd, inside):
-            return None, FileError(str(path), "leads out of the folder (a symbolic link on "
-                                   "its way): not read")
+            return None, FileError(
+                str(path), "leads out of the folder (a symbolic link on its way): not read"
+            )
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None, FileError(str(path), f"not a regular file ({_file_kind(info.st_mode)})")
@@ -194,8 +203,9 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, inside: Path | 
             continue
         return text, FileError(str(path), f"not UTF-8; decoded as {encoding}", fatal=False)
     text = data.decode("utf-8", errors="replace")
-    return text, FileError(str(path), f"invalid UTF-8 at byte {position}; "
-                           "undecodable bytes replaced", fatal=False)
+    return text, FileError(
+        str(path), f"invalid UTF-8 at byte {position}; undecodable bytes replaced", fatal=False
+    )
 
 
 def _opened_inside(fd: int, inside: Path) -> bool:
@@ -209,9 +219,13 @@ def _opened_inside(fd: int, inside: Path) -> bool:
 
 
 def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISDIR, "a folder")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
         if test(mode):
             return name
     return "not a file"

@@ -33,10 +33,12 @@ import re
 # arguments run to the closing ">}}" or "%}}", quoted values whole (possessive: one pass)
 _SHORTCODE = re.compile(
     r"\{\{(?P<open>[<%])\s*(?P<close>/)?\s*(?P<name>[\w-]+)"
-    r"(?P<args>(?:[^{}\"%>]++|\"[^\"]*\"|[%>](?!\}\}))*+)[>%]\}\}")
+    r"(?P<args>(?:[^{}\"%>]++|\"[^\"]*\"|[%>](?!\}\}))*+)[>%]\}\}"
+)
 _ARG = re.compile(r"(?:(?P<key>[\w-]+)\s*=\s*)?(?:\"(?P<quoted>[^\"]*)\"|(?P<bare>[^\s\"=]+))")
-_COMMENT = re.compile(r"\{\{[<%]\s*comment\s*[>%]\}\}.*?\{\{[<%]\s*/\s*comment\s*[>%]\}\}",
-                      re.DOTALL)
+_COMMENT = re.compile(
+    r"\{\{[<%]\s*comment\s*[>%]\}\}.*?\{\{[<%]\s*/\s*comment\s*[>%]\}\}", re.DOTALL
+)
 _HEADING_ID = re.compile(r"\s*\{#+(?P<id>[^\s{}]+)(?:\s+[^{}]*)?\}\s*$")
 _HANGUL = re.compile("[가-힣]")
 _DROPPED = "\x00"  # where a shortcode was dropped, until the space around it is tidied
@@ -47,11 +49,24 @@ _AFTER_SPACE = re.compile(r"(?<=[ \t])\x00+[ \t]+")
 
 # What Hugo's ``heading`` shortcode prints, per language (the Kubernetes site's i18n).
 HEADINGS = {
-    "en": {"whatsnext": "What's next", "prerequisites": "Before you begin",
-           "objectives": "Objectives", "cleanup": "Clean up", "seealso": "See also",
-           "synopsis": "Synopsis", "options": "Options"},
-    "ko": {"whatsnext": "다음 내용", "prerequisites": "시작하기 전에", "objectives": "목적",
-           "cleanup": "정리하기", "seealso": "참고", "synopsis": "개요", "options": "옵션"},
+    "en": {
+        "whatsnext": "What's next",
+        "prerequisites": "Before you begin",
+        "objectives": "Objectives",
+        "cleanup": "Clean up",
+        "seealso": "See also",
+        "synopsis": "Synopsis",
+        "options": "Options",
+    },
+    "ko": {
+        "whatsnext": "다음 내용",
+        "prerequisites": "시작하기 전에",
+        "objectives": "목적",
+        "cleanup": "정리하기",
+        "seealso": "참고",
+        "synopsis": "개요",
+        "options": "옵션",
+    },
 }
 WRAPPERS = frozenset("note caution warning alert tabs tab table example".split())
 CODE_WRAPPERS = frozenset({"mermaid", "highlight"})
@@ -74,7 +89,7 @@ def expand_shortcodes(text: str) -> str:
         breaks = match.group(0).count("\n")
         if not breaks:
             out.append(shown)
-        elif text[text.rfind("\n", 0, start) + 1:start].strip():
+        elif text[text.rfind("\n", 0, start) + 1 : start].strip():
             # in running prose the line breaks go before the text ("set with\ncones, …",
             # never "cones\n, …"); at the start of a line after it (no blank line is made)
             out.append("\n" * breaks + shown)
@@ -91,8 +106,10 @@ def _line_breaks(match: re.Match[str]) -> str:
 def _alone_on_line(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
-    return not text[line_start:start].strip() and not text[end:None if line_end < 0
-                                                           else line_end].strip()
+    return (
+        not text[line_start:start].strip()
+        and not text[end : None if line_end < 0 else line_end].strip()
+    )
 
 
 def _tidy_lines(text: str) -> str:
@@ -186,7 +203,7 @@ def _tidy(line: str) -> str:
 
 
 def note_language(text: str) -> str:
-    """"ko" for a note written in Korean (more than a handful of Hangul syllables), else
+    """ "ko" for a note written in Korean (more than a handful of Hangul syllables), else
     "en": enough to print Hugo's headings as the site does."""
     for count, _ in enumerate(_HANGUL.finditer(text), 1):
         if count > 20:
@@ -202,4 +219,4 @@ def split_heading_id(title: str) -> tuple[str, str | None]:
     match = _HEADING_ID.search(title)
     if match is None:
         return title, None
-    return title[:match.start()].rstrip(), match.group("id")
+    return title[: match.start()].rstrip(), match.group("id")

@@ -24,12 +24,15 @@ _DOMAIN_ENDINGS = frozenset(
     "internal cluster svc log tar gz zip exe kr jp uk".split()
 )
 # Korean particles and endings that attach to nouns, longest first.
-KOREAN_PARTICLES = tuple(sorted(
-    "에서는 으로는 이라는 에게서 에서 에게 으로 까지 부터 처럼 보다 라는 하고 "
-    "이나 이랑 랑 들을 들이 들은 들의 들에 들과 들 은 는 이 가 을 를 "
-    "의 에 로 와 과 도 만 나 엔 께".split(),
-    key=len, reverse=True,
-))
+KOREAN_PARTICLES = tuple(
+    sorted(
+        "에서는 으로는 이라는 에게서 에서 에게 으로 까지 부터 처럼 보다 라는 하고 "
+        "이나 이랑 랑 들을 들이 들은 들의 들에 들과 들 은 는 이 가 을 를 "
+        "의 에 로 와 과 도 만 나 엔 께".split(),
+        key=len,
+        reverse=True,
+    )
+)
 
 
 @lru_cache(maxsize=65536)
@@ -45,14 +48,16 @@ def is_identifier(text: str) -> bool:
         return True
     if re.fullmatch(r"[a-z][A-Za-z0-9]+(?:\.[a-zA-Z][A-Za-z0-9]*)*\.[a-zA-Z][A-Za-z0-9]+", text):
         return text.rsplit(".", 1)[1].lower() not in _DOMAIN_ENDINGS and not re.search(
-            r"\.(?:com|io|org|net|local|svc)\b", text)
+            r"\.(?:com|io|org|net|local|svc)\b", text
+        )
     return False
 
 
 def is_camel(text: str) -> bool:
     """A CamelCase name: ``ReplicaSet``, ``ClusterIP``, ``CoreDNS``, ``OnFailure``."""
     return bool(re.fullmatch(r"[A-Z][a-z0-9]*[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*", text)) or bool(
-        re.fullmatch(r"[A-Z][a-z]+[A-Z]{2,}[a-z0-9]*", text))
+        re.fullmatch(r"[A-Z][a-z]+[A-Z]{2,}[a-z0-9]*", text)
+    )
 
 
 def damerau1(a: str, b: str) -> bool:
@@ -63,17 +68,21 @@ def damerau1(a: str, b: str) -> bool:
         diff = [i for i in range(len(a)) if a[i] != b[i]]
         if len(diff) == 1:
             return True
-        return (len(diff) == 2 and diff[1] == diff[0] + 1
-                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     i = 0
     while i < len(short) and short[i] == long_[i]:
         i += 1
-    return short[i:] == long_[i + 1:]
+    return short[i:] == long_[i + 1 :]
 
 
 def _deletes(key: str) -> set[str]:
-    return {key[:i] + key[i + 1:] for i in range(len(key))}
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
 # (raw key, key, concept the token names alone, starts a longer label?, fallback match:
@@ -195,8 +204,7 @@ class Lexicon:
                 # the first step of ``_longest``, inline: most words that start a label
                 # ("to", "a", "of") start none together with the next word
                 after_raw, after_key = infos[i + 1][:2]
-                if raw + after_key in keys or raw + after_raw in prefixes \
-                        or after_key[0] >= "가":
+                if raw + after_key in keys or raw + after_raw in prefixes or after_key[0] >= "가":
                     best = self._longest(words, infos, matches, i)
             if best is None and exact is not None:
                 best = (i, exact, matches[i].end())
@@ -214,8 +222,9 @@ class Lexicon:
                     mentions.append(Mention(concept, start, matches[i].end(), words[i], fuzzy))
         return mentions
 
-    def _longest(self, words: list[str], infos: list[_TokenInfo],
-                 matches: list[re.Match[str]], i: int) -> tuple[int, str, int] | None:
+    def _longest(
+        self, words: list[str], infos: list[_TokenInfo], matches: list[re.Match[str]], i: int
+    ) -> tuple[int, str, int] | None:
         """(last token, concept, end) of the longest label of two or more words at token
         ``i``, else None: only called when the first word starts some label."""
         keys, quiet, prefixes = self.keys, self.quiet, self.prefixes
@@ -249,8 +258,13 @@ class Lexicon:
         raw, key = _token_keys(word)
         if key in self.cased and not word[0].isupper():
             return raw, key, None, raw in self.prefixes, None
-        exact = self.keys[key] if key in self.keys and key not in self.quiet and (
-            key not in self.code or _written_as_code(word)) else None
+        exact = (
+            self.keys[key]
+            if key in self.keys
+            and key not in self.quiet
+            and (key not in self.code or _written_as_code(word))
+            else None
+        )
         fallback: tuple[str, str | None, bool] | None = None
         found = self.resolve_token(word)
         if found and key not in self.quiet:
@@ -261,7 +275,6 @@ class Lexicon:
                 stem = strip_particle(key, self.keys)
             fallback = (found[0], stem, found[1])
         return raw, key, exact, raw in self.prefixes, fallback
-
 
 
 def _written_as_code(word: str) -> bool:

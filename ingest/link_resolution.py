@@ -37,8 +37,9 @@ def link_candidates(note: Note) -> list[Candidate]:
     for link in note.links:
         if link.kind != "markdown" and link.target:
             section = section_at(note, link.line)
-            out.append(Candidate(link.target, "link", note.path,
-                                 section.anchor if section else root))
+            out.append(
+                Candidate(link.target, "link", note.path, section.anchor if section else root)
+            )
     return out
 
 
@@ -56,24 +57,27 @@ class Resolved:
 class _Notes:
     """The notes a link may name: by path (with or without suffix), file name, title."""
 
-    def __init__(self, notes: list[Note], heads: list[list[str | None]], linker: Linker):
+    def __init__(self, notes: list[Note], heads: list[list[str | None]], linker: Linker) -> None:
         self.linker = linker
         self.by_path = {note.path: note for note in notes}
-        self.heads = {note.path: dict(zip((s.anchor for s in note.sections), found,
-                                          strict=True))
-                      for note, found in zip(notes, heads, strict=True)}
+        self.heads = {
+            note.path: dict(zip((s.anchor for s in note.sections), found, strict=True))
+            for note, found in zip(notes, heads, strict=True)
+        }
         self.by_name: dict[str, str] = {}
         for note in notes:  # a path first, then file names, then titles: first one wins
-            self.by_name.setdefault(str(PurePosixPath(note.path).with_suffix("")).casefold(),
-                                    note.path)
+            self.by_name.setdefault(
+                str(PurePosixPath(note.path).with_suffix("")).casefold(), note.path
+            )
         for key in ("stem", "title"):
             for note in notes:
                 name = PurePosixPath(note.path).stem if key == "stem" else note.title
                 self.by_name.setdefault(label_key(name), note.path)
 
     def named(self, target: str) -> Note | None:
-        path = self.by_name.get(target.strip().removesuffix(".md").casefold()) \
-            or self.by_name.get(label_key(target))
+        path = self.by_name.get(target.strip().removesuffix(".md").casefold()) or self.by_name.get(
+            label_key(target)
+        )
         return self.by_path.get(path) if path else None
 
     def concept_of(self, note: Note) -> str | None:
@@ -89,7 +93,8 @@ class _Notes:
             return None
         key = label_key(anchor)
         return next((s for s in note.sections if s.anchor == anchor), None) or next(
-            (s for s in note.sections if label_key(s.title) == key), None)
+            (s for s in note.sections if label_key(s.title) == key), None
+        )
 
     def subject(self, note: Note, line: int) -> tuple[Section | None, str | None]:
         """The section a line is in and the concept a link there is from: the section's,
@@ -105,8 +110,7 @@ class _Notes:
         return section, self.concept_of(note)
 
 
-def resolve_links(notes: list[Note], heads: list[list[str | None]], linker: Linker
-                  ) -> Resolved:
+def resolve_links(notes: list[Note], heads: list[list[str | None]], linker: Linker) -> Resolved:
     """Every explicit link of ``notes`` resolved; ``heads`` are each note's section
     concepts (``NoteLinks.heads``)."""
     index = _Notes(notes, heads, linker)
@@ -120,26 +124,41 @@ def resolve_links(notes: list[Note], heads: list[list[str | None]], linker: Link
     # a bare link says less than a typed one between the same two: "keeps its
     # [[ReplicaSet|replica sets]]" beside "manages:: [[ReplicaSet]]" adds nothing
     typed = {frozenset((r.source, r.target)) for r in out.relations if r.type != "related"}
-    out.relations = [r for r in out.relations if r.type != "related" or r.label
-                     or frozenset((r.source, r.target)) not in typed]
+    out.relations = [
+        r
+        for r in out.relations
+        if r.type != "related" or r.label or frozenset((r.source, r.target)) not in typed
+    ]
     return out
 
 
 def _named(index: _Notes, note: Note, link: Link, out: Resolved) -> None:
     """A wikilink, an inline field or a front matter key: to a concept and/or a note."""
-    section, subject = (None, index.concept_of(note)) if link.kind == "front matter" \
+    section, subject = (
+        (None, index.concept_of(note))
+        if link.kind == "front matter"
         else index.subject(note, link.line)
+    )
     target_note = index.named(link.target) if link.target else note
     concept = index.linker.resolve(link.target) if link.target else None
     if target_note is not None:
         target_section = index.section(target_note, link.anchor)
         if target_note is not note or target_section is not None:
-            out.note_links.append(NoteLink(note.path, section.anchor if section else "",
-                                           target_note.path, target_section.anchor
-                                           if target_section else "", link.line))
+            out.note_links.append(
+                NoteLink(
+                    note.path,
+                    section.anchor if section else "",
+                    target_note.path,
+                    target_section.anchor if target_section else "",
+                    link.line,
+                )
+            )
         if concept is None:
-            concept = (index.heads[target_note.path].get(target_section.anchor)
-                       if target_section is not None else index.concept_of(target_note))
+            concept = (
+                index.heads[target_note.path].get(target_section.anchor)
+                if target_section is not None
+                else index.concept_of(target_note)
+            )
     if concept is None:
         if target_note is None:
             out.findings.append(_dangling(note, link))
@@ -153,9 +172,14 @@ def _markdown(index: _Notes, note: Note, link: Link, out: Resolved) -> None:
     """A markdown link to another note (or a heading of this one): a link between the
     notes and, when the target section (or note) is about a concept, between concepts."""
     if link.target:
-        target_note = next((index.by_path[path] for path in note_candidates(link.target,
-                                                                             note.path)
-                            if path in index.by_path), None)
+        target_note = next(
+            (
+                index.by_path[path]
+                for path in note_candidates(link.target, note.path)
+                if path in index.by_path
+            ),
+            None,
+        )
     else:
         target_note = note
     if target_note is None:
@@ -163,12 +187,20 @@ def _markdown(index: _Notes, note: Note, link: Link, out: Resolved) -> None:
     section, subject = index.subject(note, link.line)
     target_section = index.section(target_note, link.anchor)
     if target_note is not note or target_section is not None:
-        out.note_links.append(NoteLink(note.path, section.anchor if section else "",
-                                       target_note.path,
-                                       target_section.anchor if target_section else "",
-                                       link.line))
-    concept = (index.heads[target_note.path].get(target_section.anchor)
-               if target_section is not None else index.concept_of(target_note))
+        out.note_links.append(
+            NoteLink(
+                note.path,
+                section.anchor if section else "",
+                target_note.path,
+                target_section.anchor if target_section else "",
+                link.line,
+            )
+        )
+    concept = (
+        index.heads[target_note.path].get(target_section.anchor)
+        if target_section is not None
+        else index.concept_of(target_note)
+    )
     if concept is not None:
         _relate(subject, concept, note, link, out)
 
@@ -179,29 +211,49 @@ def _relate(subject: str | None, concept: str, note: Note, link: Link, out: Reso
     rtype, reverse, label = relation_of(link.field) if link.field else ("related", False, "")
     source, target = (concept, subject) if reverse else (subject, concept)
     if source != target:
-        out.relations.append(Relation(source, target, rtype,
-                                      Evidence(link.text, note.path, link.line),
-                                      1.0, EXPLICIT, explicit=True, label=label))
+        out.relations.append(
+            Relation(
+                source,
+                target,
+                rtype,
+                Evidence(link.text, note.path, link.line),
+                1.0,
+                EXPLICIT,
+                explicit=True,
+                label=label,
+            )
+        )
 
 
 def _dangling(note: Note, link: Link) -> Finding:
-    written = f"{link.field}:: {link.target}" if link.kind == "field" else (
-        f"{link.field}: {link.target}" if link.kind == "front matter" else f"[[{link.target}]]")
+    written = (
+        f"{link.field}:: {link.target}"
+        if link.kind == "field"
+        else (
+            f"{link.field}: {link.target}" if link.kind == "front matter" else f"[[{link.target}]]"
+        )
+    )
     # a name written as plain text ("owner:: Team A") may be a value, not a link
     return Finding(
-        kind="dangling-link", severity="warning" if link.plain else "error",
-        subject=link.target, path=note.path,
+        kind="dangling-link",
+        severity="warning" if link.plain else "error",
+        subject=link.target,
+        path=note.path,
         line=link.line,
-        message=f'{written} names no concept and no note',
-        hint=(f'define "{link.target}" in a note (a heading, or a "{link.target}: …" line), '
-              "add it to your vocabulary, or correct the name"))
+        message=f"{written} names no concept and no note",
+        hint=(
+            f'define "{link.target}" in a note (a heading, or a "{link.target}: …" line), '
+            "add it to your vocabulary, or correct the name"
+        ),
+    )
 
 
 def section_at(note: Note, line: int) -> Section | None:
     """The innermost section holding ``line`` (None above the first)."""
     found = None
     for section in note.sections:
-        if section.line <= line <= section.end_line:
-            if found is None or section.line >= found.line:
-                found = section
+        if section.line <= line <= section.end_line and (
+            found is None or section.line >= found.line
+        ):
+            found = section
     return found

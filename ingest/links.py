@@ -14,17 +14,19 @@ from __future__ import annotations
 import posixpath
 import re
 from bisect import bisect_right
-from itertools import accumulate
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .model import Link
 
 # [[Target]], [[Target|shown]], [[Target#Heading]], [[#Heading]]; ![[embed]] is an embed
-WIKILINK = re.compile(r"(?<!!)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<anchor>[^\[\]|\n]*))?"
-                      r"(?:\|(?P<shown>[^\[\]\n]*))?\]\]")
+WIKILINK = re.compile(
+    r"(?<!!)\[\[(?P<target>[^\[\]|#\n]*)(?:#(?P<anchor>[^\[\]|\n]*))?"
+    r"(?:\|(?P<shown>[^\[\]\n]*))?\]\]"
+)
 # ``name:: value`` on its own line (a list item's text is its line): a Dataview field. The
 # name starts with a letter and is glued to the ``::``; the value follows a space.
 FIELD = re.compile(r"^\s*(?P<name>[^\W\d_][\w \-]{0,40}?)::[ \t]+(?P<value>\S.*)$")
@@ -37,17 +39,18 @@ _PLAIN_TARGET_CHARS = 80  # a plain-text field value longer than this is prose, 
 # this. README "Links you write" shows this table; a name not in it gives ``related``
 # with the name kept as the relation's label.
 FIELD_NAMES: dict[str, tuple[str, bool]] = {
-    **dict.fromkeys(("broader", "kind of", "is a", "type of", "subclass of", "parent"),
-                    ("broader", False)),
+    **dict.fromkeys(
+        ("broader", "kind of", "is a", "type of", "subclass of", "parent"), ("broader", False)
+    ),
     **dict.fromkeys(("narrower", "kinds", "has kind"), ("broader", True)),
     **dict.fromkeys(("leads to", "next", "then"), ("leadsTo", False)),
     **dict.fromkeys(("manages", "creates", "controls", "owns"), ("manages", False)),
-    **dict.fromkeys(("managed by", "created by", "controlled by", "owned by"),
-                    ("manages", True)),
+    **dict.fromkeys(("managed by", "created by", "controlled by", "owned by"), ("manages", True)),
     **dict.fromkeys(("uses", "mounts", "references", "depends on", "needs"), ("uses", False)),
     **dict.fromkeys(("used by", "mounted by", "referenced by"), ("uses", True)),
-    **dict.fromkeys(("contains", "has part", "has parts", "includes", "holds"),
-                    ("contains", False)),
+    **dict.fromkeys(
+        ("contains", "has part", "has parts", "includes", "holds"), ("contains", False)
+    ),
     **dict.fromkeys(("part of", "contained in", "member of"), ("contains", True)),
     **dict.fromkeys(("runs on", "runs in", "scheduled on", "assigned to"), ("runsOn", False)),
     **dict.fromkeys(("routes to", "sends to", "forwards to"), ("routesTo", False)),
@@ -90,8 +93,13 @@ class LinkReader:
 
     links: list[Link] = field(default_factory=list)
 
-    def read(self, text: str, line: int, code: Iterable[tuple[int, int]] = (),
-             hrefs: Iterable[tuple[int, str]] = ()) -> str:
+    def read(
+        self,
+        text: str,
+        line: int,
+        code: Iterable[tuple[int, int]] = (),
+        hrefs: Iterable[tuple[int, str]] = (),
+    ) -> str:
         """``text`` as a reader sees it (wikilinks replaced by their shown text), its first
         line being ``line``; the links it holds are kept. ``code`` are the (start, end)
         spans of inline code in ``text``, where nothing is a link; ``hrefs`` the markdown
@@ -120,8 +128,7 @@ class LinkReader:
                 fields[number] = name
         for position, href in hrefs:
             number = _line_index(starts, position)
-            self._markdown(href, line + number, shown_lines[number].strip(),
-                           fields.get(number, ""))
+            self._markdown(href, line + number, shown_lines[number].strip(), fields.get(number, ""))
         return "\n".join(shown_lines)
 
     def _line(self, raw: str, mask: str, line: int, plain_too: bool) -> tuple[str, str]:
@@ -132,8 +139,9 @@ class LinkReader:
         found = FIELD.match(mask)
         if found and _CODE_MASK not in found.group("name"):
             name = " ".join(found.group("name").split())
-            for target, anchor, plain in _field_targets(raw, found.start("value"), links,
-                                                        plain_too):
+            for target, anchor, plain in _field_targets(
+                raw, found.start("value"), links, plain_too
+            ):
                 self.links.append(Link("field", target, line, evidence, name, anchor, plain))
             return shown, name
         for match in links:
@@ -155,15 +163,18 @@ def _line_index(starts: list[int], position: int) -> int:
 
 def _parts(raw: str, match: re.Match[str]) -> tuple[str, str]:
     """(target, heading) of a wikilink, read from the unmasked text."""
-    target = raw[match.start("target"):match.end("target")].strip()
-    anchor = (raw[match.start("anchor"):match.end("anchor")].strip()
-              if match.group("anchor") is not None else "")
+    target = raw[match.start("target") : match.end("target")].strip()
+    anchor = (
+        raw[match.start("anchor") : match.end("anchor")].strip()
+        if match.group("anchor") is not None
+        else ""
+    )
     return target, anchor
 
 
 def _shown(raw: str, match: re.Match[str]) -> str:
     if match.group("shown") is not None and match.group("shown").strip():
-        return raw[match.start("shown"):match.end("shown")].strip()
+        return raw[match.start("shown") : match.end("shown")].strip()
     target, anchor = _parts(raw, match)
     return target or anchor
 
@@ -173,15 +184,16 @@ def _replace_links(raw: str, links: list[re.Match[str]]) -> str:
         return raw
     out, at = [], 0
     for match in links:
-        out.append(raw[at:match.start()])
+        out.append(raw[at : match.start()])
         out.append(_shown(raw, match))
         at = match.end()
     out.append(raw[at:])
     return "".join(out)
 
 
-def _field_targets(raw: str, start: int, links: list[re.Match[str]], plain_too: bool
-                   ) -> list[tuple[str, str, bool]]:
+def _field_targets(
+    raw: str, start: int, links: list[re.Match[str]], plain_too: bool
+) -> list[tuple[str, str, bool]]:
     """The targets of a field's value: its wikilinks, and (``plain_too``: unless the line
     holds markdown links, which are its targets then) each comma-separated part without
     one as a plain name (``uses:: ConfigMap, [[Secret]]``)."""
@@ -191,15 +203,18 @@ def _field_targets(raw: str, start: int, links: list[re.Match[str]], plain_too: 
     for match in links:
         if match.start() < start:
             continue
-        pieces.append(raw[at:match.start()])
+        pieces.append(raw[at : match.start()])
         pieces.append("\x01")  # where a link was: that part is the link, not plain text
         targets.append((*_parts(raw, match), False))
         at = match.end()
     pieces.append(raw[at:])
     plain = [part.strip().strip("*_`\"'").strip() for part in "".join(pieces).split(",")]
     if plain_too:
-        targets.extend((part, "", True) for part in plain
-                       if part and "\x01" not in part and len(part) <= _PLAIN_TARGET_CHARS)
+        targets.extend(
+            (part, "", True)
+            for part in plain
+            if part and "\x01" not in part and len(part) <= _PLAIN_TARGET_CHARS
+        )
     return [target for target in targets if target[0] or target[1]]
 
 
@@ -226,8 +241,13 @@ def note_candidates(path: str, here: str) -> list[str]:
         path = re.sub(r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?docs/", "", path).strip("/")
     else:
         path = posixpath.normpath(posixpath.join(posixpath.dirname(here), path)).strip("/")
-    return [path, f"{path}.md", f"{path}/_index.md", f"{path}/index.md",
-            f"{path.removesuffix('/')}.markdown"]
+    return [
+        path,
+        f"{path}.md",
+        f"{path}/_index.md",
+        f"{path}/index.md",
+        f"{path.removesuffix('/')}.markdown",
+    ]
 
 
 # Hugo's ``aliases`` are old URLs of the page ("/docs/old/", "master-node-communication"),
@@ -251,16 +271,25 @@ def front_matter_links(meta: dict[str, Any], source: str, first_line: int) -> li
     for key, value in meta.items():
         if not isinstance(key, str) or not is_relation_key(key):
             continue
-        at = next((i for i, text in enumerate(lines)
-                   if re.match(rf"\s*['\"]?{re.escape(key)}['\"]?\s*:", text)), 0)
+        at = next(
+            (
+                i
+                for i, text in enumerate(lines)
+                if re.match(rf"\s*['\"]?{re.escape(key)}['\"]?\s*:", text)
+            ),
+            0,
+        )
         evidence = lines[at].strip() if lines else key
         if evidence.rstrip(":").strip("'\" ") == key:  # a block list below the key
             evidence = f"{key}: {', '.join(_flat(value))}"
         for name in _flat(value):
             links = list(WIKILINK.finditer(name))
             targets = [_parts(name, match) for match in links] if links else [(name, "")]
-            out.extend(Link("front matter", target, first_line + at, evidence, key, anchor,
-                            not links) for target, anchor in targets if target or anchor)
+            out.extend(
+                Link("front matter", target, first_line + at, evidence, key, anchor, not links)
+                for target, anchor in targets
+                if target or anchor
+            )
     return out
 
 

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from .confidence import MANIFEST
 from .model import Evidence, Relation
 
-_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][\w.\-]*):(?:\s+(?P<value>.*?))?\s*$")
+_KEY_LINE = re.compile(
+    r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][\w.\-]*):(?:\s+(?P<value>.*?))?\s*$"
+)
 _KIND = re.compile(r"^\s*kind:\s*[\"']?(?P<kind>[A-Z][A-Za-z0-9]+)", re.MULTILINE)
 
 # keys whose presence means the object uses (or holds) another kind of object, with the
@@ -40,8 +42,11 @@ REFERENCE_KEYS: dict[str, tuple[str, str, str | None]] = {
     "jobTemplate": ("manages", "Job", "spec"),
 }
 # keys only a Kubernetes object has: a YAML block without them is some other file
-_OBJECT_KEYS = re.compile(r"^(?:apiVersion|metadata|spec|containers|volumes|template|selector)"
-                          r":", re.MULTILINE)
+_OBJECT_KEYS = re.compile(
+    r"^(?:apiVersion|metadata|spec|containers|volumes|template|selector)"
+    r":",
+    re.MULTILINE,
+)
 
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*\n", re.MULTILINE)
 
@@ -56,23 +61,36 @@ def looks_like_manifest(lang: str, text: str) -> bool:
     return lang in ("yaml", "yml") and bool(_OBJECT_KEYS.search(text.replace("- ", "")))
 
 
-def manifest_relations(text: str, first_line: int, path: str, subject: str | None,
-                       resolve: Resolve, is_field: Callable[[str], bool],
-                       exact: Resolve) -> Iterator[Relation]:
+def manifest_relations(
+    text: str,
+    first_line: int,
+    path: str,
+    subject: str | None,
+    resolve: Resolve,
+    is_field: Callable[[str], bool],
+    exact: Resolve,
+) -> Iterator[Relation]:
     """Relations of one YAML block. ``subject`` is used when the block names no ``kind``.
 
     A field is the object's own only right under its ``spec`` (or at the top of a
     snippet without ``kind``): deeper keys belong to what they are nested in."""
     offset = 0
     for document in _DOCUMENT_SEPARATOR.split(text):
-        yield from _document_relations(document, first_line + offset, path, subject, resolve,
-                                       is_field, exact)
+        yield from _document_relations(
+            document, first_line + offset, path, subject, resolve, is_field, exact
+        )
         offset += document.count("\n") + 1
 
 
-def _document_relations(text: str, first_line: int, path: str, subject: str | None,
-                        resolve: Resolve, is_field: Callable[[str], bool],
-                        exact: Resolve) -> Iterator[Relation]:
+def _document_relations(
+    text: str,
+    first_line: int,
+    path: str,
+    subject: str | None,
+    resolve: Resolve,
+    is_field: Callable[[str], bool],
+    exact: Resolve,
+) -> Iterator[Relation]:
     """Relations of one YAML document (a ``---``-separated part of a block)."""
     kind = _KIND.search(text)
     if kind:
@@ -94,7 +112,8 @@ def _document_relations(text: str, first_line: int, path: str, subject: str | No
         evidence = Evidence(line.strip(), path, first_line + offset)
         # the object's own: right under its spec, or in its own containers (a Pod's)
         own = parents in (["spec"], ["spec", "containers"], ["spec", "initContainers"]) or (
-            not kind and not parents)
+            not kind and not parents
+        )
         # the key by its path first (``spec.suspend`` is how notes write it), then alone
         by_path = exact(".".join([*parents, key])) if parents else None
         field = by_path or resolve(key)
@@ -103,8 +122,13 @@ def _document_relations(text: str, first_line: int, path: str, subject: str | No
                 yield Relation(subject, field, "hasProperty", evidence, 1.0, MANIFEST)
             # a value names a concept exactly ("Namespaced" is not "Namespace")
             # (and a nested key named like a field is that field only where it sits)
-            if value[:1].isupper() and (own or by_path) and (target := exact(value)) \
-                    and target != field and not is_field(target):
+            if (
+                value[:1].isupper()
+                and (own or by_path)
+                and (target := exact(value))
+                and target != field
+                and not is_field(target)
+            ):
                 yield Relation(field, target, "hasValue", evidence, 1.0, MANIFEST)
         if key in REFERENCE_KEYS:
             relation, label, depth = REFERENCE_KEYS[key]

@@ -114,13 +114,17 @@ def _bounded_table(state: StateBlock, start: int, end: int, silent: bool) -> boo
     if silent or state.line != cut or cut >= end or state.isEmpty(cut):
         return True
     skipped = cut
-    while skipped < end and not state.isEmpty(skipped) and "|" in state.getLines(
-            skipped, skipped + 1, 0, False):
+    while (
+        skipped < end
+        and not state.isEmpty(skipped)
+        and "|" in state.getLines(skipped, skipped + 1, 0, False)
+    ):
         skipped += 1
     state.line = skipped
     state.env.setdefault("problems", []).append(
         f"table at line {start + 1} cut after line {cut}: {skipped - cut} more rows skipped "
-        f"(tables are read up to {rows} rows, {MAX_TABLE_CHARS // 1024} KB)")
+        f"(tables are read up to {rows} rows, {MAX_TABLE_CHARS // 1024} KB)"
+    )
     return True
 
 
@@ -153,8 +157,11 @@ def inline_text(token: Token, reader: LinkReader | None = None, line: int = 0) -
             # inline "HTML" in notes is mostly <placeholder>s; a comment is no text, but
             # its line breaks are the paragraph's
             content = child.content
-            parts.append(_HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), content)
-                         if content.startswith("<!--") else content)
+            parts.append(
+                _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), content)
+                if content.startswith("<!--")
+                else content
+            )
         elif kind in ("softbreak", "hardbreak"):
             parts.append("\n")
         elif kind == "image":
@@ -164,10 +171,13 @@ def inline_text(token: Token, reader: LinkReader | None = None, line: int = 0) -
     return reader.read("".join(parts), line, code, hrefs)
 
 
-def parse_markdown_events(text: str, problems: list[str] | None = None, *,
-                          max_table_rows: int = MAX_TABLE_ROWS,
-                          reader: LinkReader | None = None
-                          ) -> tuple[list[Event], dict[str, Any]]:
+def parse_markdown_events(
+    text: str,
+    problems: list[str] | None = None,
+    *,
+    max_table_rows: int = MAX_TABLE_ROWS,
+    reader: LinkReader | None = None,
+) -> tuple[list[Event], dict[str, Any]]:
     """Events of a markdown note and its front matter (an empty dict when absent).
 
     Front matter that cannot be used (malformed, not a mapping, or refused by
@@ -205,9 +215,18 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
             inline = tokens[i + 1]
             start, end = tok.map or (0, 1)
             title, anchor = split_heading_id(
-                inline_text(inline, reader, (tok.map or (0, 1))[0] + 1).strip())
-            events.append(Event(kind="heading", text=strip_numbering(title) or title, line=start + 1,
-                                end_line=end, level=int(tok.tag[1]), anchor=anchor))
+                inline_text(inline, reader, (tok.map or (0, 1))[0] + 1).strip()
+            )
+            events.append(
+                Event(
+                    kind="heading",
+                    text=strip_numbering(title) or title,
+                    line=start + 1,
+                    end_line=end,
+                    level=int(tok.tag[1]),
+                    anchor=anchor,
+                )
+            )
             i += 3
             continue
         elif kind in ("bullet_list_open", "ordered_list_open"):
@@ -217,8 +236,9 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
         elif kind == "list_item_open":
             item_open.append(False)
             start, end = tok.map or (0, 1)
-            events.append(Event(kind="item", text="", line=start + 1, end_line=start + 1,
-                                depth=depth))
+            events.append(
+                Event(kind="item", text="", line=start + 1, end_line=start + 1, depth=depth)
+            )
         elif kind == "list_item_close":
             item_open.pop()
         elif kind == "paragraph_open":
@@ -229,11 +249,12 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
                 item = _last_item(events)
                 if item is not None:
                     box = _TASK_BOX.match(body)
-                    item.text, item.end_line = body[box.end():] if box else body, end
+                    item.text, item.end_line = body[box.end() :] if box else body, end
                 item_open[-1] = True
             elif item_open:
-                events.append(Event(kind="paragraph", text=body, line=start + 1, end_line=end,
-                                    depth=depth))
+                events.append(
+                    Event(kind="paragraph", text=body, line=start + 1, end_line=end, depth=depth)
+                )
             else:
                 events.append(Event(kind="paragraph", text=body, line=start + 1, end_line=end))
             i += 3
@@ -244,8 +265,16 @@ def parse_markdown_events(text: str, problems: list[str] | None = None, *,
             # a fence's body starts below its opening line; an empty or unclosed one at
             # the end of the file has no body line, and sits on the fence's own lines
             first = min(start + 2, end) if kind == "fence" else start + 1
-            events.append(Event(kind="code", text=tok.content.rstrip("\n"), line=first,
-                                end_line=end, lang=lang, depth=depth if item_open else None))
+            events.append(
+                Event(
+                    kind="code",
+                    text=tok.content.rstrip("\n"),
+                    line=first,
+                    end_line=end,
+                    lang=lang,
+                    depth=depth if item_open else None,
+                )
+            )
         elif kind == "table_open":
             i = _table(tokens, i, events, depth if item_open else None, reader)
             continue
@@ -305,7 +334,8 @@ def plain_text(value: str) -> str:
 # tags, "?" keys, a comment glued to a block scalar's header) and word errors differently:
 # such text, and any libyaml rejects, is read by the pure-Python loader as it always was.
 _PURE_YAML_ONLY = re.compile(
-    "[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]|[\t\ufeff\\[{!?\u2028\u2029]|[|>][-+0-9]*#")
+    "[^\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]|[\t\ufeff\\[{!?\u2028\u2029]|[|>][-+0-9]*#"
+)
 
 
 def _load_yaml(content: str) -> Any:
@@ -320,8 +350,13 @@ def _load_yaml(content: str) -> Any:
     return load_bounded(content, max_chars=MAX_FRONT_MATTER_CHARS)
 
 
-def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None,
-           reader: LinkReader | None = None) -> int:
+def _table(
+    tokens: list[Token],
+    i: int,
+    events: list[Event],
+    depth: int | None,
+    reader: LinkReader | None = None,
+) -> int:
     start, end = tokens[i].map or (0, 1)
     rows: list[str] = []
     cells: list[str] = []
@@ -336,6 +371,7 @@ def _table(tokens: list[Token], i: int, events: list[Event], depth: int | None,
         elif tok.type == "thead_close":
             rows.append("")  # the delimiter row, so row offsets stay line offsets
         i += 1
-    events.append(Event(kind="table", text="\n".join(rows), line=start + 1, end_line=end,
-                        depth=depth))
+    events.append(
+        Event(kind="table", text="\n".join(rows), line=start + 1, end_line=end, depth=depth)
+    )
     return i + 1

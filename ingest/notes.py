@@ -22,8 +22,9 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def parse_note(text: str, path: str, problems: list[str] | None = None, *,
-               max_table_rows: int = MAX_TABLE_ROWS) -> Note:
+def parse_note(
+    text: str, path: str, problems: list[str] | None = None, *, max_table_rows: int = MAX_TABLE_ROWS
+) -> Note:
     """Parse a note; ``path`` (POSIX, relative) picks the form by its suffix.
 
     Raises ``FrontMatterError`` (a ValueError) for unreadable front matter, unless
@@ -34,15 +35,19 @@ def parse_note(text: str, path: str, problems: list[str] | None = None, *,
     stem = PurePosixPath(path).stem
     reader = LinkReader()
     if path.lower().endswith(MARKDOWN_SUFFIXES):
-        events, meta = parse_markdown_events(text, problems, max_table_rows=max_table_rows,
-                                             reader=reader)
+        events, meta = parse_markdown_events(
+            text, problems, max_table_rows=max_table_rows, reader=reader
+        )
         title, events = _markdown_title(events, meta, stem)
     else:
         events, meta = parse_outline_events(text), {}
         for event in events:
             if event.kind != "code":  # the outline form has no other markup than `code`
-                event.text = reader.read(event.text, event.line, [
-                    match.span() for match in _BACKTICKED.finditer(event.text)])
+                event.text = reader.read(
+                    event.text,
+                    event.line,
+                    [match.span() for match in _BACKTICKED.finditer(event.text)],
+                )
         title = stem
     note = build_note(path, title, events, total_lines, meta=meta, digest=digest(text))
     note.links = sorted(reader.links, key=lambda link: link.line)

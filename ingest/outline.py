@@ -55,14 +55,23 @@ def parse_outline_events(text: str) -> list[Event]:
 
         # a language word opens a code block only when at least one line of code follows
         # (``yaml`` then a text bullet is a word of its own)
-        end = _code_end(lines, i + 1, indent) if (
-            stripped.lower() in CODE_LANGS and i + 1 < n and lines[i + 1].strip()) else i + 1
+        end = (
+            _code_end(lines, i + 1, indent)
+            if (stripped.lower() in CODE_LANGS and i + 1 < n and lines[i + 1].strip())
+            else i + 1
+        )
         if end > i + 1:
-            body = _dedent(lines[i + 1:end])
-            events.append(Event(
-                kind="code", text=body, line=lineno + 1, end_line=end, lang=stripped.lower(),
-                depth=bullets[-1][1] if in_list else None,
-            ))
+            body = _dedent(lines[i + 1 : end])
+            events.append(
+                Event(
+                    kind="code",
+                    text=body,
+                    line=lineno + 1,
+                    end_line=end,
+                    lang=stripped.lower(),
+                    depth=bullets[-1][1] if in_list else None,
+                )
+            )
             i = end
             continue
 
@@ -76,8 +85,15 @@ def parse_outline_events(text: str) -> list[Event]:
             depth = min(len(bullets), MAX_DEPTH)
             bullets.append((indent, depth))
             item_text, end = _continued(lines, i, indent)
-            events.append(Event(kind="item", text=item_text or bullet.group("text").strip(),
-                                line=lineno, end_line=end, depth=depth))
+            events.append(
+                Event(
+                    kind="item",
+                    text=item_text or bullet.group("text").strip(),
+                    line=lineno,
+                    end_line=end,
+                    depth=depth,
+                )
+            )
             i = end
             continue
 
@@ -85,8 +101,15 @@ def parse_outline_events(text: str) -> list[Event]:
             bullets.clear()
             if _is_heading(stripped):
                 title = strip_numbering(stripped) or stripped
-                events.append(Event(kind="heading", text=title, line=lineno, end_line=lineno,
-                                    level=heading_level(stripped)))
+                events.append(
+                    Event(
+                        kind="heading",
+                        text=title,
+                        line=lineno,
+                        end_line=lineno,
+                        level=heading_level(stripped),
+                    )
+                )
                 i += 1
                 continue
         # an indented line that is not a bullet continues the text above it
@@ -96,13 +119,22 @@ def parse_outline_events(text: str) -> list[Event]:
             i += 1
             continue
         para_end = i + 1
-        while para_end < n and lines[para_end].strip() and not _BULLET.match(lines[para_end]) \
-                and _indent(lines[para_end]) == indent:
+        while (
+            para_end < n
+            and lines[para_end].strip()
+            and not _BULLET.match(lines[para_end])
+            and _indent(lines[para_end]) == indent
+        ):
             para_end += 1
-        events.append(Event(kind="paragraph",
-                            text="\n".join(line.strip() for line in lines[i:para_end]),
-                            line=lineno, end_line=para_end,
-                            depth=bullets[-1][1] if in_list else None))
+        events.append(
+            Event(
+                kind="paragraph",
+                text="\n".join(line.strip() for line in lines[i:para_end]),
+                line=lineno,
+                end_line=para_end,
+                depth=bullets[-1][1] if in_list else None,
+            )
+        )
         i = para_end
     return events
 
@@ -153,7 +185,11 @@ def _code_end(lines: list[str], start: int, lang_indent: int) -> int:
             nxt = lines[k]
             deeper = _indent(nxt) > lang_indent
             yamlish = _YAMLISH.match(nxt) and _indent(nxt) >= block_indent
-            if (deeper or yamlish) and not _ends_code(nxt, lang_indent) and not _is_heading_like(nxt):
+            if (
+                (deeper or yamlish)
+                and not _ends_code(nxt, lang_indent)
+                and not _is_heading_like(nxt)
+            ):
                 j = k
                 continue
             break

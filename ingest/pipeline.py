@@ -26,8 +26,15 @@ from pathlib import Path
 from .cache import FolderCache
 from .concepts import Candidate, collect, is_outline
 from .definitions import glossary_candidates
-from .extract import (Linker, NoteLinks, apply_definitions, apply_links, build_lexicon,
-                      link_one, usage_of)
+from .extract import (
+    Linker,
+    NoteLinks,
+    apply_definitions,
+    apply_links,
+    build_lexicon,
+    link_one,
+    usage_of,
+)
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .link_resolution import link_candidates, resolve_links
 from .markdown import MAX_TABLE_ROWS
@@ -95,8 +102,9 @@ class Sources:
         return sha.hexdigest()
 
 
-def read_sources(paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, *,
-                 follow_links: bool = False) -> Sources:
+def read_sources(
+    paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, *, follow_links: bool = False
+) -> Sources:
     """Every note under ``paths`` read (see ``discover`` for which are); a problem
     reading one names it by its graph path."""
     files, errors = discover(paths, follow_links=follow_links)
@@ -126,8 +134,11 @@ def parse_text(text: str, file: NoteFile, table_rows: int = MAX_TABLE_ROWS) -> P
         return None, [], [FileError(file.path, "nesting too deep to parse")]
     except Exception as exc:  # noqa: BLE001 - one bad note must not stop the run
         return None, [], [FileError(file.path, f"could not parse: {type(exc).__name__}: {exc}")]
-    return note, collect(note) + glossary_candidates(note) + link_candidates(note), [
-        FileError(file.path, problem, fatal=False) for problem in problems]
+    return (
+        note,
+        collect(note) + glossary_candidates(note) + link_candidates(note),
+        [FileError(file.path, problem, fatal=False) for problem in problems],
+    )
 
 
 Job = tuple[str, NoteFile, str | None, int]  # text, file, parse cache key, table rows
@@ -144,10 +155,14 @@ def _parse_many(batch: list[Job], cache: FolderCache | None) -> list[Parsed]:
     return out
 
 
-def parse_sources(sources: Sources, *, workers: int | None = None,
-                  cache: FolderCache | None = None, progress: Progress | None = None,
-                  limits: Limits = Limits()
-                  ) -> tuple[list[Note], list[Candidate], list[FileError]]:
+def parse_sources(
+    sources: Sources,
+    *,
+    workers: int | None = None,
+    cache: FolderCache | None = None,
+    progress: Progress | None = None,
+    limits: Limits = Limits(),
+) -> tuple[list[Note], list[Candidate], list[FileError]]:
     """Notes and candidates of every readable source, in file order; only sources the
     cache has not seen are parsed, in worker processes when there are many."""
     results: list[Parsed | None] = []
@@ -167,15 +182,24 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
         else:
             results.append(None)
             todo.append((len(results) - 1, (source.text, source.file, key, limits.table_rows)))
-    parsed = _run_parsers([job for _, job in todo], workers, progress, cache,
-                          done_before=len(sources.items) - len(todo), total=len(sources.items))
+    parsed = _run_parsers(
+        [job for _, job in todo],
+        workers,
+        progress,
+        cache,
+        done_before=len(sources.items) - len(todo),
+        total=len(sources.items),
+    )
     for (index, _job), (note, candidates, errors) in zip(todo, parsed, strict=True):
         source = sources.items[index]
         problems = [source.problem] if source.problem else []
         results[index] = (note, candidates, problems + errors)
     if cache:
-        cache.prune(key for key, result in zip(keys, results, strict=True)
-                    if key and result and result[0] is not None)
+        cache.prune(
+            key
+            for key, result in zip(keys, results, strict=True)
+            if key and result and result[0] is not None
+        )
     # results: every slot is filled above, from the cache or by a parser
     notes = [note for note, _, _ in results if note is not None]  # type: ignore[misc]
     candidates = [c for _, found, _ in results for c in found]  # type: ignore[misc]
@@ -183,8 +207,15 @@ def parse_sources(sources: Sources, *, workers: int | None = None,
     return notes, candidates, errors
 
 
-def _run_parsers(batch: list[Job], workers: int | None, progress: Progress | None,
-                 cache: FolderCache | None, *, done_before: int, total: int) -> list[Parsed]:
+def _run_parsers(
+    batch: list[Job],
+    workers: int | None,
+    progress: Progress | None,
+    cache: FolderCache | None,
+    *,
+    done_before: int,
+    total: int,
+) -> list[Parsed]:
     workers = workers or os.cpu_count() or 1
     if progress and done_before:
         progress(done_before, total, "(unchanged notes)")
@@ -196,21 +227,32 @@ def _run_parsers(batch: list[Job], workers: int | None, progress: Progress | Non
                 if progress:
                     progress(done_before + number, total, job[1].path)
             return out
-        return _parse_in_pool(batch, workers, progress, cache, done_before=done_before,
-                              total=total)
+        return _parse_in_pool(batch, workers, progress, cache, done_before=done_before, total=total)
 
 
-def _parse_in_pool(batch: list[Job], workers: int, progress: Progress | None,
-                   cache: FolderCache | None, *, done_before: int, total: int) -> list[Parsed]:
+def _parse_in_pool(
+    batch: list[Job],
+    workers: int,
+    progress: Progress | None,
+    cache: FolderCache | None,
+    *,
+    done_before: int,
+    total: int,
+) -> list[Parsed]:
     """Parse in worker processes: forked (no re-import), chunks of about equal size."""
     chunks = _balanced_chunks(batch, workers * _CHUNKS_PER_WORKER)
     out: list[Parsed | None] = [None] * len(batch)
     done = done_before
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                             initializer=_parse_worker_start, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_pool_context(),
+        initializer=_parse_worker_start,
+        initargs=(os.getpid(),),
+    ) as pool:
         jobs = [[batch[i] for i in chunk] for chunk in chunks]
-        for chunk, parsed in zip(chunks, pool.map(_parse_many, jobs, [cache] * len(jobs)),
-                                 strict=True):
+        for chunk, parsed in zip(
+            chunks, pool.map(_parse_many, jobs, [cache] * len(jobs)), strict=True
+        ):
             for index, result in zip(chunk, parsed, strict=True):
                 out[index] = result
             done += len(chunk)
@@ -265,9 +307,15 @@ def _pool_context() -> BaseContext | None:
     return None
 
 
-def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary, *,
-         workers: int | None = None, cache: FolderCache | None = None,
-         limits: Limits = Limits()) -> Corpus:
+def link(
+    notes: list[Note],
+    candidates: list[Candidate],
+    vocabulary: Vocabulary,
+    *,
+    workers: int | None = None,
+    cache: FolderCache | None = None,
+    limits: Limits = Limits(),
+) -> Corpus:
     """Concepts and relations of parsed notes; concepts nobody mentions are left out.
 
     With a cache, a note linked before against the same lexicon is not linked again.
@@ -276,8 +324,14 @@ def link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
         return _link(notes, candidates, vocabulary, workers, cache, limits)
 
 
-def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary,
-          workers: int | None, cache: FolderCache | None, limits: Limits) -> Corpus:
+def _link(
+    notes: list[Note],
+    candidates: list[Candidate],
+    vocabulary: Vocabulary,
+    workers: int | None,
+    cache: FolderCache | None,
+    limits: Limits,
+) -> Corpus:
     outlines = frozenset(note.path for note in notes if is_outline(note))
     linker = build_lexicon(vocabulary, candidates, usage_of(notes), outlines)
     stamp = link_stamp(linker)
@@ -295,13 +349,19 @@ def _link(notes: list[Note], candidates: list[Candidate], vocabulary: Vocabulary
     _place_endpoints(notes, relations, linker.concepts)
     concepts = {key: c for key, c in linker.concepts.items() if c.sections}
     relations = _bound_evidence(relations, concepts, limits.evidence_chars)
-    return Corpus(notes=notes, concepts=concepts, relations=relations,
-                  findings=explicit.findings, note_links=explicit.note_links,
-                  linked_with=stamp)
+    return Corpus(
+        notes=notes,
+        concepts=concepts,
+        relations=relations,
+        findings=explicit.findings,
+        note_links=explicit.note_links,
+        linked_with=stamp,
+    )
 
 
-def _linked(notes: list[Note], linker: Linker, stamp: str, workers: int | None,
-            cache: FolderCache | None) -> list[NoteLinks]:
+def _linked(
+    notes: list[Note], linker: Linker, stamp: str, workers: int | None, cache: FolderCache | None
+) -> list[NoteLinks]:
     """``link_notes``, through the cache: a note's links are a function of its path and
     text, the lexicon and the ingest code, and are kept under a hash of the four."""
     if cache is None:
@@ -339,8 +399,9 @@ def link_key(stamp: str, note: Note) -> str | None:
 _LINKING: tuple[list[Note], Linker, Keep | None] | None = None
 
 
-def link_notes(notes: list[Note], linker: Linker, *, workers: int | None = None,
-               keep: Keep | None = None) -> list[NoteLinks]:
+def link_notes(
+    notes: list[Note], linker: Linker, *, workers: int | None = None, keep: Keep | None = None
+) -> list[NoteLinks]:
     """``link_one`` of every note, in note order. With many notes, worker processes link
     runs of notes from the front while this process links runs from the back, each run
     once: however busy the machine, neither side waits long for the other. ``keep`` is
@@ -353,16 +414,20 @@ def link_notes(notes: list[Note], linker: Linker, *, workers: int | None = None,
     runs = _runs(notes, workers * _RUNS_PER_WORKER)
     _LINKING = (notes, linker, keep)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=die_with_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(
+            workers - 1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             futures = [pool.submit(_link_run, start, end) for start, end in runs]
             mine: dict[int, list[NoteLinks]] = {}
             for index in reversed(range(len(runs))):
                 if not futures[index].cancel():
                     break  # a worker has it; the ones before it are theirs too
                 mine[index] = _link_span(notes, linker, keep, *runs[index])
-            return [links for index, future in enumerate(futures)
-                    for links in (mine[index] if index in mine else future.result())]
+            return [
+                links
+                for index, future in enumerate(futures)
+                for links in (mine[index] if index in mine else future.result())
+            ]
     finally:
         _LINKING = None
 
@@ -373,8 +438,9 @@ def _link_run(start: int, end: int) -> list[NoteLinks]:
     return _link_span(*_LINKING, start, end)
 
 
-def _link_span(notes: list[Note], linker: Linker, keep: Keep | None, start: int,
-               end: int) -> list[NoteLinks]:
+def _link_span(
+    notes: list[Note], linker: Linker, keep: Keep | None, start: int, end: int
+) -> list[NoteLinks]:
     out = []
     for position in range(start, end):
         links = link_one(notes[position], linker)
@@ -432,8 +498,9 @@ def _without_hierarchy_co_mentions(relations: list[Relation]) -> list[Relation]:
     return [r for r in relations if r.type != "related" or not in_hierarchy(r.source, r.target)]
 
 
-def _bound_evidence(relations: list[Relation], concepts: dict[str, Concept], limit: int
-                    ) -> list[Relation]:
+def _bound_evidence(
+    relations: list[Relation], concepts: dict[str, Concept], limit: int
+) -> list[Relation]:
     """Evidence longer than ``limit`` cut to the part around the names of the relation's
     two concepts (a definition: to its start), cuts marked with "…"."""
     bounded = []
@@ -441,15 +508,17 @@ def _bound_evidence(relations: list[Relation], concepts: dict[str, Concept], lim
         evidence = relation.evidence
         if len(evidence.text) > limit:
             names = [c.label for c in map(concepts.get, (relation.source, relation.target)) if c]
-            evidence = Evidence(clip_around(evidence.text, names, limit), evidence.path,
-                                evidence.line)
+            evidence = Evidence(
+                clip_around(evidence.text, names, limit), evidence.path, evidence.line
+            )
             relation = dataclasses.replace(relation, evidence=evidence)
         bounded.append(relation)
     for concept in concepts.values():
         definition = concept.definition
         if definition is not None and len(definition.text) > limit:
-            concept.definition = Evidence(clip_around(definition.text, [], limit),
-                                          definition.path, definition.line)
+            concept.definition = Evidence(
+                clip_around(definition.text, [], limit), definition.path, definition.line
+            )
     return bounded
 
 
@@ -460,8 +529,9 @@ def clip_around(text: str, names: list[str], limit: int = MAX_EVIDENCE_CHARS) ->
     if len(text) <= limit:
         return text
     folded = text.casefold()
-    found = [(at, at + len(name)) for name in names
-             if name and (at := folded.find(name.casefold())) >= 0]
+    found = [
+        (at, at + len(name)) for name in names if name and (at := folded.find(name.casefold())) >= 0
+    ]
     if found:
         start, end = min(a for a, _ in found), max(b for _, b in found)
         if end - start > limit:
@@ -479,9 +549,12 @@ def clip_around(text: str, names: list[str], limit: int = MAX_EVIDENCE_CHARS) ->
     return f"{'…' if start > 0 else ''}{text[start:end].strip()}{'…' if end < len(text) else ''}"
 
 
-def _place_mentions(notes: list[Note], mentions: list[tuple[str, str, str]],
-                    concepts: dict[str, Concept], placed: dict[str, set[tuple[str, str]]]
-                    ) -> None:
+def _place_mentions(
+    notes: list[Note],
+    mentions: list[tuple[str, str, str]],
+    concepts: dict[str, Concept],
+    placed: dict[str, set[tuple[str, str]]],
+) -> None:
     """A concept a link names is mentioned where the link is written (``[[Pod|pods]]``
     names Pod even where the lexicon does not find it in "pods")."""
     sections = {(note.path, s.anchor): s for note in notes for s in note.sections}
@@ -507,22 +580,32 @@ def _place_endpoints(notes: list[Note], relations: list, concepts: dict) -> None
             if concept is None or concept.sections:
                 continue
             note = by_path.get(relation.evidence.path)
-            section = next((s for s in reversed(note.sections)
-                            if s.line <= relation.evidence.line), None) if note else None
+            section = (
+                next((s for s in reversed(note.sections) if s.line <= relation.evidence.line), None)
+                if note
+                else None
+            )
             if note is not None and section is not None:
                 concept.sections.append((note.path, section.anchor))
                 section.concepts.append(concept_id)
 
 
-def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | None = None,
-                   cache: Path | None = None, progress: Progress | None = None,
-                   limits: Limits = Limits()) -> Corpus:
+def ingest_sources(
+    sources: Sources,
+    vocabulary: Vocabulary,
+    *,
+    workers: int | None = None,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+    limits: Limits = Limits(),
+) -> Corpus:
     """Parse and link read sources; bad files are in ``errors``. With a cache folder,
     what an earlier run parsed or linked from the same inputs is reused, not redone."""
     parsed = FolderCache(cache / "parsed") if cache else None
     linked = FolderCache(cache / "links") if cache else None
-    notes, candidates, errors = parse_sources(sources, workers=workers, cache=parsed,
-                                              progress=progress, limits=limits)
+    notes, candidates, errors = parse_sources(
+        sources, workers=workers, cache=parsed, progress=progress, limits=limits
+    )
     corpus = link(notes, candidates, vocabulary, workers=workers, cache=linked, limits=limits)
     if linked:
         linked.prune()
@@ -530,10 +613,21 @@ def ingest_sources(sources: Sources, vocabulary: Vocabulary, *, workers: int | N
     return corpus
 
 
-def ingest_paths(paths: list[Path], vocabulary: Vocabulary, *,
-                 max_bytes: int = DEFAULT_MAX_BYTES, workers: int | None = None,
-                 progress: Progress | None = None, follow_links: bool = False,
-                 limits: Limits = Limits()) -> Corpus:
+def ingest_paths(
+    paths: list[Path],
+    vocabulary: Vocabulary,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    follow_links: bool = False,
+    limits: Limits = Limits(),
+) -> Corpus:
     """The whole ingest of files and folders, with no cache."""
-    return ingest_sources(read_sources(paths, max_bytes, follow_links=follow_links),
-                          vocabulary, workers=workers, progress=progress, limits=limits)
+    return ingest_sources(
+        read_sources(paths, max_bytes, follow_links=follow_links),
+        vocabulary,
+        workers=workers,
+        progress=progress,
+        limits=limits,
+    )

@@ -123,14 +123,18 @@ def parse_review(text: str, name: str) -> Review:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ReviewError(name, mark.line + 1 if mark else 0,
-                          f"not valid YAML: {problem}") from None
+        raise ReviewError(
+            name, mark.line + 1 if mark else 0, f"not valid YAML: {problem}"
+        ) from None
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
     if root is None or (isinstance(root, yaml.ScalarNode) and root.value == ""):
         return Review(name, (), digest)
     if not isinstance(root, yaml.SequenceNode):
-        raise ReviewError(name, _line(root), "the file must be a list of decisions "
-                          "(each entry starting with '- ')")
+        raise ReviewError(
+            name,
+            _line(root),
+            "the file must be a list of decisions (each entry starting with '- ')",
+        )
     return Review(name, tuple(_decision(node, name) for node in root.value), digest)
 
 
@@ -152,19 +156,29 @@ def _decision(node: yaml.Node, name: str) -> Decision:
     actions = [key for key in fields if key in ACTIONS]
     if len(actions) != 1:
         found = f"both '{actions[0]}' and '{actions[1]}'" if actions else "none"
-        raise ReviewError(name, line, f"a decision has exactly one action ({', '.join(ACTIONS)}); "
-                          f"this one has {found}")
+        raise ReviewError(
+            name,
+            line,
+            f"a decision has exactly one action ({', '.join(ACTIONS)}); this one has {found}",
+        )
     action = actions[0]
     allowed = {action, *_REQUIRED.get(action, ()), *_OPTIONAL.get(action, ())}
-    for key in fields:
+    for key, value in fields.items():
         if key not in allowed:
             takes = ", ".join(sorted(allowed - {action})) or "nothing else"
-            raise ReviewError(name, _line(fields[key]), f"'{key}' is not read by '{action}' "
-                              f"(it takes {takes})")
+            raise ReviewError(
+                name, _line(value), f"'{key}' is not read by '{action}' (it takes {takes})"
+            )
     for key in _REQUIRED.get(action, ()):
         if key not in fields:
-            raise ReviewError(name, line, f"'{action}' needs '{key}'" + (
-                f" (a relation type: {', '.join(RELATION_TYPES)})" if action == "retype" else ""))
+            raise ReviewError(
+                name,
+                line,
+                f"'{action}' needs '{key}'"
+                + (
+                    f" (a relation type: {', '.join(RELATION_TYPES)})" if action == "retype" else ""
+                ),
+            )
     values = {key: _text(fields[key], key, name) for key in fields if key != action}
     if action in RELATION_ACTIONS:
         source, rtype, target = _relation(fields[action], name)
@@ -173,8 +187,16 @@ def _decision(node: yaml.Node, name: str) -> Decision:
             value = _type(value, _line(fields["to"]), name)
             if value == rtype:
                 raise ReviewError(name, _line(fields["to"]), f"'to' is the type it has ({rtype})")
-        return Decision(action, source, line, rtype, target, value,
-                        path=values.get("path", ""), evidence=values.get("evidence", ""))
+        return Decision(
+            action,
+            source,
+            line,
+            rtype,
+            target,
+            value,
+            path=values.get("path", ""),
+            evidence=values.get("evidence", ""),
+        )
     subject = _text(fields[action], action, name)
     value = values.get("into") or values.get("to") or values.get("text") or ""
     if action == "merge" and label_key(value) == label_key(subject):
@@ -191,8 +213,9 @@ def _text(node: yaml.Node, key: str, name: str) -> str:
 def _type(value: str, line: int, name: str) -> str:
     found = _TYPES.get(value.casefold())
     if found is None:
-        raise ReviewError(name, line, f"'{value}' is not a relation type "
-                          f"(one of {', '.join(RELATION_TYPES)})")
+        raise ReviewError(
+            name, line, f"'{value}' is not a relation type (one of {', '.join(RELATION_TYPES)})"
+        )
     return found
 
 
@@ -200,8 +223,11 @@ def _relation(node: yaml.Node, name: str) -> tuple[str, str, str]:
     """(source label, type, target label) of ``Source type Target`` or a mapping."""
     line = _line(node)
     if isinstance(node, yaml.MappingNode):
-        parts = {k.value: _text(v, k.value, name) for k, v in node.value
-                 if isinstance(k, yaml.ScalarNode)}
+        parts = {
+            k.value: _text(v, k.value, name)
+            for k, v in node.value
+            if isinstance(k, yaml.ScalarNode)
+        }
         missing = [key for key in ("source", "type", "target") if key not in parts]
         if missing or len(parts) != 3:
             raise ReviewError(name, line, "a relation mapping has exactly source, type and target")
@@ -210,11 +236,15 @@ def _relation(node: yaml.Node, name: str) -> tuple[str, str, str]:
     at = [i for i, word in enumerate(words) if word.casefold() in _TYPES and 0 < i < len(words) - 1]
     if len(at) != 1:
         why = "no relation type" if not at else "more than one relation type"
-        raise ReviewError(name, line, f"'{' '.join(words)}' has {why} between two labels: write "
-                          f"'Source type Target' ({', '.join(RELATION_TYPES)}) or "
-                          "{source: …, type: …, target: …}")
+        raise ReviewError(
+            name,
+            line,
+            f"'{' '.join(words)}' has {why} between two labels: write "
+            f"'Source type Target' ({', '.join(RELATION_TYPES)}) or "
+            "{source: …, type: …, target: …}",
+        )
     i = at[0]
-    return " ".join(words[:i]), _TYPES[words[i].casefold()], " ".join(words[i + 1:])
+    return " ".join(words[:i]), _TYPES[words[i].casefold()], " ".join(words[i + 1 :])
 
 
 # -- applying --------------------------------------------------------------------------
@@ -233,15 +263,23 @@ def apply_review(corpus: Corpus, review: Review) -> None:
         if decision.action in RELATION_ACTIONS:
             for path in _apply_relation(corpus, table, decision, review.path):
                 touched.setdefault(path, []).append(repr(decision))
-    corpus.reviewed = {path: hashlib.sha1("\n".join(found).encode()).hexdigest()
-                       for path, found in touched.items()}
+    corpus.reviewed = {
+        path: hashlib.sha1("\n".join(found).encode()).hexdigest() for path, found in touched.items()
+    }
 
 
 def _stale(corpus: Corpus, decision: Decision, where: str, why: str) -> None:
-    corpus.findings.append(Finding(
-        kind="stale-decision", severity="warning", subject=decision.describe(), path=where,
-        line=decision.line, message=f"'{decision.describe()}' applies to nothing: {why}",
-        hint="fix the labels (kg review --list shows what the graph holds) or remove the entry"))
+    corpus.findings.append(
+        Finding(
+            kind="stale-decision",
+            severity="warning",
+            subject=decision.describe(),
+            path=where,
+            line=decision.line,
+            message=f"'{decision.describe()}' applies to nothing: {why}",
+            hint="fix the labels (kg review --list shows what the graph holds) or remove the entry",
+        )
+    )
 
 
 def _resolver(corpus: Corpus) -> dict[str, str]:
@@ -279,8 +317,16 @@ def _apply_concept(corpus: Corpus, decision: Decision, where: str) -> None:
         # Kept with the note the concept is read from first, so it lands in that note's
         # graph (and changes that note's build inputs, which hash its definitions).
         path, _anchor = concept.sections[0]
-        line = next((s.line for n in corpus.notes if n.path == path for s in n.sections
-                     if s.anchor == _anchor), 1)
+        line = next(
+            (
+                s.line
+                for n in corpus.notes
+                if n.path == path
+                for s in n.sections
+                if s.anchor == _anchor
+            ),
+            1,
+        )
         concept.definitions[decision.lang] = Evidence(decision.value, path, line)
         concept.definition = concept.definitions.get("en") or concept.definitions[decision.lang]
 
@@ -323,8 +369,9 @@ def _merge(corpus: Corpus, cid: str, into: str) -> None:
             if section.concept == cid:
                 section.concept = into
             if cid in section.concepts:
-                section.concepts = list(dict.fromkeys(
-                    into if c == cid else c for c in section.concepts))
+                section.concepts = list(
+                    dict.fromkeys(into if c == cid else c for c in section.concepts)
+                )
 
 
 def _matches(r: Relation, source: str, rtype: str, target: str, decision: Decision) -> bool:
@@ -338,8 +385,9 @@ def _matches(r: Relation, source: str, rtype: str, target: str, decision: Decisi
     return True
 
 
-def _apply_relation(corpus: Corpus, table: dict[str, str], decision: Decision,
-                    where: str) -> set[str]:
+def _apply_relation(
+    corpus: Corpus, table: dict[str, str], decision: Decision, where: str
+) -> set[str]:
     """Apply one relation decision (``table``: concept ids by label key); the note paths
     whose relations it changed."""
     source, target = table.get(label_key(decision.subject)), table.get(label_key(decision.target))
@@ -365,13 +413,19 @@ def _apply_relation(corpus: Corpus, table: dict[str, str], decision: Decision,
         kept.extend(dataclasses.replace(r, source=r.target, target=r.source) for r in hits)
     else:
         for path, line in sorted({(r.evidence.path, r.evidence.line) for r in hits}):
-            corpus.findings.append(Finding(
-                kind="rejected-still-stated", severity="warning",
-                subject=f"{decision.subject} {decision.type} {decision.target}", path=path,
-                line=line, message=f"the review file ({where}:{decision.line}) rejects "
-                f"'{decision.subject} {decision.type} {decision.target}', but this line "
-                "still states it",
-                hint="reword the note, or remove the decision if the note is right"))
+            corpus.findings.append(
+                Finding(
+                    kind="rejected-still-stated",
+                    severity="warning",
+                    subject=f"{decision.subject} {decision.type} {decision.target}",
+                    path=path,
+                    line=line,
+                    message=f"the review file ({where}:{decision.line}) rejects "
+                    f"'{decision.subject} {decision.type} {decision.target}', but this line "
+                    "still states it",
+                    hint="reword the note, or remove the decision if the note is right",
+                )
+            )
     corpus.relations = kept
     return {r.evidence.path for r in hits}
 
@@ -384,16 +438,24 @@ def _quoted(text: str) -> str:
     return json.dumps(" ".join(text.split()), ensure_ascii=False)
 
 
-def decision_entry(action: str, subject: str, *, type: str = "", target: str = "",
-                   value: str = "", lang: str = "", path: str = "", evidence: str = "") -> str:
+def decision_entry(
+    action: str,
+    subject: str,
+    *,
+    type: str = "",
+    target: str = "",
+    value: str = "",
+    lang: str = "",
+    path: str = "",
+    evidence: str = "",
+) -> str:
     """One decision as the text of a list entry (one line, flow style), ready to append:
     the author's own text, comments and order are never rewritten."""
     if action in RELATION_ACTIONS:
         head = f"{subject} {type} {target}"
         words = head.split()
         if sum(word.casefold() in _TYPES for word in words) != 1:  # a label holds a type name
-            head_text = (f"{{source: {_quoted(subject)}, type: {type}, "
-                         f"target: {_quoted(target)}}}")
+            head_text = f"{{source: {_quoted(subject)}, type: {type}, target: {_quoted(target)}}}"
         else:
             head_text = _quoted(head)
         parts = [f"{action}: {head_text}"]

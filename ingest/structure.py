@@ -89,8 +89,12 @@ class OutlineBuilder:
     def __init__(self, title: str, total_lines: int) -> None:
         self.slugs = _Slugs()
         root = Section(
-            anchor=self.slugs(title), title=title, level=1, breadcrumb=(title,),
-            line=1, end_line=max(total_lines, 1),
+            anchor=self.slugs(title),
+            title=title,
+            level=1,
+            breadcrumb=(title,),
+            line=1,
+            end_line=max(total_lines, 1),
         )
         self.sections: list[Section] = [root]
         # open sections: (section, item depth it was promoted from, or None for headings)
@@ -99,12 +103,22 @@ class OutlineBuilder:
         self.items: dict[str, dict[int, int]] = {root.anchor: {}}
 
     # -- sections -----------------------------------------------------------------
-    def _open(self, title: str, level: int, line: int, promoted_depth: int | None,
-              anchor: str | None = None) -> None:
+    def _open(
+        self,
+        title: str,
+        level: int,
+        line: int,
+        promoted_depth: int | None,
+        anchor: str | None = None,
+    ) -> None:
         parent = self.stack[-1][0]
         section = Section(
-            anchor=self.slugs(title, anchor), title=title, level=level,
-            breadcrumb=(*parent.breadcrumb, title), line=line, end_line=line,
+            anchor=self.slugs(title, anchor),
+            title=title,
+            level=level,
+            breadcrumb=(*parent.breadcrumb, title),
+            line=line,
+            end_line=line,
             parent=parent.anchor,
         )
         self.sections.append(section)
@@ -161,23 +175,39 @@ class OutlineBuilder:
             # code or text inside a list belongs to the innermost open item
             parent = items.get(max(items)) if items else None
             depth = depth + 1 if parent is not None else 0
-        section.blocks.append(Block(
-            kind=event.kind, text=event.text, line=event.line, end_line=event.end_line,
-            depth=depth if event.kind == "item" or parent is not None else 0,
-            lang=event.lang, parent=parent,
-        ))
+        section.blocks.append(
+            Block(
+                kind=event.kind,
+                text=event.text,
+                line=event.line,
+                end_line=event.end_line,
+                depth=depth if event.kind == "item" or parent is not None else 0,
+                lang=event.lang,
+                parent=parent,
+            )
+        )
         self._touch(event.end_line)
 
 
-def build_note(path: str, title: str, events: list[Event], total_lines: int,
-               meta: dict | None = None, digest: str = "") -> Note:
+def build_note(
+    path: str,
+    title: str,
+    events: list[Event],
+    total_lines: int,
+    meta: dict | None = None,
+    digest: str = "",
+) -> Note:
     """Assemble a Note from parser events."""
     builder = OutlineBuilder(title, total_lines)
     for index, event in enumerate(events):
         nxt = events[index + 1] if index + 1 < len(events) else None
         has_children = (
-            event.kind == "item" and nxt is not None and nxt.kind == "item"
-            and event.depth is not None and nxt.depth is not None and nxt.depth > event.depth
+            event.kind == "item"
+            and nxt is not None
+            and nxt.kind == "item"
+            and event.depth is not None
+            and nxt.depth is not None
+            and nxt.depth > event.depth
         )
         builder.add(event, has_children)
     sections = builder.sections
@@ -188,5 +218,6 @@ def build_note(path: str, title: str, events: list[Event], total_lines: int,
         for section in sections:
             if section.parent == root.anchor:
                 section.parent = None
-    return Note(path=path, title=title, sections=sections, meta=meta or {},
-                digest=digest, lines=total_lines)
+    return Note(
+        path=path, title=title, sections=sections, meta=meta or {}, digest=digest, lines=total_lines
+    )

@@ -9,13 +9,16 @@ from collections.abc import Iterable
 
 from .text import label_key
 
-_SETTING = re.compile(r"^(?:(?:in|within|for|on|at)\s+[^,.;:]{1,40},\s+)?(?:(?:an?|the)\s+)?",
-                      re.IGNORECASE)
+_SETTING = re.compile(
+    r"^(?:(?:in|within|for|on|at)\s+[^,.;:]{1,40},\s+)?(?:(?:an?|the)\s+)?", re.IGNORECASE
+)
 _WORD = re.compile(r"[^\s,;:.()]+")
 _SAYS_WHAT = re.compile(
     r"^\s*(?:\([^()]*\)\s*)?,?\s*(?:(?:is|are)\b|refers?\s+to\b|means?\b|describes?\b|"
     r"represents?\b|denotes?\b|stands?\s+for\b|provides?\b|lets?\b|allows?\b|enables?\b)"
-    r"|^(?:은|는|이란|란)\s", re.IGNORECASE)
+    r"|^(?:은|는|이란|란)\s",
+    re.IGNORECASE,
+)
 _ACTS = re.compile(r"^[\s*_`\"')]*(?:\([^()]*\)\s*)?[a-z]{2,}s\b")
 _KO_PARTICLE = re.compile(r"(?:은|는|이란|란)$")
 
@@ -24,7 +27,7 @@ def after_subject(text: str, labels: Iterable[str]) -> str | None:
     """The rest of ``text`` after its subject when one of ``labels`` is the subject (after
     a setting such as "In Kubernetes," and an article); None otherwise."""
     setting = _SETTING.match(text)
-    rest = text[setting.end():] if setting else text
+    rest = text[setting.end() :] if setting else text
     keys = {label_key(label) for label in labels if label}
     keys.discard("")
     words = list(_WORD.finditer(rest[:200]))
@@ -32,11 +35,11 @@ def after_subject(text: str, labels: Iterable[str]) -> str | None:
         span = rest[: words[count - 1].end()]
         key = label_key(span.strip("*_`\"'"))
         if key in keys:
-            return rest[words[count - 1].end():]
+            return rest[words[count - 1].end() :]
         if count == 1:
             bare = _KO_PARTICLE.sub("", words[0].group(0))
             if bare != words[0].group(0) and label_key(bare) in keys:
-                return rest[words[0].end() - (len(words[0].group(0)) - len(bare)):]
+                return rest[words[0].end() - (len(words[0].group(0)) - len(bare)) :]
     return None
 
 

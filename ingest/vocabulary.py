@@ -45,15 +45,34 @@ class Vocabulary:
         """Changes whenever any name, alias or translation changes."""
         import hashlib
 
-        return hashlib.sha1(repr(sorted(
-            (t.id, t.label, t.aliases, sorted(t.translations.items()), t.translation_aliases,
-             t.cased)
-            for t in self.terms.values())).encode()).hexdigest()
+        return hashlib.sha1(
+            repr(
+                sorted(
+                    (
+                        t.id,
+                        t.label,
+                        t.aliases,
+                        sorted(t.translations.items()),
+                        t.translation_aliases,
+                        t.cased,
+                    )
+                    for t in self.terms.values()
+                )
+            ).encode()
+        ).hexdigest()
 
     def merge(self, other: Vocabulary) -> Vocabulary:
-        merged = {key: Term(t.id, t.label, list(t.aliases), dict(t.translations),
-                            list(t.translation_aliases), t.cased)
-                  for key, t in self.terms.items()}
+        merged = {
+            key: Term(
+                t.id,
+                t.label,
+                list(t.aliases),
+                dict(t.translations),
+                list(t.translation_aliases),
+                t.cased,
+            )
+            for key, t in self.terms.items()
+        }
         for key, term in other.terms.items():
             if key in merged:
                 base = merged[key]
@@ -73,7 +92,7 @@ MAX_VOCABULARY_CHARS = 10 * 1024 * 1024  # ours is 30 KB
 def load_vocabulary(paths: list[Path] | None = None, *, include_default: bool = True) -> Vocabulary:
     """Ours (unless excluded), then each given file merged over it in order."""
     vocabulary = Vocabulary()
-    files = ([DEFAULT_VOCABULARY] if include_default and DEFAULT_VOCABULARY.exists() else [])
+    files = [DEFAULT_VOCABULARY] if include_default and DEFAULT_VOCABULARY.exists() else []
     files += list(paths or [])
     for path in files:
         vocabulary = vocabulary.merge(read_vocabulary(path))
@@ -83,8 +102,9 @@ def load_vocabulary(paths: list[Path] | None = None, *, include_default: bool = 
 def read_vocabulary(path: Path) -> Vocabulary:
     try:
         # libyaml's loader when PyYAML was built with it: 8x quicker on our vocabulary
-        data = load_bounded(path.read_text(encoding="utf-8"), max_chars=MAX_VOCABULARY_CHARS,
-                            loader=FAST_LOADER)
+        data = load_bounded(
+            path.read_text(encoding="utf-8"), max_chars=MAX_VOCABULARY_CHARS, loader=FAST_LOADER
+        )
     except OSError as exc:
         raise VocabularyError(f"{path}: cannot read vocabulary: {exc.strerror or exc}") from None
     except UnsafeYamlError as exc:
@@ -101,14 +121,19 @@ def read_vocabulary(path: Path) -> Vocabulary:
         label = str(entry["label"]).strip()
         term_id = str(entry.get("id") or slugify(label)).strip()
         if not term_id or slugify(term_id) != term_id:
-            raise VocabularyError(f"{path}: concept {label!r} has an id that is not a slug: "
-                                  f"{term_id!r}")
-        translations = {lang: str(entry[lang]).strip() for lang in ("ko", "ja", "zh")
-                        if str(entry.get(lang) or "").strip()}
+            raise VocabularyError(
+                f"{path}: concept {label!r} has an id that is not a slug: {term_id!r}"
+            )
+        translations = {
+            lang: str(entry[lang]).strip()
+            for lang in ("ko", "ja", "zh")
+            if str(entry.get(lang) or "").strip()
+        }
         for lang, value in (entry.get("translations") or {}).items():
             translations[str(lang)] = str(value).strip()
         terms[term_id] = Term(
-            id=term_id, label=label,
+            id=term_id,
+            label=label,
             aliases=_strings(entry.get("aliases"), path, label),
             translations=translations,
             translation_aliases=_strings(entry.get("ko_aliases"), path, label),

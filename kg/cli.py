@@ -76,37 +76,58 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kg", description="Notes → knowledge graph → search.",
-                                     epilog=EXAMPLES,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="Notes → knowledge graph → search.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"kg {_version()}")
     sub = parser.add_subparsers(dest="command")
 
     ingest = sub.add_parser("ingest", help="build the graph and the index from notes")
-    ingest.add_argument("paths", nargs="*", type=Path,
-                        help=f"note files or folders (default: {DEFAULT_NOTES})")
+    ingest.add_argument(
+        "paths", nargs="*", type=Path, help=f"note files or folders (default: {DEFAULT_NOTES})"
+    )
     _store_option(ingest)
-    ingest.add_argument("--vocabulary", action="append", default=None, metavar="FILE",
-                        help="your vocabulary YAML, merged over ours (repeatable)")
+    ingest.add_argument(
+        "--vocabulary",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="your vocabulary YAML, merged over ours (repeatable)",
+    )
     ingest.add_argument("--base-uri", help="base of concept URIs (env KG_BASE_URI)")
     ingest.add_argument("--workers", type=int, default=None, help="parser processes")
     ingest.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    ingest.add_argument("--force", action="store_true",
-                        help="rebuild even when nothing changed since the last build")
-    ingest.add_argument("--follow-links", action="store_true",
-                        help="follow symbolic links that stay inside the folders given")
-    ingest.add_argument("--review", metavar="FILE", default=None,
-                        help="the review file (env KG_REVIEW; default kg-review.yaml in "
-                             "the notes folder)")
+    ingest.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild even when nothing changed since the last build",
+    )
+    ingest.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="follow symbolic links that stay inside the folders given",
+    )
+    ingest.add_argument(
+        "--review",
+        metavar="FILE",
+        default=None,
+        help="the review file (env KG_REVIEW; default kg-review.yaml in the notes folder)",
+    )
     ingest.set_defaults(run=cmd_ingest)
 
     serve = sub.add_parser("serve", help="serve the API with gunicorn")
     _store_option(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=None, help="gunicorn workers (env KG_WORKERS)")
-    serve.add_argument("--access-log", action="store_true",
-                       help="log every request on stderr (off by default)")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (env KG_WORKERS)"
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request on stderr (off by default)"
+    )
     serve.set_defaults(run=cmd_serve)
 
     search = sub.add_parser("search", help="search sections and concepts")
@@ -115,8 +136,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--kind", choices=("section", "concept"))
     search.add_argument("--json", action="store_true", help="print the API's JSON")
-    search.add_argument("--syntax", choices=("plain", "whoosh"), default="plain",
-                        help="whoosh: Whoosh's query language (title:probe AND kind:section)")
+    search.add_argument(
+        "--syntax",
+        choices=("plain", "whoosh"),
+        default="plain",
+        help="whoosh: Whoosh's query language (title:probe AND kind:section)",
+    )
     search.set_defaults(run=cmd_search)
 
     related = sub.add_parser("related", help="concepts related to a concept")
@@ -128,31 +153,54 @@ def _parser() -> argparse.ArgumentParser:
     related.add_argument("--json", action="store_true", help="print the API's JSON")
     related.set_defaults(run=cmd_related)
 
-    path = sub.add_parser("path", help="how two concepts are connected",
-                          epilog="example: kg path Deployment Node --store ~/notes-kg")
+    path = sub.add_parser(
+        "path",
+        help="how two concepts are connected",
+        epilog="example: kg path Deployment Node --store ~/notes-kg",
+    )
     path.add_argument("source", metavar="FROM")
     path.add_argument("target", metavar="TO")
     _store_option(path)
-    path.add_argument("-k", type=int, default=1, choices=range(1, 6), metavar="1..5",
-                      help="how many paths (default 1)")
+    path.add_argument(
+        "-k",
+        type=int,
+        default=1,
+        choices=range(1, 6),
+        metavar="1..5",
+        help="how many paths (default 1)",
+    )
     path.add_argument("--json", action="store_true", help="print the API's JSON")
     path.set_defaults(run=cmd_path)
 
-    lint = sub.add_parser("lint", help="what the notes are missing: undefined concepts, "
-                          "cycles, orphan notes …",
-                          epilog="exit codes: 0 nothing at --fail-on or worse; 1 findings "
-                          "at --fail-on or worse; 2 bad usage, or no readable store")
+    lint = sub.add_parser(
+        "lint",
+        help="what the notes are missing: undefined concepts, cycles, orphan notes …",
+        epilog="exit codes: 0 nothing at --fail-on or worse; 1 findings "
+        "at --fail-on or worse; 2 bad usage, or no readable store",
+    )
     _store_option(lint)
     lint.add_argument("--json", action="store_true", help="print the API's JSON (GET /api/lint)")
-    lint.add_argument("--fail-on", choices=("warning", "error"), default="error",
-                      help="exit 1 when there are findings this severe or worse (default error)")
-    lint.add_argument("--severity", choices=("info", "warning", "error"), default="info",
-                      help="show only findings this severe or worse (default: all)")
+    lint.add_argument(
+        "--fail-on",
+        choices=("warning", "error"),
+        default="error",
+        help="exit 1 when there are findings this severe or worse (default error)",
+    )
+    lint.add_argument(
+        "--severity",
+        choices=("info", "warning", "error"),
+        default="info",
+        help="show only findings this severe or worse (default: all)",
+    )
     lint.set_defaults(run=cmd_lint)
     review = sub.add_parser("review", help="confirm or reject what kg read, least sure first")
     _store_option(review)
-    review.add_argument("--review", metavar="FILE", default=None,
-                        help="the review file (default: the one the store was built with)")
+    review.add_argument(
+        "--review",
+        metavar="FILE",
+        default=None,
+        help="the review file (default: the one the store was built with)",
+    )
     review.add_argument("--list", action="store_true", help="print the queue, ask nothing")
     review.add_argument("--limit", type=int, default=20)
     review.add_argument("--json", action="store_true", help="with --list: as JSON")
@@ -161,8 +209,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", type=Path, default=None,
-                        help="store folder (env KG_STORE, default .kg)")
+    parser.add_argument(
+        "--store", type=Path, default=None, help="store folder (env KG_STORE, default .kg)"
+    )
 
 
 def _store_path(args: argparse.Namespace) -> Path:
@@ -174,15 +223,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = load_settings({"base_uri": args.base_uri})
     store = _store_path(args)
     paths = args.paths or [DEFAULT_NOTES]
-    corpus = run_ingest(paths, store, settings, vocabulary=args.vocabulary,
-                        workers=args.workers, progress=not args.quiet, force=args.force,
-                        follow_links=args.follow_links, review=args.review)
+    corpus = run_ingest(
+        paths,
+        store,
+        settings,
+        vocabulary=args.vocabulary,
+        workers=args.workers,
+        progress=not args.quiet,
+        force=args.force,
+        follow_links=args.follow_links,
+        review=args.review,
+    )
     if corpus is None:
         counts = Store.manifest_of(store).get("counts", {})
-        print(f"up to date {store}: nothing changed since the last build "
-              f"({plural(counts.get('files', 0), 'file')}, "
-              f"{plural(counts.get('concepts', 0), 'concept')}, "
-              f"{plural(counts.get('relations', 0), 'relation')})")
+        print(
+            f"up to date {store}: nothing changed since the last build "
+            f"({plural(counts.get('files', 0), 'file')}, "
+            f"{plural(counts.get('concepts', 0), 'concept')}, "
+            f"{plural(counts.get('relations', 0), 'relation')})"
+        )
         return EXIT_WARNINGS if counts.get("errors") or counts.get("warnings") else EXIT_OK
     for error in corpus.errors:
         label = "skipped" if error.fatal else "warning"
@@ -191,20 +250,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if finding.kind == "stale-decision":  # a decision must never pass unnoticed
             print(f"warning: {finding.path}:{finding.line}: {finding.message}", file=sys.stderr)
     if not corpus.notes:
-        print(f"kg: nothing built: no readable notes in {', '.join(map(str, paths))}; "
-              f"the store at {store} is unchanged", file=sys.stderr)
+        print(
+            f"kg: nothing built: no readable notes in {', '.join(map(str, paths))}; "
+            f"the store at {store} is unchanged",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     counts = Store.manifest_of(store)["counts"]  # what build_store counted
-    print(f"built {store}: " + ", ".join(plural(counts[key], key[:-1]) for key in (
-        "files", "sections", "concepts", "relations", "errors", "warnings")))
+    print(
+        f"built {store}: "
+        + ", ".join(
+            plural(counts[key], key[:-1])
+            for key in ("files", "sections", "concepts", "relations", "errors", "warnings")
+        )
+    )
     return EXIT_WARNINGS if corpus.errors else EXIT_OK
 
 
-def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
-               vocabulary: list[str] | None = None, workers: int | None = None,
-               progress: bool = False, force: bool = False,
-               follow_links: bool = False, review: str | Path | None = None
-               ) -> Corpus | None:
+def run_ingest(
+    paths: list[Path],
+    store: Path,
+    settings: dict[str, Any],
+    *,
+    vocabulary: list[str] | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    force: bool = False,
+    follow_links: bool = False,
+    review: str | Path | None = None,
+) -> Corpus | None:
     """Ingest and, when any note was read, publish a new build. Used by ingest and serve.
 
     Returns None when nothing changed since the current build (same notes, vocabulary,
@@ -217,8 +291,11 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
 
     files = vocabulary_files(vocabulary or settings["vocabulary"])
     vocab = load_vocabulary(files)
-    review_file = Path(review or settings.get("review") or "") if (
-        review or settings.get("review")) else find_review(paths)
+    review_file = (
+        Path(review or settings.get("review") or "")
+        if (review or settings.get("review"))
+        else find_review(paths)
+    )
     decisions = read_review(review_file) if review_file else None
     bar = _ProgressBar() if progress and sys.stderr.isatty() else None
     stage = _Stages(progress)
@@ -226,26 +303,39 @@ def run_ingest(paths: list[Path], store: Path, settings: dict[str, Any], *,
         stage("reading files")
         sources = read_sources(paths, settings["max_file_bytes"], follow_links=follow_links)
         limits = Limits(settings["max_table_rows"], settings["max_evidence_chars"])
-        inputs = sources.fingerprint(vocab.fingerprint(), settings["base_uri"],
-                                     settings["graph_url"], build_version(), repr(limits),
-                                     decisions.digest if decisions else "")
+        inputs = sources.fingerprint(
+            vocab.fingerprint(),
+            settings["base_uri"],
+            settings["graph_url"],
+            build_version(),
+            repr(limits),
+            decisions.digest if decisions else "",
+        )
         if not force and current_inputs(store) == inputs:
             stage.end()
             return None
         stage(f"parsing and linking {plural(len(sources.items), 'file')}")
-        corpus = ingest_sources(sources, vocab, workers=workers, progress=bar,
-                                cache=store / "cache", limits=limits)
+        corpus = ingest_sources(
+            sources, vocab, workers=workers, progress=bar, cache=store / "cache", limits=limits
+        )
         if decisions is not None:
             apply_review(corpus, decisions)
         if bar:
             bar.done()
         if corpus.notes:
             stage(f"writing the graph and the index ({plural(len(corpus.concepts), 'concept')})")
-            build_store(store, corpus, base_uri=settings["base_uri"],
-                        extra={"sources": [str(p.absolute()) for p in paths],
-                               "inputs": inputs, "follow_links": follow_links,
-                               "vocabulary": [str(f.absolute()) for f in files],
-                               "review": str(review_file.absolute()) if review_file else None})
+            build_store(
+                store,
+                corpus,
+                base_uri=settings["base_uri"],
+                extra={
+                    "sources": [str(p.absolute()) for p in paths],
+                    "inputs": inputs,
+                    "follow_links": follow_links,
+                    "vocabulary": [str(f.absolute()) for f in files],
+                    "review": str(review_file.absolute()) if review_file else None,
+                },
+            )
         stage.end()
     return corpus
 
@@ -269,8 +359,10 @@ class _Stages:
     def end(self) -> None:
         now = time.monotonic()
         if self.enabled and self.name is not None:
-            sys.stderr.write(f"kg:   {self.name}: done in {now - self.last:.1f}s "
-                             f"({now - self.start:.1f}s elapsed)\n")
+            sys.stderr.write(
+                f"kg:   {self.name}: done in {now - self.last:.1f}s "
+                f"({now - self.start:.1f}s elapsed)\n"
+            )
             sys.stderr.flush()
         self.name, self.last = None, now
 
@@ -289,7 +381,9 @@ class _ProgressBar:
         self.last = now
         filled = int(self.width * done / max(total, 1))
         name = path if len(path) <= 30 else "…" + path[-29:]
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {name:<30}")
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {name:<30}"
+        )
         sys.stderr.flush()
 
     def done(self) -> None:
@@ -300,8 +394,12 @@ class _ProgressBar:
 # -- serve ----------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
     served = serving_base_uri(args.host, args.port)
-    settings = load_settings({"workers": args.workers,  # URIs follow where we serve
-                              "base_uri": None if "KG_BASE_URI" in os.environ else served})
+    settings = load_settings(
+        {
+            "workers": args.workers,  # URIs follow where we serve
+            "base_uri": None if "KG_BASE_URI" in os.environ else served,
+        }
+    )
     store = _store_path(args)
     problem = missing_build(store)
     if problem is not None:
@@ -323,9 +421,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr)
     env = dict(os.environ, KG_STORE=str(store.resolve()))
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:kg.gunicorn_conf",
-               "--workers", str(settings["workers"]), "--bind", f"{args.host}:{args.port}",
-               *(["--access-logfile", "-"] if args.access_log else []), "wsgi:app"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:kg.gunicorn_conf",
+        "--workers",
+        str(settings["workers"]),
+        "--bind",
+        f"{args.host}:{args.port}",
+        *(["--access-logfile", "-"] if args.access_log else []),
+        "wsgi:app",
+    ]
     print(f"kg: serving {store} at http://{args.host}:{args.port}", file=sys.stderr)
     os.execvpe(command[0], command, env)
     return EXIT_OK  # not reached
@@ -346,8 +454,9 @@ def _port_problem(host: str, port: int) -> str | None:
         try:
             probe.bind(address)
         except OSError as exc:
-            return (f"cannot listen on {host}:{port}: {exc.strerror}; choose another port "
-                    "with --port")
+            return (
+                f"cannot listen on {host}:{port}: {exc.strerror}; choose another port with --port"
+            )
     return None
 
 
@@ -366,9 +475,11 @@ def base_uri_warning(base_uri: str | None, served: str) -> str | None:
     host = urllib.parse.urlsplit(base_uri).hostname or ""
     if host not in ("127.0.0.1", "localhost", "::1"):
         return None
-    return (f"kg: WARNING: the concept URIs of this store start with {base_uri}, but it is "
-            f"served at {served}: they will not dereference here. Ingest again with "
-            f"KG_BASE_URI={served} (or the public address in front of kg serve).")
+    return (
+        f"kg: WARNING: the concept URIs of this store start with {base_uri}, but it is "
+        f"served at {served}: they will not dereference here. Ingest again with "
+        f"KG_BASE_URI={served} (or the public address in front of kg serve)."
+    )
 
 
 # -- search and related ---------------------------------------------------------------
@@ -382,9 +493,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     store = Store.open(_store_path(args))
     settings = load_settings()
     try:
-        body = search_response(store, settings, {"q": args.query, "limit": str(args.limit),
-                                                 "syntax": args.syntax,
-                                                 **({"kind": args.kind} if args.kind else {})})
+        body = search_response(
+            store,
+            settings,
+            {
+                "q": args.query,
+                "limit": str(args.limit),
+                "syntax": args.syntax,
+                **({"kind": args.kind} if args.kind else {}),
+            },
+        )
     except ApiError as exc:  # a kind, or a query the syntax refuses
         print(f"kg: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
@@ -403,8 +521,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             crumbs = f"{label} ({result['id']})" if label != result["id"] else label
         else:
             crumbs = " › ".join(result.get("breadcrumb") or [result["title"]])
-        where = f"{result['source']['path']}:{result['source']['line']}" if result.get("source") \
-            else ""
+        where = (
+            f"{result['source']['path']}:{result['source']['line']}" if result.get("source") else ""
+        )
         print(f"{number:2}. [{result['kind']}] {crumbs}  ({where})")
         print(f"    {_terminal(result.get('snippet', ''))}")
     print(plural(body["total"], "result"))
@@ -431,8 +550,10 @@ def cmd_related(args: argparse.Namespace) -> int:
     print(f"{concept['label']} ({concept['id']})")
     for item in body["related"]:
         arrow = "→" if item["direction"] == "out" else "←"
-        print(f"  {arrow} {item['relation']:<12} {item['label']:<28} d={item['distance']} "
-              f"score={item['score']:.2f}")
+        print(
+            f"  {arrow} {item['relation']:<12} {item['label']:<28} d={item['distance']} "
+            f"score={item['score']:.2f}"
+        )
         for evidence in item.get("evidence", [])[:1]:
             print(f"      “{evidence['text'][:90]}” {evidence['path']}:{evidence['line']}")
     if not body["related"]:
@@ -485,8 +606,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     failing = at_least(findings, args.fail_on)
     if args.json:
-        print(json.dumps(lint_body(findings, severity=args.severity), indent=1,
-                         ensure_ascii=False))
+        print(json.dumps(lint_body(findings, severity=args.severity), indent=1, ensure_ascii=False))
         return EXIT_FAILED if failing else EXIT_OK
     shown = at_least(findings, args.severity)
     groups: dict[str, list[Any]] = {}
@@ -497,13 +617,18 @@ def cmd_lint(args: argparse.Namespace) -> int:
         for f in group:
             print(f"{f.path}:{f.line}: {f.kind}: {f.message}" + (f" ({f.hint})" if f.hint else ""))
         print()
-    counts = {level: sum(f.severity == level for f in findings)
-              for level in ("error", "warning", "info")}
-    print(f"{plural(len(findings), 'finding')}: {plural(counts['error'], 'error')}, "
-          f"{plural(counts['warning'], 'warning')}, {counts['info']} info"
-          + (f" ({len(findings) - len(shown)} not shown)" if len(shown) < len(findings) else "")
-          + f"; {len(failing)} at --fail-on {args.fail_on} or worse")
+    counts = {
+        level: sum(f.severity == level for f in findings) for level in ("error", "warning", "info")
+    }
+    print(
+        f"{plural(len(findings), 'finding')}: {plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {counts['info']} info"
+        + (f" ({len(findings) - len(shown)} not shown)" if len(shown) < len(findings) else "")
+        + f"; {len(failing)} at --fail-on {args.fail_on} or worse"
+    )
     return EXIT_FAILED if failing else EXIT_OK
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     from .review import print_queue, review_path, review_queue, run_review
 

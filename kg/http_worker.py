@@ -100,7 +100,10 @@ def _complete(received: bytearray) -> bool:
     if end < 0:
         return len(received) >= HEAD_LIMIT
     length = _CONTENT_LENGTH.search(received, 0, end + 2)
-    if length is None or int(length.group(1)) > BODY_LIMIT or _EXPECT_CONTINUE.search(
-            received, 0, end + 2):
+    if (
+        length is None
+        or int(length.group(1)) > BODY_LIMIT
+        or _EXPECT_CONTINUE.search(received, 0, end + 2)
+    ):
         return True
     return len(received) >= end + len(END_OF_HEAD) + int(length.group(1))

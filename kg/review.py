@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.cache import FolderCache
-from ingest.review import (REVIEW_FILE, ReviewError, appended, find_review, parse_review,
-                           read_review)
+from ingest.review import REVIEW_FILE, ReviewError, appended, find_review, parse_review, read_review
 from ingest.text import label_key
 
 from .settings import load_settings
@@ -45,8 +44,10 @@ def review_path(store: Path, explicit: str | Path | None = None) -> Path:
         return found
     folder = next((f for f in folders if f.is_dir()), None)
     if folder is None:
-        raise StoreError(f"the store at {store} was not built from a folder: name the review "
-                         "file with --review FILE (or KG_REVIEW)")
+        raise StoreError(
+            f"the store at {store} was not built from a folder: name the review "
+            "file with --review FILE (or KG_REVIEW)"
+        )
     return folder / REVIEW_FILE
 
 
@@ -92,8 +93,18 @@ def rebuild(store: Path, review: Path) -> list[str]:
     sources = manifest.get("sources") or []
     if not sources:
         raise StoreError(f"the store at {store} does not record the folders it was built from")
-    command = [sys.executable, "-m", "kg.cli", "ingest", *sources, "--store", str(store),
-               "--review", str(review), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "kg.cli",
+        "ingest",
+        *sources,
+        "--store",
+        str(store),
+        "--review",
+        str(review),
+        "--quiet",
+    ]
     if manifest.get("base_uri"):
         command += ["--base-uri", manifest["base_uri"]]
     for vocabulary in manifest.get("vocabulary") or []:
@@ -104,8 +115,11 @@ def rebuild(store: Path, review: Path) -> list[str]:
     if done.returncode not in (0, 3):  # 3: built, with files skipped
         lines = done.stderr.strip().splitlines() or [f"kg ingest exited with {done.returncode}"]
         raise StoreError(lines[-1].removeprefix("kg: "))
-    return [line.removeprefix("warning: ") for line in done.stderr.splitlines()
-            if line.startswith(f"warning: {review}:")]
+    return [
+        line.removeprefix("warning: ")
+        for line in done.stderr.splitlines()
+        if line.startswith(f"warning: {review}:")
+    ]
 
 
 # -- the queue --------------------------------------------------------------------------
@@ -131,14 +145,25 @@ def review_queue(store: Store, review: Path | None = None, limit: int = 20) -> l
             continue
         best[source] = max(best.get(source, 0.0), confidence)
         best[target] = max(best.get(target, 0.0), confidence)
-        if confidence >= 1.0 or (label_key(labels[source]), rtype,
-                                 label_key(labels[target])) in decided:
+        if (
+            confidence >= 1.0
+            or (label_key(labels[source]), rtype, label_key(labels[target])) in decided
+        ):
             continue
         first = evidence[0] if evidence else None
-        items.append({"kind": "relation", "source": labels[source], "type": rtype,
-                      "target": labels[target], "confidence": confidence, "weight": weight,
-                      "evidence": {"text": texts[first[0]], "path": paths[first[1]],
-                                   "line": first[2]} if first else None})
+        items.append(
+            {
+                "kind": "relation",
+                "source": labels[source],
+                "type": rtype,
+                "target": labels[target],
+                "confidence": confidence,
+                "weight": weight,
+                "evidence": {"text": texts[first[0]], "path": paths[first[1]], "line": first[2]}
+                if first
+                else None,
+            }
+        )
     for concept in data["concepts"]:
         if (label_key(concept["label"]),) in decided:
             continue
@@ -148,16 +173,26 @@ def review_queue(store: Store, review: Path | None = None, limit: int = 20) -> l
             evidence = {"text": definition[0], "path": definition[1], "line": definition[2]}
         elif sources:
             evidence = {"text": sources[0][3], "path": sources[0][0], "line": sources[0][2]}
-        items.append({"kind": "concept", "label": concept["label"],
-                      "confidence": best.get(concept["id"], 0.5), "evidence": evidence})
-    order = lambda i: (i["confidence"], i.get("label") or i["source"], i.get("type", ""),
-                       i.get("target", ""))
+        items.append(
+            {
+                "kind": "concept",
+                "label": concept["label"],
+                "confidence": best.get(concept["id"], 0.5),
+                "evidence": evidence,
+            }
+        )
+    order = lambda i: (
+        i["confidence"],
+        i.get("label") or i["source"],
+        i.get("type", ""),
+        i.get("target", ""),
+    )
     relations = sorted((i for i in items if i["kind"] == "relation"), key=order)
     concepts = sorted((i for i in items if i["kind"] == "concept"), key=order)
     # Taken in turns, so that neither kind crowds out the other (on the Kubernetes docs
     # hundreds of concepts with no typed relation would otherwise come first).
     turns = [item for pair in zip(relations, concepts) for item in pair]
-    rest = relations[len(concepts):] or concepts[len(relations):]
+    rest = relations[len(concepts) :] or concepts[len(relations) :]
     return (turns + rest)[:limit]
 
 
@@ -246,8 +281,9 @@ def run_review(store: Path, path: Path, items: list[dict[str, Any]]) -> int:
         return 0
     written = 0
     for number, item in enumerate(items, 1):
-        print(f"\n[{number}/{len(items)}] {item['kind']} {item['confidence']:.2f}  "
-              f"{describe(item)}")
+        print(
+            f"\n[{number}/{len(items)}] {item['kind']} {item['confidence']:.2f}  {describe(item)}"
+        )
         ev = item.get("evidence")
         if ev:
             print(f"  “{ev['text'][:200]}”\n  {ev['path']}:{ev['line']}")

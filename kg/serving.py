@@ -32,8 +32,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(store: Path | None, port: int, *options: str, cwd: Path | None = None,
-                 **env: str) -> subprocess.Popen:
+def start_server(
+    store: Path | None, port: int, *options: str, cwd: Path | None = None, **env: str
+) -> subprocess.Popen:
     """``kg serve`` in the background on loopback, with more ``options`` if given
     (without ``--store`` when ``store`` is None); its log goes to a temporary file
     (``process.log``), removed by ``stop_server``."""
@@ -42,7 +43,11 @@ def start_server(store: Path | None, port: int, *options: str, cwd: Path | None 
     where = ["--store", str(store)] if store is not None else []
     process = subprocess.Popen(
         [*kg_command(), "serve", *where, "--host", HOST, "--port", str(port), *options],
-        stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True, cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=environment,
+        start_new_session=True,
+        cwd=cwd,
     )
     process.log = Path(log.name)  # type: ignore[attr-defined]  # the log travels with it
     log.close()
@@ -61,8 +66,9 @@ def stop_server(process: subprocess.Popen, timeout: float = 15.0) -> None:
         log.unlink(missing_ok=True)
 
 
-def wait_healthy(url: str, timeout: float = 60.0,
-                 process: subprocess.Popen | None = None) -> dict[str, Any]:
+def wait_healthy(
+    url: str, timeout: float = 60.0, process: subprocess.Popen | None = None
+) -> dict[str, Any]:
     """The first ``/healthz`` answer of the server at ``url``; raises with the server's
     log if it exits or does not answer in time."""
     deadline = time.monotonic() + timeout
@@ -82,8 +88,9 @@ def wait_healthy(url: str, timeout: float = 60.0,
 
 
 @contextmanager
-def running_server(store: Path | None, *options: str, timeout: float = 60.0,
-                   cwd: Path | None = None, **env: str) -> Iterator[str]:
+def running_server(
+    store: Path | None, *options: str, timeout: float = 60.0, cwd: Path | None = None, **env: str
+) -> Iterator[str]:
     """``kg serve`` over ``store`` for the length of a ``with`` block; yields its URL."""
     port = free_port()
     process = start_server(store, port, *options, cwd=cwd, **env)

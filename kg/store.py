@@ -73,8 +73,10 @@ def not_a_store(store: Path) -> str | None:
     if not names or {BUILDS, CURRENT, ".lock"} & set(names):
         return None
     more = f" and {len(names) - 1} more" if len(names) > 1 else ""
-    return (f"{store} is not a kg store (it holds {names[0]!r}{more}): give --store a new "
-            "or empty folder")
+    return (
+        f"{store} is not a kg store (it holds {names[0]!r}{more}): give --store a new "
+        "or empty folder"
+    )
 
 
 @contextmanager
@@ -97,15 +99,22 @@ def ingest_lock(store: Path) -> Iterator[None]:
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EAGAIN):
                 raise StoreError(f"cannot lock the store {store}: {exc.strerror}") from None
-            raise StoreError(f"another ingest is writing to {store}; try again when it ends") \
-                from None
+            raise StoreError(
+                f"another ingest is writing to {store}; try again when it ends"
+            ) from None
         yield
     finally:
         handle.close()
 
 
-def build_store(store: Path, corpus: Corpus, *, base_uri: str,
-                extra: dict[str, Any] | None = None, graph_url: str | None = None) -> Path:
+def build_store(
+    store: Path,
+    corpus: Corpus,
+    *,
+    base_uri: str,
+    extra: dict[str, Any] | None = None,
+    graph_url: str | None = None,
+) -> Path:
     """Write a new build from ``corpus`` and make it current. Returns the build folder.
 
     The RDF goes to the graph store ``graph_url`` names (default: KG_GRAPH_URL): empty
@@ -122,9 +131,9 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     # written (then two are kept: the new one, and the one servers may still be reading).
     # With no usable current build (a dangling ``current``), every finished build is
     # kept: which of them is the good one is not ours to guess.
-    sweeper = threading.Thread(target=_remove_stale,
-                               args=(builds, {tmp, previous}, previous is not None),
-                               daemon=True)
+    sweeper = threading.Thread(
+        target=_remove_stale, args=(builds, {tmp, previous}, previous is not None), daemon=True
+    )
     sweeper.start()
     if graph_url is None:
         graph_url = load_settings()["graph_url"]
@@ -133,16 +142,28 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
     # notes.jsonl and the ConceptGraph: the machine has two cores, the three parts take
     # about as long, and fork shares the corpus for free. What the previous build holds
     # and has not changed is copied, not made again.
-    workers = {"the search index": _start(tmp / "index", _build_index, tmp / "index", corpus,
-                                          previous / "index" if previous else None)}
+    workers = {
+        "the search index": _start(
+            tmp / "index",
+            _build_index,
+            tmp / "index",
+            corpus,
+            previous / "index" if previous else None,
+        )
+    }
     if isinstance(backend, backends.SparqlBackend):
         dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
         graph_store = backend.write(dataset, base_uri, tmp)
         view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
     else:
-        workers["graph.nq"] = _start(tmp / "graph.nq", write_corpus_nquads, corpus, base_uri,
-                                     tmp / "graph.nq",
-                                     previous / "graph.nq" if previous else None)
+        workers["graph.nq"] = _start(
+            tmp / "graph.nq",
+            write_corpus_nquads,
+            corpus,
+            base_uri,
+            tmp / "graph.nq",
+            previous / "graph.nq" if previous else None,
+        )
         graph_store = backend.record()
         view = ConceptGraph.from_corpus(corpus, base_uri)
     view.save(tmp / "graph.json")
@@ -157,8 +178,9 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
         worker.join()
         if worker.exitcode != 0:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise StoreError(f"building {what} failed (exit {worker.exitcode}); nothing was "
-                             "published")
+            raise StoreError(
+                f"building {what} failed (exit {worker.exitcode}); nothing was published"
+            )
     manifest = {
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "base_uri": base_uri,
@@ -180,12 +202,12 @@ def build_store(store: Path, corpus: Corpus, *, base_uri: str,
 _FORK = multiprocessing.get_context("fork")
 
 
-def _start(output: Path, target: Callable[..., None], *args: Any
-           ) -> multiprocessing.process.BaseProcess:
+def _start(
+    output: Path, target: Callable[..., None], *args: Any
+) -> multiprocessing.process.BaseProcess:
     """Run ``target(*args)``, which writes ``output``, in a forked child that dies with
     this process."""
-    process = _FORK.Process(target=_child, args=(os.getpid(), output, target, *args),
-                            daemon=True)
+    process = _FORK.Process(target=_child, args=(os.getpid(), output, target, *args), daemon=True)
     process.start()
     return process
 
@@ -231,8 +253,14 @@ def _write_notes(corpus: Corpus, path: Path, previous: Path | None) -> None:
         for note in corpus.notes:
             key = None
             if corpus.linked_with and note.digest:
-                raw = repr((corpus.linked_with, note.path, note.digest,
-                            [(s.concept, s.concepts) for s in note.sections]))
+                raw = repr(
+                    (
+                        corpus.linked_with,
+                        note.path,
+                        note.digest,
+                        [(s.concept, s.concepts) for s in note.sections],
+                    )
+                )
                 key = hashlib.sha1(raw.encode()).hexdigest()
             if not out.reuse(key):
                 line = json.dumps(note_record(note), ensure_ascii=False, default=str)
@@ -243,18 +271,49 @@ def note_record(note: Note) -> dict[str, Any]:
     """A note as plain data, for notes.jsonl: what ``dataclasses.asdict`` gives, written
     out by hand because asdict deep-copies every value (a third of a second on 500 notes)."""
     return {
-        "path": note.path, "title": note.title,
-        "sections": [{
-            "anchor": s.anchor, "title": s.title, "level": s.level,
-            "breadcrumb": list(s.breadcrumb), "line": s.line, "end_line": s.end_line,
-            "blocks": [{"kind": b.kind, "text": b.text, "line": b.line,
-                        "end_line": b.end_line, "depth": b.depth, "lang": b.lang,
-                        "parent": b.parent} for b in s.blocks],
-            "parent": s.parent, "concept": s.concept, "concepts": list(s.concepts),
-        } for s in note.sections],
-        "meta": note.meta, "digest": note.digest, "lines": note.lines,
-        "links": [{"kind": k.kind, "target": k.target, "line": k.line, "text": k.text,
-                   "field": k.field, "anchor": k.anchor, "plain": k.plain} for k in note.links],
+        "path": note.path,
+        "title": note.title,
+        "sections": [
+            {
+                "anchor": s.anchor,
+                "title": s.title,
+                "level": s.level,
+                "breadcrumb": list(s.breadcrumb),
+                "line": s.line,
+                "end_line": s.end_line,
+                "blocks": [
+                    {
+                        "kind": b.kind,
+                        "text": b.text,
+                        "line": b.line,
+                        "end_line": b.end_line,
+                        "depth": b.depth,
+                        "lang": b.lang,
+                        "parent": b.parent,
+                    }
+                    for b in s.blocks
+                ],
+                "parent": s.parent,
+                "concept": s.concept,
+                "concepts": list(s.concepts),
+            }
+            for s in note.sections
+        ],
+        "meta": note.meta,
+        "digest": note.digest,
+        "lines": note.lines,
+        "links": [
+            {
+                "kind": k.kind,
+                "target": k.target,
+                "line": k.line,
+                "text": k.text,
+                "field": k.field,
+                "anchor": k.anchor,
+                "plain": k.plain,
+            }
+            for k in note.links
+        ],
     }
 
 
@@ -324,8 +383,10 @@ def missing_build(store: Path) -> str | None:
         return f"{store} is not a store folder (it is a file)"
     if not link.is_symlink():
         return f"no built store at {store}: {fix}"
-    return (f"the store at {store} is broken: its current build ({os.readlink(link)}) is "
-            f"missing; {fix} (finished builds in {store / BUILDS} are kept)")
+    return (
+        f"the store at {store} is broken: its current build ({os.readlink(link)}) is "
+        f"missing; {fix} (finished builds in {store / BUILDS} are kept)"
+    )
 
 
 def _remove_stale(builds: Path, keep: set[Path | None], finished: bool = True) -> None:
@@ -413,11 +474,17 @@ class Store:
             graph = ConceptGraph.load(build / "graph.json")
             index = SearchIndex.open(build / "index")
         except Exception as exc:  # noqa: BLE001 - whatever a damaged file raises, the build is unusable
-            raise StoreError(f"store build {build.name} is unreadable: {type(exc).__name__}: "
-                             f"{str(exc)[:200]}") from None
-        return cls(root=root, build=build, graph=graph, index=index, manifest=manifest,
-                   _checked=time.monotonic())
-
+            raise StoreError(
+                f"store build {build.name} is unreadable: {type(exc).__name__}: {str(exc)[:200]}"
+            ) from None
+        return cls(
+            root=root,
+            build=build,
+            graph=graph,
+            index=index,
+            manifest=manifest,
+            _checked=time.monotonic(),
+        )
 
     @property
     def dataset(self) -> Any:
@@ -428,8 +495,11 @@ class Store:
                 try:
                     self._dataset = backends.load_build_dataset(self.build, self.manifest)
                 except Exception as exc:  # noqa: BLE001 - a damaged graph.nq, whatever it raises
-                    self._damage("rdf", f"the RDF of store build {self.build.name} is "
-                                 f"unreadable: {type(exc).__name__}")
+                    self._damage(
+                        "rdf",
+                        f"the RDF of store build {self.build.name} is "
+                        f"unreadable: {type(exc).__name__}",
+                    )
             return self._dataset
 
     def note(self, path: str) -> dict[str, Any] | None:
@@ -449,8 +519,11 @@ class Store:
                         records = map(json.loads, lines)
                         self._notes = {record["path"]: record for record in records}
                 except (OSError, ValueError, KeyError, TypeError) as exc:
-                    self._damage("notes", f"the notes of store build {self.build.name} are "
-                                 f"unreadable: {type(exc).__name__}")
+                    self._damage(
+                        "notes",
+                        f"the notes of store build {self.build.name} are "
+                        f"unreadable: {type(exc).__name__}",
+                    )
             return self._notes
 
     def findings(self) -> list[Finding]:
@@ -459,13 +532,18 @@ class Store:
         self._raise_if_damaged("findings")
         path = self.build / FINDINGS_FILE
         if not path.exists():
-            self._damage("findings", f"store build {self.build.name} has no {FINDINGS_FILE}: "
-                         "it was built by an earlier kg; run kg ingest again")
+            self._damage(
+                "findings",
+                f"store build {self.build.name} has no {FINDINGS_FILE}: "
+                "it was built by an earlier kg; run kg ingest again",
+            )
         try:
             return read_findings(path)
         except (OSError, ValueError) as exc:
-            self._damage("findings", f"the findings of store build {self.build.name} are "
-                         f"unreadable: {str(exc)[:200]}")
+            self._damage(
+                "findings",
+                f"the findings of store build {self.build.name} are unreadable: {str(exc)[:200]}",
+            )
 
     def _damage(self, part: str, reason: str) -> NoReturn:
         self.damaged[part] = reason
@@ -482,8 +560,11 @@ class Store:
             return self
         self._checked = now
         build = current_build(self.root)
-        if build is None or build == self.build or (
-                self.rejected is not None and self.rejected["build"] == build.name):
+        if (
+            build is None
+            or build == self.build
+            or (self.rejected is not None and self.rejected["build"] == build.name)
+        ):
             return self
         try:
             return Store._open_build(self.root, build)

@@ -34,9 +34,7 @@ WORD_RE = re.compile(WORD_PATTERN)
 _SEGMENT_SPLIT = re.compile(r"[._\-]+")
 # CamelCase / acronym / Latin-vs-other-script parts of one segment. Digits stay with
 # letters (k8s, v1beta1, ipv4) so version strings don't shatter.
-_PART_RE = re.compile(
-    r"[A-Z0-9]+(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z0-9]+|[^\W\x00-\x7f]+"
-)
+_PART_RE = re.compile(r"[A-Z0-9]+(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z0-9]+|[^\W\x00-\x7f]+")
 _ASCII_ALPHA = re.compile(r"[a-z]+\Z")
 
 # Words too common to require in an all-words query; they still count in phrases and

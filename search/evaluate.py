@@ -23,8 +23,11 @@ CACHE_SIZE = 20000  # boosted term maps and phrase results kept (LRU)
 class Evaluator:
     """Evaluates query nodes for one index version (callers must not mutate results)."""
 
-    def __init__(self, term_scores: Callable[[str], dict[int, float]],
-                 phrase_docs: Callable[[tuple[str, ...]], set[int]]) -> None:
+    def __init__(
+        self,
+        term_scores: Callable[[str], dict[int, float]],
+        phrase_docs: Callable[[tuple[str, ...]], set[int]],
+    ) -> None:
         self.term_scores = term_scores
         self.phrase_docs = phrase_docs
         self._cache: OrderedDict[Any, dict[int, float]] = OrderedDict()

@@ -19,8 +19,14 @@ from search.documents import StoredDoc
 FACET_LIMIT = 20  # values returned per facet (the most frequent)
 FACETS = ("kind", "path", "tag", "concept")
 # Filter names the API and CLI accept -> the facet they restrict.
-FILTER_NAMES = {"kind": "kind", "path": "path", "tag": "tag", "tags": "tag",
-                "concept": "concept", "concepts": "concept"}
+FILTER_NAMES = {
+    "kind": "kind",
+    "path": "path",
+    "tag": "tag",
+    "tags": "tag",
+    "concept": "concept",
+    "concepts": "concept",
+}
 
 
 def empty_facets() -> dict[str, dict[str, int]]:
@@ -72,5 +78,7 @@ class FacetTable:
         by_facet: dict[str, list[tuple[int, str]]] = {facet: [] for facet in FACETS}
         for (facet, value), n in counts.items():
             by_facet[facet].append((-n, value))
-        return {facet: {value: -n for n, value in heapq.nsmallest(FACET_LIMIT, items)}
-                for facet, items in by_facet.items()}
+        return {
+            facet: {value: -n for n, value in heapq.nsmallest(FACET_LIMIT, items)}
+            for facet, items in by_facet.items()
+        }

@@ -84,8 +84,12 @@ class SearchIndex:
         if os.listdir(directory):
             raise FileExistsError(f"index directory is not empty: {directory}")
         with collector_paused():
-            write_index(FileStorage(directory), list(notes), _concepts(concepts),
-                        None if previous is None else os.fspath(previous))
+            write_index(
+                FileStorage(directory),
+                list(notes),
+                _concepts(concepts),
+                None if previous is None else os.fspath(previous),
+            )
         return cls.open(directory)
 
     @classmethod
@@ -163,8 +167,9 @@ class SearchIndex:
         offset = max(0, int(offset))
         allowed = view.facets.allowed(kind, filters)
         if syntax == "whoosh":
-            return self._search_syntax(view, q if isinstance(q, str) else "", allowed,
-                                       limit, offset)
+            return self._search_syntax(
+                view, q if isinstance(q, str) else "", allowed, limit, offset
+            )
         parsed = parse(q if isinstance(q, str) else "")
         response = _response(parsed.text)
         if not parsed.words and not parsed.phrases:
@@ -176,7 +181,9 @@ class SearchIndex:
             if fixed is not None:
                 fixed_parsed = ParsedQuery(
                     text=" ".join([*fixed, *(f'"{" ".join(p)}"' for p in parsed.phrases)]),
-                    words=fixed, phrases=parsed.phrases, typing=False,
+                    words=fixed,
+                    phrases=parsed.phrases,
+                    typing=False,
                 )
                 plan, pattern = view.plan(fixed_parsed)
                 found = self._run(view, plan, allowed, limit, offset)
@@ -191,8 +198,9 @@ class SearchIndex:
         return response
 
     @staticmethod
-    def _run(view: View, plan: Plan, allowed: set[int] | None, limit: int, offset: int
-             ) -> tuple[int, list[tuple[int, float]], Any] | None:
+    def _run(
+        view: View, plan: Plan, allowed: set[int] | None, limit: int, offset: int
+    ) -> tuple[int, list[tuple[int, float]], Any] | None:
         """AND, then OR; None when neither matches."""
         queries = [plan.and_query]
         if len(plan.scoring_groups) > 1:
@@ -209,13 +217,15 @@ class SearchIndex:
                     scores = {d: s for d, s in scores.items() if d in allowed}
             if not scores:
                 continue
-            hits = ranked(scores, view.doc, offset + limit,
-                          lambda doc: multiplier(doc, groups, plan.concepts))
-            return len(scores), hits[offset:offset + limit], scores.keys()
+            hits = ranked(
+                scores, view.doc, offset + limit, lambda doc: multiplier(doc, groups, plan.concepts)
+            )
+            return len(scores), hits[offset : offset + limit], scores.keys()
         return None
 
-    def _search_syntax(self, view: View, text: str, allowed: set[int] | None,
-                       limit: int, offset: int) -> dict[str, Any]:
+    def _search_syntax(
+        self, view: View, text: str, allowed: set[int] | None, limit: int, offset: int
+    ) -> dict[str, Any]:
         """A query in Whoosh's syntax, run by Whoosh's searcher (no re-ranking)."""
         response = _response(text.strip())
         if not text.strip():
@@ -224,10 +234,13 @@ class SearchIndex:
         scores = view.whoosh_search(q, allowed)
         if not scores:
             return response
-        terms = frozenset(t.decode("utf-8") if isinstance(t, bytes) else t
-                          for f, t in q.iter_all_terms() if f in FIELD_BOOSTS)
+        terms = frozenset(
+            t.decode("utf-8") if isinstance(t, bytes) else t
+            for f, t in q.iter_all_terms()
+            if f in FIELD_BOOSTS
+        )
         pattern = hit_pattern(terms)
-        hits = ranked(scores, view.doc, offset + limit, None)[offset:offset + limit]
+        hits = ranked(scores, view.doc, offset + limit, None)[offset : offset + limit]
         response["total"] = len(scores)
         response["facets"] = view.facets.counts(scores.keys())
         response["results"] = [_result(view, d, s, terms, pattern) for d, s in hits]
@@ -239,12 +252,12 @@ def _concepts(concepts: Mapping[str, Concept] | Iterable[Concept]) -> list[Conce
 
 
 def _response(text: str) -> dict[str, Any]:
-    return {"query": text, "total": 0, "results": [], "facets": empty_facets(),
-            "didYouMean": None}
+    return {"query": text, "total": 0, "results": [], "facets": empty_facets(), "didYouMean": None}
 
 
-def _result(view: View, docnum: int, score: float, terms: frozenset[str],
-            pattern: Any) -> dict[str, Any]:
+def _result(
+    view: View, docnum: int, score: float, terms: frozenset[str], pattern: Any
+) -> dict[str, Any]:
     doc = view.doc(docnum)
     return {
         "kind": doc.kind,

@@ -152,8 +152,11 @@ def _kiwi_terms(word: str) -> tuple[str, ...]:
         if token.tag in KEEP_TAGS:
             form = token.form
             # verb stems come back as lemma forms; keep syllables only (no lone jamo)
-            if (HANGUL_RE.search(form) and not re.search(r"[\u1100-\u11ff\u3130-\u318f]", form)
-                    or not has_hangul(form)):
+            if (
+                HANGUL_RE.search(form)
+                and not re.search(r"[\u1100-\u11ff\u3130-\u318f]", form)
+                or not has_hangul(form)
+            ):
                 out.append(form)
     return tuple(out)
 

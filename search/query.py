@@ -312,7 +312,11 @@ class Planner:
         typed_key = label_key(" ".join(span))
         for cid in ids:
             for lab in self.labels.get(cid, [])[:SYNONYM_LABEL_LIMIT]:
-                if label_key(lab) == typed_key and len(span) == 1 and lab.lower() == span[0].lower():
+                if (
+                    label_key(lab) == typed_key
+                    and len(span) == 1
+                    and lab.lower() == span[0].lower()
+                ):
                     continue
                 q, t = self.label(lab, SYNONYM_BOOST)
                 subs.append(q)

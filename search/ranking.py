@@ -32,8 +32,7 @@ def text_terms(text: str) -> frozenset[str]:
     return frozenset(t for w in WORD_RE.findall(text) for t in word_stems(w)[0])
 
 
-def multiplier(doc: StoredDoc, groups: Sequence[frozenset[str]],
-               concepts: frozenset[str]) -> float:
+def multiplier(doc: StoredDoc, groups: Sequence[frozenset[str]], concepts: frozenset[str]) -> float:
     """What the document's structure does to its BM25 score for a query of ``groups``
     (each the terms one query word may match) naming ``concepts``."""
     share = 1.0 / max(1, len(groups))
@@ -55,8 +54,12 @@ def multiplier(doc: StoredDoc, groups: Sequence[frozenset[str]],
     return factor
 
 
-def ranked(scores: dict[int, float], doc: Callable[[int], StoredDoc], window: int,
-           rescore: Callable[[StoredDoc], float] | None) -> list[tuple[int, float]]:
+def ranked(
+    scores: dict[int, float],
+    doc: Callable[[int], StoredDoc],
+    window: int,
+    rescore: Callable[[StoredDoc], float] | None,
+) -> list[tuple[int, float]]:
     """The best ``window`` documents, best first: BM25 order, the first RERANK_WINDOW
     re-scored by ``rescore`` (None: no re-ranking); ties by document id."""
     key: Callable[[tuple[int, float]], tuple[float, str]] = lambda kv: (-kv[1], doc(kv[0]).id)
@@ -72,5 +75,3 @@ def ranked(scores: dict[int, float], doc: Callable[[int], StoredDoc], window: in
         return top
     head = [(d, s * rescore(doc(d))) for d, s in top[:RERANK_WINDOW]]
     return sorted(head, key=key) + top[RERANK_WINDOW:]
-
-

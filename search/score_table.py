@@ -78,8 +78,7 @@ def build_table(stats: FieldStats, storage: Any = None) -> ScoreTable:
     for leaf, offset in stats.reader.leaf_readers():
         live = set(leaf.all_doc_ids()) if leaf.has_deletions() else None
         for field, term, docnums, tfs in _segment_postings(leaf, storage):
-            hits = [(offset + d, tf) for d, tf in zip(docnums, tfs)
-                    if live is None or d in live]
+            hits = [(offset + d, tf) for d, tf in zip(docnums, tfs) if live is None or d in live]
             if hits:
                 postings[field].setdefault(term, []).extend(hits)
     terms: dict[str, int] = {}
@@ -119,7 +118,13 @@ def _read_segment(leaf: Any) -> SegmentPostings:
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             m = leaf.postings(field, term)
             active, docnum, weight, step, add_d, add_w = (
-                m.is_active, m.id, m.weight, m.next, docnums.append, tfs.append)
+                m.is_active,
+                m.id,
+                m.weight,
+                m.next,
+                docnums.append,
+                tfs.append,
+            )
             while active():
                 add_d(docnum())
                 add_w(weight())
@@ -133,8 +138,13 @@ def _save_segment(storage: Any, name: str, postings: SegmentPostings) -> None:
     fields: dict[str, list[str]] = {f: [] for f in TEXT_FIELDS}
     for field, term in postings.keys:
         fields[field].append(term)
-    header = {"version": SEGMENT_VERSION, "byteorder": sys.byteorder,
-              "postings": len(postings.docnums), "fields": fields, "ends": postings.ends}
+    header = {
+        "version": SEGMENT_VERSION,
+        "byteorder": sys.byteorder,
+        "postings": len(postings.docnums),
+        "fields": fields,
+        "ends": postings.ends,
+    }
     _write(storage, name, header, postings.docnums.tobytes() + postings.tfs.tobytes())
 
 
@@ -148,11 +158,14 @@ def _load_segment(storage: Any, name: str) -> SegmentPostings | None:
         return None
     keys = [(f, t) for f in TEXT_FIELDS for t in fields.get(f, ())]
     docnums, tfs = array("i"), array("f")
-    if len(keys) != len(ends) or (ends and ends[-1] != n) \
-            or len(data) != n * (docnums.itemsize + tfs.itemsize):
+    if (
+        len(keys) != len(ends)
+        or (ends and ends[-1] != n)
+        or len(data) != n * (docnums.itemsize + tfs.itemsize)
+    ):
         return None
-    docnums.frombytes(data[:n * docnums.itemsize])
-    tfs.frombytes(data[n * docnums.itemsize:])
+    docnums.frombytes(data[: n * docnums.itemsize])
+    tfs.frombytes(data[n * docnums.itemsize :])
     return SegmentPostings(keys, ends, docnums, tfs)
 
 
@@ -163,36 +176,48 @@ def is_segment_file(name: str) -> bool:
 
 def drop_unused_segment_files(storage: Any, reader: Any) -> None:
     """Remove the postings files of segments the index no longer has (merged away)."""
-    used = {SEGMENT_PREFIX + leaf.segment().segment_id()
-            for leaf, _ in reader.leaf_readers() if leaf.segment() is not None}
+    used = {
+        SEGMENT_PREFIX + leaf.segment().segment_id()
+        for leaf, _ in reader.leaf_readers()
+        if leaf.segment() is not None
+    }
     for name in list(storage.list()):
         if is_segment_file(name) and name.rsplit(".", 1)[0] not in used:
             storage.delete_file(name)
 
 
 def save_table(storage: Any, table: ScoreTable, generation: int, key: Any) -> None:
-    header = {"version": TABLE_VERSION, "generation": generation, "key": key,
-              "byteorder": sys.byteorder, "postings": len(table.docnums),
-              "terms": list(table.terms), "ends": table.ends}
-    _write(storage, TABLE, header,
-           table.docnums.tobytes() + table.scores.tobytes())
+    header = {
+        "version": TABLE_VERSION,
+        "generation": generation,
+        "key": key,
+        "byteorder": sys.byteorder,
+        "postings": len(table.docnums),
+        "terms": list(table.terms),
+        "ends": table.ends,
+    }
+    _write(storage, TABLE, header, table.docnums.tobytes() + table.scores.tobytes())
 
 
 def load_table(storage: Any, generation: int, key: Any) -> ScoreTable | None:
     """The table saved for this generation and analysis ``key``, or None."""
-    found = _read(storage, TABLE, TABLE_VERSION,
-                  {"generation": generation, "key": key})
+    found = _read(storage, TABLE, TABLE_VERSION, {"generation": generation, "key": key})
     if found is None:
         return None
     header, data = found
     terms, ends, n = header.get("terms"), header.get("ends"), header.get("postings")
     docnums, scores = array("i"), array("d")
-    if (not isinstance(terms, list) or not isinstance(ends, list) or len(terms) != len(ends)
-            or not isinstance(n, int) or (ends and ends[-1] != n)
-            or len(data) != n * (docnums.itemsize + scores.itemsize)):
+    if (
+        not isinstance(terms, list)
+        or not isinstance(ends, list)
+        or len(terms) != len(ends)
+        or not isinstance(n, int)
+        or (ends and ends[-1] != n)
+        or len(data) != n * (docnums.itemsize + scores.itemsize)
+    ):
         return None
-    docnums.frombytes(data[:n * docnums.itemsize])
-    scores.frombytes(data[n * docnums.itemsize:])
+    docnums.frombytes(data[: n * docnums.itemsize])
+    scores.frombytes(data[n * docnums.itemsize :])
     return ScoreTable({t: i for i, t in enumerate(terms)}, ends, docnums, scores)
 
 
@@ -208,8 +233,9 @@ def _write(storage: Any, stem: str, header: dict[str, Any], data: bytes) -> None
     f.close()
 
 
-def _read(storage: Any, stem: str, version: int, expect: dict[str, Any]
-          ) -> tuple[dict[str, Any], bytes] | None:
+def _read(
+    storage: Any, stem: str, version: int, expect: dict[str, Any]
+) -> tuple[dict[str, Any], bytes] | None:
     """Header and bytes of a pair written by :func:`_write`, if the header is JSON of
     this ``version``, byte order and ``expect``ed values (checked before the bytes are
     read); None otherwise."""
@@ -222,9 +248,12 @@ def _read(storage: Any, stem: str, version: int, expect: dict[str, Any]
         return None
     finally:
         f.close()
-    if (not isinstance(header, dict) or header.get("version") != version
-            or header.get("byteorder") != sys.byteorder
-            or any(header.get(k) != v for k, v in expect.items())):
+    if (
+        not isinstance(header, dict)
+        or header.get("version") != version
+        or header.get("byteorder") != sys.byteorder
+        or any(header.get(k) != v for k, v in expect.items())
+    ):
         return None
     f = storage.open_file(stem + ".bin")
     try:

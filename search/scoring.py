@@ -32,8 +32,15 @@ TERM_CACHE_SIZE = 20000  # terms whose score maps a searcher keeps (LRU)
 DF_CACHE_SIZE = 200000  # (field, term) document frequencies a searcher keeps
 
 
-def bm25(tf: float, length: int, avg_length: float, df: int, doc_count: int,
-         k1: float = BM25_K1, b: float = BM25_B) -> float:
+def bm25(
+    tf: float,
+    length: int,
+    avg_length: float,
+    df: int,
+    doc_count: int,
+    k1: float = BM25_K1,
+    b: float = BM25_B,
+) -> float:
     """Okapi BM25 of one term in one field of one document::
 
         idf  = ln(1 + (N - df + 0.5) / (df + 0.5))
@@ -121,8 +128,7 @@ class FieldBM25(WeightingModel):
     def __init__(self, stats: FieldStats | None = None) -> None:
         self.stats = stats  # set once the searcher using this model has a reader
 
-    def scorer(self, searcher: Any, fieldname: str, text: str | bytes,
-               qf: int = 1) -> BaseScorer:
+    def scorer(self, searcher: Any, fieldname: str, text: str | bytes, qf: int = 1) -> BaseScorer:
         if fieldname not in FIELD_BOOSTS:
             return _ConstantScorer()
         assert self.stats is not None, "FieldBM25 used before its statistics were set"
@@ -196,8 +202,7 @@ class TermScores:
                 return found
         found = self.table.get(term) if self.table is not None else None
         if found is None:
-            found = term_scores(self.stats, {f: self.stats.postings(f, term)
-                                             for f in TEXT_FIELDS})
+            found = term_scores(self.stats, {f: self.stats.postings(f, term) for f in TEXT_FIELDS})
         with self._lock:
             self._cache[term] = found
             if len(self._cache) > TERM_CACHE_SIZE:

@@ -75,8 +75,13 @@ def distance(a: str, b: str, limit: int) -> int:
             d = cur[j - 1] + 1
             if d < v:
                 v = d
-            if (prev2 is not None and j > 1 and ca == b[j - 2] and a[i - 2] == cb
-                    and prev2[j - 2] + 1 < v):
+            if (
+                prev2 is not None
+                and j > 1
+                and ca == b[j - 2]
+                and a[i - 2] == cb
+                and prev2[j - 2] + 1 < v
+            ):
                 v = prev2[j - 2] + 1
             if v > big:
                 v = big
@@ -174,11 +179,14 @@ def vocabulary_counts(docs: Iterable[Mapping[str, Any]]) -> Counter[str]:
     return Counter(chain.from_iterable(map(spelling_words, docs)))
 
 
-def save_vocabulary(storage: Any, counts: Mapping[str, int], generation: int,
-                    key: Any) -> None:
+def save_vocabulary(storage: Any, counts: Mapping[str, int], generation: int, key: Any) -> None:
     """Write the counts beside the index, for its ``generation`` (JSON, versioned)."""
-    payload = {"version": VOCABULARY_VERSION, "generation": generation, "key": key,
-               "counts": dict(sorted(counts.items()))}
+    payload = {
+        "version": VOCABULARY_VERSION,
+        "generation": generation,
+        "key": key,
+        "counts": dict(sorted(counts.items())),
+    }
     f = storage.create_file(VOCABULARY_FILE)
     f.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     f.close()
@@ -197,8 +205,12 @@ def load_vocabulary(storage: Any, generation: int, key: Any) -> dict[str, int] |
         return None
     finally:
         f.close()
-    if (not isinstance(payload, dict) or payload.get("version") != VOCABULARY_VERSION
-            or payload.get("generation") != generation or payload.get("key") != key):
+    if (
+        not isinstance(payload, dict)
+        or payload.get("version") != VOCABULARY_VERSION
+        or payload.get("generation") != generation
+        or payload.get("key") != key
+    ):
         return None
     counts = payload.get("counts")
     if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):

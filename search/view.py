@@ -97,5 +97,3 @@ class View:
 
     def close(self) -> None:
         self.searcher.close()
-
-

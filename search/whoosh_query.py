@@ -85,8 +85,7 @@ def parse_syntax(parser: QueryParser, text: str) -> Any:
     fields = parser.schema.names()
     for name in _FIELD_PREFIX.findall(re.sub(r'"[^"]*"', " ", text)):
         if name not in fields:
-            raise QuerySyntaxError(
-                f"unknown field {name!r}; fields: {', '.join(SYNTAX_FIELDS)}")
+            raise QuerySyntaxError(f"unknown field {name!r}; fields: {', '.join(SYNTAX_FIELDS)}")
     if text.count('"') % 2:
         raise QuerySyntaxError("unbalanced double quote")
     if _depth_problem(re.sub(r'"[^"]*"', " ", text)):
@@ -111,5 +110,12 @@ def _depth_problem(text: str) -> bool:
     return depth != 0
 
 
-__all__ = ["SYNTAX_FIELDS", "QuerySyntaxError", "parse_syntax", "phrase_query", "syntax_parser",
-           "term_query", "to_whoosh"]
+__all__ = [
+    "SYNTAX_FIELDS",
+    "QuerySyntaxError",
+    "parse_syntax",
+    "phrase_query",
+    "syntax_parser",
+    "term_query",
+    "to_whoosh",
+]

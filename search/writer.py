@@ -54,8 +54,9 @@ def analysis_key() -> list[Any]:
     return [SCHEMA_VERSION, VOCABULARY_VERSION, korean.mode()]
 
 
-def write_index(storage: Storage, notes: list[Note], concepts: Iterable[Concept],
-                previous: str | None = None) -> Any:
+def write_index(
+    storage: Storage, notes: list[Note], concepts: Iterable[Concept], previous: str | None = None
+) -> Any:
     """Write the documents of ``notes`` and ``concepts`` into ``storage`` (empty) and
     return the Whoosh index. ``previous``: an earlier build's index folder to start
     from (any problem with it means a full build)."""
@@ -74,16 +75,29 @@ def write_index(storage: Storage, notes: list[Note], concepts: Iterable[Concept]
         counts = vocabulary_counts(docs)
     save_vocabulary(storage, counts, ix.latest_generation(), analysis_key())
     with ix.reader() as reader:
-        save_table(storage, build_table(FieldStats(reader), storage), reader.generation(),
-                   analysis_key())
+        save_table(
+            storage, build_table(FieldStats(reader), storage), reader.generation(), analysis_key()
+        )
         drop_unused_segment_files(storage, reader)
-    hangul = any(korean.has_hangul(block.text) for note in notes
-                 for section in note.sections for block in section.blocks)
+    hangul = any(
+        korean.has_hangul(block.text)
+        for note in notes
+        for section in note.sections
+        for block in section.blocks
+    )
     _write_json(storage, SYNONYMS_FILE, synonyms(concept_list))
-    _write_json(storage, META_FILE, {
-        "schema_version": SCHEMA_VERSION, "key": analysis_key(), "documents": len(docs),
-        "korean_analyzer": korean.mode(), "hangul": hangul,
-        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    _write_json(
+        storage,
+        META_FILE,
+        {
+            "schema_version": SCHEMA_VERSION,
+            "key": analysis_key(),
+            "documents": len(docs),
+            "korean_analyzer": korean.mode(),
+            "hangul": hangul,
+            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    )
     return ix
 
 
@@ -107,8 +121,9 @@ def _write_json(storage: Storage, name: str, payload: Mapping[str, Any]) -> None
     f.close()
 
 
-def _update_from(storage: FileStorage, previous: str, docs: list[dict[str, Any]]
-                 ) -> tuple[Any, Counter[str] | None] | None:
+def _update_from(
+    storage: FileStorage, previous: str, docs: list[dict[str, Any]]
+) -> tuple[Any, Counter[str] | None] | None:
     """The previous index (hard-linked) with the changed documents replaced, and its
     vocabulary updated likewise (None if it had none); None when the previous index
     cannot be used (missing, other schema or analysis, unreadable): the folder is then
@@ -124,8 +139,9 @@ def _update_from(storage: FileStorage, previous: str, docs: list[dict[str, Any]]
         return _update_or_clear(storage, before, previous, docs)
 
 
-def _update_or_clear(storage: FileStorage, before: FileStorage, previous: str,
-                     docs: list[dict[str, Any]]) -> tuple[Any, Counter[str] | None] | None:
+def _update_or_clear(
+    storage: FileStorage, before: FileStorage, previous: str, docs: list[dict[str, Any]]
+) -> tuple[Any, Counter[str] | None] | None:
     folder = storage.folder
     try:
         _link_whoosh_files(previous, folder)
