@@ -18,7 +18,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -666,6 +666,25 @@ class ConceptGraph:
 
     def _ref(self, cid: str) -> dict[str, str]:
         return {"id": cid, "label": self._concepts[cid]["label"]}
+
+    def typed_edges(self) -> Iterator[dict[str, Any]]:
+        """Every typed edge (co-mentions left out) as the API writes an edge: source and
+        target ids, relation, weight, confidence, whether the author wrote it, and its
+        first evidence (None when the graph holds none)."""
+        for edge in self._edges:
+            source, rtype, target, weight, _evidence, belief, explicit = edge[:7]
+            if RELATIONS[rtype].co_mention:
+                continue
+            first = self._evidence(edge, cap=1)
+            yield {
+                "source": source,
+                "relation": rtype,
+                "target": target,
+                "weight": weight,
+                "confidence": belief,
+                "explicit": bool(explicit),
+                "evidence": first[0] if first else None,
+            }
 
     def _evidence(self, edge: list[Any], cap: int | None = EVIDENCE_CAP) -> list[dict[str, Any]]:
         items = edge[4] if cap is None else edge[4][:cap]

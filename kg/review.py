@@ -127,52 +127,50 @@ def review_queue(store: Store, review: Path | None = None, limit: int = 20) -> l
     """What most needs the author's eye, least confident first: typed relations (with
     their first evidence line) and concepts (scored by their best typed relation), in
     turns, minus what the review file already decides."""
-    from graph.vocab import RELATIONS
-
     decided: set[tuple[str, ...]] = set()
     if review is not None and review.exists():
         for d in read_review(review).decisions:
             decided.add((label_key(d.subject), d.type, label_key(d.target)))
             decided.add((label_key(d.subject), d.value, label_key(d.target)))
             decided.add((label_key(d.target), d.type, label_key(d.subject)))
-    data = store.graph.to_dict()
-    labels = {c["id"]: c["label"] for c in data["concepts"]}
-    texts, paths = data["texts"], data["paths"]
+    graph = store.graph
     items: list[dict[str, Any]] = []
     best: dict[str, float] = {}
-    for source, rtype, target, weight, evidence, confidence in data["edges"]:
-        if RELATIONS[rtype].co_mention:
-            continue
+    for edge in graph.typed_edges():
+        source, rtype, target, confidence = (
+            edge["source"],
+            edge["relation"],
+            edge["target"],
+            edge["confidence"],
+        )
         best[source] = max(best.get(source, 0.0), confidence)
         best[target] = max(best.get(target, 0.0), confidence)
+        source_label, target_label = graph.label_in(source, None), graph.label_in(target, None)
         if (
             confidence >= 1.0
-            or (label_key(labels[source]), rtype, label_key(labels[target])) in decided
+            or (label_key(source_label or source), rtype, label_key(target_label or target))
+            in decided
         ):
             continue
-        first = evidence[0] if evidence else None
         items.append(
             {
                 "kind": "relation",
-                "source": labels[source],
+                "source": source_label,
                 "type": rtype,
-                "target": labels[target],
+                "target": target_label,
                 "confidence": confidence,
-                "weight": weight,
-                "evidence": {"text": texts[first[0]], "path": paths[first[1]], "line": first[2]}
-                if first
-                else None,
+                "weight": edge["weight"],
+                "evidence": edge["evidence"],
             }
         )
-    for concept in data["concepts"]:
-        if (label_key(concept["label"]),) in decided:
+    for ref in graph.concepts(len(graph))[1]:
+        concept = graph.concept(ref["id"])
+        if concept is None or (label_key(concept["label"]),) in decided:
             continue
-        definition, sources = concept["def"], concept["src"]
-        evidence = None
-        if definition:
-            evidence = {"text": definition[0], "path": definition[1], "line": definition[2]}
-        elif sources:
-            evidence = {"text": sources[0][3], "path": sources[0][0], "line": sources[0][2]}
+        evidence = concept["definition"]
+        if evidence is None and concept["sources"]:
+            first = concept["sources"][0]
+            evidence = {"text": first["title"], "path": first["path"], "line": first["line"]}
         items.append(
             {
                 "kind": "concept",

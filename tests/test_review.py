@@ -26,9 +26,10 @@ def ingest(folder, store, **kwargs):
 
 
 def edges(store):
+    """Every edge of the built graph, co-mentions too, by labels, with its confidence."""
     graph = Store.open(store).graph.to_dict()
     labels = {c["id"]: c["label"] for c in graph["concepts"]}
-    return {(labels[s], t, labels[o]): conf for s, t, o, _w, _e, conf in graph["edges"]}
+    return {(labels[e[0]], e[1], labels[e[2]]): e[5] for e in graph["edges"]}
 
 
 @pytest.fixture
