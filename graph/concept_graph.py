@@ -34,7 +34,7 @@ from ingest.text import label_key
 from search.spelling import Vocabulary, allowed_typos
 
 from . import vocab
-from .hierarchy import cycle_closing_edges
+from .hierarchy import cycle_closing_edges, graph_relations
 from .rdf import (
     concept_id_from_uri,
     concept_uri,
@@ -464,14 +464,7 @@ class ConceptGraph:
                     "src": src,
                 }
             )
-        kept = [
-            r
-            for r in corpus.relations
-            if r.evidence.path in notes
-            and r.source in present
-            and r.target in present
-            and r.type in RELATIONS
-        ]
+        kept = graph_relations(corpus.relations, notes, present)
         cycle_edges = cycle_closing_edges(kept)  # left out of the RDF too (graph.hierarchy)
         grouped = statement_groups(
             [

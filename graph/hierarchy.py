@@ -11,7 +11,7 @@ edges (:func:`cycle_closing_edges`), so the two views stay equal.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from ingest.model import Relation
@@ -19,6 +19,22 @@ from ingest.model import Relation
 from .vocab import RELATIONS
 
 log = logging.getLogger(__name__)
+
+
+def graph_relations(
+    relations: Iterable[Relation], notes: Container[str], present: Container[str]
+) -> list[Relation]:
+    """The relations a graph is built from: read in a note it holds, between concepts it
+    holds, of a type it knows. The RDF, the concept graph and lint's cycles all start
+    from these, so they agree on which statement closes a cycle."""
+    return [
+        r
+        for r in relations
+        if r.evidence.path in notes
+        and r.source in present
+        and r.target in present
+        and r.type in RELATIONS
+    ]
 
 
 def cycle_closing_edges(relations: Iterable[Relation]) -> set[tuple[str, str]]:

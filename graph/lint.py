@@ -29,8 +29,7 @@ from ingest.model import Corpus, Finding
 from ingest.text import label_key
 
 from .concept_graph import ConceptGraph
-from .hierarchy import broader_cycles
-from .vocab import RELATIONS
+from .hierarchy import broader_cycles, graph_relations
 
 SEVERITIES = ("info", "warning", "error")  # least severe first
 FINDINGS_FILE = "findings.json"
@@ -99,14 +98,7 @@ def build_findings(corpus: Corpus) -> list[Finding]:
         for cid, concept in corpus.concepts.items()
         if any(path in notes for path, _ in concept.sections)
     }
-    kept = [
-        r
-        for r in corpus.relations
-        if r.evidence.path in notes
-        and r.source in present
-        and r.target in present
-        and r.type in RELATIONS
-    ]
+    kept = graph_relations(corpus.relations, notes, present)
 
     def label(cid: str) -> str:
         return corpus.concepts[cid].label

@@ -56,7 +56,7 @@ from ingest.model import Corpus, Evidence, Note, NoteLink, Relation, Section
 from ingest.text import text_language
 
 from .formats import RDF_FORMATS
-from .hierarchy import cycle_closing_edges
+from .hierarchy import cycle_closing_edges, graph_relations
 from .vocab import KG, RELATIONS, bind_prefixes
 
 Quad = tuple[Node, Node, Node, Graph]
@@ -275,14 +275,7 @@ class _GraphWriter:
         present = {cid for found in self.mentions.values() for cid, _ in found}
         self.relations: dict[str, list[Relation]] = {}
         self.narrower: set[str] = set()  # concepts some note gives a broader concept
-        kept = [
-            r
-            for r in corpus.relations
-            if r.evidence.path in notes
-            and r.source in present
-            and r.target in present
-            and r.type in RELATIONS
-        ]
+        kept = graph_relations(corpus.relations, notes, present)
         self.cycle_edges = cycle_closing_edges(kept)
         for r in kept:
             hierarchical = RELATIONS[r.type].hierarchical

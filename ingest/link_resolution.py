@@ -143,16 +143,7 @@ def _named(index: _Notes, note: Note, link: Link, out: Resolved) -> None:
     concept = index.linker.resolve(link.target) if link.target else None
     if target_note is not None:
         target_section = index.section(target_note, link.anchor)
-        if target_note is not note or target_section is not None:
-            out.note_links.append(
-                NoteLink(
-                    note.path,
-                    section.anchor if section else "",
-                    target_note.path,
-                    target_section.anchor if target_section else "",
-                    link.line,
-                )
-            )
+        _link_notes(out, note, section, target_note, target_section, link.line)
         if concept is None:
             concept = (
                 index.heads[target_note.path].get(target_section.anchor)
@@ -166,6 +157,27 @@ def _named(index: _Notes, note: Note, link: Link, out: Resolved) -> None:
     if section is not None:
         out.mentions.append((note.path, section.anchor, concept))
     _relate(subject, concept, note, link, out)
+
+
+def _link_notes(
+    out: Resolved,
+    note: Note,
+    section: Section | None,
+    target_note: Note,
+    target_section: Section | None,
+    line: int,
+) -> None:
+    """A link between two notes (a link within a note only when it names a heading)."""
+    if target_note is not note or target_section is not None:
+        out.note_links.append(
+            NoteLink(
+                note.path,
+                section.anchor if section else "",
+                target_note.path,
+                target_section.anchor if target_section else "",
+                line,
+            )
+        )
 
 
 def _markdown(index: _Notes, note: Note, link: Link, out: Resolved) -> None:
@@ -186,16 +198,7 @@ def _markdown(index: _Notes, note: Note, link: Link, out: Resolved) -> None:
         return
     section, subject = index.subject(note, link.line)
     target_section = index.section(target_note, link.anchor)
-    if target_note is not note or target_section is not None:
-        out.note_links.append(
-            NoteLink(
-                note.path,
-                section.anchor if section else "",
-                target_note.path,
-                target_section.anchor if target_section else "",
-                link.line,
-            )
-        )
+    _link_notes(out, note, section, target_note, target_section, link.line)
     concept = (
         index.heads[target_note.path].get(target_section.anchor)
         if target_section is not None
