@@ -149,10 +149,7 @@ def _entry(body: dict[str, Any], store: Any) -> str:
         source, source_label = _label(store, body.get("source"), "source")
         target, target_label = _label(store, body.get("target"), "target")
         rtype = body.get("type", "")
-        if not any(
-            e[0] == source and e[1] == rtype and e[2] == target
-            for e in store.graph.to_dict()["edges"]
-        ):
+        if store.graph.edge(source, rtype, target) is None:
             raise BadRequest(
                 f"the graph has no relation {source_label} {rtype or '?'} {target_label}"
             )

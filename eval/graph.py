@@ -135,10 +135,8 @@ EdgeKey = tuple[str, str, str]  # source, type, target
 
 
 def edge_confidences(graph: ConceptGraph) -> dict[EdgeKey, float]:
-    """Each edge's confidence as the graph combined its readings: what the API filters
-    by. Read from the graph's compact form, ``[source, type, target, weight, evidence,
-    confidence]`` per edge (format 3)."""
-    return {(e[0], e[1], e[2]): float(e[5]) for e in graph.to_dict()["edges"] if len(e) > 5}
+    """Each edge's confidence as the graph combined its readings: what the API filters by."""
+    return {(e.source, e.relation, e.target): float(e.confidence) for e in graph.edges()}
 
 
 def with_edge_confidence(relation: Relation, edges: dict[EdgeKey, float]) -> Relation:

@@ -2,89 +2,49 @@
 
 Why not query the RDF dataset directly: rdflib's SPARQL engine costs 7-10 ms per query
 and the API's related/path/suggest calls must answer in about a millisecond. So the
-dataset is read once (a single pass over its quads, no SPARQL) into plain dicts and
-lists: concepts, aggregated edges and adjacency lists, plus sorted label keys for
-prefix search. It is saved as compact JSON so a server starts without rdflib parsing.
-
-Edges aggregate every occurrence of (source, type, target): weight is the sum of the
-occurrence weights and evidence is every occurrence sorted by (path, line).
+dataset is read once into records (:mod:`graph.records`, built by
+:mod:`graph.concept_build`) with adjacency lists over them, and saved as compact JSON so
+a server starts without rdflib parsing. Label tables live in :mod:`graph.labels`, path
+finding in :mod:`graph.paths`.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-import json
-import math
 import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
-from rdflib import DCTERMS, RDF, SKOS, Dataset, URIRef
+from rdflib import Dataset
 
-from ingest.confidence import edge_confidence
 from ingest.memory import collector_paused
 from ingest.model import Corpus
 from ingest.text import label_key
-from search.spelling import Vocabulary, allowed_typos
+from search.spelling import allowed_typos
 
-from . import vocab
-from .hierarchy import cycle_closing_edges, graph_relations
-from .rdf import (
-    concept_id_from_uri,
-    concept_uri,
-    statement_confidence,
-    statement_evidence,
-    statement_explicit,
-    statement_groups,
-    statement_weight,
-)
-from .vocab import KG, PREDICATE_TO_RELATION, RELATION_RANK, RELATIONS
+from . import concept_build, records, vocab
+from .labels import LabelIndex
+from .paths import k_shortest, step_cost
+from .rdf import concept_uri
+from .records import FORMAT_VERSION, UNRATED, ConceptRecord, Edge, GraphData, Source
+from .vocab import RELATION_RANK, RELATIONS
 
-# 2: evidence sentences and paths stored once, by number; 3: each edge's confidence;
-# 4: whether the author wrote the edge as a link, and the field names they used
-FORMAT_VERSION = 4
+__all__ = ["FORMAT_VERSION", "UNRATED", "ConceptGraph", "Edge", "EdgeFilter"]
+
 EVIDENCE_CAP = 3  # evidence items per result in related()/paths()
 MAX_DEPTH = 3
-# Dijkstra costs: a typed edge is one step, a step up or down the hierarchy a little more
-# (going through a broad concept like Controller explains less than a direct chain), a
-# co-mention much more; more evidence makes a typed edge somewhat cheaper.
-# A chain the author wrote (A -> B -> C) is cheaper than any typed shortcut, so it comes
-# back as the first path; a co-mention hop costs more than a long typed path, so it is
-# only taken when nothing typed connects (and the path says so).
-CHAIN_COST = 0.3
-TYPED_COST = 1.0
-HIERARCHY_COST = 1.4
-CO_MENTION_COST = 10.0
-
-
-def is_co_mention(edge: list[Any]) -> bool:
-    """Two concepts only named together: a ``related`` edge no author wrote as a link."""
-    return RELATIONS[edge[1]].co_mention and not edge[6]
-
-
-def _step_cost(relation: str, weight: float, confidence: float, explicit: int = 0) -> float:
-    """Cost of one hop: its kind's base cost, cheaper with more evidence and more
-    confidence: ``base / ((1 + log2(weight) / 4) * (0.5 + confidence))``. A ``related``
-    the author linked costs as a typed hop."""
-    spec = RELATIONS[relation]
-    if spec.co_mention and not explicit:
-        return CO_MENTION_COST  # however often, "mentioned together" explains little
-    base = (
-        CHAIN_COST
-        if relation == "leadsTo"
-        else (HIERARCHY_COST if spec.hierarchical else TYPED_COST)
-    )
-    return base / ((1.0 + 0.25 * math.log2(max(weight, 1.0))) * (0.5 + confidence))
-
-
 _SHORT_PREFIX = 2  # suggest() results for prefixes this short are memoised
 SUGGEST_MEMO_SIZE = 4096  # the memo is keyed by client input: least recently used go first
+
+
+def is_co_mention(edge: Edge) -> bool:
+    """Two concepts only named together: a ``related`` edge no author wrote as a link."""
+    return RELATIONS[edge.relation].co_mention and not edge.explicit
 
 
 def _strength(relation: str, weight: float, confidence: float, explicit: int = 0) -> float:
@@ -99,82 +59,8 @@ def _strength(relation: str, weight: float, confidence: float, explicit: int = 0
     return 1.0 + 0.7 * confidence + 0.3 * boost
 
 
-(
-    _TYPE,
-    _PREF,
-    _ALT,
-    _DEF_TEXT,
-    _DEF_PATH,
-    _DEF_LINE,
-    _DEFINED_IN,
-    _MENTIONED_IN,
-    _ANCHOR,
-    _TITLE,
-    _START,
-    _PATH,
-    _SUBJECT,
-    _OBJECT,
-    _PREDICATE,
-    _WEIGHT,
-    _RTYPE,
-    _EVIDENCE,
-    _EVIDENCE_TEXT,
-    _LINE,
-    _RELATION,
-    _CONFIDENCE,
-    _EXPLICIT,
-    _LINK_LABEL,
-) = range(24)
-_PREDICATE_CODES: dict[str, int] = {
-    str(RDF.type): _TYPE,
-    str(SKOS.prefLabel): _PREF,
-    str(SKOS.altLabel): _ALT,
-    str(SKOS.definition): _DEF_TEXT,
-    str(KG.definitionPath): _DEF_PATH,
-    str(KG.definitionLine): _DEF_LINE,
-    str(KG.definedIn): _DEFINED_IN,
-    str(KG.mentionedIn): _MENTIONED_IN,
-    str(KG.anchor): _ANCHOR,
-    str(DCTERMS.title): _TITLE,
-    str(KG.startLine): _START,
-    str(KG.path): _PATH,
-    str(RDF.subject): _SUBJECT,
-    str(RDF.object): _OBJECT,
-    str(RDF.predicate): _PREDICATE,
-    str(KG.weight): _WEIGHT,
-    str(KG.confidence): _CONFIDENCE,
-    str(KG.explicit): _EXPLICIT,
-    str(KG.linkLabel): _LINK_LABEL,
-    str(KG.relationType): _RTYPE,
-    str(KG.evidence): _EVIDENCE,
-    str(KG.evidenceText): _EVIDENCE_TEXT,
-    str(KG.line): _LINE,
-    **{str(predicate): _RELATION for predicate in PREDICATE_TO_RELATION},
-}
-_DEFINITION_FIELDS = {_DEF_TEXT: "text", _DEF_PATH: "path", _DEF_LINE: "line"}
-_SECTION_FIELDS = {_ANCHOR: "anchor", _TITLE: "title", _START: "line", _PATH: "path"}
-_STATEMENT_FIELDS = {
-    _SUBJECT: "s",
-    _OBJECT: "o",
-    _PREDICATE: "p",
-    _WEIGHT: "w",
-    _RTYPE: "type",
-    _CONFIDENCE: "c",
-}
-_SKOS_CONCEPT, _KG_NOTE = str(SKOS.Concept), str(KG.Note)
-UNRATED = 0.5  # the confidence of a statement that carries none (added by hand, older builds)
-
-
-def _upgrade_from_1(data: dict[str, Any]) -> dict[str, Any]:
-    """Format 1 held each evidence's sentence and path in full; 2 holds them by number."""
-    texts: dict[str, int] = {}
-    paths: dict[str, int] = {}
-    for edge in data["edges"]:
-        edge[4] = [
-            [texts.setdefault(text, len(texts)), paths.setdefault(path, len(paths)), line]
-            for text, path, line in edge[4]
-        ]
-    return {**data, "version": 2, "texts": list(texts), "paths": list(paths)}
+def _edge_strength(edge: Edge) -> float:
+    return _strength(edge.relation, edge.weight, edge.confidence, edge.explicit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,21 +72,20 @@ class EdgeFilter:
     min_confidence: float = 0.0
     co_mention: bool = True
 
-    def admits(self, edge: list[Any]) -> bool:
-        rtype = edge[1]
-        if self.relations is not None and rtype not in self.relations:
+    def admits(self, edge: Edge) -> bool:
+        if self.relations is not None and edge.relation not in self.relations:
             return False
         if is_co_mention(edge):
             return self.co_mention or self.relations is not None
-        return edge[5] >= self.min_confidence
+        return edge.confidence >= self.min_confidence
 
 
-def _stated(edge: list[Any]) -> dict[str, Any]:
+def _stated(edge: Edge) -> dict[str, Any]:
     """What an edge the author linked adds to its JSON: ``explicit``, and the field
     names it was written with (``labels``) when there are any; nothing otherwise."""
-    if not edge[6]:
+    if not edge.explicit:
         return {}
-    return {"explicit": True, "labels": list(edge[7])} if edge[7] else {"explicit": True}
+    return {"explicit": True, "labels": list(edge.labels)} if edge.labels else {"explicit": True}
 
 
 def _per_filter(caches: dict[Any, dict[str, Any]], key: EdgeFilter) -> dict[str, Any]:
@@ -213,432 +98,102 @@ def _per_filter(caches: dict[Any, dict[str, Any]], key: EdgeFilter) -> dict[str,
     return cache
 
 
+def _source_json(source: Source) -> dict[str, Any]:
+    return {
+        "path": source.path,
+        "anchor": source.anchor,
+        "line": source.line,
+        "title": source.title,
+    }
+
+
+Link = tuple[str, int, str]  # other concept, edge index, direction ("out" or "in")
+
+
 class ConceptGraph:
     """Concepts, aggregated typed edges and lookup indexes; every method returns JSON-able data.
 
     Unknown ids never raise: they give ``None`` or an empty list.
     """
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        """Index the compact form (see :meth:`to_dict`); use from_dataset/load rather than this."""
-        self.base_uri: str = data.get("base_uri", "")
-        self.note_count: int = int(data.get("notes", 0))
+    def __init__(self, data: GraphData) -> None:
+        """Index the records; every way of building a graph (:meth:`from_corpus`,
+        :meth:`from_dataset`, :meth:`from_quads`, :meth:`load`) ends here."""
         self._data = data
-        # id -> compact concept record (dict with keys id,label,alt,tr,def,src)
-        self._concepts: dict[str, dict[str, Any]] = {c["id"]: c for c in data["concepts"]}
-        # edges: [source, type, target, weight, [[text, path, line], ...], confidence,
-        # explicit (0/1), [field names]], where text and path are positions in these
-        # two lists
-        self._edges: list[list[Any]] = data["edges"]
-        self._texts: list[str] = data["texts"]
-        self._paths: list[str] = data["paths"]
-        adj: dict[str, list[tuple[str, int, str]]] = {cid: [] for cid in self._concepts}
+        self.base_uri: str = data.base_uri
+        self.note_count: int = data.notes
+        self._concepts: dict[str, ConceptRecord] = {c.id: c for c in data.concepts}
+        self._edges: list[Edge] = data.edges
+        self._texts: list[str] = data.texts
+        self._paths: list[str] = data.paths
+        adj: dict[str, list[Link]] = {cid: [] for cid in self._concepts}
         for index, edge in enumerate(self._edges):
-            adj[edge[0]].append((edge[2], index, "out"))
-            adj[edge[2]].append((edge[0], index, "in"))
+            adj[edge.source].append((edge.target, index, "out"))
+            adj[edge.target].append((edge.source, index, "in"))
         self._adj = adj
         self._degree = {cid: len({n for n, _, _ in links}) for cid, links in adj.items()}
-        # The label tables (resolve, suggest, did_you_mean, concepts) are built on first
-        # use (see __getattr__): normalising every label was a fifth of a worker's start.
-        self._lazy_lock = threading.Lock()
-        self._folded = {cid: rec["label"].casefold() for cid, rec in self._concepts.items()}
-        self._strong_cache: dict[frozenset[str] | None, dict[str, list[Any]]] = {}
+        self._folded = {cid: rec.label.casefold() for cid, rec in self._concepts.items()}
+        self._label_index: LabelIndex | None = None  # see _labels
+        self._label_lock = threading.Lock()
+        self._strong_cache: dict[EdgeFilter, dict[str, list[Any]]] = {}
+        self._links_cache: dict[EdgeFilter, dict[str, dict[str, Any]]] = {}
         self._suggest_memo = lru_cache(maxsize=SUGGEST_MEMO_SIZE)(self._suggest)
-        self._links_cache: dict[frozenset[str] | None, dict[str, dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def from_dataset(cls, ds: Dataset, base_uri: str) -> ConceptGraph:
-        """Read the dataset built by :func:`graph.rdf.corpus_to_dataset` in one pass over
-        its quads."""
-        return cls.from_quads(
-            ((s, p, o, g) for s, p, o, g in ds.quads((None, None, None, None))), base_uri
-        )
+    def from_corpus(cls, corpus: Corpus, base_uri: str) -> ConceptGraph:
+        """The view of the dataset :func:`graph.rdf.corpus_nquads` writes for ``corpus``,
+        read from the corpus itself (equal to ``from_quads`` of those quads)."""
+        with collector_paused():
+            return cls(concept_build.from_corpus(corpus, base_uri))
 
     @classmethod
     def from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
         """The view of any stream of quads shaped like :func:`graph.rdf.corpus_quads` gives."""
         with collector_paused():
-            return cls._from_quads(quads, base_uri)
+            return cls(concept_build.from_quads(quads, base_uri))
 
     @classmethod
-    def _from_quads(cls, quads: Iterable[tuple[Any, Any, Any, Any]], base_uri: str) -> ConceptGraph:
-        concepts: set[str] = set()
-        notes: set[URIRef] = set()
-        pref: dict[str, dict[str, str]] = {}
-        alt: dict[str, set[str]] = {}
-        definition: dict[str, dict[str, Any]] = {}
-        places: dict[str, dict[str, bool]] = {}  # concept -> section IRI -> defined there
-        sections: dict[str, dict[str, Any]] = {}
-        statements: dict[str, dict[str, Any]] = {}
-        direct: set[tuple[str, str, str]] = set()
-
-        def cid(node: Any) -> str | None:
-            return concept_id_from_uri(base_uri, str(node)) if isinstance(node, URIRef) else None
-
-        evidence_of: dict[str, list[str]] = {}  # statement -> its evidence nodes
-        evidence: dict[str, dict[str, Any]] = {}  # evidence node -> text, line
-        # Predicates are matched as plain strings through one dict: rdflib's namespace
-        # attribute lookups and URIRef.__eq__ cost ~60 s on a million quads.
-        codes = _PREDICATE_CODES
-        concept_type, note_type = _SKOS_CONCEPT, _KG_NOTE
-        for s, p, o, _g in quads:
-            code = codes.get(str(p))
-            if code is None:
-                continue
-            if code == _TYPE:
-                kind = str(o)
-                if kind == concept_type and (c := cid(s)) is not None:
-                    concepts.add(c)
-                elif kind == note_type:
-                    notes.add(s)
-            elif code == _PREF:
-                if (c := cid(s)) is not None:
-                    pref.setdefault(c, {})[o.language or ""] = str(o)
-            elif code == _ALT:
-                if (c := cid(s)) is not None:
-                    alt.setdefault(c, set()).add(str(o))
-            elif code in _DEFINITION_FIELDS:
-                if (c := cid(s)) is not None:
-                    field = _DEFINITION_FIELDS[code]
-                    if (
-                        field == "text"
-                        and getattr(o, "language", None) not in ("en", None)
-                        and "text" in definition.get(c, {})
-                    ):
-                        continue  # the English definition is the concept's; others add to it
-                    definition.setdefault(c, {})[field] = int(o) if field == "line" else str(o)
-            elif code == _DEFINED_IN or code == _MENTIONED_IN:
-                if (c := cid(s)) is not None:
-                    where = places.setdefault(c, {})
-                    where[str(o)] = where.get(str(o), False) or code == _DEFINED_IN
-            elif code in _SECTION_FIELDS:
-                field = _SECTION_FIELDS[code]
-                sections.setdefault(str(s), {})[field] = o.toPython()
-                if field == "path":
-                    statements.setdefault(str(s), {})["path"] = str(o)
-            elif code in _STATEMENT_FIELDS:
-                statements.setdefault(str(s), {})[_STATEMENT_FIELDS[code]] = o
-            elif code == _EXPLICIT:
-                statements.setdefault(str(s), {})["x"] = bool(o.toPython())
-            elif code == _LINK_LABEL:
-                statements.setdefault(str(s), {}).setdefault("labels", []).append(str(o))
-            elif code == _EVIDENCE:
-                evidence_of.setdefault(str(s), []).append(str(o))
-            elif code == _EVIDENCE_TEXT:
-                evidence.setdefault(str(s), {})["text"] = str(o)
-            elif code == _LINE:
-                evidence.setdefault(str(s), {})["line"] = int(o)
-            else:  # a relation predicate
-                src, dst = cid(s), cid(o)
-                if src is not None and dst is not None:
-                    direct.add((src, PREDICATE_TO_RELATION[p], dst))
-
-        records: list[dict[str, Any]] = []
-        for c in sorted(concepts):
-            labels = pref.get(c, {})
-            label = labels.get("en") or labels.get("") or next(iter(labels.values()), c)
-            translations = {
-                lang: text
-                for lang, text in sorted(labels.items())
-                if lang not in ("en", "") and text != label
-            }
-            defn = definition.get(c)
-            cited = []
-            for iri, defined in places.get(c, {}).items():
-                sec = sections.get(iri, {})
-                cited.append(
-                    [
-                        sec.get("path", ""),
-                        sec.get("anchor", ""),
-                        int(sec.get("line", 0)),
-                        str(sec.get("title", "")),
-                        defined,
-                    ]
-                )
-            cited.sort(key=lambda r: (not r[4], r[0], r[2], r[1]))
-            records.append(
-                {
-                    "id": c,
-                    "label": label,
-                    "alt": sorted(alt.get(c, set()) - {label}),
-                    "tr": translations,
-                    "def": (
-                        [defn.get("text", ""), defn.get("path", ""), int(defn.get("line", 0))]
-                        if defn and "text" in defn
-                        else None
-                    ),
-                    "src": cited,
-                }
-            )
-
-        aggregated: dict[tuple[str, str, str], list[Any]] = {}
-        for node, st in statements.items():
-            if "s" not in st or "o" not in st:
-                continue
-            src, dst = cid(st["s"]), cid(st["o"])
-            rtype = (
-                str(st["type"])
-                if "type" in st
-                else (PREDICATE_TO_RELATION.get(st["p"]) if "p" in st else None)
-            )
-            if src not in concepts or dst not in concepts or rtype not in RELATIONS:
-                continue
-            edge = aggregated.setdefault((src, rtype, dst), [0.0, [], [], False, set()])
-            edge[0] += float(st["w"].toPython()) if "w" in st else 1.0
-            edge[2].append(float(st["c"].toPython()) if "c" in st else UNRATED)
-            edge[3] = edge[3] or st.get("x", False)
-            edge[4].update(st.get("labels", ()))
-            for at in evidence_of.get(node, ()):
-                found = evidence.get(at, {})
-                edge[1].append([found.get("text", ""), st.get("path", ""), found.get("line", 0)])
-        # Direct triples nobody reified (e.g. added by hand) still count, without evidence.
-        # A co-mention (skos:related) is also written backwards, SKOS making it symmetric:
-        # that reverse triple is the same edge, not one nobody reified.
-        for key in direct:
-            if (
-                key[0] in concepts
-                and key[2] in concepts
-                and key not in aggregated
-                and not (RELATIONS[key[1]].co_mention and (key[2], key[1], key[0]) in aggregated)
-            ):
-                aggregated[key] = [1.0, [], [UNRATED], False, set()]
-        return cls._assemble(base_uri, len(notes), records, aggregated)
+    def from_dataset(cls, ds: Dataset, base_uri: str) -> ConceptGraph:
+        """The view of the dataset built by :func:`graph.rdf.corpus_to_dataset`, read in
+        one pass over its quads."""
+        return cls.from_quads(ds.quads((None, None, None, None)), base_uri)
 
     @classmethod
-    def from_corpus(cls, corpus: Corpus, base_uri: str) -> ConceptGraph:
-        """The view of the dataset :func:`graph.rdf.corpus_nquads` writes for ``corpus``,
-        read from the corpus itself: equal to ``from_quads`` of those quads (a test holds
-        the two together), without parsing a million quads back."""
+    def load(cls, path: str | os.PathLike[str]) -> ConceptGraph:
+        """Read a file written by :meth:`save` (or by an earlier kg)."""
+        # ~10^6 small objects: with the cyclic GC on, its rescans were half the time.
         with collector_paused():
-            return cls._from_corpus(corpus, base_uri)
+            return cls(records.read(path))
 
-    @classmethod
-    def _from_corpus(cls, corpus: Corpus, base_uri: str) -> ConceptGraph:
-        notes = {note.path: note for note in corpus.notes}
-        sections = {(note.path, s.anchor): s for note in corpus.notes for s in note.sections}
-        defined_at = {
-            (note.path, s.anchor, s.concept)
-            for note in corpus.notes
-            for s in note.sections
-            if s.concept
-        }
-        records: list[dict[str, Any]] = []
-        present: set[str] = set()
-        for cid in sorted(corpus.concepts):
-            concept = corpus.concepts[cid]
-            places: dict[tuple[str, str], bool] = {}
-            for path, anchor in concept.sections:
-                if path in notes:
-                    places[(path, anchor)] = (
-                        places.get((path, anchor), False) or (path, anchor, cid) in defined_at
-                    )
-            if not places:
-                continue
-            present.add(cid)
-            label = concept.label
-            src = []
-            for (path, anchor), defined in places.items():
-                sec = sections.get((path, anchor))
-                src.append(
-                    [path, anchor, sec.line, sec.title, defined]
-                    if sec is not None
-                    else ["", "", 0, "", defined]
-                )
-            src.sort(key=lambda r: (not r[4], r[0], r[2], r[1]))
-            ev = concept.definition
-            records.append(
-                {
-                    "id": cid,
-                    "label": label,
-                    "alt": sorted(set(concept.alt_labels) - {label}),
-                    "tr": {
-                        lang: text
-                        for lang, text in sorted(concept.translations.items())
-                        if lang not in ("en", "") and text != label
-                    },
-                    "def": [ev.text, ev.path, ev.line]
-                    if ev is not None and ev.path in notes
-                    else None,
-                    "src": src,
-                }
-            )
-        kept = graph_relations(corpus.relations, notes, present)
-        cycle_edges = cycle_closing_edges(kept)  # left out of the RDF too (graph.hierarchy)
-        grouped = statement_groups(
-            [
-                r
-                for r in kept
-                if not (RELATIONS[r.type].hierarchical and (r.source, r.target) in cycle_edges)
-            ]
-        )
-        aggregated: dict[tuple[str, str, str], list[Any]] = {}
-        for (path, source, rtype, target), occurrences in grouped.items():
-            edge = aggregated.get((source, rtype, target))
-            if edge is None:
-                edge = aggregated[(source, rtype, target)] = [0.0, [], [], False, set()]
-            edge[0] += float(statement_weight(occurrences))
-            edge[2].append(statement_confidence(occurrences))
-            explicit, labels = statement_explicit(occurrences)
-            edge[3] = edge[3] or explicit
-            edge[4].update(labels)
-            edge[1].extend(
-                [text, path, line] for line, text in statement_evidence(rtype, occurrences)
-            )
-        return cls._assemble(base_uri, len(notes), records, aggregated)
-
-    @classmethod
-    def _assemble(
-        cls,
-        base_uri: str,
-        notes: int,
-        records: list[dict[str, Any]],
-        aggregated: dict[tuple[str, str, str], list[Any]],
-    ) -> ConceptGraph:
-        # A sentence is the evidence of several edges (a co-mention names a few pairs at
-        # once) and a path of many: each is stored once and referred to by number, which
-        # makes the file and a server's copy of it about half as big.
-        texts: dict[str, int] = {}
-        paths: dict[str, int] = {}
-        edges = []
-        for (src, rtype, dst), (weight, evidence, beliefs, explicit, labels) in sorted(
-            aggregated.items(), key=lambda kv: (kv[0][0], RELATION_RANK[kv[0][1]], kv[0][2])
-        ):
-            if len(evidence) > 1:
-                evidence.sort(key=lambda e: (e[1], e[2], e[0]))
-            edges.append(
-                [
-                    src,
-                    rtype,
-                    dst,
-                    round(weight, 6),
-                    [
-                        [
-                            texts.setdefault(text, len(texts)),
-                            paths.setdefault(path, len(paths)),
-                            line,
-                        ]
-                        for text, path, line in evidence
-                    ],
-                    1.0 if explicit else edge_confidence(sorted(beliefs)),
-                    int(explicit),
-                    sorted(labels),
-                ]
-            )
-        return cls(
-            {
-                "version": FORMAT_VERSION,
-                "base_uri": base_uri,
-                "notes": notes,
-                "concepts": records,
-                "edges": edges,
-                "texts": list(texts),
-                "paths": list(paths),
-            }
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The compact JSON-able form that :meth:`save` writes."""
-        return self._data
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the compact JSON file (:mod:`graph.records`) atomically."""
+        records.write(self._data, path)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ConceptGraph) and self._data == other._data
 
     __hash__ = None  # type: ignore[assignment]  # equal by value, so unhashable
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write compact JSON atomically (temp file + rename) so readers never see half a file."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            # dumps (C encoder, one write) rather than dump (Python iterencode chunks).
-            fh.write(json.dumps(self._data, ensure_ascii=False, separators=(",", ":")))
-        os.replace(tmp, target)
+    # ------------------------------------------------------------------ records
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> ConceptGraph:
-        """Read a file written by :meth:`save`."""
-        # ~10^6 small objects: with the cyclic GC on, its rescans were half the time.
-        with collector_paused():
-            with open(path, "rb") as fh:
-                data = json.loads(fh.read())
-            if data.get("version") == 1:  # a store built by an earlier kg still serves
-                data = _upgrade_from_1(data)
-            if data.get("version") == 2:
-                data = {**data, "version": 3, "edges": [[*edge, UNRATED] for edge in data["edges"]]}
-            if data.get("version") == 3:
-                data = {**data, "version": 4, "edges": [[*edge, 0, []] for edge in data["edges"]]}
-            if data.get("version") != FORMAT_VERSION:
-                raise ValueError(
-                    f"{path}: concept graph format version {data.get('version')!r}, "
-                    f"expected {FORMAT_VERSION}; rebuild it from the dataset"
-                )
-            return cls(data)
-
-    # ------------------------------------------------------------------ indexes
-
-    _LAZY = frozenset(
-        {
-            "_id_key",
-            "_label_key",
-            "_alias_key",
-            "_suggest_entries",
-            "_suggest_keys",
-            "_by_label",
-            "_spelling",
-        }
-    )
-
-    def __getattr__(self, name: str) -> Any:
-        """Build the label tables the first time one is asked for (only attributes not
-        set yet reach here, so later lookups cost nothing)."""
-        if name not in ConceptGraph._LAZY:
-            raise AttributeError(name)
-        with self.__dict__["_lazy_lock"]:
-            if name not in self.__dict__:
-                self._build_label_index()
-        return self.__dict__[name]
-
-    def _build_label_index(self) -> None:
-        # Built in locals and published at the end: other threads may read meanwhile.
-        id_key: dict[str, str] = {}
-        label_key_: dict[str, str] = {}
-        alias_key: dict[str, str] = {}
-        # (key, tier, -degree, id, matched text); tier 0 = label, 1 = alias.
-        entries: set[tuple[str, int, int, str, str]] = set()
-
-        def better(table: dict[str, str], key: str, cid: str) -> None:
-            if not key:
-                return
-            current = table.get(key)
-            if current is None or (-self._degree[cid], cid) < (-self._degree[current], current):
-                table[key] = cid
-
-        for cid, rec in self._concepts.items():
-            better(id_key, label_key(cid), cid)
-            better(label_key_, label_key(rec["label"]), cid)
-            aliases = list(rec["alt"]) + list(rec["tr"].values())
-            for alias in aliases:
-                better(alias_key, label_key(alias), cid)
-            deg = -self._degree[cid]
-            for tier, texts in ((0, [rec["label"]]), (1, aliases)):
-                for text in texts:
-                    for key in {label_key(text), text.strip().lower()}:
-                        if key:
-                            entries.add((key, tier, deg, cid, text))
-        suggest_entries = sorted(entries)
-        self._suggest_keys = [e[0] for e in suggest_entries]
-        self._suggest_entries = suggest_entries
-        self._by_label = sorted(
-            self._concepts.values(), key=lambda c: (c["label"].casefold(), c["id"])
-        )
-        self._spelling = Vocabulary((key, 1) for key in {**id_key, **alias_key, **label_key_})
-        self._id_key, self._label_key, self._alias_key = id_key, label_key_, alias_key
+    @property
+    def _labels(self) -> LabelIndex:
+        """The label tables, built the first time one is asked for."""
+        index = self._label_index
+        if index is None:
+            with self._label_lock:
+                if self._label_index is None:
+                    self._label_index = LabelIndex.build(self._concepts.values(), self._degree)
+                index = self._label_index
+        return index
 
     def _label(self, cid: str) -> str:
-        return self._concepts[cid]["label"]
+        return self._concepts[cid].label
+
+    def _ref(self, cid: str) -> dict[str, str]:
+        return {"id": cid, "label": self._concepts[cid].label}
 
     def label_in(self, cid: str, lang: str | None) -> str | None:
         """The concept's label in a language (``ko``), falling back to English; None for
@@ -647,40 +202,48 @@ class ConceptGraph:
         if rec is None:
             return None
         if lang and lang != "en":
-            return rec["tr"].get(lang) or rec["label"]
-        return rec["label"]
+            return rec.translations.get(lang) or rec.label
+        return rec.label
 
     def labels(self, cid: str) -> dict[str, str]:
         """Every preferred label by language: ``{"en": "Pod", "ko": "파드"}``."""
         rec = self._concepts.get(cid)
         if rec is None:
             return {}
-        return {"en": rec["label"], **rec["tr"]}
+        return {"en": rec.label, **rec.translations}
 
-    def _ref(self, cid: str) -> dict[str, str]:
-        return {"id": cid, "label": self._concepts[cid]["label"]}
+    def edges(self) -> Iterator[Edge]:
+        """Every edge record, co-mentions too, in (source, relation rank, target) order."""
+        return iter(self._edges)
+
+    def edge(self, source: str, relation: str, target: str) -> Edge | None:
+        """The edge (source, relation, target), or None when the graph has none."""
+        for other, index, direction in self._adj.get(source, ()):
+            edge = self._edges[index]
+            if direction == "out" and other == target and edge.relation == relation:
+                return edge
+        return None
 
     def typed_edges(self) -> Iterator[dict[str, Any]]:
         """Every typed edge (co-mentions left out) as the API writes an edge: source and
         target ids, relation, weight, confidence, whether the author wrote it, and its
         first evidence (None when the graph holds none)."""
         for edge in self._edges:
-            source, rtype, target, weight, _evidence, belief, explicit = edge[:7]
-            if RELATIONS[rtype].co_mention:
+            if RELATIONS[edge.relation].co_mention:
                 continue
             first = self._evidence(edge, cap=1)
             yield {
-                "source": source,
-                "relation": rtype,
-                "target": target,
-                "weight": weight,
-                "confidence": belief,
-                "explicit": bool(explicit),
+                "source": edge.source,
+                "relation": edge.relation,
+                "target": edge.target,
+                "weight": edge.weight,
+                "confidence": edge.confidence,
+                "explicit": bool(edge.explicit),
                 "evidence": first[0] if first else None,
             }
 
-    def _evidence(self, edge: list[Any], cap: int | None = EVIDENCE_CAP) -> list[dict[str, Any]]:
-        items = edge[4] if cap is None else edge[4][:cap]
+    def _evidence(self, edge: Edge, cap: int | None = EVIDENCE_CAP) -> list[dict[str, Any]]:
+        items = edge.evidence if cap is None else edge.evidence[:cap]
         texts, paths = self._texts, self._paths
         return [{"text": texts[t], "path": paths[p], "line": n} for t, p, n in items]
 
@@ -705,7 +268,8 @@ class ConceptGraph:
         k = label_key(key)
         if not k:
             return None
-        for table in (self._label_key, self._alias_key, self._id_key):
+        labels = self._labels
+        for table in (labels.label_key, labels.alias_key, labels.id_key):
             cid = table.get(k)
             if cid is not None:
                 return cid
@@ -721,40 +285,36 @@ class ConceptGraph:
         related: list[dict[str, Any]] = []
         for other, index, direction in self._adj[cid]:
             edge = self._edges[index]
-            _s, rtype, _t, weight, _ev, belief, explicit = edge[:7]
-            if RELATIONS[rtype].hierarchical:
+            if RELATIONS[edge.relation].hierarchical:
                 (broader if direction == "out" else narrower).append(self._ref(other))
             else:
                 related.append(
                     {
                         **self._ref(other),
-                        "relation": rtype,
+                        "relation": edge.relation,
                         "direction": direction,
-                        "weight": weight,
-                        "confidence": belief,
+                        "weight": edge.weight,
+                        "confidence": edge.confidence,
                         **_stated(edge),
-                        "_s": _strength(rtype, weight, belief, explicit),
+                        "_s": _edge_strength(edge),
                     }
                 )
         related.sort(
             key=lambda r: (-r.pop("_s"), RELATION_RANK[r["relation"]], r["label"].casefold())
         )
         by_label = lambda r: (r["label"].casefold(), r["id"])
-        defn = rec["def"]
+        defn = rec.definition
         return {
             "id": cid,
             "uri": str(concept_uri(self.base_uri, cid)),
-            "label": rec["label"],
-            "altLabels": list(rec["alt"]),
-            "translations": dict(rec["tr"]),
-            "definition": {"text": defn[0], "path": defn[1], "line": defn[2]} if defn else None,
+            "label": rec.label,
+            "altLabels": list(rec.alt),
+            "translations": dict(rec.translations),
+            "definition": defn._asdict() if defn else None,
             "broader": sorted(broader, key=by_label),
             "narrower": sorted(narrower, key=by_label),
             "related": related,
-            "sources": [
-                {"path": p, "anchor": a, "line": n, "title": t}
-                for p, a, n, t, _defined in rec["src"]
-            ],
+            "sources": [_source_json(s) for s in rec.sources],
         }
 
     def defined_in(self, cid: str) -> list[dict[str, Any]]:
@@ -763,17 +323,14 @@ class ConceptGraph:
         rec = self._concepts.get(cid)
         if rec is None:
             return []
-        return [
-            {"path": p, "anchor": a, "line": n, "title": t}
-            for p, a, n, t, defined in rec["src"]
-            if defined
-        ]
+        return [_source_json(s) for s in rec.sources if s.defined]
 
     def concepts(self, limit: int = 50, offset: int = 0) -> tuple[int, list[dict[str, str]]]:
         """One page of all concepts, sorted by label (case-insensitive): (total, items)."""
         limit, offset = max(0, int(limit)), max(0, int(offset))
-        page = self._by_label[offset : offset + limit]
-        return len(self._by_label), [{"id": c["id"], "label": c["label"]} for c in page]
+        by_label = self._labels.by_label
+        page = by_label[offset : offset + limit]
+        return len(by_label), [{"id": c.id, "label": c.label} for c in page]
 
     def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, str]]:
         """Autocomplete: exact label > exact alias > label prefix > alias prefix, then degree."""
@@ -788,12 +345,13 @@ class ConceptGraph:
 
     def _suggest(self, norm: str, lower: str, limit: int) -> list[dict[str, str]]:
         best: dict[str, tuple[int, int, str, str]] = {}  # id -> (rank, -degree, casefold, text)
+        entries, keys = self._labels.suggest_entries, self._labels.suggest_keys
         for query in {norm, lower}:
             if not query:
                 continue
-            lo = bisect.bisect_left(self._suggest_keys, query)
-            for i in range(lo, len(self._suggest_entries)):
-                key, tier, neg_degree, cid, text = self._suggest_entries[i]
+            lo = bisect.bisect_left(keys, query)
+            for i in range(lo, len(entries)):
+                key, tier, neg_degree, cid, text = entries[i]
                 if not key.startswith(query):
                     break
                 rank = tier if key == query else 2 + tier
@@ -813,9 +371,10 @@ class ConceptGraph:
         k = label_key(text) or text.strip().lower()
         if not k:
             return []
-        tables = (self._label_key, self._alias_key, self._id_key)
-        words = [k] if k in self._spelling else []
-        words += [word for word, _ in self._spelling.fuzzy(k, allowed_typos(k), n * 3)]
+        labels = self._labels
+        tables = (labels.label_key, labels.alias_key, labels.id_key)
+        words = [k] if k in labels.spelling else []
+        words += [word for word, _ in labels.spelling.fuzzy(k, allowed_typos(k), n * 3)]
         out: dict[str, str] = {}
         for word in words:
             cid = next(table[word] for table in tables if word in table)
@@ -884,14 +443,14 @@ class ConceptGraph:
             edge = self._edges[index]
             item = {
                 **self._ref(other),
-                "relation": edge[1],
+                "relation": edge.relation,
                 "direction": direction,
                 "distance": distance,
                 "score": round(score, 4),
-                "weight": edge[3],
-                "confidence": edge[5],
+                "weight": edge.weight,
+                "confidence": edge.confidence,
                 **_stated(edge),
-                "evidenceCount": len(edge[4]),
+                "evidenceCount": len(edge.evidence),
                 "evidence": self._evidence(edge),
             }
             if distance > 1:
@@ -916,8 +475,8 @@ class ConceptGraph:
             edge = edges[index]
             if not allowed.admits(edge):
                 continue
-            strength = _strength(edge[1], edge[3], edge[5], edge[6])
-            rank = RELATION_RANK[edge[1]]
+            strength = _edge_strength(edge)
+            rank = RELATION_RANK[edge.relation]
             current = best.get(other)
             if (
                 current is None
@@ -945,68 +504,14 @@ class ConceptGraph:
             edge = self._edges[index]
             if not allowed.admits(edge):
                 continue
-            cost = _step_cost(edge[1], edge[3], edge[5], edge[6])
-            cand = (cost, -edge[3], RELATION_RANK[edge[1]], index, direction)
+            cost = step_cost(edge.relation, edge.weight, edge.confidence, edge.explicit)
+            cand = (cost, -edge.weight, RELATION_RANK[edge.relation], index, direction)
             current = links.get(other)
             if current is None or cand < current:
                 links[other] = cand
         result = {o: (c[0], c[1], c[3], c[4]) for o, c in links.items()}
         cache[node] = result
         return result
-
-    def _shortest(
-        self,
-        src: str,
-        dst: str,
-        allowed: EdgeFilter,
-        max_len: int,
-        banned_nodes: set[str],
-        banned_links: set[tuple[str, str]],
-    ) -> tuple[float, list[str]] | None:
-        """Dijkstra from src to dst on at most ``max_len`` edges, avoiding the banned parts."""
-        # Heap entries point at (node, parent state) records instead of copying paths.
-        states: list[tuple[str, int]] = [(src, -1)]
-        heap: list[tuple[float, int, int]] = [(0.0, 0, 0)]
-        # Pops come in cost order, so a node already expanded with no more hops dominates
-        # this state (cheaper, and at least as much hop budget left); this also rules out
-        # loops, since costs are positive.
-        min_hops: dict[str, int] = {}
-        # The cheapest entry pushed per node (cost, hops): a new entry no cheaper and with
-        # no fewer hops would pop after it and be skipped (or never be reached), so it is
-        # not pushed at all. Same result, a fraction of the heap traffic on dense graphs.
-        pushed: dict[str, tuple[float, int]] = {src: (0.0, 0)}
-        no_hops = max_len + 1
-        heappush, heappop = heapq.heappush, heapq.heappop
-        while heap:
-            cost, hops, state = heappop(heap)
-            node = states[state][0]
-            if node == dst:
-                path = []
-                while state >= 0:
-                    path.append(states[state][0])
-                    state = states[state][1]
-                return cost, path[::-1]
-            if hops >= max_len or min_hops.get(node, no_hops) <= hops:
-                continue
-            min_hops[node] = hops
-            nxt = hops + 1
-            for other, (step, _w, _i, _d) in self._best_links(node, allowed).items():
-                if min_hops.get(other, no_hops) <= nxt or other in banned_nodes:
-                    continue
-                total = cost + step
-                best = pushed.get(other)
-                if best is not None and best[0] <= total and best[1] <= nxt:
-                    continue
-                if banned_links and (node, other) in banned_links:
-                    continue
-                if best is None or total < best[0] or (total == best[0] and nxt < best[1]):
-                    pushed[other] = (total, nxt)
-                states.append((other, state))
-                heappush(heap, (total, nxt, len(states) - 1))
-        return None
-
-    def _path_cost(self, nodes: list[str], allowed: EdgeFilter) -> float:
-        return sum(self._best_links(a, allowed)[b][0] for a, b in pairwise(nodes))
 
     def paths(
         self,
@@ -1028,32 +533,11 @@ class ConceptGraph:
         allowed = self.edge_filter(relations, min_confidence, True)
         if src == dst:
             return [{"nodes": [self._ref(src)], "edges": [], "cost": 0.0}]
-        first = self._shortest(src, dst, allowed, max_len, set(), set())
-        if first is None:
-            return []
-        found: list[tuple[float, list[str]]] = [first]
-        candidates: list[tuple[float, list[str]]] = []
-        while len(found) < k:
-            prev = found[-1][1]
-            for i in range(len(prev) - 1):
-                spur, root = prev[i], prev[: i + 1]
-                banned_links = {
-                    (p[1][i], p[1][i + 1])
-                    for p in found
-                    if p[1][: i + 1] == root and len(p[1]) > i + 1
-                }
-                spur_path = self._shortest(
-                    spur, dst, allowed, max_len - i, set(root[:-1]), banned_links
-                )
-                if spur_path is None:
-                    continue
-                nodes = root[:-1] + spur_path[1]
-                entry = (self._path_cost(nodes, allowed), nodes)
-                if entry not in candidates and all(nodes != f[1] for f in found):
-                    heapq.heappush(candidates, entry)
-            if not candidates:
-                break
-            found.append(heapq.heappop(candidates))
+
+        def links(node: str) -> dict[str, tuple[float, float, int, str]]:
+            return self._best_links(node, allowed)
+
+        found = k_shortest(links, src, dst, k, max_len)
         return [self._explain(nodes, cost, allowed) for cost, nodes in found]
 
     def _explain(self, nodes: list[str], cost: float, allowed: EdgeFilter) -> dict[str, Any]:
@@ -1065,12 +549,12 @@ class ConceptGraph:
                 {
                     "from": a,
                     "to": b,
-                    "source": edge[0],
-                    "target": edge[2],
-                    "relation": edge[1],
+                    "source": edge.source,
+                    "target": edge.target,
+                    "relation": edge.relation,
                     "direction": direction,
-                    "weight": edge[3],
-                    "confidence": edge[5],
+                    "weight": edge.weight,
+                    "confidence": edge.confidence,
                     **_stated(edge),
                     "coMention": is_co_mention(edge),
                     "evidence": self._evidence(edge),
@@ -1096,7 +580,7 @@ class ConceptGraph:
 
         def usable(index: int) -> bool:
             edge = self._edges[index]
-            return allowed.admits(edge) and edge[3] >= min_weight
+            return allowed.admits(edge) and edge.weight >= min_weight
 
         if focus is None:
             chosen = [
@@ -1118,9 +602,7 @@ class ConceptGraph:
                         if other in seen or not usable(index):
                             continue
                         edge = self._edges[index]
-                        level[other] = max(
-                            level.get(other, 0.0), _strength(edge[1], edge[3], edge[5], edge[6])
-                        )
+                        level[other] = max(level.get(other, 0.0), _edge_strength(edge))
                 ordered = sorted(level, key=lambda c: (-level[c], -self._degree[c], c))
                 room = limit - len(chosen)
                 ordered = ordered[:room]
@@ -1138,11 +620,11 @@ class ConceptGraph:
                 edge = self._edges[index]
                 edges.append(
                     {
-                        "source": edge[0],
-                        "target": edge[2],
-                        "relation": edge[1],
-                        "weight": edge[3],
-                        "confidence": edge[5],
+                        "source": edge.source,
+                        "target": edge.target,
+                        "relation": edge.relation,
+                        "weight": edge.weight,
+                        "confidence": edge.confidence,
                         **_stated(edge),
                     }
                 )

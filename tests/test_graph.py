@@ -454,7 +454,8 @@ def test_a_build_copies_unchanged_note_graphs_from_the_previous_one(tmp_path) ->
 
 def test_a_concept_graph_saved_by_an_earlier_kg_still_loads(cg: ConceptGraph, tmp_path) -> None:
     """Format 1 wrote each evidence's sentence and path in full."""
-    data = copy.deepcopy(cg.to_dict())
+    cg.save(tmp_path / "graph.json")
+    data = json.loads((tmp_path / "graph.json").read_text())
     texts, paths = data.pop("texts"), data.pop("paths")
     for edge in data["edges"]:
         edge[4] = [[texts[t], paths[p], line] for t, p, line in edge[4]]

@@ -27,9 +27,11 @@ def ingest(folder, store, **kwargs):
 
 def edges(store):
     """Every edge of the built graph, co-mentions too, by labels, with its confidence."""
-    graph = Store.open(store).graph.to_dict()
-    labels = {c["id"]: c["label"] for c in graph["concepts"]}
-    return {(labels[e[0]], e[1], labels[e[2]]): e[5] for e in graph["edges"]}
+    graph = Store.open(store).graph
+    return {
+        (graph.label_in(e.source, "en"), e.relation, graph.label_in(e.target, "en")): e.confidence
+        for e in graph.edges()
+    }
 
 
 @pytest.fixture

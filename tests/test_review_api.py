@@ -41,9 +41,11 @@ def client_for(store, token=""):
 
 
 def edge_labels(store):
-    graph = Store.open(store).graph.to_dict()
-    labels = {c["id"]: c["label"] for c in graph["concepts"]}
-    return {(labels[s], t, labels[o]) for s, t, o, *_ in graph["edges"]}
+    graph = Store.open(store).graph
+    return {
+        (graph.label_in(e.source, "en"), e.relation, graph.label_in(e.target, "en"))
+        for e in graph.edges()
+    }
 
 
 def test_without_a_token_configured_the_endpoint_refuses_and_says_so(built):
