@@ -14,7 +14,7 @@ import bisect
 import heapq
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -108,6 +108,8 @@ def _source_json(source: Source) -> dict[str, Any]:
 
 
 Link = tuple[str, int, str]  # other concept, edge index, direction ("out" or "in")
+Reached = tuple[float, int, int, str, list[str], int]  # score, distance, edge index,
+# direction, via (the ids between), relation rank: a plain tuple, made ~10^4 times a walk
 
 
 class ConceptGraph:
@@ -406,32 +408,7 @@ class ConceptGraph:
         if cid not in self._concepts or limit <= 0:
             return []
         depth = min(max(int(depth), 1), MAX_DEPTH)
-        allowed = self.edge_filter(relations, min_confidence, co_mention)
-        # node -> (score, distance, edge index, direction, via, relation rank)
-        found: dict[str, tuple[float, int, int, str, list[str], int]] = {}
-        frontier = [cid]
-        seen = {cid}
-        for distance in range(1, depth + 1):
-            level: dict[str, tuple[float, int, int, str, list[str], int]] = {}
-            get = level.get
-            for node in frontier:
-                via = [] if node == cid else found[node][4] + [node]
-                for other, strength, rank, index, direction in self._strong_links(node, allowed):
-                    if other in seen:
-                        continue
-                    score = strength / distance
-                    current = get(other)
-                    if (
-                        current is None
-                        or score > current[0]
-                        or (score == current[0] and rank < current[5])
-                    ):
-                        level[other] = (score, distance, index, direction, via, rank)
-            found.update(level)
-            seen.update(level)
-            frontier = sorted(level)
-            if not frontier:
-                break
+        found = self._reach(cid, depth, self.edge_filter(relations, min_confidence, co_mention))
         folded = self._folded
         ranked = heapq.nsmallest(
             limit,
@@ -457,6 +434,35 @@ class ConceptGraph:
                 item["via"] = list(via)
             out.append(item)
         return out
+
+    def _reach(self, cid: str, depth: int, allowed: EdgeFilter) -> dict[str, Reached]:
+        """Every concept within ``depth`` hops, reached by its best hop (highest score
+        = strength / distance, then lowest relation rank), breadth first."""
+        found: dict[str, Reached] = {}
+        frontier = [cid]
+        seen = {cid}
+        for distance in range(1, depth + 1):
+            level: dict[str, Reached] = {}
+            get = level.get
+            for node in frontier:
+                via = [] if node == cid else found[node][4] + [node]
+                for other, strength, rank, index, direction in self._strong_links(node, allowed):
+                    if other in seen:
+                        continue
+                    score = strength / distance
+                    current = get(other)
+                    if (
+                        current is None
+                        or score > current[0]
+                        or (score == current[0] and rank < current[5])
+                    ):
+                        level[other] = (score, distance, index, direction, via, rank)
+            found.update(level)
+            seen.update(level)
+            frontier = sorted(level)
+            if not frontier:
+                break
+        return found
 
     def _strong_links(
         self, node: str, allowed: EdgeFilter
@@ -573,61 +579,17 @@ class ConceptGraph:
         co_mention: bool = True,
     ) -> dict[str, list[dict[str, Any]]]:
         """A bounded subgraph for drawing: around ``focus``, or the most connected concepts."""
-        empty: dict[str, list[dict[str, Any]]] = {"nodes": [], "edges": []}
-        if limit <= 0:
-            return empty
+        if limit <= 0 or (focus is not None and focus not in self._concepts):
+            return {"nodes": [], "edges": []}
         allowed = self.edge_filter(relations, min_confidence, co_mention)
 
-        def usable(index: int) -> bool:
-            edge = self._edges[index]
+        def usable(edge: Edge) -> bool:
             return allowed.admits(edge) and edge.weight >= min_weight
 
         if focus is None:
-            chosen = [
-                c
-                for c, _ in sorted(self._degree.items(), key=lambda kv: (-kv[1], kv[0]))
-                if self._degree[c] > 0
-            ][:limit]
-        elif focus not in self._concepts:
-            return empty
+            chosen = self._most_connected(limit)
         else:
-            depth = min(max(int(depth), 1), MAX_DEPTH)
-            chosen = [focus]
-            seen = {focus}
-            frontier = [focus]
-            for _ in range(depth):
-                level: dict[str, float] = {}
-                for node in frontier:
-                    for other, index, _d in self._adj[node]:
-                        if other in seen or not usable(index):
-                            continue
-                        edge = self._edges[index]
-                        level[other] = max(level.get(other, 0.0), _edge_strength(edge))
-                ordered = sorted(level, key=lambda c: (-level[c], -self._degree[c], c))
-                room = limit - len(chosen)
-                ordered = ordered[:room]
-                chosen.extend(ordered)
-                seen.update(ordered)
-                frontier = ordered
-                if len(chosen) >= limit or not frontier:
-                    break
-        members = set(chosen)
-        edges = []
-        for cid in chosen:
-            for other, index, direction in self._adj[cid]:
-                if direction != "out" or other not in members or not usable(index):
-                    continue
-                edge = self._edges[index]
-                edges.append(
-                    {
-                        "source": edge.source,
-                        "target": edge.target,
-                        "relation": edge.relation,
-                        "weight": edge.weight,
-                        "confidence": edge.confidence,
-                        **_stated(edge),
-                    }
-                )
+            chosen = self._around(focus, min(max(int(depth), 1), MAX_DEPTH), limit, usable)
         nodes = [
             {
                 **self._ref(c),
@@ -636,7 +598,57 @@ class ConceptGraph:
             }
             for c in chosen
         ]
+        edges = [
+            {
+                "source": edge.source,
+                "target": edge.target,
+                "relation": edge.relation,
+                "weight": edge.weight,
+                "confidence": edge.confidence,
+                **_stated(edge),
+            }
+            for edge in self._edges_among(chosen, usable)
+        ]
         return {"nodes": nodes, "edges": edges}
+
+    def _most_connected(self, limit: int) -> list[str]:
+        """The concepts with the most neighbours (ties by id), none without any."""
+        ranked = sorted(self._degree.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [c for c, degree in ranked if degree > 0][:limit]
+
+    def _around(
+        self, focus: str, depth: int, limit: int, usable: Callable[[Edge], bool]
+    ) -> list[str]:
+        """The focus, then hop by hop its neighbours by strongest edge, then degree, then
+        id, until ``limit`` concepts."""
+        chosen = [focus]
+        seen = {focus}
+        frontier = [focus]
+        for _ in range(depth):
+            level: dict[str, float] = {}
+            for node in frontier:
+                for other, index, _d in self._adj[node]:
+                    edge = self._edges[index]
+                    if other in seen or not usable(edge):
+                        continue
+                    level[other] = max(level.get(other, 0.0), _edge_strength(edge))
+            ordered = sorted(level, key=lambda c: (-level[c], -self._degree[c], c))
+            ordered = ordered[: limit - len(chosen)]
+            chosen.extend(ordered)
+            seen.update(ordered)
+            frontier = ordered
+            if len(chosen) >= limit or not frontier:
+                break
+        return chosen
+
+    def _edges_among(self, chosen: list[str], usable: Callable[[Edge], bool]) -> Iterator[Edge]:
+        """The usable edges between chosen concepts, by source in the chosen order."""
+        members = set(chosen)
+        for cid in chosen:
+            for other, index, direction in self._adj[cid]:
+                edge = self._edges[index]
+                if direction == "out" and other in members and usable(edge):
+                    yield edge
 
     # ------------------------------------------------------------------ summary
 
