@@ -192,49 +192,64 @@ async function reloadGraph() {
 // ------------------------------------------------------------------ drawing
 function draw() {
   const data = state.data || { nodes: [], edges: [] };
-  const merged = { nodes: data.nodes.slice(), edges: data.edges.slice() };
-  const pathNodes = new Set(), pathEdges = new Set();
-  if (state.path) {
-    const have = new Set(merged.nodes.map((n) => n.id));
-    state.path.nodes.forEach((n) => {
-      pathNodes.add(n.id);
-      if (!have.has(n.id)) merged.nodes.push({ id: n.id, label: n.label, kind: 'path', degree: 0 });
-    });
-    state.path.edges.forEach((e) => {
-      pathEdges.add(e.source + '|' + e.relation + '|' + e.target);
-      merged.edges.push({ source: e.source, target: e.target, relation: e.relation, weight: e.weight || 1 });
-    });
-  }
+  const merged = withPath(data, state.path);
   const selection = selectGraph(merged, {
     focus: state.focus, limit: state.focus ? state.limit : TOP_LIMIT,
     allEdges: state.allEdges, hidden: state.path ? new Set() : state.hidden,
   });
-  if (state.path) {
-    // a path's nodes are always drawn, joined by its own edges
-    const keep = new Set(selection.nodes.map((n) => n.id));
-    const byId = new Map(merged.nodes.map((n) => [n.id, n]));
-    state.path.nodes.forEach((n, i) => {
-      if (!keep.has(n.id)) selection.nodes.push({ ...byId.get(n.id), ring: 2, rank: 999 + i, parent: state.path.nodes[Math.max(0, i - 1)].id });
-    });
-    state.path.edges.forEach((e) => {
-      if (!selection.edges.some((x) => x.source === e.source && x.target === e.target && x.relation === e.relation)) {
-        selection.edges.push(e);
-      }
-    });
-  }
-  const counts = view.draw(selection, { pathNodes, pathEdges });
-  updateLegend(counts);
-  const focusNode = (data.nodes || []).find((n) => n.id === selection.centre);
+  if (state.path) addPath(selection, merged, state.path);
+  updateLegend(view.draw(selection, onPath(state.path)));
   const neighbours = selection.nodes.length - (selection.centre ? 1 : 0);
   moreBtn.hidden = !state.focus || !selection.more;
   moreBtn.textContent = 'Show more (' + neighbours + ' shown)';
+  announceDrawn(selection, data, neighbours);
+}
+
+/** The graph's nodes and edges with a found path's added (a path may leave them). */
+function withPath(data, path) {
+  const merged = { nodes: data.nodes.slice(), edges: data.edges.slice() };
+  if (!path) return merged;
+  const have = new Set(merged.nodes.map((n) => n.id));
+  path.nodes.forEach((n) => {
+    if (!have.has(n.id)) merged.nodes.push({ id: n.id, label: n.label, kind: 'path', degree: 0 });
+  });
+  path.edges.forEach((e) => {
+    merged.edges.push({ source: e.source, target: e.target, relation: e.relation, weight: e.weight || 1 });
+  });
+  return merged;
+}
+
+/** A path's nodes are always drawn, joined by its own edges. */
+function addPath(selection, merged, path) {
+  const keep = new Set(selection.nodes.map((n) => n.id));
+  const byId = new Map(merged.nodes.map((n) => [n.id, n]));
+  path.nodes.forEach((n, i) => {
+    if (!keep.has(n.id)) selection.nodes.push({ ...byId.get(n.id), ring: 2, rank: 999 + i, parent: path.nodes[Math.max(0, i - 1)].id });
+  });
+  path.edges.forEach((e) => {
+    if (!selection.edges.some((x) => x.source === e.source && x.target === e.target && x.relation === e.relation)) {
+      selection.edges.push(e);
+    }
+  });
+}
+
+/** What the drawing highlights: the path's node ids and edge keys (source|relation|target). */
+function onPath(path) {
+  return {
+    pathNodes: new Set(path ? path.nodes.map((n) => n.id) : []),
+    pathEdges: new Set(path ? path.edges.map((e) => e.source + '|' + e.relation + '|' + e.target) : []),
+  };
+}
+
+function announceDrawn(selection, data, neighbours) {
   if (!selection.nodes.length) {
     announce(state.focus ? 'No relations of the selected types.' : 'The graph is empty.');
     return;
   }
-  announce((focusNode && state.focus ? focusNode.label + ': ' : '') + neighbours + ' concepts and ' +
+  const focusNode = state.focus ? (data.nodes || []).find((n) => n.id === selection.centre) : null;
+  announce((focusNode ? focusNode.label + ': ' : '') + neighbours + ' concepts and ' +
     selection.edges.length + ' relations drawn' +
-    (focusNode && state.focus ? ' of its ' + focusNode.degree + ' connections' : '') +
+    (focusNode ? ' of its ' + focusNode.degree + ' connections' : '') +
     (state.path ? '; path highlighted' : '') + '.');
 }
 

@@ -35,25 +35,12 @@ export function selectGraph(data, { focus, limit, allEdges, hidden }) {
     centre = top ? top.id : null;
   }
   if (!centre) return { centre: null, nodes: [], edges: [], more: false };
-  // best edge of each node to the centre
-  const best = new Map();
-  for (const e of edges) {
-    const other = e.source === centre ? e.target : e.target === centre ? e.source : null;
-    if (other && (!best.has(other) || strength(e) > strength(best.get(other)))) best.set(other, e);
-  }
+  const best = strongestToCentre(edges, centre);
   const ring1 = [...best.keys()].sort((a, b) => strength(best.get(b)) - strength(best.get(a)) ||
     (nodesById.get(b).degree - nodesById.get(a).degree));
   const chosen1 = ring1.slice(0, limit);
   const keep = new Set([centre, ...chosen1]);
-  // depth 2: nodes not joined to the centre, each by its strongest edge into ring 1
-  const via = new Map();
-  for (const e of edges) {
-    for (const [a, b] of [[e.source, e.target], [e.target, e.source]]) {
-      if (keep.has(a) && a !== centre && !best.has(b) && b !== centre) {
-        if (!via.has(b) || strength(e) > strength(via.get(b))) via.set(b, e);
-      }
-    }
-  }
+  const via = strongestIntoRing(edges, keep, best, centre);
   const ring2 = [...via.keys()].sort((a, b) => strength(via.get(b)) - strength(via.get(a)));
   const chosen2 = ring2.slice(0, limit);
   chosen2.forEach((id) => keep.add(id));
@@ -73,6 +60,29 @@ export function selectGraph(data, { focus, limit, allEdges, hidden }) {
     relation: (best.get(id) || via.get(id) || {}).relation }));
   return { centre, nodes, edges: drawn,
            more: ring1.length > chosen1.length || ring2.length > chosen2.length };
+}
+
+/** Each node joined to the centre -> its strongest edge to it. */
+function strongestToCentre(edges, centre) {
+  const best = new Map();
+  for (const e of edges) {
+    const other = e.source === centre ? e.target : e.target === centre ? e.source : null;
+    if (other && (!best.has(other) || strength(e) > strength(best.get(other)))) best.set(other, e);
+  }
+  return best;
+}
+
+/** Depth 2: each node not joined to the centre -> its strongest edge into ring 1 (`keep`). */
+function strongestIntoRing(edges, keep, best, centre) {
+  const via = new Map();
+  for (const e of edges) {
+    for (const [a, b] of [[e.source, e.target], [e.target, e.source]]) {
+      if (keep.has(a) && a !== centre && !best.has(b) && b !== centre) {
+        if (!via.has(b) || strength(e) > strength(via.get(b))) via.set(b, e);
+      }
+    }
+  }
+  return via;
 }
 
 /** Radial positions in a width×height box: the centre in the middle, ring 1 on an
@@ -115,6 +125,34 @@ export function textWidth(text, size = 12, weight = 600) {
   return measureCtx.measureText(text).width;
 }
 
+/** Where a node's label goes: the outer side first, then above, then the inner side;
+ * the first inside the box and clear of everything `placed`; null when none is (the
+ * centre's label always goes above). */
+function labelPlace(p, w, isCentre, outside, { width, height }, placed) {
+  const sides = isCentre ? ['above'] : [outside, 'above', outside === 'left' ? 'right' : 'left'];
+  for (const side of sides) {
+    const r = R.node + LABEL_PAD;
+    const dx = side === 'right' ? r : side === 'left' ? -r : 0;
+    const dy = side === 'above' ? -((isCentre ? R.centre : R.node) + 12) : 0;
+    const x0 = p.x + (side === 'right' ? dx : side === 'left' ? dx - w : -w / 2);
+    const box = { x0: x0 - 2, x1: x0 + w + 2, y0: p.y + dy - LABEL_H / 2, y1: p.y + dy + LABEL_H / 2 };
+    const inside = box.x0 >= 0 && box.x1 <= width && box.y0 >= 0 && box.y1 <= height;
+    const free = placed.every((o) => box.x1 < o.x0 || box.x0 > o.x1 || box.y1 < o.y0 || box.y0 > o.y1);
+    if (isCentre || (inside && free)) return { side, dx, dy, box };
+  }
+  return null;
+}
+
+/** The label at its chosen place, or hidden (shown on hover or focus) on the outer side. */
+function setLabel(text, chosen, outside) {
+  const r = R.node + LABEL_PAD;
+  const side = chosen ? chosen.side : outside;
+  text.setAttribute('x', (chosen ? chosen.dx : side === 'right' ? r : -r).toFixed(1));
+  text.setAttribute('y', chosen ? chosen.dy.toFixed(1) : '0');
+  text.setAttribute('text-anchor', side === 'right' ? 'start' : side === 'left' ? 'end' : 'middle');
+  text.classList.toggle('label-hidden', !chosen);
+}
+
 /**
  * An interactive drawing in `svg`. `onActivate(id)` is called for Enter or a click.
  * draw() replaces the picture; the view (zoom, pan) is reset to fit.
@@ -138,63 +176,80 @@ export class GraphView {
   }
 
   draw(selection, { pathNodes = new Set(), pathEdges = new Set() } = {}) {
-    const svg = this.svg;
-    clear(svg);
-    const { width, height } = this.size();
-    svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.view = { k: 1, x: 0, y: 0 };
-    this.selection = selection;
-    const nodes = selection.nodes.map((n) => ({ ...n }));
-    const byId = layout(nodes, width, height, this.relationOrder);
-    this.world = new Map(nodes.map((n) => [n.id, { x: n.x, y: n.y }]));
-    this.nodes = nodes;
-    this.byId = byId;
+    this._reset(selection);
     const edgeLayer = s('g', { class: 'edges' });
     const nodeLayer = s('g', { class: 'nodes' });
-    svg.append(edgeLayer, nodeLayer);
-    // parallel edges between one pair curve apart
-    const pairCount = new Map();
-    this.edges = selection.edges.map((e) => {
-      const key = [e.source, e.target].sort().join('|');
-      const i = pairCount.get(key) || 0;
-      pairCount.set(key, i + 1);
-      const k = e.source + '|' + e.relation + '|' + e.target;
-      const cls = 'rel-' + (this.relationOrder(e.relation) < 99 ? e.relation : 'other');
-      // a related the author linked (ingest/links.py) "links to"; only co-mentions are "mentioned with"
-      const says = e.explicit && e.relation === 'related' ? 'links to' : this.relationLabel(e.relation);
-      const path = s('path', { class: 'edge ' + cls + (e.explicit ? ' explicit' : '') +
-        (pathEdges.has(k) ? ' on-path' : ''),
-        'stroke-width': Math.min(1.4 + Math.log(1 + (e.weight || 0)) * 0.5, 3.5).toFixed(1) },
-        s('title', { text: `${byId.get(e.source).label} ${says} ${byId.get(e.target).label}` }));
-      edgeLayer.appendChild(path);
-      return { e, path, bend: i };
-    });
-    const ordered = nodes.slice().sort((a, b) => a.rank - b.rank);
-    this.order = ordered.map((n) => n.id);
-    this.elements = new Map();
-    ordered.forEach((n) => {
-      const isCentre = n.id === selection.centre;
-      const g = s('g', {
-        class: 'node' + (isCentre ? ' centre' : '') + (pathNodes.has(n.id) ? ' on-path' : ''),
-        tabindex: '-1', role: 'link', 'data-id': n.id,
-        'aria-label': n.label + (isCentre ? ' (focused concept)' : '') + ', ' + n.degree +
-          ' connection' + (n.degree === 1 ? '' : 's'),
-      },
-      s('circle', { r: isCentre ? R.centre : R.node }),
-      s('text', { dy: '0.35em', text: n.label }));
-      g.addEventListener('keydown', (ev) => this._key(ev, n.id));
-      g.addEventListener('focus', () => this._highlight(n.id, true));
-      g.addEventListener('blur', () => this._highlight(n.id, false));
-      g.addEventListener('mouseenter', () => this._highlight(n.id, true));
-      g.addEventListener('mouseleave', () => this._highlight(n.id, false));
-      this._bindDrag(g, n.id);
-      nodeLayer.appendChild(g);
-      this.elements.set(n.id, g);
-    });
-    this.current = this.order[0] || null;
-    if (this.current) this.elements.get(this.current).setAttribute('tabindex', '0');
+    this.svg.append(edgeLayer, nodeLayer);
+    this.edges = this._drawEdges(edgeLayer, selection.edges, pathEdges);
+    this._drawNodes(nodeLayer, selection.centre, pathNodes);
     this.update();
     return this.counts();
+  }
+
+  /** An empty picture the size of the SVG, the view fitted, the nodes laid out. */
+  _reset(selection) {
+    clear(this.svg);
+    const { width, height } = this.size();
+    this.svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    this.view = { k: 1, x: 0, y: 0 };
+    this.selection = selection;
+    this.nodes = selection.nodes.map((n) => ({ ...n }));
+    this.byId = layout(this.nodes, width, height, this.relationOrder);
+    this.world = new Map(this.nodes.map((n) => [n.id, { x: n.x, y: n.y }]));
+  }
+
+  /** One path per edge, parallel edges between one pair numbered to curve apart. */
+  _drawEdges(layer, edges, pathEdges) {
+    const pairCount = new Map();
+    return edges.map((e) => {
+      const key = [e.source, e.target].sort().join('|');
+      const bend = pairCount.get(key) || 0;
+      pairCount.set(key, bend + 1);
+      const path = this._edgePath(e, pathEdges.has(e.source + '|' + e.relation + '|' + e.target));
+      layer.appendChild(path);
+      return { e, path, bend };
+    });
+  }
+
+  _edgePath(e, onPath) {
+    const cls = 'rel-' + (this.relationOrder(e.relation) < 99 ? e.relation : 'other');
+    // a related the author linked (ingest/links.py) "links to"; only co-mentions are "mentioned with"
+    const says = e.explicit && e.relation === 'related' ? 'links to' : this.relationLabel(e.relation);
+    return s('path', { class: 'edge ' + cls + (e.explicit ? ' explicit' : '') + (onPath ? ' on-path' : ''),
+      'stroke-width': Math.min(1.4 + Math.log(1 + (e.weight || 0)) * 0.5, 3.5).toFixed(1) },
+      s('title', { text: `${this.byId.get(e.source).label} ${says} ${this.byId.get(e.target).label}` }));
+  }
+
+  /** One group per node, in rank order (the keyboard's order); the first is the Tab stop. */
+  _drawNodes(layer, centre, pathNodes) {
+    const ordered = this.nodes.slice().sort((a, b) => a.rank - b.rank);
+    this.order = ordered.map((n) => n.id);
+    this.elements = new Map();
+    for (const n of ordered) {
+      const g = this._nodeGroup(n, n.id === centre, pathNodes.has(n.id));
+      layer.appendChild(g);
+      this.elements.set(n.id, g);
+    }
+    this.current = this.order[0] || null;
+    if (this.current) this.elements.get(this.current).setAttribute('tabindex', '0');
+  }
+
+  _nodeGroup(n, isCentre, onPath) {
+    const g = s('g', {
+      class: 'node' + (isCentre ? ' centre' : '') + (onPath ? ' on-path' : ''),
+      tabindex: '-1', role: 'link', 'data-id': n.id,
+      'aria-label': n.label + (isCentre ? ' (focused concept)' : '') + ', ' + n.degree +
+        ' connection' + (n.degree === 1 ? '' : 's'),
+    },
+    s('circle', { r: isCentre ? R.centre : R.node }),
+    s('text', { dy: '0.35em', text: n.label }));
+    g.addEventListener('keydown', (ev) => this._key(ev, n.id));
+    g.addEventListener('focus', () => this._highlight(n.id, true));
+    g.addEventListener('blur', () => this._highlight(n.id, false));
+    g.addEventListener('mouseenter', () => this._highlight(n.id, true));
+    g.addEventListener('mouseleave', () => this._highlight(n.id, false));
+    this._bindDrag(g, n.id);
+    return g;
   }
 
   /** Drawn edges per relation type: the legend shows exactly these. */
@@ -211,7 +266,11 @@ export class GraphView {
 
   /** Move everything to the current view and re-decide which labels fit. */
   update() {
-    const { width, height } = this.size();
+    this._placeEdges();
+    this._placeNodes();
+  }
+
+  _placeEdges() {
     for (const { e, path, bend } of this.edges) {
       const a = this.screen(e.source), b = this.screen(e.target);
       const dx = b.x - a.x, dy = b.y - a.y;
@@ -220,8 +279,12 @@ export class GraphView {
       const mx = (a.x + b.x) / 2 - (dy / len) * off, my = (a.y + b.y) / 2 + (dx / len) * off;
       path.setAttribute('d', `M${a.x.toFixed(1)},${a.y.toFixed(1)} Q${mx.toFixed(1)},${my.toFixed(1)} ${b.x.toFixed(1)},${b.y.toFixed(1)}`);
     }
+  }
+
+  /** Nodes to their screen places, each label on the first free side (in rank order). */
+  _placeNodes() {
+    const box = { ...this.size() };
     const centre = this.selection.centre;
-    const cx = width / 2;
     // labels may not cover a node: every node's circle is taken before any label
     const placed = this.order.map((id) => {
       const p = this.screen(id);
@@ -232,38 +295,12 @@ export class GraphView {
       const g = this.elements.get(id);
       const p = this.screen(id);
       g.setAttribute('transform', `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`);
-      const text = g.querySelector('text');
-      const n = this.byId.get(id);
       const isCentre = id === centre;
-      const w = textWidth(n.label, isCentre ? 14 : 12, isCentre ? 800 : 600);
-      // where the label may go: the outer side first, then above, then the inner side
-      const outside = p.x < cx ? 'left' : 'right';
-      const sides = isCentre ? ['above'] : [outside, 'above', outside === 'left' ? 'right' : 'left'];
-      let chosen = null;
-      for (const side of sides) {
-        const r = R.node + LABEL_PAD;
-        const dx = side === 'right' ? r : side === 'left' ? -r : 0;
-        const dy = side === 'above' ? -((isCentre ? R.centre : R.node) + 12) : 0;
-        const x0 = p.x + (side === 'right' ? dx : side === 'left' ? dx - w : -w / 2);
-        const box = { x0: x0 - 2, x1: x0 + w + 2, y0: p.y + dy - LABEL_H / 2, y1: p.y + dy + LABEL_H / 2 };
-        const inside = box.x0 >= 0 && box.x1 <= width && box.y0 >= 0 && box.y1 <= height;
-        const free = placed.every((o) => box.x1 < o.x0 || box.x0 > o.x1 || box.y1 < o.y0 || box.y0 > o.y1);
-        if (isCentre || (inside && free)) { chosen = { side, dx, dy, box }; break; }
-      }
-      if (chosen) {
-        text.setAttribute('x', chosen.dx.toFixed(1));
-        text.setAttribute('y', chosen.dy.toFixed(1));
-        text.setAttribute('text-anchor', chosen.side === 'right' ? 'start' : chosen.side === 'left' ? 'end' : 'middle');
-        placed.push(chosen.box);
-      } else {
-        // shown only on hover or focus: on the outer side
-        const r = R.node + LABEL_PAD;
-        text.setAttribute('x', (outside === 'right' ? r : -r).toFixed(1));
-        text.setAttribute('y', '0');
-        text.setAttribute('text-anchor', outside === 'right' ? 'start' : 'end');
-      }
-      const show = !!chosen;
-      text.classList.toggle('label-hidden', !show);
+      const w = textWidth(this.byId.get(id).label, isCentre ? 14 : 12, isCentre ? 800 : 600);
+      const outside = p.x < box.width / 2 ? 'left' : 'right';
+      const chosen = labelPlace(p, w, isCentre, outside, box, placed);
+      if (chosen) placed.push(chosen.box);
+      setLabel(g.querySelector('text'), chosen, outside);
     }
   }
 
