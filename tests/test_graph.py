@@ -265,6 +265,17 @@ def test_concept_graph_from_loaded_dataset_equal(cg: ConceptGraph, ds: Dataset, 
     assert ConceptGraph.from_dataset(rdf.load_dataset(tmp_path / "g.nq"), BASE) == cg
 
 
+def test_an_edge_is_a_record_named_by_source_relation_and_target(cg: ConceptGraph) -> None:
+    manages = cg.edge("replicaset", "manages", "pod")
+    assert manages is not None
+    assert (manages.source, manages.relation, manages.target) == ("replicaset", "manages", "pod")
+    assert manages.weight == 2.0 and [e.line for e in manages.evidence] == [13, 15]
+    assert cg.edge("pod", "manages", "replicaset") is None  # edges have a direction
+    assert cg.edge("replicaset", "selects", "pod") is None
+    assert manages in list(cg.edges())
+    assert {e.relation for e in cg.edges()} >= {"related", "manages"}  # co-mentions too
+
+
 def test_stats_and_edge_aggregation(cg: ConceptGraph) -> None:
     assert cg.stats() == {"concepts": 5, "relations": 5, "notes": 2}
     manages = [r for r in cg.related("pod") if r["id"] == "replicaset"][0]
