@@ -38,7 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -775,7 +775,6 @@ class EmbeddedBackend:
     :func:`graph.rdf.write_corpus_nquads`."""
 
     kind: str = EMBEDDED
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         """What the build's manifest says of where its graph is."""

@@ -44,7 +44,7 @@ from typing import Any, NoReturn
 from graph import backends
 from graph.concept_graph import ConceptGraph
 from graph.lint import FINDINGS_FILE, build_findings, read_findings, write_findings
-from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset, write_corpus_nquads
+from graph.rdf import corpus_to_dataset, write_corpus_nquads
 from ingest.cache import ChunkFile
 from ingest.model import Corpus, Finding, Note
 from ingest.pipeline import die_with_parent
@@ -152,7 +152,7 @@ def build_store(
         )
     }
     if isinstance(backend, backends.SparqlBackend):
-        dataset = quads_to_dataset(parse_nquads("".join(corpus_nquads(corpus, base_uri))))
+        dataset = corpus_to_dataset(corpus, base_uri)
         graph_store = backend.write(dataset, base_uri, tmp)
         view = ConceptGraph.from_dataset(backend.read_dataset(base_uri), base_uri)
     else:

@@ -50,11 +50,6 @@ def has_hangul(text: str) -> bool:
     return bool(HANGUL_RE.search(text))
 
 
-def hangul_count(text: str) -> int:
-    """Hangul syllables in ``text`` (0 quickly for ASCII)."""
-    return 0 if text.isascii() else len(HANGUL_RE.findall(text))
-
-
 def kiwi_available() -> bool:
     try:
         import kiwipiepy  # noqa: F401
