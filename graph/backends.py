@@ -6,7 +6,7 @@ Two graph stores, chosen by configuration (``KG_GRAPH_URL``):
   SPARQL is answered by pyoxigraph from an in-memory copy of that file, in a child
   process (:class:`EmbeddedEngine`) so that a runaway query can be stopped: Oxigraph's
   evaluator cannot be interrupted from Python, so the process is killed at the deadline
-  and started again for the next query (loading 21k quads takes ~50 ms). The worker has
+  and started again for the next query (it reloads ``graph.nq``). The worker has
   no network (a seccomp filter refuses IP sockets: no ``SERVICE`` can leave it) and a
   memory cap (``RLIMIT_AS``: the loaded graph plus ``KG_SPARQL_MAX_MEMORY`` MB).
 * **external**: a SPARQL 1.1 endpoint (e.g. ``oxigraph serve``). Ingest replaces each
@@ -611,8 +611,8 @@ class SparqlBackend:
         return {"kind": EXTERNAL, "url": self.url, "graphs": sorted(wanted), "union": union}
 
     def _update(self, operations: list[str]) -> None:
-        # No deadline: an update may take the store minutes (the union graph of the
-        # Kubernetes docs, ~50 s on Oxigraph), and ingest waits for it as long as it works.
+        # No deadline: an update may take the store minutes (the union graph of a big
+        # corpus), and ingest waits for it as long as it works.
         try:
             with endpoint_request(
                 self.update_url,

@@ -14,9 +14,9 @@ Persistence is N-Quads, written as text straight from the corpus by
 :func:`write_corpus_nquads` (a note graph per chunk, copied from the previous build when
 its inputs are unchanged), in pyoxigraph's canonical form (the same escapes, held equal by
 a property test). Ours, not pyoxigraph's serializer, because the terms cost more than the
-text: on the Kubernetes docs (400k quads) making pyoxigraph terms and serialising them
-takes 1.4 s where formatting the strings takes 0.5 s, corpus walk included
-(bench/results/2026-12-03-library.md). rdflib is the public face for reading
+text: making a pyoxigraph term for each part of each quad takes longer than formatting
+the strings (``python -m bench.nquads_writer``; bench/results/2026-12-03-library.md).
+rdflib is the public face for reading
 (:func:`load_dataset`, via pyoxigraph's parser, and exports); an rdflib ``Dataset`` of
 the same quads is what the tests hold the text against (:func:`corpus_to_dataset`).
 The API does not load the dataset at all: it serves from ``ConceptGraph`` JSON.
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, unquote
 
-import pyoxigraph as _ox  # N-Quads in and out, faster than rdflib's own (a required dependency)
+import pyoxigraph as _ox  # N-Quads in and out: Rust's parser, not rdflib's Python one
 from rdflib import (
     DCTERMS,
     PROV,
@@ -624,14 +624,14 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
             yield conv(s), conv(p), conv(o), graph
 
     # Straight to the store: Dataset.addN re-checks every node and looks the graph up
-    # again, which costs 40% of the load time; the parser's output is already valid.
+    # again for each quad; the parser's output is already valid.
     ds.store.addN(quads())
     return ds
 
 
 class OxigraphToRdflib:
     """Oxigraph -> rdflib terms (parsed files, endpoint answers), memoised by the Oxigraph
-    term: 3x faster than converting each."""
+    term: a dataset names the same IRIs over and over, so most terms are converted once."""
 
     _XSD_STRING = str(XSD.string)
 

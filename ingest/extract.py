@@ -439,8 +439,9 @@ class NoteLinks:
     relations: list[Relation]
 
     def __reduce__(self) -> tuple[Callable[..., NoteLinks], tuple[Any, ...]]:
-        """Pickled as plain tuples with each evidence once: many times quicker to send to
-        another process (or keep) than relation by relation as dataclasses."""
+        """Pickled as plain tuples with each evidence once (a sentence's relations share
+        it): far less to send to another process, or keep, than relation by relation as
+        dataclasses."""
         index: dict[int, int] = {}
         evidence: list[tuple[str, str, int]] = []
         rows = []

@@ -139,8 +139,8 @@ def build_store(
         graph_url = load_settings()["graph_url"]
     backend = backends.backend_for(graph_url)
     # The index and the N-Quads are written by forked processes while this one writes
-    # notes.jsonl and the ConceptGraph: the machine has two cores, the three parts take
-    # about as long, and fork shares the corpus for free. What the previous build holds
+    # notes.jsonl and the ConceptGraph: the three parts are independent and take about as
+    # long, and fork shares the corpus for free. What the previous build holds
     # and has not changed is copied, not made again.
     workers = {
         "the search index": _start(
@@ -269,7 +269,7 @@ def _write_notes(corpus: Corpus, path: Path, previous: Path | None) -> None:
 
 def note_record(note: Note) -> dict[str, Any]:
     """A note as plain data, for notes.jsonl: what ``dataclasses.asdict`` gives, written
-    out by hand because asdict deep-copies every value (a third of a second on 500 notes)."""
+    out by hand because asdict deep-copies every value, and a record only reads them."""
     return {
         "path": note.path,
         "title": note.title,
