@@ -9,8 +9,8 @@ whole word is a poor index term. Two analyzers, same interface (:func:`analyze`)
     adjective stems) and drops particles, endings and suffixes: ``파드를`` -> ``파드``,
     ``관리한다`` -> ``관리``, ``네임스페이스에서`` -> ``네임``, ``스페이스``. The Korean labels
     of ``data/vocabulary.yaml`` are added as user words, so ``파드`` stays one noun.
-    Loading the model and the first analysis take seconds, so they happen lazily (first
-    Hangul word) or in the background (:func:`warm_up`).
+    Loading the model and the first analysis take seconds, so they happen lazily, at the
+    first Hangul word.
 
 ``bigram``
     Overlapping Hangul character bigrams (``레플리카셋`` -> ``레플 플리 리카 카셋``), the
@@ -129,15 +129,6 @@ def kiwi() -> Any:
                 instance.tokenize("파드를 만든다")  # the first call builds lazy tables
                 _kiwi = instance
     return _kiwi
-
-
-def warm_up() -> threading.Thread | None:
-    """Load Kiwi in a background thread (servers: the first Korean query stays fast)."""
-    if mode() != "kiwi" or _kiwi is not None:
-        return None
-    thread = threading.Thread(target=kiwi, name="kiwi-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _kiwi_terms(word: str) -> tuple[str, ...]:
