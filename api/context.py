@@ -50,9 +50,9 @@ def get_store() -> Store:
 def _refreeze() -> None:
     """Keep full GC passes off the store now held, and let the one before it go.
 
-    ``gc.freeze()`` alone, at each swap, froze the previous build's garbage cycles with
-    the rest: they were never collected (2.5 MB a swap on data/notes, ~48 MB on
-    k8s-docs). Unfreezing first lets one full collection free them; a build still in
+    ``gc.freeze()`` alone, at each swap, would freeze the previous build's garbage cycles
+    with the rest, never to be collected: a worker would grow by them at every swap.
+    Unfreezing first lets one full collection free them; a build still in
     use by a request on another thread is frozen now and freed at the next swap."""
     gc.unfreeze()
     gc.collect()

@@ -133,8 +133,8 @@ def explore_data(key: str) -> dict[str, Any]:
     }
 
 
-# The first answer is bounded (the 1 MB it once was for Pod on the Kubernetes docs made
-# phones crawl): these many items per relation group, quotes per item, notes and
+# The first answer is bounded (unbounded, a hub concept's answer grows with the corpus
+# and makes phones crawl): these many items per relation group, quotes per item, notes and
 # sections per note; the rest is paged with ``part=``.
 GROUP_ITEMS = 6
 ITEM_EVIDENCE = 2

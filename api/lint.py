@@ -1,8 +1,8 @@
 """``GET /api/lint``: the store's findings (``graph.lint``) as JSON, filtered and paged.
 
 The findings are computed once per build and kept until the app moves to another
-(``views.per_build``): on the Kubernetes docs that is about a second's work, never a
-request's. ``kg lint`` prints the same findings and, with ``--json``, the same body.
+(``views.per_build``): on a big corpus that is more work than a request should do.
+``kg lint`` prints the same findings and, with ``--json``, the same body.
 """
 
 from __future__ import annotations

@@ -440,7 +440,20 @@ def _names(table: dict[str, Any], *names: str) -> list[str]:
 
 
 def paths() -> dict[str, Any]:
-    sparql_params = [
+    """Every path the app serves, by group; each group is one function below."""
+    return {
+        **_search_paths(),
+        **_concept_paths(),
+        **_build_paths(),
+        **_linked_data_paths(),
+        **_page_paths(),
+        **_asset_paths(),
+    }
+
+
+def _sparql_params() -> list[dict[str, Any]]:
+    """The SPARQL 1.1 Protocol's parameters (a POST takes all but ``query``)."""
+    return [
         param(
             "query",
             STR,
@@ -467,7 +480,11 @@ def paths() -> dict[str, Any]:
             "JSON-LD.",
         ),
     ]
-    sparql_responses = {
+
+
+def _sparql_responses() -> dict[str, Any]:
+    """What the SPARQL endpoint answers, by status."""
+    return {
         "200": {
             "description": "Results. SELECT/ASK: SPARQL results JSON (default), XML, CSV, "
             "TSV. CONSTRUCT/DESCRIBE: Turtle (default), JSON-LD, "
@@ -494,6 +511,10 @@ def paths() -> dict[str, Any]:
             "store unavailable, or no store"
         ),
     }
+
+
+def _search_paths() -> dict[str, Any]:
+    """Health, search and suggestions."""
     return {
         "/healthz": {"get": _op("Liveness and the served build", {"200": json_response("Health")})},
         "/api/search": {
@@ -532,6 +553,12 @@ def paths() -> dict[str, Any]:
                 ],
             )
         },
+    }
+
+
+def _concept_paths() -> dict[str, Any]:
+    """The concepts, their neighbours and paths, as JSON."""
+    return {
         "/api/concepts": {
             "get": _op(
                 "All concepts, by label",
@@ -607,6 +634,33 @@ def paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/api/explore/{key}": {
+            "get": _op(
+                "One concept with its links grouped for the "
+                "explorer page (bounded; paged by part=)",
+                {"200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN},
+                [
+                    KEY,
+                    param(
+                        "part",
+                        {"enum": ["group", "sources"]},
+                        "One list in full, paged: a relation group or the source notes.",
+                    ),
+                    param("relation", STR, "With part=group: the relation type."),
+                    param("direction", {"enum": ["out", "in", "both"]}, "With part=group."),
+                    param("offset", INT, "First item of the page."),
+                    param("limit", INT, "Items per page (1 to 200)."),
+                    param("lang", STR, "Language of labels, definition and quotes."),
+                ],
+            )
+        },
+    }
+
+
+def _build_paths() -> dict[str, Any]:
+    """What a build holds besides its concepts: review decisions, relation types, exports
+    and lint findings."""
+    return {
         "/api/review": {
             "get": _op(
                 "Whether this server takes review decisions (KG_REVIEW_TOKEN is set)",
@@ -694,26 +748,13 @@ def paths() -> dict[str, Any]:
                 ],
             )
         },
-        "/api/explore/{key}": {
-            "get": _op(
-                "One concept with its links grouped for the "
-                "explorer page (bounded; paged by part=)",
-                {"200": json_response("ExploreData"), "400": BAD, "404": UNKNOWN},
-                [
-                    KEY,
-                    param(
-                        "part",
-                        {"enum": ["group", "sources"]},
-                        "One list in full, paged: a relation group or the source notes.",
-                    ),
-                    param("relation", STR, "With part=group: the relation type."),
-                    param("direction", {"enum": ["out", "in", "both"]}, "With part=group."),
-                    param("offset", INT, "First item of the page."),
-                    param("limit", INT, "Items per page (1 to 200)."),
-                    param("lang", STR, "Language of labels, definition and quotes."),
-                ],
-            )
-        },
+    }
+
+
+def _linked_data_paths() -> dict[str, Any]:
+    """The standards side: the SPARQL endpoint and dereferenceable concept URIs."""
+    sparql_params, sparql_responses = _sparql_params(), _sparql_responses()
+    return {
         "/sparql": {
             "get": _op(
                 "SPARQL 1.1 Protocol query (read-only)",
@@ -775,6 +816,12 @@ def paths() -> dict[str, Any]:
                 tag="linked data",
             )
         },
+    }
+
+
+def _page_paths() -> dict[str, Any]:
+    """The HTML pages."""
+    return {
         "/": {
             "get": _op(
                 "Home: redirects to the explorer",
@@ -854,6 +901,12 @@ def paths() -> dict[str, Any]:
             )
         },
         "/notes": {"get": _op("Same as /notes/", {"200": NOTES_LIST}, tag="pages")},
+    }
+
+
+def _asset_paths() -> dict[str, Any]:
+    """The embeddable widget and its demo, the relation stylesheet and this document."""
+    return {
         "/widget.js": {
             "get": _op(
                 "Embeddable search box script",

@@ -190,7 +190,3 @@ def demo() -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"
     return response
-
-
-def register(app) -> None:  # noqa: ANN001
-    app.register_blueprint(blueprint)

@@ -6,7 +6,7 @@ Two graph stores, chosen by configuration (``KG_GRAPH_URL``):
   SPARQL is answered by pyoxigraph from an in-memory copy of that file, in a child
   process (:class:`EmbeddedEngine`) so that a runaway query can be stopped: Oxigraph's
   evaluator cannot be interrupted from Python, so the process is killed at the deadline
-  and started again for the next query (loading 21k quads takes ~50 ms). The worker has
+  and started again for the next query (it reloads ``graph.nq``). The worker has
   no network (a seccomp filter refuses IP sockets: no ``SERVICE`` can leave it) and a
   memory cap (``RLIMIT_AS``: the loaded graph plus ``KG_SPARQL_MAX_MEMORY`` MB).
 * **external**: a SPARQL 1.1 endpoint (e.g. ``oxigraph serve``). Ingest replaces each
@@ -38,7 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -611,8 +611,8 @@ class SparqlBackend:
         return {"kind": EXTERNAL, "url": self.url, "graphs": sorted(wanted), "union": union}
 
     def _update(self, operations: list[str]) -> None:
-        # No deadline: an update may take the store minutes (the union graph of the
-        # Kubernetes docs, ~50 s on Oxigraph), and ingest waits for it as long as it works.
+        # No deadline: an update may take the store minutes (the union graph of a big
+        # corpus), and ingest waits for it as long as it works.
         try:
             with endpoint_request(
                 self.update_url,
@@ -775,7 +775,6 @@ class EmbeddedBackend:
     :func:`graph.rdf.write_corpus_nquads`."""
 
     kind: str = EMBEDDED
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
         """What the build's manifest says of where its graph is."""

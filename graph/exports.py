@@ -1,11 +1,11 @@
 """The whole graph as a file per format, written once per build.
 
-Serialising the dataset on every ``/api/export`` request cost 131 s and +1.6 GB per
-server worker on the Kubernetes docs. A build never changes once published, so each
-format is written at most once per build, the first time it is asked for, to
-``BUILD/exports/graph.<ext>`` (or, when the build folder is read-only to the server, to
-a private folder named after the build in the temporary directory), and then served as
-a file with its ETag and length.
+Serialising the dataset on every ``/api/export`` request would cost every request the
+whole graph's time and a server worker the whole graph's memory. A build never changes
+once published, so each format is written at most once per build, the first time it is
+asked for, to ``BUILD/exports/graph.<ext>`` (or, when the build folder is read-only to
+the server, to a private folder named after the build in the temporary directory), and
+then served as a file with its ETag and length.
 
 The file is written by a child process (``python -m graph.exports BUILD FORMAT OUT``),
 so no server worker grows by the dataset; the line and Turtle formats stream from

@@ -11,7 +11,7 @@ Where parsers could disagree the answer is the cautious one:
   once ``\\u`` escapes are decoded and case is folded (Unicode case folding, wider than
   SPARQL's ASCII keywords).
 
-pyparsing takes seconds on a long expression (0.5 ms a character), so :func:`check_query`
+pyparsing's time grows with the query's length and can reach seconds, so :func:`check_query`
 runs in the query worker process, under the query's deadline, never in a server thread.
 """
 
@@ -73,7 +73,7 @@ def _names(node: Any, found: set[str]) -> set[str]:
 
 # Letters every SERVICE, update operation or dataset clause is written with. A query
 # without any of them (once escapes are decoded and case folded) has nothing to decide,
-# and skips the parse (~3 ms of a 5 ms query).
+# and skips the parse (most of the time a small query takes).
 NEEDS_PARSE = (
     "service",
     "insert",

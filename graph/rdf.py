@@ -5,7 +5,7 @@ that note said, so every triple a note contributes (its sections, the concepts i
 defines or mentions, the relations read in it) lives in the graph named by the note
 URI, and a concept mentioned in two notes is declared in both. The scheme graph
 (``{base}scheme``) holds only what depends on the whole corpus (top concepts) and is
-recomputed by :func:`write_scheme`.
+written afresh by every build.
 
 No blank nodes are minted: reified relation occurrences get IRIs from a hash of their
 content, so graphs compare by plain set equality and survive any serialisation.
@@ -14,9 +14,9 @@ Persistence is N-Quads, written as text straight from the corpus by
 :func:`write_corpus_nquads` (a note graph per chunk, copied from the previous build when
 its inputs are unchanged), in pyoxigraph's canonical form (the same escapes, held equal by
 a property test). Ours, not pyoxigraph's serializer, because the terms cost more than the
-text: on the Kubernetes docs (400k quads) making pyoxigraph terms and serialising them
-takes 1.4 s where formatting the strings takes 0.5 s, corpus walk included
-(bench/results/2026-12-03-library.md). rdflib is the public face for reading
+text: making a pyoxigraph term for each part of each quad takes longer than formatting
+the strings (``python -m bench.nquads_writer``; bench/results/2026-12-03-library.md).
+rdflib is the public face for reading
 (:func:`load_dataset`, via pyoxigraph's parser, and exports); an rdflib ``Dataset`` of
 the same quads is what the tests hold the text against (:func:`corpus_to_dataset`).
 The API does not load the dataset at all: it serves from ``ConceptGraph`` JSON.
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, unquote
 
-import pyoxigraph as _ox  # N-Quads in and out, faster than rdflib's own (a required dependency)
+import pyoxigraph as _ox  # N-Quads in and out: Rust's parser, not rdflib's Python one
 from rdflib import (
     DCTERMS,
     PROV,
@@ -554,16 +554,6 @@ def write_corpus_nquads(
         out.add(None, writer.scheme_graph().encode("utf-8"))
 
 
-def save_nquads(chunks: Iterable[str], path: str | os.PathLike[str]) -> None:
-    """Write N-Quads text atomically (temp file, then rename)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.writelines(chunks)
-    os.replace(tmp, target)
-
-
 def parse_nquads(text: str) -> list[tuple[Node, Node, Node, URIRef]]:
     """N-Quads text as rdflib terms (for rdflib datasets and SPARQL stores)."""
     conv = OxigraphToRdflib()
@@ -577,33 +567,6 @@ def parse_nquads(text: str) -> list[tuple[Node, Node, Node, URIRef]]:
 def corpus_quads(corpus: Corpus, base_uri: str) -> list[tuple[Node, Node, Node, URIRef]]:
     """Every quad of the corpus as rdflib terms: (subject, predicate, object, graph IRI)."""
     return parse_nquads("".join(corpus_nquads(corpus, base_uri)))
-
-
-def save_quads(quads: list[tuple[Node, Node, Node, URIRef]], path: str | os.PathLike[str]) -> None:
-    """Write rdflib quads as N-Quads, atomically."""
-    memo: dict[Node, str] = {}
-
-    def term(node: Node) -> str:
-        text = memo.get(node)
-        if text is None:
-            text = memo[node] = _nquads_term(node)
-        return text
-
-    save_nquads((f"{term(s)} {term(p)} {term(o)} {term(g)} .\n" for s, p, o, g in quads), path)
-
-
-def _nquads_term(node: Node) -> str:
-    """N-Quads form of a term (rdflib's n3() is general and several times slower)."""
-    if isinstance(node, URIRef):
-        return f"<{node}>"
-    if isinstance(node, Literal):
-        text = _text(str(node))
-        if node.language:
-            return f"{text}@{node.language}"
-        if node.datatype is not None and node.datatype != XSD.string:
-            return f"{text}^^<{node.datatype}>"
-        return text
-    return node.n3()
 
 
 def new_dataset() -> Dataset:
@@ -633,40 +596,6 @@ def quads_to_dataset(quads: list[tuple[Node, Node, Node, URIRef]]) -> Dataset:
     return ds
 
 
-def note_graphs(ds: Dataset, base_uri: str) -> Iterator[Graph]:
-    """The named graphs holding notes (not the scheme or the default graph)."""
-    prefix = f"{base_uri}note/"
-    for graph in ds.graphs():
-        if str(graph.identifier).startswith(prefix):
-            yield graph
-
-
-def write_scheme(ds: Dataset, base_uri: str) -> None:
-    """(Re)compute the scheme graph from the note graphs: the scheme and its top concepts.
-
-    A concept is top when no note says it has a broader concept.
-    """
-    scheme = scheme_uri(base_uri)
-    ds.remove_graph(scheme)
-    concepts: set[Node] = set()
-    has_broader: set[Node] = set()
-    for graph in note_graphs(ds, base_uri):
-        concepts.update(graph.subjects(RDF.type, SKOS.Concept))
-        has_broader.update(graph.subjects(SKOS.broader, None))
-    g = ds.graph(scheme)
-    g.add((scheme, RDF.type, SKOS.ConceptScheme))
-    g.add((scheme, DCTERMS.title, Literal("Concepts from the notes", lang="en")))
-    for concept in sorted(concepts - has_broader, key=str):  # IRIs: as rdflib orders them
-        g.add((scheme, SKOS.hasTopConcept, concept))
-        g.add((concept, SKOS.topConceptOf, scheme))
-
-
-def remove_note(ds: Dataset, base_uri: str, path: str) -> None:
-    """Drop everything one note contributed and refresh the scheme graph."""
-    ds.remove_graph(note_uri(base_uri, path))
-    write_scheme(ds, base_uri)
-
-
 # --------------------------------------------------------------------------- persistence
 
 
@@ -675,22 +604,8 @@ def _iter_quads(ds: Dataset) -> Iterator[tuple[Node, Node, Node, Node | None]]:
         yield s, p, o, (g.identifier if isinstance(g, Graph) else g)
 
 
-def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
-    """Write the dataset as N-Quads (atomically: write a temp file, then rename).
-
-    rdflib's serializer is used: converting every term to Oxigraph costs more than it saves.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
-        ds.serialize(destination=str(tmp), format="nquads", encoding="utf-8")
-    os.replace(tmp, target)
-
-
 def load_dataset(path: str | os.PathLike[str]) -> Dataset:
-    """Read an N-Quads file written by :func:`save_dataset` into an in-memory dataset."""
+    """Read an N-Quads file written by :func:`write_corpus_nquads` into an in-memory dataset."""
     ds = new_dataset()
     conv = OxigraphToRdflib()
     graphs: dict[object, Graph] = {}
@@ -709,14 +624,14 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
             yield conv(s), conv(p), conv(o), graph
 
     # Straight to the store: Dataset.addN re-checks every node and looks the graph up
-    # again, which costs 40% of the load time; the parser's output is already valid.
+    # again for each quad; the parser's output is already valid.
     ds.store.addN(quads())
     return ds
 
 
 class OxigraphToRdflib:
     """Oxigraph -> rdflib terms (parsed files, endpoint answers), memoised by the Oxigraph
-    term: 3x faster than converting each."""
+    term: a dataset names the same IRIs over and over, so most terms are converted once."""
 
     _XSD_STRING = str(XSD.string)
 

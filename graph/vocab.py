@@ -243,8 +243,3 @@ def bind_prefixes(g: Graph) -> None:
     g.bind("dcterms", DCTERMS, override=True, replace=True)
     g.bind("rdfs", RDFS, override=True, replace=True)
     g.bind("owl", OWL, override=True, replace=True)
-
-
-def vocabulary_turtle() -> str:
-    """The vocabulary serialised as Turtle."""
-    return vocabulary_graph().serialize(format="turtle")

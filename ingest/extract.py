@@ -439,8 +439,9 @@ class NoteLinks:
     relations: list[Relation]
 
     def __reduce__(self) -> tuple[Callable[..., NoteLinks], tuple[Any, ...]]:
-        """Pickled as plain tuples with each evidence once: many times quicker to send to
-        another process (or keep) than relation by relation as dataclasses."""
+        """Pickled as plain tuples with each evidence once (a sentence's relations share
+        it): far less to send to another process, or keep, than relation by relation as
+        dataclasses."""
         index: dict[int, int] = {}
         evidence: list[tuple[str, str, int]] = []
         rows = []
@@ -951,235 +952,318 @@ def _sentence_relations(
     """Relations one sentence states. Typed ones only from a frame (``ingest.patterns``)
     between two mentions whose roles are right; every other pair named together is a
     co-mention. ``seen`` holds the (topic, concept) co-mentions the section has
-    already given, so each is counted once per section."""
-    text = sentence.text
-    evidence = Evidence(_clean(text), path, sentence.line)
-    mentions = _dedupe(sentence.mentions)
-    typed: set[frozenset[str]] = set()
-    chained: set[frozenset[str]] = set()
+    already given, so each is counted once per section.
+
+    The steps run in this order, and a later one reads what the earlier ones stated
+    (``typed``, ``chained``)."""
+    said = _Said(
+        sentence.text,
+        Evidence(_clean(sentence.text), path, sentence.line),
+        _dedupe(sentence.mentions),
+        linker,
+    )
+    yield from _chain_relations(said)
+    if bullet and context:
+        yield from _subjectless_bullet_relations(said, context)
+    yield from _select_with_relations(said)
+    hangul = _HANGUL.search(said.text) is not None
+    for index, (left, right) in enumerate(pairwise(said.mentions)):
+        if left.concept == right.concept or (
+            said.typed and frozenset((left.concept, right.concept)) in said.typed
+        ):
+            continue
+        yield from _pair_relations(said, index, left, right, hangul)
+    if own and outline:
+        yield from _own_field_relations(said, own)
+    yield from _namespace_flag_relations(said)
+    yield from _co_mentions(said, context, seen)
+
+
+@dataclass(slots=True)
+class _Said:
+    """One sentence being read, and the pairs it has given a typed relation so far."""
+
+    text: str
+    evidence: Evidence
+    mentions: list[Mention]
+    linker: Linker
+    typed: set[frozenset[str]] = field(default_factory=set)
+    chained: set[frozenset[str]] = field(default_factory=set)
 
     def emit(
-        source: str | None, target: str | None, relation: str, belief: float
+        self, source: str | None, target: str | None, relation: str, belief: float
     ) -> Iterator[Relation]:
         if source and target and source != target:
             # a chain's arrow says the order, not what the step is: a frame on the same
             # pair may still say that ("Crankset contains Chainring" beside the chain)
-            (chained if relation == "leadsTo" else typed).add(frozenset((source, target)))
-            yield Relation(source, target, relation, evidence, 1.0, belief)
+            pair = frozenset((source, target))
+            (self.chained if relation == "leadsTo" else self.typed).add(pair)
+            yield Relation(source, target, relation, self.evidence, 1.0, belief)
 
-    # explicit chains: Deployment -> ReplicaSet -> Pod
+
+def _chain_relations(said: _Said) -> Iterator[Relation]:
+    """Explicit chains: Deployment -> ReplicaSet -> Pod."""
+    text, linker = said.text, said.linker
     if _has_arrow(text) and _ARROW.search(text):
         segments = _ARROW.split(text)
         for left, right in pairwise(segments):
-            yield from emit(
+            yield from said.emit(
                 _chain_end(left, linker, last=True),
                 _chain_end(right, linker, last=False),
                 "leadsTo",
                 confidence.CHAIN,
             )
 
-    hangul = _HANGUL.search(text) is not None
-    # a bullet without a subject is about the heading or term it sits under
+
+def _subjectless_bullet_relations(said: _Said, context: str) -> Iterator[Relation]:
+    """A bullet without a subject is about the heading or term it sits under."""
+    text, mentions = said.text, said.mentions
     opening, rest = 0, mentions
     if mentions and mentions[0].concept == context:
         # "Commit: Points to one Tree": what follows the term is about the term
         colon = _TERM_COLON.match(text, mentions[0].end)
         if colon:
             opening, rest = colon.end(), mentions[1:]
-    if bullet and context and rest and rest[0].concept != context:
-        first = rest[0]
-        if object_ok(text[first.end : first.end + 40]):
-            found = implicit_frame(text[opening : first.start])
-            if found and not found.reverse:
-                yield from emit(context, first.concept, found.type, found.confidence * 0.9)
-                # "Uses ReplicaSet to create Pods": the same unwritten subject creates
-                for mention in rest[1:]:
-                    # "Creates a Load Balancer … and distributes traffic to Pods"
-                    joined = _AND_VERB.match(text[first.end : mention.start])
-                    purpose = purpose_frame(text[first.end : mention.start]) or (
-                        frame_between(f" {joined.group('verb')} ") if joined else None
-                    )
-                    if (
-                        purpose
-                        and mention.concept != context
-                        and object_ok(text[mention.end : mention.end + 40])
-                    ):
-                        yield from emit(context, mention.concept, purpose.type, purpose.confidence)
-                        break
-            elif found is None and not negated(text[opening : first.start]):
-                for mention in rest:
-                    enabled = enabled_frame(text[opening : mention.start], text[mention.end :])
-                    if enabled and mention.concept != context:
-                        yield from emit(context, mention.concept, enabled.type, enabled.confidence)
-                        break
-    # "select X with Y": Y selects X
-    selector_pair = _select_with(text, mentions)
-    if selector_pair and re.search(r"(?i)selector|label", linker.concepts[selector_pair[1]].label):
-        yield from emit(selector_pair[1], selector_pair[0], "selects", confidence.SELECT_WITH)
-    for index, (left, right) in enumerate(pairwise(mentions)):
-        if (
-            left.concept == right.concept
-            or typed
-            and frozenset((left.concept, right.concept)) in typed
-        ):
-            continue
-        between = text[left.end : right.start]
-        after = text[right.end : right.end + 40]
-        if hangul:
-            relation = korean_relation(
-                text[left.end : left.end + 3], text[right.end : right.end + 200]
+    if not rest or rest[0].concept == context:
+        return
+    first = rest[0]
+    if not object_ok(text[first.end : first.end + 40]):
+        return
+    found = implicit_frame(text[opening : first.start])
+    if found and not found.reverse:
+        yield from said.emit(context, first.concept, found.type, found.confidence * 0.9)
+        # "Uses ReplicaSet to create Pods": the same unwritten subject creates
+        for mention in rest[1:]:
+            # "Creates a Load Balancer … and distributes traffic to Pods"
+            joined = _AND_VERB.match(text[first.end : mention.start])
+            purpose = purpose_frame(text[first.end : mention.start]) or (
+                frame_between(f" {joined.group('verb')} ") if joined else None
             )
-            if relation:
-                yield from emit(left.concept, right.concept, relation, KOREAN_CONFIDENCE)
-                continue
-        if IN_NAMESPACE.match(between) and after.lower().lstrip().startswith("namespace"):
-            # "the kube-proxy DaemonSet in the kube-system namespace"; but "CoreDNS runs
-            # as Pods in …": the clause's subject lives there, not what it runs as; and
-            # "Deployments in your cluster in …": the cluster is itself a place
-            words = [
-                w.lower() for w in _WORDS_BEFORE.findall(text[max(0, left.start - 60) : left.start])
-            ]
-            while words and words[-1] in _PLACE_DETERMINERS:
-                words.pop()
-            word = words[-1] if words else ""
-            if _generic_head(text, left):
-                continue  # "lease objects in …": the lease is what lives there
-            if word == "as":
-                yield from emit(
-                    _clause_subject(text, mentions, index).concept,
-                    right.concept,
-                    "inNamespace",
-                    confidence.IN_NAMESPACE,
-                )
-            elif word not in ("in", "on", "of", "from", "for", "across", "to"):
-                yield from emit(left.concept, right.concept, "inNamespace", confidence.IN_NAMESPACE)
-            continue
-        if not object_ok(after) and not (linker.is_field(left.concept) and between.strip() == ":"):
-            continue
-        if (
-            between.strip() == ":"
-            and linker.is_field(left.concept)
-            and not linker.is_field(right.concept)
-            and _ALONE.match(after)
-        ):
-            yield from emit(left.concept, right.concept, "hasValue", confidence.FIELD_VALUE)
-            continue
-        if (
-            between in ("'s ", "’s ", "'s .", "’s .")
-            and linker.is_field(right.concept)
-            and not linker.is_field(left.concept)
-        ):
-            yield from emit(left.concept, right.concept, "hasProperty", confidence.POSSESSIVE_FIELD)
-            continue
-        if not subject_ok(text[: left.start]) or _generic_head(text, left):
-            continue  # "lease objects …": the head of someone else's noun phrase
-        if runs_one_on(between, text[right.end :]):
-            # "A DaemonSet runs a Pod on every Node": it manages the Pod, which runs there
-            yield from emit(left.concept, right.concept, "manages", 0.75)
-            if index + 2 < len(mentions) and _RUN_PLACE.fullmatch(
-                text[right.end : mentions[index + 2].start]
-            ):
-                yield from emit(right.concept, mentions[index + 2].concept, "runsOn", 0.75)
-            continue
-        found = frame_between(between)
-        if (
-            found is not None
-            and not found.reverse
-            and _PREDICATE_NOMINAL.search(text[max(0, left.start - 40) : left.start])
-            and _RELATIVE_START.match(between)
-        ):
-            # "kube-proxy is a network proxy that runs on each node": the relative
-            # clause is about the copula's subject
-            clause = _clause_subject(text, mentions, index)
-            if clause is not left and subject_ok(text[: clause.start]):
-                yield from emit(clause.concept, right.concept, found.type, found.confidence)
-            continue
-        if found is None and _CHOOSES.match(between) and _WITH_SELECTOR.match(text[right.end :]):
-            found = Reading("selects", False, confidence.SELECT_WITH)
-        if (
-            found is None
-            and (is_a(between) or is_kind_of_tail(between, after))
-            and not linker.is_field(left.concept)
-            and object_ok(after, strict=True)
-        ):
-            found = Reading("broader", False, IS_A_CONFIDENCE)
-        if found is None:
-            # "The Parser reads the Token stream and creates the AST": the clause's
-            # subject does the second verb too
-            joined = _AND_VERB.match(between)
-            subject = _clause_subject(text, mentions, index) if joined else None
-            reading = frame_between(f" {joined.group('verb')} ") if joined else None
             if (
-                reading
-                and not reading.reverse
-                and subject is not None
-                and subject is not left
-                and subject.concept != right.concept
+                purpose
+                and mention.concept != context
+                and object_ok(text[mention.end : mention.end + 40])
             ):
-                yield from emit(
-                    subject.concept, right.concept, reading.type, reading.confidence * 0.9
-                )
-            continue
-        if found.type == "selects" and not _BY_LABEL.search(text):
-            continue  # "the scheduler selects a node": chosen by scoring, not by labels
-        source, target = (
-            (right.concept, left.concept) if found.reverse else (left.concept, right.concept)
-        )
-        yield from emit(source, target, found.type, found.confidence)
-        if not found.reverse and index + 2 < len(mentions):
-            # "a Deployment uses a ReplicaSet to create the Pods": the subject creates
-            later = mentions[index + 2]
-            purpose = purpose_frame(text[right.end : later.start])
-            if purpose and object_ok(text[later.end : later.end + 40]):
-                yield from emit(left.concept, later.concept, purpose.type, purpose.confidence)
-        # "… uses ConfigMaps and Secrets": the frame reaches every object of a list
-        for follower, nxt in pairwise(mentions[index + 1 :]):
-            if not _LIST_JOIN.fullmatch(text[follower.end : nxt.start]) or not object_ok(
-                text[nxt.end : nxt.end + 40]
-            ):
+                yield from said.emit(context, mention.concept, purpose.type, purpose.confidence)
                 break
-            pair = (nxt.concept, left.concept) if found.reverse else (left.concept, nxt.concept)
-            yield from emit(*pair, found.type, found.confidence * 0.9)
-    # a field written in a sentence under a heading naming a thing is that thing's own
-    # ("spec.replicas: 2" under ReplicaSet); a heading further up is too far away
-    if own and outline:
-        for mention in mentions:
-            if (
-                linker.is_field(mention.concept)
-                and mention.concept != own
-                and is_identifier(mention.surface)
-                and frozenset((own, mention.concept)) not in typed
-            ):
-                yield from emit(own, mention.concept, "hasProperty", confidence.FIELD_OF)
-    # kubectl -n kube-system … shows CoreDNS: what the command shows lives there
+    elif found is None and not negated(text[opening : first.start]):
+        for mention in rest:
+            enabled = enabled_frame(text[opening : mention.start], text[mention.end :])
+            if enabled and mention.concept != context:
+                yield from said.emit(context, mention.concept, enabled.type, enabled.confidence)
+                break
+
+
+def _select_with_relations(said: _Said) -> Iterator[Relation]:
+    """ "select X with Y": Y selects X."""
+    selector_pair = _select_with(said.text, said.mentions)
+    if selector_pair and re.search(
+        r"(?i)selector|label", said.linker.concepts[selector_pair[1]].label
+    ):
+        yield from said.emit(selector_pair[1], selector_pair[0], "selects", confidence.SELECT_WITH)
+
+
+def _pair_relations(
+    said: _Said, index: int, left: Mention, right: Mention, hangul: bool
+) -> Iterator[Relation]:
+    """What the words between two neighbouring mentions (the ``index``-th pair) say of
+    them: the first reading that applies wins."""
+    text, linker = said.text, said.linker
+    between = text[left.end : right.start]
+    after = text[right.end : right.end + 40]
+    if hangul:
+        relation = korean_relation(text[left.end : left.end + 3], text[right.end : right.end + 200])
+        if relation:
+            yield from said.emit(left.concept, right.concept, relation, KOREAN_CONFIDENCE)
+            return
+    if IN_NAMESPACE.match(between) and after.lower().lstrip().startswith("namespace"):
+        yield from _in_namespace_relations(said, index, left, right)
+        return
+    if not object_ok(after) and not (linker.is_field(left.concept) and between.strip() == ":"):
+        return
+    if (
+        between.strip() == ":"
+        and linker.is_field(left.concept)
+        and not linker.is_field(right.concept)
+        and _ALONE.match(after)
+    ):
+        yield from said.emit(left.concept, right.concept, "hasValue", confidence.FIELD_VALUE)
+        return
+    if (
+        between in ("'s ", "’s ", "'s .", "’s .")
+        and linker.is_field(right.concept)
+        and not linker.is_field(left.concept)
+    ):
+        yield from said.emit(
+            left.concept, right.concept, "hasProperty", confidence.POSSESSIVE_FIELD
+        )
+        return
+    if not subject_ok(text[: left.start]) or _generic_head(text, left):
+        return  # "lease objects …": the head of someone else's noun phrase
+    if runs_one_on(between, text[right.end :]):
+        yield from _runs_one_on_relations(said, index, left, right)
+        return
+    found = frame_between(between)
+    if (
+        found is not None
+        and not found.reverse
+        and _PREDICATE_NOMINAL.search(text[max(0, left.start - 40) : left.start])
+        and _RELATIVE_START.match(between)
+    ):
+        # "kube-proxy is a network proxy that runs on each node": the relative
+        # clause is about the copula's subject
+        clause = _clause_subject(text, said.mentions, index)
+        if clause is not left and subject_ok(text[: clause.start]):
+            yield from said.emit(clause.concept, right.concept, found.type, found.confidence)
+        return
+    if found is None and _CHOOSES.match(between) and _WITH_SELECTOR.match(text[right.end :]):
+        found = Reading("selects", False, confidence.SELECT_WITH)
+    if (
+        found is None
+        and (is_a(between) or is_kind_of_tail(between, after))
+        and not linker.is_field(left.concept)
+        and object_ok(after, strict=True)
+    ):
+        found = Reading("broader", False, IS_A_CONFIDENCE)
+    if found is None:
+        yield from _second_verb_relations(said, index, left, right, between)
+        return
+    if found.type == "selects" and not _BY_LABEL.search(text):
+        return  # "the scheduler selects a node": chosen by scoring, not by labels
+    yield from _frame_relations(said, index, left, right, found)
+
+
+def _in_namespace_relations(
+    said: _Said, index: int, left: Mention, right: Mention
+) -> Iterator[Relation]:
+    """ "the kube-proxy DaemonSet in the kube-system namespace"; but "CoreDNS runs as
+    Pods in …": the clause's subject lives there, not what it runs as; and "Deployments
+    in your cluster in …": the cluster is itself a place."""
+    text = said.text
+    words = [w.lower() for w in _WORDS_BEFORE.findall(text[max(0, left.start - 60) : left.start])]
+    while words and words[-1] in _PLACE_DETERMINERS:
+        words.pop()
+    word = words[-1] if words else ""
+    if _generic_head(text, left):
+        return  # "lease objects in …": the lease is what lives there
+    if word == "as":
+        yield from said.emit(
+            _clause_subject(text, said.mentions, index).concept,
+            right.concept,
+            "inNamespace",
+            confidence.IN_NAMESPACE,
+        )
+    elif word not in ("in", "on", "of", "from", "for", "across", "to"):
+        yield from said.emit(left.concept, right.concept, "inNamespace", confidence.IN_NAMESPACE)
+
+
+def _runs_one_on_relations(
+    said: _Said, index: int, left: Mention, right: Mention
+) -> Iterator[Relation]:
+    """ "A DaemonSet runs a Pod on every Node": it manages the Pod, which runs there."""
+    mentions = said.mentions
+    yield from said.emit(left.concept, right.concept, "manages", 0.75)
+    if index + 2 < len(mentions) and _RUN_PLACE.fullmatch(
+        said.text[right.end : mentions[index + 2].start]
+    ):
+        yield from said.emit(right.concept, mentions[index + 2].concept, "runsOn", 0.75)
+
+
+def _second_verb_relations(
+    said: _Said, index: int, left: Mention, right: Mention, between: str
+) -> Iterator[Relation]:
+    """ "The Parser reads the Token stream and creates the AST": the clause's subject
+    does the second verb too."""
+    joined = _AND_VERB.match(between)
+    if not joined:
+        return
+    subject = _clause_subject(said.text, said.mentions, index)
+    reading = frame_between(f" {joined.group('verb')} ")
+    if (
+        reading
+        and not reading.reverse
+        and subject is not None
+        and subject is not left
+        and subject.concept != right.concept
+    ):
+        yield from said.emit(subject.concept, right.concept, reading.type, reading.confidence * 0.9)
+
+
+def _frame_relations(
+    said: _Said, index: int, left: Mention, right: Mention, found: Reading
+) -> Iterator[Relation]:
+    """The frame between a pair, and what it reaches beyond the pair: a purpose clause
+    after it, and every object of a list."""
+    text, mentions = said.text, said.mentions
+    source, target = (
+        (right.concept, left.concept) if found.reverse else (left.concept, right.concept)
+    )
+    yield from said.emit(source, target, found.type, found.confidence)
+    if not found.reverse and index + 2 < len(mentions):
+        # "a Deployment uses a ReplicaSet to create the Pods": the subject creates
+        later = mentions[index + 2]
+        purpose = purpose_frame(text[right.end : later.start])
+        if purpose and object_ok(text[later.end : later.end + 40]):
+            yield from said.emit(left.concept, later.concept, purpose.type, purpose.confidence)
+    # "… uses ConfigMaps and Secrets": the frame reaches every object of a list
+    for follower, nxt in pairwise(mentions[index + 1 :]):
+        if not _LIST_JOIN.fullmatch(text[follower.end : nxt.start]) or not object_ok(
+            text[nxt.end : nxt.end + 40]
+        ):
+            break
+        pair = (nxt.concept, left.concept) if found.reverse else (left.concept, nxt.concept)
+        yield from said.emit(*pair, found.type, found.confidence * 0.9)
+
+
+def _own_field_relations(said: _Said, own: str) -> Iterator[Relation]:
+    """A field written in a sentence under a heading naming a thing is that thing's own
+    ("spec.replicas: 2" under ReplicaSet); a heading further up is too far away."""
+    for mention in said.mentions:
+        if (
+            said.linker.is_field(mention.concept)
+            and mention.concept != own
+            and is_identifier(mention.surface)
+            and frozenset((own, mention.concept)) not in said.typed
+        ):
+            yield from said.emit(own, mention.concept, "hasProperty", confidence.FIELD_OF)
+
+
+def _namespace_flag_relations(said: _Said) -> Iterator[Relation]:
+    """kubectl -n kube-system … shows CoreDNS: what the command shows lives there."""
+    text, linker = said.text, said.linker
     flag = _NAMESPACE_FLAG.search(text) if "-n" in text else None
-    if flag and (namespace := linker.resolve(flag.group(1))):
-        shown = _SHOWS.match(text, flag.end())
-        for mention in mentions:
-            if (
-                shown
-                and mention.start == shown.end()
-                and mention.concept != namespace
-                and not linker.is_field(mention.concept)
-                and not linker.concepts[mention.concept].label.lower().startswith("kubectl")
-            ):
-                yield from emit(
-                    mention.concept, namespace, "inNamespace", confidence.NAMESPACE_FLAG
-                )
-    # the weakest kind: mentioned together, with the next few concepts of the sentence
-    # (a long list pairs neighbours, not everything with everything), and with the
-    # topic of the section once per section
-    concepts = list(dict.fromkeys(m.concept for m in mentions))
+    if not flag or not (namespace := linker.resolve(flag.group(1))):
+        return
+    shown = _SHOWS.match(text, flag.end())
+    for mention in said.mentions:
+        if (
+            shown
+            and mention.start == shown.end()
+            and mention.concept != namespace
+            and not linker.is_field(mention.concept)
+            and not linker.concepts[mention.concept].label.lower().startswith("kubectl")
+        ):
+            yield from said.emit(
+                mention.concept, namespace, "inNamespace", confidence.NAMESPACE_FLAG
+            )
+
+
+def _co_mentions(
+    said: _Said, context: str | None, seen: set[tuple[str, str]]
+) -> Iterator[Relation]:
+    """The weakest kind: mentioned together, with the next few concepts of the sentence
+    (a long list pairs neighbours, not everything with everything), and with the topic
+    of the section once per section; never a pair the sentence relates otherwise."""
+    evidence, stated = said.evidence, said.typed | said.chained
+    concepts = list(dict.fromkeys(m.concept for m in said.mentions))
     if context and context not in concepts:
         for concept in concepts:
-            if (context, concept) not in seen and not (
-                frozenset((context, concept)) in typed | chained
-            ):
+            if (context, concept) not in seen and frozenset((context, concept)) not in stated:
                 seen.add((context, concept))
                 yield _related(context, concept, evidence, 0.5, confidence.TOPIC_CO_MENTION)
     for i, earlier in enumerate(concepts):
         for second in concepts[i + 1 : i + 1 + CO_MENTION_WINDOW]:
-            if frozenset((earlier, second)) not in typed | chained:
+            if frozenset((earlier, second)) not in stated:
                 yield _related(earlier, second, evidence, 1.0, confidence.CO_MENTION)
 
 

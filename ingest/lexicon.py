@@ -16,7 +16,7 @@ from functools import lru_cache
 from .text import label_key
 
 # a word, with dots and hyphens inside it (spec.replicas, kube-proxy); written as runs
-# rather than char by char with a lookahead, which makes the scan a third quicker
+# rather than char by char with a lookahead, so the engine tests less per character
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]*(?:[.\-][A-Za-z0-9][A-Za-z0-9_]*)*|[가-힣]+")
 MAX_WORDS = 4
 _DOMAIN_ENDINGS = frozenset(

@@ -36,16 +36,17 @@ _TASK_BOX = re.compile(r"\[[ xX]\][ \t]+")  # "- [ ] item": a task list's checkb
 PROSE_FIELDS = ("title", "linkTitle", "description", "short_description", "summary")
 
 
-# Inline parsing costs time per character times nesting depth on pathological input: a
-# megabyte line of ``[`` or ``![`` took minutes with the block-level nesting of 200. Inline
-# markup nests far less than lists do, and a paragraph this long is no prose anybody
+# Inline parsing costs time per character times nesting depth on pathological input (a
+# megabyte line of ``[`` or ``![`` at the block-level nesting of 200). Inline markup
+# nests far less than lists do, and a paragraph this long is no prose anybody
 # wrote: it is kept as plain text (its markup characters included) rather than parsed.
 INLINE_MAX_NESTING = 20
 MAX_INLINE_CHARS = 100_000
 # Front matter is a few lines of metadata; more than this is not read (the note is).
 MAX_FRONT_MATTER_CHARS = 64 * 1024
-# markdown-it parses tables at about 5 s a megabyte (an 8 MB table took 52 s and 5.3 GB):
-# rows past either limit are skipped, and the note says so.
+# markdown-it's table rule is slow and memory-hungry on big tables, and no note needs
+# thousands of rows to say what it says: rows past either limit are skipped, and the
+# note says so.
 MAX_TABLE_ROWS = 2000
 MAX_TABLE_CHARS = 256 * 1024
 
@@ -68,7 +69,7 @@ def _link_target(url: str) -> str:
     """A link's URL as markdown-it checks it (``validateLink``) before it makes a link.
 
     Notes never read a link's URL, and normalising each one (punycode, percent-encoding)
-    for the renderer costs a few percent of the parse. Normalising keeps a URL with no
+    for the renderer is work on every link for nothing. Normalising keeps a URL with no
     scheme scheme-less and an http(s) one http(s), both valid either way: only other
     URLs are normalised, so that the same links stay links.
     """
@@ -329,8 +330,8 @@ def plain_text(value: str) -> str:
     return " ".join("".join(inline_text(token) for token in tokens).split())
 
 
-# libyaml reads front matter about seven times faster than PyYAML's pure-Python scanner,
-# but the two disagree in some corners (tabs, a BOM, control characters, flow collections,
+# libyaml reads front matter in C where PyYAML's own scanner is pure Python, but the two
+# disagree in some corners (tabs, a BOM, control characters, flow collections,
 # tags, "?" keys, a comment glued to a block scalar's header) and word errors differently:
 # such text, and any libyaml rejects, is read by the pure-Python loader as it always was.
 _PURE_YAML_ONLY = re.compile(

@@ -2,9 +2,8 @@
 
 Parsing, linking, writing the graph and building the index each make hundreds of
 thousands of small objects and keep most of them, with next to no reference cycles. The
-cyclic collector then rescans everything made so far again and again and finds nothing:
-measured, a tenth of parsing, a sixth of linking and of building the search tables, and
-half of opening an index. Reference counting still frees what is dropped.
+cyclic collector then rescans everything made so far again and again and finds nothing,
+a cost that grows with what is kept. Reference counting still frees what is dropped.
 """
 
 from __future__ import annotations

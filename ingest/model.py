@@ -17,9 +17,9 @@ T = TypeVar("T", bound="DataclassInstance")
 
 def pickled_by_fields(cls: type[T]) -> type[T]:
     """Pickle a slots dataclass as its class and field values, rebuilt through
-    ``__init__``: about twice as quick both ways, and smaller, than the state dict that
-    dataclasses pickle slots with. Parsed notes cross from worker processes and sit in
-    the parse cache as pickles, so it counts. Pickles of the old form still load."""
+    ``__init__``: less to write and to read than the state dict that dataclasses pickle
+    slots with. Parsed notes cross from worker processes and sit in the parse cache as
+    pickles, so it counts. Pickles of the old form still load."""
     values = attrgetter(*cls.__dataclass_fields__)
 
     def __reduce__(self: T) -> tuple[type[T], tuple]:

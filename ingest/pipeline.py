@@ -49,8 +49,8 @@ Parsed = tuple[Note | None, list[Candidate], list[FileError]]
 _PARALLEL_FROM = 48  # below this many notes to parse, process start-up costs more than it saves
 _RUNS_PER_WORKER = 8  # runs of notes per link worker: small enough to share out evenly
 _CHUNKS_PER_WORKER = 8
-# Evidence is a sentence; a "sentence" of megabytes (a note with no full stops) was copied
-# into every relation read from it: a 9 MB note made the Pod page 351 MB.
+# Evidence is a sentence; a "sentence" of megabytes (a note with no full stops) would be
+# copied into every relation read from it, and into every page that quotes them.
 MAX_EVIDENCE_CHARS = 500
 
 

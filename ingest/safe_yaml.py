@@ -1,7 +1,7 @@
 """YAML from files we do not control (front matter, a user's vocabulary), bounded.
 
-``yaml.safe_load`` builds no objects but still expands aliases: 485 bytes of nested
-``&a [*a, *a, …]`` grew an ingest to 15.7 GB. Here aliases are refused outright (notes
+``yaml.safe_load`` builds no objects but still expands aliases: a few hundred bytes of
+nested ``&a [*a, *a, …]`` expand exponentially. Here aliases are refused outright (notes
 and vocabularies have no use for them), nesting is capped, and so is the text's size,
 all checked on the parser's event stream before anything is built from it.
 """
@@ -14,8 +14,8 @@ import yaml
 
 MAX_DEPTH = 32  # mappings and sequences inside each other; front matter uses 2 or 3
 
-# libyaml's loader when PyYAML was built with it: several times quicker than the
-# pure-Python one (same safe constructors).
+# libyaml's loader when PyYAML was built with it: C instead of the pure-Python scanner
+# (same safe constructors).
 FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 
 

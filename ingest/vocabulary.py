@@ -86,7 +86,7 @@ class Vocabulary:
         return Vocabulary(merged)
 
 
-MAX_VOCABULARY_CHARS = 10 * 1024 * 1024  # ours is 30 KB
+MAX_VOCABULARY_CHARS = 10 * 1024 * 1024  # a vocabulary, not a corpus: far above ours
 
 
 def load_vocabulary(paths: list[Path] | None = None, *, include_default: bool = True) -> Vocabulary:
@@ -101,7 +101,7 @@ def load_vocabulary(paths: list[Path] | None = None, *, include_default: bool = 
 
 def read_vocabulary(path: Path) -> Vocabulary:
     try:
-        # libyaml's loader when PyYAML was built with it: 8x quicker on our vocabulary
+        # libyaml's loader when PyYAML was built with it (C, not the pure-Python scanner)
         data = load_bounded(
             path.read_text(encoding="utf-8"), max_chars=MAX_VOCABULARY_CHARS, loader=FAST_LOADER
         )

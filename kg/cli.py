@@ -655,8 +655,8 @@ def _terminal(snippet: str) -> str:
 
 def run() -> None:
     """The ``kg`` command. After an ingest the process holds a million small objects;
-    freeing them one by one on the way out took a tenth of a second for nothing, so
-    the process ends at once, its output flushed."""
+    freeing them one by one on the way out is work for nothing, so the process ends at
+    once, its output flushed."""
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -181,15 +181,11 @@ def leaf_terms(word: str) -> tuple[str, ...]:
 
 
 class SplitFilter(Filter):
-    """Whoosh filter: expand each word into whole form + parts, optionally stemmed."""
-
-    def __init__(self, stemming: bool = True) -> None:
-        self.stemming = stemming
+    """Whoosh filter: expand each word into its whole form and parts, stemmed."""
 
     # whoosh's Filter narrows the call of Composable (value, **kwargs) the same way
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:  # type: ignore[override]
         shift = 0
-        stemming = self.stemming
         for token in tokens:
             terms = split_word(token.text)
             positions = token.positions
@@ -198,7 +194,7 @@ class SplitFilter(Filter):
             if not terms:  # a lone Korean particle: no term, keeps its position
                 continue
             for term, rel in terms:
-                token.text = stem(term) if stemming else term
+                token.text = stem(term)
                 if positions:
                     token.pos = base + rel
                 if rel > last:
@@ -209,16 +205,7 @@ class SplitFilter(Filter):
 
 def text_analyzer() -> Any:
     """Analyzer for the searchable text fields: words -> whole + parts, stemmed."""
-    return RegexTokenizer(WORD_PATTERN) | SplitFilter(stemming=True)
-
-
-def spelling_analyzer() -> Any:
-    """Analyzer for the spelling field: same words and parts, NOT stemmed.
-
-    Kept separate because fuzzy matching against stemmed terms misbehaves (and edit
-    distances between stems are not the distances users typed).
-    """
-    return RegexTokenizer(WORD_PATTERN) | SplitFilter(stemming=False)
+    return RegexTokenizer(WORD_PATTERN) | SplitFilter()
 
 
 def reset() -> None:

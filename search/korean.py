@@ -9,8 +9,8 @@ whole word is a poor index term. Two analyzers, same interface (:func:`analyze`)
     adjective stems) and drops particles, endings and suffixes: ``파드를`` -> ``파드``,
     ``관리한다`` -> ``관리``, ``네임스페이스에서`` -> ``네임``, ``스페이스``. The Korean labels
     of ``data/vocabulary.yaml`` are added as user words, so ``파드`` stays one noun.
-    Loading costs ~2 s and the first analysis ~1.5 s more, so it happens lazily (first
-    Hangul word) or in the background (:func:`warm_up`).
+    Loading the model and the first analysis take seconds, so they happen lazily, at the
+    first Hangul word.
 
 ``bigram``
     Overlapping Hangul character bigrams (``레플리카셋`` -> ``레플 플리 리카 카셋``), the
@@ -50,11 +50,6 @@ def has_hangul(text: str) -> bool:
     return bool(HANGUL_RE.search(text))
 
 
-def hangul_count(text: str) -> int:
-    """Hangul syllables in ``text`` (0 quickly for ASCII)."""
-    return 0 if text.isascii() else len(HANGUL_RE.findall(text))
-
-
 def kiwi_available() -> bool:
     try:
         import kiwipiepy  # noqa: F401
@@ -66,10 +61,10 @@ def kiwi_available() -> bool:
 def default_mode() -> str:
     """Bigrams unless ``KG_KOREAN_ANALYZER=kiwi`` asks for Kiwi (and it is installed).
 
-    Measured with ``python -m eval.run`` (Korean docs, 33 queries): particle-stripped
-    bigrams MRR 0.870 / hit@3 0.909, Kiwi 0.847 / 0.879; on our Korean notes 0.98 / 1.00
-    against 1.00 / 1.00. Kiwi also costs 3-8 s to load in every process that builds or
-    queries an index and ~100 MB of model, so it is opt-in (``pip install -e ".[korean]"``).
+    Particle-stripped bigrams rank the Korean docs' queries at least as well as Kiwi
+    (``python -m eval.run``), and Kiwi costs seconds to load and its model's memory in
+    every process that builds or queries an index, so it is opt-in
+    (``pip install -e ".[korean]"``).
     """
     wanted = os.environ.get("KG_KOREAN_ANALYZER", "").strip().lower()
     if wanted == "kiwi" and kiwi_available():
@@ -134,15 +129,6 @@ def kiwi() -> Any:
                 instance.tokenize("파드를 만든다")  # the first call builds lazy tables
                 _kiwi = instance
     return _kiwi
-
-
-def warm_up() -> threading.Thread | None:
-    """Load Kiwi in a background thread (servers: the first Korean query stays fast)."""
-    if mode() != "kiwi" or _kiwi is not None:
-        return None
-    thread = threading.Thread(target=kiwi, name="kiwi-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _kiwi_terms(word: str) -> tuple[str, ...]:

@@ -13,8 +13,11 @@ SCHEMA_VERSION = 3
 # it as a word break, and readers split on it.
 LIST_SEP = "\x1f"
 
-# Query-time boosts per searchable field (applied to every term clause, so changing
-# them needs no re-index). BM25 scores each field; these multiply the field's share.
+# Boosts per searchable field. Each field is scored with BM25 on its own and a term's
+# score is the sum of its fields' scores times these (BM25 per field, not BM25F, which
+# would pool the fields' term frequencies before saturating them). The score table
+# (search.score_table) is built with them, so changing one needs a re-index: bump
+# score_table.TABLE_VERSION with it.
 FIELD_BOOSTS: dict[str, float] = {
     # Concept labels and aliases (for a section: labels of the concepts it defines or
     # its heading names). A hit here means "this is about X", the strongest signal.

@@ -2,8 +2,8 @@
 index generation and saved beside the index (JSON header + ``array`` bytes).
 
 A searcher then turns a term into its score map with two slices and a ``dict(zip())``
-instead of walking Whoosh's matchers in Python (3-10x slower on a first sight, which
-every server worker pays for every word). The table is only a cache: it names the
+instead of walking Whoosh's matchers in Python, a cost every server worker would pay
+for every word it sees first. The table is only a cache: it names the
 Whoosh generation and analysis it was made from, is checked before its bytes are
 decoded, and a searcher without a valid one reads Whoosh's postings instead (same
 scores: both go through :func:`search.scoring.term_scores`).
