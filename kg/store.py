@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from graph import backends
 from graph.concept_graph import ConceptGraph
@@ -55,6 +55,7 @@ from .settings import load_settings
 CURRENT = "current"
 BUILDS = "builds"
 RELOAD_CHECK_SECONDS = 1.0
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -436,6 +437,15 @@ class Store:
     # Parts of this build read on first use that turned out damaged: part -> reason.
     # Each is read once; requests needing it get the reason (503), the rest are served.
     damaged: dict[str, str] = field(default_factory=dict)
+    # Values derived from this build (the pages' indexes, lint's findings): a new build
+    # is opened as a new Store, so they are dropped with the build they came from.
+    _derived: dict[str, Any] = field(default_factory=dict)
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, once per build: kept while this build is the one served."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
 
     @staticmethod
     def manifest_of(root: Path) -> dict[str, Any]:
