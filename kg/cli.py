@@ -628,7 +628,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from .review import print_queue, review_path, review_queue, run_review
+    from service.review import review_queue
+
+    from .review import review_path
+    from .review_prompt import print_queue, run_review
 
     store_dir = _store_path(args)
     store = Store.open(store_dir)
