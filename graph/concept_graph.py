@@ -27,8 +27,9 @@ from typing import Any
 
 from rdflib import DCTERMS, RDF, SKOS, Dataset, URIRef
 
+from common.files import replaced
+from common.memory import collector_paused
 from ingest.confidence import edge_confidence
-from ingest.memory import collector_paused
 from ingest.model import Corpus
 from ingest.text import label_key
 from search.spelling import Vocabulary, allowed_typos
@@ -551,11 +552,9 @@ class ConceptGraph:
         """Write compact JSON atomically (temp file + rename) so readers never see half a file."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with replaced(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             # dumps (C encoder, one write) rather than dump (Python iterencode chunks).
             fh.write(json.dumps(self._data, ensure_ascii=False, separators=(",", ":")))
-        os.replace(tmp, target)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> ConceptGraph:

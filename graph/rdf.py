@@ -50,7 +50,8 @@ from rdflib import (
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import IdentifiedNode, Node
 
-from ingest.cache import ChunkFile
+from common.chunk_file import ChunkFile
+from common.files import replaced
 from ingest.confidence import note_confidence
 from ingest.model import Corpus, Evidence, Note, NoteLink, Relation, Section
 from ingest.text import text_language
@@ -558,10 +559,8 @@ def save_nquads(chunks: Iterable[str], path: str | os.PathLike[str]) -> None:
     """Write N-Quads text atomically (temp file, then rename)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
+    with replaced(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
         handle.writelines(chunks)
-    os.replace(tmp, target)
 
 
 def parse_nquads(text: str) -> list[tuple[Node, Node, Node, URIRef]]:
@@ -682,11 +681,9 @@ def save_dataset(ds: Dataset, path: str | os.PathLike[str]) -> None:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with warnings.catch_warnings():
+    with replaced(target) as tmp, warnings.catch_warnings():
         warnings.filterwarnings("ignore", r"Dataset\.\w+ is deprecated", DeprecationWarning)
         ds.serialize(destination=str(tmp), format="nquads", encoding="utf-8")
-    os.replace(tmp, target)
 
 
 def load_dataset(path: str | os.PathLike[str]) -> Dataset:

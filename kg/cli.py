@@ -286,7 +286,7 @@ def run_ingest(
     settings and code): the store is left as it is. Notes parsed by an earlier run are
     taken from the store's parse cache.
     """
-    from ingest.memory import collector_paused
+    from common.memory import collector_paused
     from ingest.pipeline import Limits, ingest_sources, read_sources
     from ingest.review import apply_review, find_review, read_review
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.cache import FolderCache
+from common.files import write_bytes
 from ingest.review import REVIEW_FILE, ReviewError, appended, find_review, parse_review
 
 from .settings import load_settings
@@ -79,7 +79,8 @@ def add_decision(path: Path, entry: str) -> None:
     parse_review(text, str(path))  # a file already broken is the author's to fix first
     new = appended(text, entry)
     parse_review(new, str(path))
-    FolderCache(path.parent).put(path.name, new.encode("utf-8"))  # temporary file + rename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(path, new.encode("utf-8"))  # temporary file + rename
 
 
 def rebuild(store: Path, review: Path) -> list[str]:

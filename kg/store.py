@@ -27,7 +27,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import secrets
 import shutil
@@ -38,16 +37,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+from common.chunk_file import ChunkFile
+from common.files import replaced
+from common.workers import start_child
 from graph import backends
 from graph.concept_graph import ConceptGraph
 from graph.lint import FINDINGS_FILE, build_findings, read_findings, write_findings
 from graph.rdf import corpus_nquads, parse_nquads, quads_to_dataset, write_corpus_nquads
-from ingest.cache import ChunkFile
 from ingest.model import Corpus, Finding, Note
-from ingest.pipeline import die_with_parent
 from search.index import SearchIndex
 
 from .settings import load_settings
@@ -200,21 +201,13 @@ def build_store(
     return final
 
 
-_FORK = multiprocessing.get_context("fork")
+def _start(output: Path, target: Callable[..., None], *args: Any) -> BaseProcess:
+    """Run ``target(*args)``, which writes ``output``, in a worker process that dies with
+    this one (``common.workers``): a killed ingest leaves no writer behind."""
+    return start_child(_write, output, target, *args)
 
 
-def _start(
-    output: Path, target: Callable[..., None], *args: Any
-) -> multiprocessing.process.BaseProcess:
-    """Run ``target(*args)``, which writes ``output``, in a forked child that dies with
-    this process."""
-    process = _FORK.Process(target=_child, args=(os.getpid(), output, target, *args), daemon=True)
-    process.start()
-    return process
-
-
-def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -> None:
-    die_with_parent(parent)  # a killed ingest leaves no writer behind
+def _write(output: Path, target: Callable[..., None], *args: Any) -> None:
     try:
         target(*args)
     except Exception as exc:  # noqa: BLE001 - one line for the user; the parent says what failed
@@ -333,11 +326,10 @@ def corpus_counts(corpus: Corpus) -> dict[str, int]:
 def publish(store: Path, build: Path) -> None:
     """Point ``current`` at ``build`` in one atomic rename."""
     link = store / CURRENT
-    tmp_link = store / f".{CURRENT}.{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    os.symlink(os.path.relpath(build, store), tmp_link)
-    os.replace(tmp_link, link)
+    with replaced(link) as tmp_link:
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(os.path.relpath(build, store), tmp_link)
     _fsync(store)
 
 

@@ -42,8 +42,8 @@ def test_every_module_of_the_product_is_in_a_layer():
     assert outside == ["kg"]  # the package of the top and the store layers: a docstring
 
 
-def test_the_cli_and_the_api_are_the_top_and_ingest_the_bottom():
+def test_the_cli_and_the_api_are_the_top_and_the_shared_utilities_the_bottom():
     layers = _contract("layers")["layers"]
     assert layers[0].split(":")[0].strip() == "kg.cli"
     assert layers[1] == "api" and layers[2] == "service"
-    assert layers[-1] == "ingest"
+    assert layers[-2:] == ["ingest", "common"]
