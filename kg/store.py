@@ -335,10 +335,11 @@ def publish(store: Path, build: Path) -> None:
 
 @lru_cache(maxsize=1)
 def build_version() -> str:
-    """A hash of the code that turns a corpus into a build (graph, search, kg)."""
+    """A hash of the code that turns a corpus into a build (graph, search, kg, and the
+    chunk files and atomic writes of common)."""
     sha = hashlib.sha1()
     root = Path(__file__).resolve().parent.parent
-    for package in ("graph", "search", "kg"):
+    for package in ("common", "graph", "search", "kg"):
         for source in sorted((root / package).glob("*.py")):
             sha.update(source.read_bytes())
     return sha.hexdigest()[:16]
