@@ -22,6 +22,7 @@ from graph.exports import ExportError, etag, export_file
 from graph.formats import RDF_FORMATS
 from kg.settings import load_settings
 from kg.store import Store, StoreError
+from service import answers
 
 from . import (
     cors,
@@ -33,11 +34,10 @@ from . import (
     openapi,
     pages,
     sparql,
-    views,
     widget,
 )
 from . import review as review_api
-from .context import EXTENSION, get_settings, get_store
+from .context import EXTENSION, get_settings, get_store, reader_languages
 from .errors import RequestTooLarge, ServiceUnavailable
 
 # Largest request body read (a SPARQL query is at most 100k characters; forms triple that).
@@ -104,7 +104,7 @@ def _routes(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():  # noqa: ANN202
         store = get_store()
-        body = views.health(store)
+        body = answers.health(store)
         if store.rejected is not None:
             body.update(status="degraded", rejected=store.rejected)
         if store.damaged:
@@ -117,29 +117,33 @@ def _routes(app: Flask) -> None:
 
     @app.get("/api/search")
     def search():  # noqa: ANN202
-        return views.search_response(get_store(), get_settings(), request.args)
+        return answers.search_response(
+            get_store(), get_settings(), request.args, reader_languages()
+        )
 
     @app.get("/api/suggest")
     def suggest():  # noqa: ANN202
-        return views.suggest_response(get_store(), request.args)
+        return answers.suggest_response(get_store(), request.args, reader_languages())
 
     @app.get("/api/concepts")
     def concepts():  # noqa: ANN202
-        return views.concepts_response(get_store(), request.args)
+        return answers.concepts_response(get_store(), request.args, reader_languages())
 
     @app.get("/api/concepts/<path:key>")
     def concept(key: str):  # noqa: ANN202
         if key.endswith("/related"):
-            return views.related_response(get_store(), key[: -len("/related")], request.args)
-        return views.concept_response(get_store(), key)
+            return answers.related_response(
+                get_store(), key[: -len("/related")], request.args, reader_languages()
+            )
+        return answers.concept_response(get_store(), key, request.args, reader_languages())
 
     @app.get("/api/path")
     def path():  # noqa: ANN202
-        return views.path_response(get_store(), request.args)
+        return answers.path_response(get_store(), request.args, reader_languages())
 
     @app.get("/api/graph")
     def graph():  # noqa: ANN202
-        return views.graph_response(get_store(), request.args)
+        return answers.graph_response(get_store(), request.args, reader_languages())
 
     @app.get("/api/relations")
     def relations():  # noqa: ANN202
@@ -147,7 +151,7 @@ def _routes(app: Flask) -> None:
 
     @app.get("/api/export")
     def export_graph():  # noqa: ANN202
-        fmt = views.export_format(request.args)
+        fmt = answers.export_format(request.args)
         try:  # written once per build, then served as a file (ETag, Content-Length, 304)
             path = export_file(get_store().build, fmt)
         except ExportError as exc:

@@ -12,15 +12,13 @@ import gc
 import time
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from kg.store import RELOAD_CHECK_SECONDS, Store, StoreError
 
 from .errors import ServiceUnavailable
 
 EXTENSION = "kg"
-# Values derived from one build (``views.per_build``), dropped when the app leaves it.
-PER_BUILD = "kg.per_build"
 
 
 def get_store() -> Store:
@@ -39,9 +37,7 @@ def get_store() -> Store:
             raise ServiceUnavailable(str(exc), code="no_store") from None
     fresh = store.refresh()
     if fresh is not store:
-        state["store"] = fresh
-        # The per-build values hold the old build's graph: drop them with it.
-        current_app.extensions.pop(PER_BUILD, None)
+        state["store"] = fresh  # what was derived from the old build goes with it
         del store
         _refreeze()
     return fresh
@@ -61,3 +57,10 @@ def _refreeze() -> None:
 
 def get_settings() -> dict[str, Any]:
     return current_app.extensions[EXTENSION]["settings"]
+
+
+def reader_languages() -> list[str]:
+    """The languages of the request's ``Accept-Language`` (Werkzeug parses it), best
+    first, those the reader refuses (``q=0``) left out: the ``accepted`` of
+    ``service.answers``."""
+    return [tag for tag, quality in request.accept_languages if quality > 0]

@@ -12,8 +12,13 @@ from typing import Any
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from service.errors import NotFound, ServiceError
 
-class ApiError(Exception):
+
+class ApiError(ServiceError):
+    """An error of the HTTP layer itself, with its status and headers (the service's
+    own errors get theirs from ``http_status``)."""
+
     status = 400
     code = "bad_request"
 
@@ -25,25 +30,19 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+        super().__init__(message, code=code, **extra)
         self.headers = headers or {}
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, **self.extra}}
 
 
-class BadRequest(ApiError):
-    status = 400
-    code = "bad_request"
+def http_status(exc: ServiceError) -> int:
+    """The status a service error is answered with."""
+    if isinstance(exc, ApiError):
+        return exc.status
+    return 404 if isinstance(exc, NotFound) else 400
 
 
-class NotFound(ApiError):
-    status = 404
-    code = "not_found"
+def error_body(exc: ServiceError) -> dict[str, Any]:
+    return {"error": {"code": exc.code, "message": exc.message, **exc.extra}}
 
 
 class RequestTooLarge(ApiError):
@@ -66,11 +65,12 @@ def error_response(status: int, code: str, message: str, **extra: Any):  # noqa:
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):  # noqa: ANN202
-        response = jsonify(exc.body())
-        response.status_code = exc.status
-        response.headers.update(exc.headers)
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):  # noqa: ANN202
+        response = jsonify(error_body(exc))
+        response.status_code = http_status(exc)
+        if isinstance(exc, ApiError):
+            response.headers.update(exc.headers)
         return response
 
     @app.errorhandler(HTTPException)

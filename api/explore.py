@@ -17,10 +17,11 @@ from werkzeug.wrappers import Response as BaseResponse  # what redirect() return
 
 from graph.vocab import RELATIONS, relation_stylesheet
 from ingest.confidence import DEFAULT_MIN_CONFIDENCE
+from service import answers, params
+from service.errors import ServiceError
 
-from . import params, views
-from .context import get_store
-from .errors import ApiError
+from .context import get_store, reader_languages
+from .errors import http_status
 
 blueprint = Blueprint("explore", __name__)
 
@@ -74,18 +75,22 @@ def explore_page(key: str | None = None) -> BaseResponse:
         return redirect(url_for("pages.search_page", q=key[:500]))
     if key is not None:
         try:
-            focus = views.resolve(store, key)
-        except ApiError as exc:
+            focus = answers.resolve(store, key)
+        except ServiceError as exc:
             return page(
                 "explore.html",
-                status=exc.status,
+                status=http_status(exc),
                 focus="",
                 focus_label="",
                 missing=key[:200],
                 suggestions=exc.extra.get("suggestions", []),
                 stats=store.graph.stats(),
             )
-    label = store.graph.label_in(focus, views.language(request.args)) or "" if focus else ""
+    label = (
+        store.graph.label_in(focus, answers.language(request.args, reader_languages())) or ""
+        if focus
+        else ""
+    )
     return page(
         "explore.html",
         focus=focus or "",
@@ -103,8 +108,8 @@ def explore_data(key: str) -> dict[str, Any]:
     its sources grouped by note. ``part=group&relation=&direction=`` or ``part=sources``
     with ``offset``/``limit`` pages through one list in full."""
     store = get_store()
-    cid = views.resolve(store, key)
-    lang = views.language(request.args)
+    cid = answers.resolve(store, key)
+    lang = answers.language(request.args, reader_languages())
     part = params.choice(request.args, "part", ("group", "sources"))
     if part is None:
         return concept_details(store, cid, lang)
@@ -147,7 +152,7 @@ PAGE_EVIDENCE = 3
 
 def concept_details(store: Any, cid: str, lang: str = "en") -> dict[str, Any]:
     concept = dict(store.graph.concept(cid) or {})
-    concept["definition"] = views.preferred_definition(store, concept, lang)
+    concept["definition"] = answers.preferred_definition(store, concept, lang)
     for name in ("broader", "narrower", "related", "sources"):
         concept.pop(name, None)  # all of them are in groups / sources below, bounded
     groups = []
@@ -162,7 +167,7 @@ def concept_details(store: Any, cid: str, lang: str = "en") -> dict[str, Any]:
         )
     notes = source_notes(store, cid)
     trimmed = [{**n, "sections": n["sections"][:NOTE_SECTIONS]} for n in notes[:SOURCE_NOTES]]
-    return views.localize(
+    return answers.localize(
         store,
         {
             "concept": concept,
@@ -268,7 +273,7 @@ def relation_groups(
             "label": label,
             "weight": hit["weight"] if usable else weight,
             "evidenceCount": hit["evidenceCount"] if usable else 0,
-            "evidence": views.prefer_language(hit["evidence"], lang) if usable else [],
+            "evidence": answers.prefer_language(hit["evidence"], lang) if usable else [],
         }
         if usable and hit.get("confidence") is not None:
             item["confidence"] = hit["confidence"]

@@ -22,9 +22,9 @@ from werkzeug.wrappers import Response as BaseResponse  # what redirect() return
 
 from graph.formats import RDF_FORMATS
 from graph.rdf import concept_uri
+from service.errors import NotFound
 
 from .context import get_settings, get_store
-from .errors import NotFound
 from .sparql import GRAPH_FORMATS, NotAcceptable, negotiate, run
 
 blueprint = Blueprint("linked_data", __name__)

@@ -1,70 +1,18 @@
-"""``GET /api/lint``: the store's findings (``graph.lint``) as JSON, filtered and paged.
-
-The findings are computed once per build and kept until the app moves to another
-(``views.per_build``): on a big corpus that is more work than a request should do.
-``kg lint`` prints the same findings and, with ``--json``, the same body.
-"""
+"""``GET /api/lint``: the store's findings as JSON (``service.lint``)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, request
 
-from graph.lint import KINDS, SEVERITIES, at_least, lint
-from ingest.model import Finding
-from kg.store import Store
+from service.lint import lint_response
 
-from . import params, views
 from .context import get_store
 
 blueprint = Blueprint("lint", __name__)
 
-DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET = 100, 1000, 1_000_000
-
-
-def store_findings(store: Store) -> list[Finding]:
-    """Every finding of the store's current build, most severe first (once per build
-    when serving; each time outside a request, as from the CLI)."""
-    return views.per_build(
-        "lint", store, lambda: lint(store.graph, store.notes(), store.findings())
-    )
-
-
-def lint_body(
-    findings: list[Finding],
-    *,
-    kinds: Iterable[str] | None = None,
-    severity: str = SEVERITIES[0],
-    limit: int | None = None,
-    offset: int = 0,
-) -> dict[str, Any]:
-    """The answer: the findings of these kinds (None: all) this severe or worse, one
-    page of them, and counts per kind and per severity of every finding of the build."""
-    wanted = None if kinds is None else set(kinds)
-    selected = [f for f in at_least(findings, severity) if wanted is None or f.kind in wanted]
-    page = selected[offset:] if limit is None else selected[offset : offset + limit]
-    by_severity = Counter(f.severity for f in findings)
-    return {
-        "total": len(selected),
-        "offset": offset,
-        "limit": limit,
-        "counts": dict(sorted(Counter(f.kind for f in findings).items())),
-        "severities": {level: by_severity.get(level, 0) for level in reversed(SEVERITIES)},
-        "findings": [asdict(f) for f in page],
-    }
-
 
 @blueprint.get("/api/lint")
-def lint_json():  # noqa: ANN201
-    store = get_store()
-    findings = store_findings(store)
-    args = request.args
-    kinds = params.choices(args, "kind", sorted(set(KINDS) | {f.kind for f in findings}))
-    severity = params.choice(args, "severity", SEVERITIES, SEVERITIES[0])
-    limit = params.integer(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = params.integer(args, "offset", 0, 0, MAX_OFFSET)
-    return lint_body(findings, kinds=kinds, severity=severity, limit=limit, offset=offset)
+def lint_json() -> dict[str, Any]:
+    return lint_response(get_store(), request.args)

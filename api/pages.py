@@ -3,7 +3,7 @@
 HTML 404 page for unknown paths a browser asks for.
 
 Every page is rendered on the server from the same functions as the JSON API
-(``api.views``), so it works without JavaScript; ``static/js/site.js`` only adds the
+(``service.answers``), so it works without JavaScript; ``static/js/site.js`` only adds the
 search box's suggestions and the ``/`` and Ctrl-K shortcuts.
 """
 
@@ -16,10 +16,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from graph.vocab import RELATIONS
+from service import answers, params
+from service.errors import ServiceError
 
-from . import params, views
-from .context import get_settings, get_store
-from .errors import ApiError, error_response
+from .context import get_settings, get_store, reader_languages
+from .errors import error_response, http_status
 from .explore import page
 
 blueprint = Blueprint("pages", __name__)
@@ -67,8 +68,8 @@ def search_page() -> Response:
         return page("search.html", **context)
     try:
         number = _page_number()
-    except ApiError as exc:
-        return page("search.html", status=exc.status, **{**context, "error": exc.message})
+    except ServiceError as exc:
+        return page("search.html", status=http_status(exc), **{**context, "error": exc.message})
     filters = {
         name: value
         for name in ("kind", "path", "concept", "tag")
@@ -83,14 +84,16 @@ def search_page() -> Response:
     if "lang" in request.args:
         query["lang"] = request.args["lang"]
     try:
-        body = views.search_response(store, get_settings(), query)
+        body = answers.search_response(store, get_settings(), query, reader_languages())
         concepts = (
             []
             if number > 1 or filters
-            else views.suggest_response(store, {"q": q[:100], "limit": "5"})["suggestions"]
+            else answers.suggest_response(store, {"q": q[:100], "limit": "5"}, reader_languages())[
+                "suggestions"
+            ]
         )
-    except ApiError as exc:
-        return page("search.html", status=exc.status, **{**context, "error": exc.message})
+    except ServiceError as exc:
+        return page("search.html", status=http_status(exc), **{**context, "error": exc.message})
     pages = -(-body["total"] // RESULTS_PER_PAGE)
     context.update(
         body=body,
@@ -105,7 +108,7 @@ def search_page() -> Response:
 
 
 def _page_number() -> int:
-    return params.integer(request.args, "page", 1, 1, views.MAX_OFFSET // RESULTS_PER_PAGE)
+    return params.integer(request.args, "page", 1, 1, answers.MAX_OFFSET // RESULTS_PER_PAGE)
 
 
 def _page_links(number: int, last: int) -> list[int]:
@@ -154,7 +157,7 @@ def _facets(
 def concept_rows(store: Any) -> list[dict[str, Any]]:
     """Every concept with what the index filters on: its letter, how many relations it
     has and of which types, and the notes it is read from. Computed once per build."""
-    return views.per_build("concept_rows", store, lambda: _concept_rows(store.graph))
+    return store.derived("concept_rows", lambda: _concept_rows(store.graph))
 
 
 def _concept_rows(graph: Any) -> list[dict[str, Any]]:

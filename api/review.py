@@ -25,9 +25,10 @@ from ingest.review import (
 )
 from kg.review import add_decision, rebuild, review_lock, review_path
 from kg.store import StoreError, current_build
+from service.errors import BadRequest
 
 from .context import EXTENSION, get_settings, get_store
-from .errors import ApiError, BadRequest, ServiceUnavailable
+from .errors import ApiError, ServiceUnavailable
 
 blueprint = Blueprint("review", __name__)
 ACTIONS = RELATION_ACTIONS + CONCEPT_ACTIONS

@@ -41,9 +41,10 @@ from flask import Blueprint, Response, current_app, request
 from graph import backends
 from graph.backends import QueryError
 from graph.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, results_format
+from service.errors import BadRequest
 
 from .context import EXTENSION, get_settings, get_store
-from .errors import ApiError, BadRequest, ServiceUnavailable
+from .errors import ApiError, ServiceUnavailable
 
 blueprint = Blueprint("sparql", __name__)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import Blueprint, Response, request
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
-from .errors import NotFound
+from service.errors import NotFound
 
 blueprint = Blueprint("widget", __name__)
 

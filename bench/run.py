@@ -256,7 +256,7 @@ def report(r: dict[str, Any]) -> str:
         g = r["graph"]
         for name, target in (("suggest", 1.0), ("related d1", 1.0), ("related d2", 5.0)):
             v, cold = g[name], g[name + " cold"]
-            rows.append((f"{name} (api.views, in-process), n={v['n']}",
+            rows.append((f"{name} (service.answers, in-process), n={v['n']}",
                          f"p50 {fmt(v['p50'], 3)} ms · p99 {fmt(v['p99'], 3)} ms "
                          f"(cold p50 {fmt(cold['p50'], 3)})", f"p50 ≤ {target:g} ms",
                          _met(_le(v["p50"], target))))

@@ -85,8 +85,8 @@ def concept_sample(store: Any, n: int = 300, seed: int = 6) -> list[str]:
 
 
 def bench_graph(store: Any, repeat: int) -> dict[str, Any]:
-    """Suggest and related as the API answers them (api.views), in-process."""
-    from api.views import related_response, suggest_response
+    """Suggest and related as the API answers them (service.answers), in-process."""
+    from service.answers import related_response, suggest_response
 
     prefixes = suggest_prefixes(store)
     ids = concept_sample(store)

@@ -22,7 +22,7 @@ from typing import Any
 
 from rdflib import Dataset
 
-from ingest.memory import collector_paused
+from common.memory import collector_paused
 from ingest.model import Corpus
 from ingest.text import label_key
 from search.spelling import allowed_typos

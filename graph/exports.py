@@ -12,7 +12,7 @@ so no server worker grows by the dataset; the line and Turtle formats stream fro
 ``graph.nq`` through pyoxigraph, JSON-LD (and an external store's graph) go through
 rdflib. An exclusive
 ``flock`` per file makes every other thread and process wait for that one writer
-instead of writing it again, and the file appears by ``os.replace`` only once complete.
+instead of writing it again, and the file appears (``common.files.replaced``) only once complete.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from common.files import replaced
 
 from .formats import RDF_FORMATS
 
@@ -105,35 +107,34 @@ def export_file(build: Path, fmt: str, timeout: float = 1800.0) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
         if path.exists():  # another thread or process wrote it while we waited
             return path
-        partial = folder / f".{path.name}.{os.getpid()}.partial"
         root = str(Path(__file__).resolve().parent.parent)
         env = dict(
             os.environ,
             PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p),
         )
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "graph.exports", str(build), fmt, str(partial)],
-                cwd=root,
-                env=env,
-                timeout=timeout,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            partial.unlink(missing_ok=True)
-            raise ExportError(f"writing the {fmt} export took longer than {timeout:g} s") from None
-        if done.returncode != 0 or not partial.exists():
-            partial.unlink(missing_ok=True)
-            log.error(
-                "writing the %s export of %s failed:\n%s",
-                fmt,
-                build,
-                done.stderr.decode("utf-8", "replace")[-4000:],
-            )
-            raise ExportError(f"the {fmt} export could not be written; the server log says why")
-        os.replace(partial, path)
+        with replaced(path) as partial:  # in place once complete, removed if not
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "graph.exports", str(build), fmt, str(partial)],
+                    cwd=root,
+                    env=env,
+                    timeout=timeout,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                raise ExportError(
+                    f"writing the {fmt} export took longer than {timeout:g} s"
+                ) from None
+            if done.returncode != 0 or not partial.exists():
+                log.error(
+                    "writing the %s export of %s failed:\n%s",
+                    fmt,
+                    build,
+                    done.stderr.decode("utf-8", "replace")[-4000:],
+                )
+                raise ExportError(f"the {fmt} export could not be written; the server log says why")
     return path
 
 

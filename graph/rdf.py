@@ -50,7 +50,7 @@ from rdflib import (
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import IdentifiedNode, Node
 
-from ingest.cache import ChunkFile
+from common.chunk_file import ChunkFile
 from ingest.confidence import note_confidence
 from ingest.model import Corpus, Evidence, Note, NoteLink, Relation, Section
 from ingest.text import text_language

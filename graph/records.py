@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from common.files import replaced
+
 # 2: evidence sentences and paths stored once, by number; 3: each edge's confidence;
 # 4: whether the author wrote the edge as a link, and the field names they used
 FORMAT_VERSION = 4
@@ -137,11 +139,9 @@ def write(data: GraphData, path: str | os.PathLike[str]) -> None:
     """Write the file atomically (temp file + rename), so readers never see half of it."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with replaced(target) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         # dumps (C encoder, one write) rather than dump (Python iterencode chunks).
         fh.write(json.dumps(to_json(data), ensure_ascii=False, separators=(",", ":")))
-    os.replace(tmp, target)
 
 
 def read(path: str | os.PathLike[str]) -> GraphData:

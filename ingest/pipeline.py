@@ -14,14 +14,14 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from multiprocessing.context import BaseContext
 from pathlib import Path
+
+from common.memory import collector_paused
+from common.workers import fork_context, worker_pool
 
 from .cache import FolderCache
 from .concepts import Candidate, collect, is_outline
@@ -38,7 +38,6 @@ from .extract import (
 from .files import DEFAULT_MAX_BYTES, NoteFile, discover, read_text
 from .link_resolution import link_candidates, resolve_links
 from .markdown import MAX_TABLE_ROWS
-from .memory import collector_paused
 from .model import Concept, Corpus, Evidence, FileError, Note, Relation
 from .notes import digest, parse_note
 from .vocabulary import Vocabulary
@@ -243,12 +242,7 @@ def _parse_in_pool(
     chunks = _balanced_chunks(batch, workers * _CHUNKS_PER_WORKER)
     out: list[Parsed | None] = [None] * len(batch)
     done = done_before
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_pool_context(),
-        initializer=_parse_worker_start,
-        initargs=(os.getpid(),),
-    ) as pool:
+    with worker_pool(workers, gc.disable) as pool:
         jobs = [[batch[i] for i in chunk] for chunk in chunks]
         for chunk, parsed in zip(
             chunks, pool.map(_parse_many, jobs, [cache] * len(jobs)), strict=True
@@ -275,36 +269,6 @@ def _balanced_chunks(batch: list[Job], count: int) -> list[list[int]]:
         chunks[-1].append(index)
         size += len(batch[index][0])
     return chunks
-
-
-def die_with_parent(parent: int) -> None:
-    """Make this (forked) process end when ``parent`` does: a worker left behind by a
-    ``kill -9``'d ingest waits for work for ever, holding what it inherited.
-
-    Linux's PR_SET_PDEATHSIG; elsewhere nothing (workers then end at their next job).
-    """
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the call above took effect
-        os._exit(1)
-
-
-def _parse_worker_start(parent: int) -> None:
-    die_with_parent(parent)
-    gc.disable()
-
-
-def _pool_context() -> BaseContext | None:
-    """Fork where there is fork: the workers start at once, with ingest imported."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return None
 
 
 def link(
@@ -394,8 +358,8 @@ def link_key(stamp: str, note: Note) -> str | None:
     return hashlib.sha1(f"{stamp}\0{note.path}\0{note.digest}".encode()).hexdigest()
 
 
-# What forked link workers read: set just before their pool starts, so they inherit the
-# notes and the lexicon instead of receiving them pickled.
+# What a link worker reads, set in each as it starts (``_start_linking``): forked, it
+# inherits the notes and the lexicon instead of receiving them pickled.
 _LINKING: tuple[list[Note], Linker, Keep | None] | None = None
 
 
@@ -406,30 +370,28 @@ def link_notes(
     runs of notes from the front while this process links runs from the back, each run
     once: however busy the machine, neither side waits long for the other. ``keep`` is
     called with each note's position and links, in the process that linked it."""
-    global _LINKING
     workers = workers or os.cpu_count() or 1
-    context = _pool_context()  # workers must inherit the lexicon: fork only
-    if workers <= 1 or len(notes) < _PARALLEL_FROM or context is None:
+    # the workers must inherit the lexicon: fork only
+    if workers <= 1 or len(notes) < _PARALLEL_FROM or fork_context() is None:
         return _link_span(notes, linker, keep, 0, len(notes))
     runs = _runs(notes, workers * _RUNS_PER_WORKER)
+    with worker_pool(workers - 1, _start_linking, (notes, linker, keep)) as pool:
+        futures = [pool.submit(_link_run, start, end) for start, end in runs]
+        mine: dict[int, list[NoteLinks]] = {}
+        for index in reversed(range(len(runs))):
+            if not futures[index].cancel():
+                break  # a worker has it; the ones before it are theirs too
+            mine[index] = _link_span(notes, linker, keep, *runs[index])
+        return [
+            links
+            for index, future in enumerate(futures)
+            for links in (mine[index] if index in mine else future.result())
+        ]
+
+
+def _start_linking(notes: list[Note], linker: Linker, keep: Keep | None) -> None:
+    global _LINKING
     _LINKING = (notes, linker, keep)
-    try:
-        with ProcessPoolExecutor(
-            workers - 1, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
-        ) as pool:
-            futures = [pool.submit(_link_run, start, end) for start, end in runs]
-            mine: dict[int, list[NoteLinks]] = {}
-            for index in reversed(range(len(runs))):
-                if not futures[index].cancel():
-                    break  # a worker has it; the ones before it are theirs too
-                mine[index] = _link_span(notes, linker, keep, *runs[index])
-            return [
-                links
-                for index, future in enumerate(futures)
-                for links in (mine[index] if index in mine else future.result())
-            ]
-    finally:
-        _LINKING = None
 
 
 def _link_run(start: int, end: int) -> list[NoteLinks]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ingest.model import Corpus
 from ingest.vocabulary import VocabularyError, load_vocabulary
+from service.errors import ServiceError
 
 from .settings import DEFAULT_NOTES, load_settings, vocabulary_files
 from .store import (
@@ -285,7 +286,7 @@ def run_ingest(
     settings and code): the store is left as it is. Notes parsed by an earlier run are
     taken from the store's parse cache.
     """
-    from ingest.memory import collector_paused
+    from common.memory import collector_paused
     from ingest.pipeline import Limits, ingest_sources, read_sources
     from ingest.review import apply_review, find_review, read_review
 
@@ -484,8 +485,7 @@ def base_uri_warning(base_uri: str | None, served: str) -> str | None:
 
 # -- search and related ---------------------------------------------------------------
 def cmd_search(args: argparse.Namespace) -> int:
-    from api.errors import ApiError
-    from api.views import search_response
+    from service.answers import search_response
 
     if not args.query.strip():
         print('kg: search needs some words, e.g. kg search "pod restart"', file=sys.stderr)
@@ -503,7 +503,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 **({"kind": args.kind} if args.kind else {}),
             },
         )
-    except ApiError as exc:  # a kind, or a query the syntax refuses
+    except ServiceError as exc:  # a kind, or a query the syntax refuses
         print(f"kg: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
@@ -531,8 +531,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
-    from api.errors import ApiError
-    from api.views import related_response
+    from service.answers import related_response
 
     store = Store.open(_store_path(args))
     params = {"depth": str(args.depth), "limit": str(args.limit)}
@@ -540,7 +539,7 @@ def cmd_related(args: argparse.Namespace) -> int:
         params["relation"] = args.relation
     try:
         body = related_response(store, args.concept, params)
-    except ApiError as exc:
+    except ServiceError as exc:
         print(f"kg: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
@@ -562,13 +561,12 @@ def cmd_related(args: argparse.Namespace) -> int:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    from api.errors import ApiError
-    from api.views import path_response
+    from service.answers import path_response
 
     store = Store.open(_store_path(args))
     try:
         body = path_response(store, {"from": args.source, "to": args.target, "k": str(args.k)})
-    except ApiError as exc:
+    except ServiceError as exc:
         print(f"kg: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
@@ -589,8 +587,8 @@ def cmd_path(args: argparse.Namespace) -> int:
 
 # -- lint -----------------------------------------------------------------------------
 def cmd_lint(args: argparse.Namespace) -> int:
-    from api.lint import lint_body, store_findings
     from graph.lint import at_least
+    from service.lint import lint_body, store_findings
 
     root = _store_path(args)
     try:
@@ -630,7 +628,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from .review import print_queue, review_path, review_queue, run_review
+    from service.review import review_queue
+
+    from .review import review_path
+    from .review_prompt import print_queue, run_review
 
     store_dir = _store_path(args)
     store = Store.open(store_dir)

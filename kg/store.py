@@ -27,7 +27,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import secrets
 import shutil
@@ -38,16 +37,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
+from common.chunk_file import ChunkFile
+from common.files import replaced
+from common.workers import start_child
 from graph import backends
 from graph.concept_graph import ConceptGraph
 from graph.lint import FINDINGS_FILE, build_findings, read_findings, write_findings
 from graph.rdf import corpus_to_dataset, write_corpus_nquads
-from ingest.cache import ChunkFile
 from ingest.model import Corpus, Finding, Note
-from ingest.pipeline import die_with_parent
 from search.index import SearchIndex
 
 from .settings import load_settings
@@ -55,6 +56,7 @@ from .settings import load_settings
 CURRENT = "current"
 BUILDS = "builds"
 RELOAD_CHECK_SECONDS = 1.0
+T = TypeVar("T")
 
 
 class StoreError(RuntimeError):
@@ -199,21 +201,13 @@ def build_store(
     return final
 
 
-_FORK = multiprocessing.get_context("fork")
+def _start(output: Path, target: Callable[..., None], *args: Any) -> BaseProcess:
+    """Run ``target(*args)``, which writes ``output``, in a worker process that dies with
+    this one (``common.workers``): a killed ingest leaves no writer behind."""
+    return start_child(_write, output, target, *args)
 
 
-def _start(
-    output: Path, target: Callable[..., None], *args: Any
-) -> multiprocessing.process.BaseProcess:
-    """Run ``target(*args)``, which writes ``output``, in a forked child that dies with
-    this process."""
-    process = _FORK.Process(target=_child, args=(os.getpid(), output, target, *args), daemon=True)
-    process.start()
-    return process
-
-
-def _child(parent: int, output: Path, target: Callable[..., None], *args: Any) -> None:
-    die_with_parent(parent)  # a killed ingest leaves no writer behind
+def _write(output: Path, target: Callable[..., None], *args: Any) -> None:
     try:
         target(*args)
     except Exception as exc:  # noqa: BLE001 - one line for the user; the parent says what failed
@@ -332,20 +326,20 @@ def corpus_counts(corpus: Corpus) -> dict[str, int]:
 def publish(store: Path, build: Path) -> None:
     """Point ``current`` at ``build`` in one atomic rename."""
     link = store / CURRENT
-    tmp_link = store / f".{CURRENT}.{os.getpid()}"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    os.symlink(os.path.relpath(build, store), tmp_link)
-    os.replace(tmp_link, link)
+    with replaced(link) as tmp_link:
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(os.path.relpath(build, store), tmp_link)
     _fsync(store)
 
 
 @lru_cache(maxsize=1)
 def build_version() -> str:
-    """A hash of the code that turns a corpus into a build (graph, search, kg)."""
+    """A hash of the code that turns a corpus into a build (graph, search, kg, and the
+    chunk files and atomic writes of common)."""
     sha = hashlib.sha1()
     root = Path(__file__).resolve().parent.parent
-    for package in ("graph", "search", "kg"):
+    for package in ("common", "graph", "search", "kg"):
         for source in sorted((root / package).glob("*.py")):
             sha.update(source.read_bytes())
     return sha.hexdigest()[:16]
@@ -436,6 +430,15 @@ class Store:
     # Parts of this build read on first use that turned out damaged: part -> reason.
     # Each is read once; requests needing it get the reason (503), the rest are served.
     damaged: dict[str, str] = field(default_factory=dict)
+    # Values derived from this build (the pages' indexes, lint's findings): a new build
+    # is opened as a new Store, so they are dropped with the build they came from.
+    _derived: dict[str, Any] = field(default_factory=dict)
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, once per build: kept while this build is the one served."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        return self._derived[name]
 
     @staticmethod
     def manifest_of(root: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from whoosh.filedb.filestore import FileStorage, RamStorage, Storage
 
-from ingest.memory import collector_paused
+from common.memory import collector_paused
 from ingest.model import Concept, Note
 from search import korean
 from search.analysis import reset as reset_analysis

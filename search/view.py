@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from ingest.memory import collector_paused
+from common.memory import collector_paused
 from search.documents import StoredDoc
 from search.evaluate import Evaluator
 from search.facets import FacetTable

@@ -9,7 +9,7 @@ import shutil
 from rdflib.compare import isomorphic
 
 from graph.rdf import load_dataset
-from ingest.cache import SPANS_SUFFIX
+from common.chunk_file import SPANS_SUFFIX
 from kg.settings import load_settings
 from kg.store import Store, current_build
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from api.lint import store_findings
+from service.lint import store_findings
 from graph.concept_graph import ConceptGraph
 from graph.lint import FINDINGS_FILE, KINDS, SEVERITIES, lint
 from ingest.model import Block, Concept, Corpus, Finding, Note, Section
@@ -272,11 +272,11 @@ def test_api_lint_refuses_bad_parameters_with_400(lint_client, query):
 
 
 def test_api_lint_is_computed_once_per_build(lint_store, monkeypatch):
-    import api.lint
+    import service.lint
 
     calls = []
-    monkeypatch.setattr(api.lint, "lint", lambda *args: calls.append(args) or [])
-    client = make_client(lint_store)
+    monkeypatch.setattr(service.lint, "lint", lambda *args: calls.append(args) or [])
+    client = make_client(Store.open(lint_store.root))  # a build opened afresh
     for _ in range(3):
         assert client.get("/api/lint").status_code == 200
     assert len(calls) == 1

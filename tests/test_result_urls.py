@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.views import result_url
+from service.answers import result_url
 
 
 @pytest.mark.parametrize("pattern, path, anchor, want", [

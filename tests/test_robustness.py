@@ -414,7 +414,7 @@ def test_memory_stays_bounded_over_store_swaps(tmp_path, notes_build, monkeypatc
 
 def test_a_swap_frees_what_pages_kept_for_the_build_it_leaves(tmp_path, notes_build,
                                                               monkeypatch):
-    """Pages keep indexes derived from a build's graph (``views.per_build``); they used to
+    """Pages keep indexes derived from a build's graph (``Store.derived``); they used to
     keep the old build's graph alive until a page that needs them was asked for again."""
     import gc
     import shutil

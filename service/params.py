@@ -1,4 +1,5 @@
-"""Reading and bounding request parameters; every problem is a BadRequest naming it."""
+"""Reading and bounding parameters given as strings (a query string, the CLI's options);
+every problem is a ``BadRequest`` naming the parameter."""
 
 from __future__ import annotations
 

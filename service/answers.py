@@ -1,15 +1,17 @@
-"""The API's answers as plain functions of (store, parameters) → JSON-able dict.
+"""The answers about the store: search, suggestions, concepts, related, paths, the graph.
 
-Flask routes and the ``kg search`` / ``kg related`` commands both call these, so the
-terminal and the REST API give the same answers.
+Each is a plain function of (store, parameters) → JSON-able dict, called by the API's
+routes and pages and by ``kg search`` / ``kg related`` / ``kg path``. The reader's
+language is a parameter (``lang``, else the tags of ``accepted``, best first: the API
+passes Accept-Language's), never read from a request.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from graph.formats import RDF_FORMATS, rdf_format
@@ -23,14 +25,13 @@ from .errors import BadRequest, NotFound
 
 SEARCH_KINDS = ("section", "concept")
 MAX_OFFSET = 10_000
-T = TypeVar("T")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
-def language(query: Mapping[str, str] | None = None) -> str:
-    """The language labels are answered in: ``lang=ko``, else the best language of an
-    ``Accept-Language`` header (Werkzeug's ``request.accept_languages``), else ``en``.
-    Labels fall back to English."""
+def language(query: Mapping[str, str] | None = None, accepted: Iterable[str] = ()) -> str:
+    """The language labels are answered in: ``lang=ko``, else the first usable tag of
+    ``accepted`` (the reader's languages, best first), else ``en``. Labels fall back to
+    English."""
     value = (query or {}).get("lang")
     if value is not None:
         value = value.strip()
@@ -39,12 +40,9 @@ def language(query: Mapping[str, str] | None = None) -> str:
                 "lang must be a language tag such as en or ko", code="invalid_parameter"
             )
         return value.split("-")[0].lower()
-    from flask import has_request_context, request
-
-    if has_request_context():
-        for tag, quality in request.accept_languages:  # best first
-            if quality > 0 and _LANG.match(tag):
-                return tag.split("-")[0].lower()
+    for tag in accepted:
+        if _LANG.match(tag):
+            return tag.split("-")[0].lower()
     return "en"
 
 
@@ -181,7 +179,10 @@ def result_url(pattern: str, path: str | None, anchor: str | None, line: int | N
 
 
 def search_response(
-    store: Store, settings: Mapping[str, Any], query: Mapping[str, str]
+    store: Store,
+    settings: Mapping[str, Any],
+    query: Mapping[str, str],
+    accepted: Iterable[str] = (),
 ) -> dict[str, Any]:
     q = params.text(query, "q", required=True, max_chars=settings["max_query_chars"])
     limit = params.integer(query, "limit", 10, 1, 100)
@@ -231,34 +232,19 @@ def search_response(
     }
     if found.get("didYouMean"):
         body["didYouMean"] = found["didYouMean"]
-    return localize(store, body, language(query))
+    return localize(store, body, language(query, accepted))
 
 
-def suggest_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
+def suggest_response(
+    store: Store, query: Mapping[str, str], accepted: Iterable[str] = ()
+) -> dict[str, Any]:
     q = params.text(query, "q", required=True, max_chars=100)
     limit = params.integer(query, "limit", 10, 1, 50)
     found = store.graph.suggest(q, limit)
     if len(found) < limit:
         have = {item["id"] for item in found}
         found += [item for item in close_spellings(store, q, limit) if item["id"] not in have]
-    return localize(store, {"query": q, "suggestions": found[:limit]}, language(query))
-
-
-def per_build(name: str, store: Store, build: Callable[[], T]) -> T:
-    """``build()``, computed once per store build and kept on the Flask app until it moves
-    to another build (outside a request, as from the CLI, computed each time): indexes
-    the pages derive from the graph, which a new build replaces."""
-    from flask import current_app, has_request_context
-
-    from .context import PER_BUILD
-
-    if not has_request_context():
-        return build()
-    cache = current_app.extensions.setdefault(PER_BUILD, {})
-    held = cache.get(name)
-    if held is None or held[0] is not store.graph:
-        held = cache[name] = (store.graph, build())
-    return held[1]
+    return localize(store, {"query": q, "suggestions": found[:limit]}, language(query, accepted))
 
 
 def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]:
@@ -271,14 +257,16 @@ def close_spellings(store: Store, text: str, limit: int) -> list[dict[str, str]]
     ]
 
 
-def concepts_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
+def concepts_response(
+    store: Store, query: Mapping[str, str], accepted: Iterable[str] = ()
+) -> dict[str, Any]:
     limit = params.integer(query, "limit", 50, 1, 1000)
     offset = params.integer(query, "offset", 0, 0, 1_000_000)
     total, items = store.graph.concepts(limit, offset)
     return localize(
         store,
         {"total": total, "limit": limit, "offset": offset, "concepts": items},
-        language(query),
+        language(query, accepted),
     )
 
 
@@ -298,15 +286,11 @@ def resolve(store: Store, key: str) -> str:
 
 
 def concept_response(
-    store: Store, key: str, query: Mapping[str, str] | None = None
+    store: Store, key: str, query: Mapping[str, str] | None = None, accepted: Iterable[str] = ()
 ) -> dict[str, Any]:
     concept = store.graph.concept(resolve(store, key))
     assert concept is not None  # resolve() only returns known ids
-    if query is None:
-        from flask import has_request_context, request
-
-        query = request.args if has_request_context() else {}
-    return localize(store, concept, language(query))
+    return localize(store, concept, language(query, accepted))
 
 
 def _relation_ids(store: Store) -> list[str]:
@@ -321,7 +305,9 @@ def _belief(query: Mapping[str, str], co_mention: bool = False) -> tuple[float, 
     return floor, params.boolean(query, "coMention", co_mention)
 
 
-def related_response(store: Store, key: str, query: Mapping[str, str]) -> dict[str, Any]:
+def related_response(
+    store: Store, key: str, query: Mapping[str, str], accepted: Iterable[str] = ()
+) -> dict[str, Any]:
     concept_id = resolve(store, key)
     depth = params.integer(query, "depth", 1, 1, 3)
     limit = params.integer(query, "limit", 20, 1, 200)
@@ -345,11 +331,13 @@ def related_response(store: Store, key: str, query: Mapping[str, str]) -> dict[s
             "depth": depth,
             "related": items,
         },
-        language(query),
+        language(query, accepted),
     )
 
 
-def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
+def path_response(
+    store: Store, query: Mapping[str, str], accepted: Iterable[str] = ()
+) -> dict[str, Any]:
     source = resolve(store, params.text(query, "from", required=True) or "")
     target = resolve(store, params.text(query, "to", required=True) or "")
     k = params.integer(query, "k", 1, 1, 5)
@@ -372,11 +360,13 @@ def path_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
             "edges": best["edges"],
             "paths": found,
         },
-        language(query),
+        language(query, accepted),
     )
 
 
-def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
+def graph_response(
+    store: Store, query: Mapping[str, str], accepted: Iterable[str] = ()
+) -> dict[str, Any]:
     """A bounded subgraph to draw: around ``focus`` (id, label or alias), else the most
     connected concepts. Edges keep their relation type and aggregated weight."""
     key = params.text(query, "focus")
@@ -396,7 +386,7 @@ def graph_response(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
             focus, depth=depth, relations=relations, limit=limit, min_weight=min_weight, **belief
         )
     return localize(
-        store, {"focus": focus, "depth": depth, "limit": limit, **found}, language(query)
+        store, {"focus": focus, "depth": depth, "limit": limit, **found}, language(query, accepted)
     )
 
 
