@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.serving import kg_command  # noqa: F401 - bench modules run the real CLI through it
+from tests.serving import kg_command  # noqa: F401 - bench modules run the real CLI through it
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.serving import HOST, free_port, kg_command, start_server, stop_server, wait_healthy
+from tests.serving import HOST, free_port, kg_command, start_server, stop_server, wait_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "k8s-docs"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import median, percentile
-from kg.serving import free_port, kg_command
+from tests.serving import free_port, kg_command
 
 
 class Server:

@@ -33,7 +33,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from kg.serving import HOST, free_port, wait_healthy
+from tests.serving import HOST, free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "k8s-docs"

@@ -19,7 +19,9 @@ from api.app import create_app
 from ingest.model import Corpus
 from ingest.pipeline import ingest_paths
 from ingest.vocabulary import load_vocabulary
-from kg.serving import (  # noqa: F401 - the tests' helpers to run kg
+from kg.settings import DEFAULT_NOTES, REPO_ROOT, load_settings
+from kg.store import Store, build_store
+from tests.serving import (  # noqa: F401 - the tests' helpers to run kg
     free_port,
     kg_command,
     running_server,
@@ -27,8 +29,6 @@ from kg.serving import (  # noqa: F401 - the tests' helpers to run kg
     stop_server,
     wait_healthy,
 )
-from kg.settings import DEFAULT_NOTES, REPO_ROOT, load_settings
-from kg.store import Store, build_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = REPO_ROOT.parent / "shared"

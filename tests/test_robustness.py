@@ -234,8 +234,8 @@ def wait_for(check, seconds: float = 20.0):  # noqa: ANN001, ANN201
 def test_a_damaged_new_build_is_rejected_and_the_last_good_one_served(tmp_path, notes_build):
     import shutil
 
-    from kg.serving import running_server
     from kg.store import publish
+    from tests.serving import running_server
 
     store = tmp_path / "store"
     shutil.copytree(notes_build[1].root, store, symlinks=True)
@@ -255,8 +255,8 @@ def test_a_server_started_on_a_damaged_build_serves_the_last_good_one(tmp_path, 
     """It used to make gunicorn exit at boot, again and again."""
     import shutil
 
-    from kg.serving import running_server
     from kg.store import publish
+    from tests.serving import running_server
 
     store = tmp_path / "store"
     shutil.copytree(notes_build[1].root, store, symlinks=True)
@@ -272,8 +272,8 @@ def test_a_server_started_on_a_damaged_build_serves_the_last_good_one(tmp_path, 
 def test_a_server_with_no_good_build_answers_503_and_recovers(tmp_path, notes_build):
     import shutil
 
-    from kg.serving import free_port, start_server, stop_server
     from kg.store import publish
+    from tests.serving import free_port, start_server, stop_server
 
     store = tmp_path / "store"
     shutil.copytree(notes_build[1].root, store, symlinks=True)

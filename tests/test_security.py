@@ -207,8 +207,8 @@ def test_a_billion_laughs_note_ingests_in_bounded_memory(tmp_path):
     import resource
     import subprocess
 
-    from kg.serving import kg_command
     from kg.store import Store
+    from tests.serving import kg_command
 
     from .test_robustness import reported
 
