@@ -1,4 +1,4 @@
-"""Concept URIs dereference: ``GET /concept/<id>``.
+"""Concept URIs dereference: ``GET /concept/<id>``; our vocabulary is ``GET /vocab``.
 
 A concept's IRI is ``{base}concept/{id}``; when ``base`` is this server, fetching it
 answers with its description, negotiated by ``Accept`` (``Vary: Accept``):
@@ -21,7 +21,8 @@ from flask import Blueprint, Response, redirect, request
 from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from graph.formats import RDF_FORMATS
-from graph.rdf import concept_uri
+from graph.rdf import concept_uri, serialize
+from graph.vocab import vocabulary_graph
 from service.errors import NotFound
 
 from .context import get_settings, get_store
@@ -83,4 +84,22 @@ def concept(concept_id: str) -> BaseResponse:
     response.headers["Link"] = (
         f'</explore/{quote(concept_id, safe="")}>; rel="alternate"; type="text/html"'
     )
+    return response
+
+
+@blueprint.get("/vocab")
+def vocabulary() -> Response:
+    """Our own terms (``kg:`` relations and provenance) described as RDF, labels and
+    comments, negotiated by ``Accept`` as a concept is."""
+    try:
+        fmt = negotiate("graph")
+    except NotAcceptable:
+        raise NotAcceptable(
+            "the vocabulary is described as text/turtle, application/ld+json, "
+            "application/n-triples or application/rdf+xml"
+        ) from None
+    body, mimetype = serialize(vocabulary_graph(), fmt)
+    charset = "" if fmt == "json-ld" else "; charset=utf-8"
+    response = Response(body, content_type=mimetype + charset)
+    response.headers["Vary"] = "Accept"
     return response

@@ -816,6 +816,30 @@ def _linked_data_paths() -> dict[str, Any]:
                 tag="linked data",
             )
         },
+        "/vocab": {
+            "get": _op(
+                "Our vocabulary: the kg: terms (typed relations, provenance) with labels "
+                "and comments, as RDF",
+                {
+                    "200": {
+                        "description": "An owl:Ontology and every kg: term. Vary: Accept.",
+                        "content": rdf_content(
+                            "text/turtle",
+                            "application/ld+json",
+                            "application/n-triples",
+                            "application/rdf+xml",
+                        ),
+                    },
+                    "406": error_response("No acceptable format"),
+                },
+                [
+                    param(
+                        "format", {"enum": _names(RDF_FORMATS, *GRAPH_FORMATS)}, "Overrides Accept."
+                    )
+                ],
+                tag="linked data",
+            )
+        },
     }
 
 

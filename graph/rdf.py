@@ -670,12 +670,17 @@ def export(ds: Dataset, fmt: str) -> tuple[bytes, str]:
     Triple formats (turtle, ntriples, xml) and JSON-LD get the union of all graphs; quad
     formats (nquads, trig) keep the named graphs.
     """
+    keeps_graphs = fmt in RDF_FORMATS and RDF_FORMATS[fmt].keeps_graphs
+    return serialize(ds if keeps_graphs else union_graph(ds), fmt)
+
+
+def serialize(source: Graph, fmt: str) -> tuple[bytes, str]:
+    """``source`` in an RDF format of ``graph.formats``: ``(body, mimetype)``."""
     try:
         spec = RDF_FORMATS[fmt]
     except KeyError:
         allowed = ", ".join(RDF_FORMATS)
         raise ValueError(f"unknown RDF format {fmt!r}; allowed: {allowed}") from None
-    source: Graph = ds if spec.keeps_graphs else union_graph(ds)
     options: dict[str, Any] = {}
     if fmt == "json-ld":
         options = {"context": json_ld_context(source), "auto_compact": True}

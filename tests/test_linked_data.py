@@ -330,3 +330,26 @@ def test_exports_of_a_read_only_build_are_shared_through_a_private_folder(
     for folder in (path.parent, path.parent.parent):
         assert folder.stat().st_mode & 0o777 == 0o700
     assert export_file(build, "ntriples") == path  # the next worker finds it
+
+
+@pytest.mark.parametrize("accept, fmt", [
+    ("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+    ("application/n-triples", "nt"), ("application/rdf+xml", "xml"), (None, "turtle"),
+])
+def test_our_vocabulary_is_served_as_rdf(client, accept, fmt):
+    """Every kg: term a graph uses is described (a label and a comment) at /vocab."""
+    from rdflib import OWL, RDFS
+
+    from graph.vocab import KG, KG_NS
+
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/vocab", headers=headers)
+    assert response.status_code == 200 and response.headers["Vary"] == "Accept"
+    got = parse(response.data, fmt)
+    assert (None, RDF.type, OWL.Ontology) in got
+    for term in (KG.confidence, KG.explicit, KG.linksTo, KG.evidenceText, URIRef(KG_NS + "manages")):
+        assert (term, RDFS.label, None) in got, term
+        assert (term, RDFS.comment, None) in got, term
+    refused = client.get("/vocab", headers={"Accept": "image/png"})
+    assert refused.status_code == 406
+    assert refused.get_json()["error"]["code"] == "not_acceptable"
