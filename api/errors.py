@@ -45,9 +45,34 @@ def error_body(exc: ServiceError) -> dict[str, Any]:
     return {"error": {"code": exc.code, "message": exc.message, **exc.extra}}
 
 
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class NotAcceptable(ApiError):
+    status = 406
+    code = "not_acceptable"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
 class RequestTooLarge(ApiError):
     status = 413
     code = "request_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class ServiceUnavailable(ApiError):

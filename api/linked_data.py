@@ -26,7 +26,8 @@ from graph.vocab import vocabulary_graph
 from service.errors import NotFound
 
 from .context import get_settings, get_store
-from .sparql import GRAPH_FORMATS, NotAcceptable, negotiate, run
+from .errors import NotAcceptable
+from .sparql import GRAPH_FORMATS, negotiate, run
 
 blueprint = Blueprint("linked_data", __name__)
 

@@ -420,6 +420,15 @@ def rdf_content(*media_types: str) -> dict[str, Any]:
     return {m: {"schema": JSON_LD if m == "application/ld+json" else STR} for m in media_types}
 
 
+def _negotiated_rdf() -> dict[str, Any]:
+    """What a negotiated RDF description (a concept URI, /vocab) can be answered as."""
+    return rdf_content(*(RDF_FORMATS[name].media_type for name in GRAPH_FORMATS))
+
+
+def _format_param() -> dict[str, Any]:
+    return param("format", {"enum": _names(RDF_FORMATS, *GRAPH_FORMATS)}, "Overrides Accept.")
+
+
 def _sparql_content() -> dict[str, Any]:
     content: dict[str, Any] = {}
     medias = [RESULTS_FORMATS[name].media_type for name in RESULT_FORMATS]
@@ -791,12 +800,7 @@ def _linked_data_paths() -> dict[str, Any]:
                     "200": {
                         "description": "Every triple with the concept as subject (all graphs). "
                         "Vary: Accept.",
-                        "content": rdf_content(
-                            "text/turtle",
-                            "application/ld+json",
-                            "application/n-triples",
-                            "application/rdf+xml",
-                        ),
+                        "content": _negotiated_rdf(),
                     },
                     "303": {
                         "description": "Accept prefers text/html: see /explore/{concept_id}",
@@ -809,9 +813,7 @@ def _linked_data_paths() -> dict[str, Any]:
                     param(
                         "concept_id", STR, "Concept id (the last segment of its URI).", where="path"
                     ),
-                    param(
-                        "format", {"enum": _names(RDF_FORMATS, *GRAPH_FORMATS)}, "Overrides Accept."
-                    ),
+                    _format_param(),
                 ],
                 tag="linked data",
             )
@@ -823,20 +825,11 @@ def _linked_data_paths() -> dict[str, Any]:
                 {
                     "200": {
                         "description": "An owl:Ontology and every kg: term. Vary: Accept.",
-                        "content": rdf_content(
-                            "text/turtle",
-                            "application/ld+json",
-                            "application/n-triples",
-                            "application/rdf+xml",
-                        ),
+                        "content": _negotiated_rdf(),
                     },
                     "406": error_response("No acceptable format"),
                 },
-                [
-                    param(
-                        "format", {"enum": _names(RDF_FORMATS, *GRAPH_FORMATS)}, "Overrides Accept."
-                    )
-                ],
+                [_format_param()],
                 tag="linked data",
             )
         },

@@ -28,7 +28,7 @@ from kg.store import StoreError, current_build
 from service.errors import BadRequest
 
 from .context import EXTENSION, get_settings, get_store
-from .errors import ApiError, ServiceUnavailable
+from .errors import Conflict, Forbidden, ServiceUnavailable, Unauthorized
 
 blueprint = Blueprint("review", __name__)
 ACTIONS = RELATION_ACTIONS + CONCEPT_ACTIONS
@@ -45,21 +45,6 @@ _FIELDS = {
     "path",
     "evidence",
 }
-
-
-class Unauthorized(ApiError):
-    status = 401
-    code = "unauthorized"
-
-
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
-
-
-class Conflict(ApiError):
-    status = 409
-    code = "review_file_invalid"
 
 
 def _token() -> str:
@@ -91,7 +76,10 @@ def post_decision():  # noqa: ANN201
             add_decision(path, entry)
             stale = rebuild(root, path)
     except ReviewError as exc:  # the file on disk is broken: the author's to fix first
-        raise Conflict(f"the review file cannot take a decision until it is fixed: {exc}") from None
+        raise Conflict(
+            f"the review file cannot take a decision until it is fixed: {exc}",
+            code="review_file_invalid",
+        ) from None
     except StoreError as exc:
         raise ServiceUnavailable(
             f"the decision was written to {path.name}, but the store "

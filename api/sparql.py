@@ -44,7 +44,7 @@ from graph.formats import RDF_FORMATS, RESULTS_FORMATS, rdf_format, results_form
 from service.errors import BadRequest
 
 from .context import EXTENSION, get_settings, get_store
-from .errors import ApiError, ServiceUnavailable
+from .errors import Forbidden, NotAcceptable, ServiceUnavailable, UnsupportedMediaType
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -56,21 +56,6 @@ RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "json-ld", "ntriples", "xml")
 _TABLES: dict[str, Any] = {"results": RESULTS_FORMATS, "graph": RDF_FORMATS}
 _LOOKUP = {"results": results_format, "graph": rdf_format}
-
-
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
-
-
-class NotAcceptable(ApiError):
-    status = 406
-    code = "not_acceptable"
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 # --------------------------------------------------------------------------- reading the query
